@@ -1,0 +1,98 @@
+"""graftflow: a lazily built tree of production objects, extensible from outside.
+
+This package is the core layer: objects and relations, maps, actions, the flow root,
+sessions and value stores. It imports neither ``graftflow.extensions`` nor
+``graftflow.plugins``; those plug in through the manager type hook
+(``Object._MANAGER_TYPE``) and the session's per-layer state.
+"""
+
+from __future__ import annotations
+
+from ._action import Action
+from ._computed import Computed, ComputedValue
+from ._errors import (
+    ExistsError,
+    GraftflowError,
+    InvalidNameError,
+    InvalidOidError,
+    InvalidValueError,
+    MissingChildError,
+    MissingRelationError,
+    ObjectTypeError,
+    RelationAssignmentError,
+    RelationDefinitionError,
+    StoreError,
+)
+from ._flow import Flow, subscribe
+from ._links import Child, Connection, ConnectionValue, Parent, Relative
+from ._manager import TreeManager
+from ._map import DynamicMap, Map
+from ._memory_store import MemoryStore
+from ._object import Object, relations
+from ._params import (
+    BoolParam,
+    DictParam,
+    FloatParam,
+    IntParam,
+    Param,
+    ParamValue,
+    SessionParam,
+    StringParam,
+)
+from ._relation import Relation
+from ._resolve import get_object, project_of
+from ._session import Diagnostic, Session
+from ._sqlite_store import SQLiteStore
+from ._store import Store, open_store, register_store_scheme
+from ._values import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Action",
+    "BoolParam",
+    "Child",
+    "Computed",
+    "ComputedValue",
+    "Connection",
+    "ConnectionValue",
+    "DictParam",
+    "Diagnostic",
+    "DynamicMap",
+    "ExistsError",
+    "FloatParam",
+    "Flow",
+    "GraftflowError",
+    "IntParam",
+    "InvalidNameError",
+    "InvalidOidError",
+    "InvalidValueError",
+    "Map",
+    "MemoryStore",
+    "MissingChildError",
+    "MissingRelationError",
+    "Object",
+    "ObjectTypeError",
+    "Param",
+    "ParamValue",
+    "Parent",
+    "Relation",
+    "RelationAssignmentError",
+    "RelationDefinitionError",
+    "Relative",
+    "SQLiteStore",
+    "Session",
+    "SessionParam",
+    "Store",
+    "StoreError",
+    "StringParam",
+    "TreeManager",
+    "Value",
+    "__version__",
+    "get_object",
+    "open_store",
+    "project_of",
+    "register_store_scheme",
+    "relations",
+    "subscribe",
+]

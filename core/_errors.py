@@ -1,0 +1,144 @@
+"""The error hierarchy.
+
+Every error graftflow raises on purpose derives from :class:`GraftflowError` *and* from
+the builtin exception users already catch (``LookupError``, ``ValueError``, ...), so
+``except KeyError``-style habits keep working while ``except GraftflowError`` catches
+everything of ours. Messages name the object (by oid), the file or the key at fault and,
+where one exists, the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ExistsError",
+    "GraftflowError",
+    "InvalidNameError",
+    "InvalidOidError",
+    "InvalidValueError",
+    "MissingChildError",
+    "MissingRelationError",
+    "ObjectTypeError",
+    "RelationAssignmentError",
+    "RelationDefinitionError",
+    "StoreError",
+]
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choices, or ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    quoted = " or ".join(repr(c) for c in close)
+    return f"; did you mean {quoted}?"
+
+
+class GraftflowError(Exception):
+    """Base class of every error graftflow raises on purpose."""
+
+
+class MissingRelationError(GraftflowError, LookupError, AttributeError):
+    """An object has no relation of that name.
+
+    It is also an ``AttributeError`` so ``hasattr()`` and ``getattr(obj, name, default)``
+    behave on flow objects as on any Python object.
+
+    :ivar oid: the oid that failed to resolve (the parent's oid plus the missing name).
+    :ivar name: the missing relation name.
+    """
+
+    def __init__(self, oid: str, name: str, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+        self.name = name
+
+
+class MissingChildError(GraftflowError, LookupError):
+    """A map (or the flow's project list) has no item of that name.
+
+    :ivar oid: the oid that failed to resolve.
+    :ivar name: the missing item name.
+    """
+
+    def __init__(self, oid: str, name: str, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+        self.name = name
+
+
+class InvalidNameError(GraftflowError, ValueError):
+    """A relation, item or project name that graftflow cannot accept.
+
+    :ivar name: the rejected name.
+    """
+
+    def __init__(self, name: object, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class InvalidOidError(GraftflowError, ValueError):
+    """An oid string that cannot be parsed.
+
+    :ivar oid: the rejected oid.
+    """
+
+    def __init__(self, oid: object, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+
+
+class InvalidValueError(GraftflowError, ValueError):
+    """A value refused by a param (wrong type, not JSON). Nothing was written.
+
+    :ivar oid: the oid of the value (or the store key) that refused it.
+    """
+
+    def __init__(self, oid: str, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+
+
+class ExistsError(GraftflowError, ValueError):
+    """A map item or project with that name already exists. Nothing was written.
+
+    :ivar oid: the oid of the map (or store key) that already holds the names.
+    :ivar names: the names that already exist.
+    """
+
+    def __init__(self, oid: str, message: str, names: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.oid = oid
+        self.names = names
+
+
+class RelationDefinitionError(GraftflowError, TypeError):
+    """A class declares its relations wrongly (reserved name, shared relation, bad type).
+
+    Raised while the class statement runs, so the mistake surfaces at import time,
+    not on first access in production.
+    """
+
+
+class RelationAssignmentError(GraftflowError, AttributeError):
+    """Assigning over a relation: related objects are managed, never plain attributes."""
+
+
+class ObjectTypeError(GraftflowError, ImportError):
+    """A stored object type (project or map item) cannot be imported or is not usable.
+
+    :ivar oid: the object whose stored type failed.
+    :ivar type_path: the stored ``module:QualName``.
+    """
+
+    def __init__(self, oid: str, type_path: str, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+        self.type_path = type_path
+
+
+class StoreError(GraftflowError, OSError):
+    """A store cannot be opened, read or written (missing or corrupt file, bad URL)."""

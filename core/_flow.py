@@ -1,0 +1,218 @@
+"""Flow: the root of the tree, holding projects, a store and a session.
+
+A project's type is remembered in the store (as ``module:QualName``) next to its name,
+so any process opening the same store builds the same project classes. The flow also
+dispatches ``touch()`` notifications: subscribers of an oid hear about it and about
+everything below it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectTypeError, did_you_mean
+from ._manager import TreeManager
+from ._memory_store import MemoryStore
+from ._object import Object
+from ._oid import check_item_name
+from ._relation import Relation
+from ._session import Session
+from ._store import MISSING, Store
+from ._types import import_type, type_path
+from ._values import Value
+
+__all__ = ["Flow", "subscribe"]
+
+P = TypeVar("P", bound=Object)
+
+#: The store key of the project registry: name -> type path. Never a valid oid.
+PROJECTS_KEY = "!projects"
+
+TouchHandler = Callable[[str], Any]
+
+
+class Flow:
+    """The root of a flow.
+
+    :param session: who works in it (default: an anonymous ``Session()``).
+    :param store: where values live (default: a new :class:`MemoryStore`). The flow
+        closes the stores it creates, never one it was given.
+    """
+
+    # The root answers the manager's questions like an object with no relations.
+    _gf_relations: ClassVar[tuple[Relation[Any], ...]] = ()
+    _gf_by_name: ClassVar[dict[str, Relation[Any]]] = {}
+
+    def __init__(self, session: Session | None = None, store: Store | None = None) -> None:
+        self._session = Session() if session is None else session
+        self._owned: list[Store] = []
+        if store is None:
+            store = MemoryStore()
+            self._owned.append(store)
+        self._store = store
+        self._mng = TreeManager.for_root(self, store)
+        self._projects: dict[str, Object] = {}
+        self._handlers: dict[str, list[TouchHandler]] = {}
+
+    def __repr__(self) -> str:
+        return f"<Flow {self._store.url} user={self._session.user}>"
+
+    def __enter__(self) -> Flow:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the stores this flow created (its default store, subtree stores)."""
+        owned, self._owned = self._owned, []
+        for store in owned:
+            store.close()
+
+    def _adopt_store(self, store: Store) -> None:
+        self._owned.append(store)
+
+    # -- what objects ask their root -------------------------------------------------------
+
+    def session(self) -> Session:
+        """The session of whoever works in this flow."""
+        return self._session
+
+    def store(self) -> Store:
+        """The flow's main store."""
+        return self._store
+
+    def root(self) -> Flow:
+        return self
+
+    def oid(self) -> str:
+        return "/"
+
+    def name(self) -> str:
+        return ""
+
+    # -- projects ----------------------------------------------------------------------------
+
+    def create_project(self, name: str, project_type: type[P]) -> P:
+        """Create a project and return it.
+
+        :raises ExistsError: if a project of that name exists (nothing is written).
+        :raises TypeError: if the type is not an Object subclass importable by name.
+        """
+        check_item_name(name, "the flow")
+        if not (isinstance(project_type, type) and issubclass(project_type, Object)):
+            raise TypeError(f"create_project({name!r}): the type must be an Object subclass, not {project_type!r}")
+        path = type_path(project_type)
+        try:
+            self._store.ordered_add(PROJECTS_KEY, {name: path})
+        except ExistsError:
+            raise ExistsError(f"/{name}", f"a project named {name!r} already exists", (name,)) from None
+        project = project_type(self, name)
+        self._projects[name] = project
+        self._touched(f"/{name}")
+        return project
+
+    def project(self, name: str) -> Object:
+        """The project called ``name``, built from its stored type on first access.
+
+        :raises MissingChildError: no such project (with a suggestion).
+        :raises ObjectTypeError: its type can no longer be imported.
+        """
+        project = self._projects.get(name)
+        if project is not None:
+            return project
+        path = self._store.ordered_get(PROJECTS_KEY, name, MISSING) if type(name) is str else MISSING
+        if path is MISSING:
+            raise MissingChildError(
+                f"/{name}", str(name), f"there is no project {name!r}" + did_you_mean(str(name), self.projects())
+            )
+        try:
+            project_type = import_type(path)
+        except ImportError as exc:
+            raise ObjectTypeError(
+                f"/{name}",
+                path,
+                f"project {name!r} has the type {path!r}, which cannot be imported ({exc}); "
+                "install the package that provides it (or fix PYTHONPATH) and try again",
+            ) from exc
+        if not issubclass(project_type, Object):
+            raise ObjectTypeError(f"/{name}", path, f"project {name!r}: {path!r} is not an Object subclass")
+        project = project_type(self, name)
+        self._projects[name] = project
+        return project
+
+    def projects(self) -> list[str]:
+        """Names of every project, in creation order."""
+        return self._store.ordered_range(PROJECTS_KEY)
+
+    def get_object(self, oid: str) -> Any:
+        """The object or value at an absolute oid (``/project/...``)."""
+        from ._resolve import get_object
+
+        if not isinstance(oid, str) or not oid.startswith("/"):
+            raise InvalidOidError(
+                oid,
+                f"Flow.get_object() needs an absolute oid starting with '/', not {oid!r}; "
+                "use graftflow.get_object(obj, oid) to resolve a relative one",
+            )
+        return get_object(self, oid)
+
+    def _gf_item(self, name: str) -> Object:
+        return self.project(name)
+
+    # -- touch notifications ------------------------------------------------------------------
+
+    def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:
+        handlers = self._handlers.setdefault(oid, [])
+        handlers.append(handler)
+
+        def unsubscribe() -> None:
+            current = self._handlers.get(oid)
+            if current is not None and handler in current:
+                current.remove(handler)
+                if not current:
+                    del self._handlers[oid]
+
+        return unsubscribe
+
+    def _touched(self, oid: str) -> None:
+        handlers = self._handlers
+        if not handlers:
+            return
+        targets = [oid]
+        while oid != "/":
+            oid = oid.rpartition("/")[0] or "/"
+            targets.append(oid)
+        touched = targets[0]
+        for target in targets:
+            for handler in tuple(handlers.get(target, ())):
+                try:
+                    handler(touched)
+                except Exception as exc:
+                    self._session.report(
+                        f"a touch handler failed on {touched}: {exc}",
+                        source="touch handler",
+                        factory=getattr(handler, "__qualname__", repr(handler)),
+                        oid=touched,
+                        error=exc,
+                        level=logging.ERROR,
+                    )
+
+
+def subscribe(target: Object | Value[Any] | Flow, handler: TouchHandler) -> Callable[[], None]:
+    """Call ``handler(oid)`` whenever ``target`` or anything below it is touched.
+
+    A set param, an added or removed map item, an explicit ``touch()``: all notify.
+    A failing handler is recorded in ``session.diagnostics``; the others still run.
+
+    :returns: a callable that unsubscribes the handler.
+    """
+    if isinstance(target, Flow):
+        return target._subscribe("/", handler)
+    if isinstance(target, Value):
+        return target.root()._subscribe(target.oid(), handler)
+    if isinstance(target, Object):
+        return target._mng.root._subscribe(target._mng.oid, handler)
+    raise TypeError(f"subscribe() takes a flow Object, Value or Flow, not {target!r}")

@@ -1,0 +1,167 @@
+"""Relations to other objects: Child, Connection, Parent, Relative.
+
+``Child`` builds an owned sub-object; the others only *point*: ``Connection`` stores the
+target's oid (so it survives restarts and works across processes), ``Parent`` walks up,
+``Relative`` resolves an oid from the owner each time it is read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from ._errors import InvalidValueError, MissingChildError, MissingRelationError
+from ._oid import split_oid
+from ._relation import UNSET, Relation
+from ._values import Value
+
+if TYPE_CHECKING:
+    from ._flow import Flow
+    from ._object import Object
+
+__all__ = ["Child", "Connection", "ConnectionValue", "Parent", "Relative"]
+
+O = TypeVar("O", bound="Object")
+
+
+def _require_object_type(relation: str, related_type: Any) -> None:
+    from ._object import Object
+
+    if not (isinstance(related_type, type) and issubclass(related_type, Object)):
+        raise TypeError(f"{relation}() takes a flow Object subclass, not {related_type!r}")
+
+
+class Child(Relation[O], Generic[O]):
+    """An owned sub-object of type ``related_type``, built on first access."""
+
+    __slots__ = ("related_type",)
+
+    def __init__(self, related_type: type[O], *, index: int | None = UNSET) -> None:
+        super().__init__(index=index)
+        _require_object_type("Child", related_type)
+        self.related_type = related_type
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        from ._action import Action
+        from ._map import DynamicMap
+
+        if issubclass(self.related_type, Action):
+            return "action"
+        if issubclass(self.related_type, DynamicMap):
+            return "map"
+        return "child"
+
+    def create(self, parent: Object) -> O:
+        return self.related_type(parent, self.name)  # type: ignore[arg-type]
+
+
+class ConnectionValue(Value[O | None], Generic[O]):
+    """A stored link to another object of the same flow, kept as its oid."""
+
+    __slots__ = ()
+
+    kind: ClassVar[str] = "connection"
+    _relation: Connection[Any]
+
+    def get(self) -> O | None:
+        target = self._store.get(self._key)
+        if target is None:
+            return None
+        from ._resolve import get_object
+
+        try:
+            return get_object(self._parent._mng.root, target)  # type: ignore[no-any-return]
+        except (MissingRelationError, MissingChildError) as exc:
+            raise type(exc)(
+                exc.oid, exc.name, f"{self._key} connects to {target}, which no longer resolves: {exc}"
+            ) from None
+
+    def oid_value(self) -> str | None:
+        """The stored target oid, without resolving it."""
+        value = self._store.get(self._key)
+        return value if isinstance(value, str) else None
+
+    def set(self, value: O | None) -> None:
+        if value is None:
+            self._store.delete(self._key)
+        else:
+            related = self._relation.related_type
+            if not isinstance(value, related):
+                raise InvalidValueError(
+                    self._key,
+                    f"Connection {self._key}: expected a {related.__name__}, got {value!r}; "
+                    "nothing was written",
+                )
+            if value._mng.root is not self._parent._mng.root:
+                raise InvalidValueError(
+                    self._key,
+                    f"Connection {self._key}: {value.oid()} belongs to another flow; "
+                    "connect objects of the same flow only",
+                )
+            self._store.set(self._key, value._mng.oid)
+        self._changed()
+
+    def revert_to_default(self) -> None:
+        self.set(None)
+
+
+class Connection(Relation[ConnectionValue[O]], Generic[O]):
+    """A link to another object of type ``related_type``, stored by oid."""
+
+    __slots__ = ("related_type",)
+
+    kind: ClassVar[str] = "connection"
+
+    def __init__(self, related_type: type[O], *, index: int | None = UNSET) -> None:
+        super().__init__(index=index)
+        _require_object_type("Connection", related_type)
+        self.related_type = related_type
+
+    def create(self, parent: Object) -> ConnectionValue[O]:
+        return ConnectionValue(parent, self)
+
+
+class Parent(Relation["Object | Flow"]):
+    """The ancestor ``levels`` steps up (1 is the parent)."""
+
+    __slots__ = ("levels",)
+
+    kind: ClassVar[str] = "parent"
+
+    def __init__(self, levels: int = 1, *, index: int | None = UNSET) -> None:
+        super().__init__(index=index)
+        if type(levels) is not int or levels < 1:
+            raise TypeError(f"Parent(levels) takes an int >= 1, not {levels!r}")
+        self.levels = levels
+
+    def create(self, parent: Object) -> Object | Flow:
+        node: Any = parent
+        for _ in range(self.levels):
+            up = node._mng.parent
+            if up is None:
+                raise MissingRelationError(
+                    parent._mng.prefix + str(self.name),
+                    str(self.name),
+                    f"{parent._mng.oid}.{self.name}: Parent(levels={self.levels}) goes above the root",
+                )
+            node = up
+        return node  # type: ignore[no-any-return]
+
+
+class Relative(Relation[Any]):
+    """The object (or value) at ``oid``, resolved from the owner at every read."""
+
+    __slots__ = ("target",)
+
+    kind: ClassVar[str] = "relative"
+    cached: ClassVar[bool] = False  # the target may be replaced; never keep a stale one
+
+    def __init__(self, oid: str, *, index: int | None = UNSET) -> None:
+        super().__init__(index=index)
+        split_oid(oid)  # refuse a malformed oid when the class is defined
+        self.target = oid
+
+    def create(self, parent: Object) -> Any:
+        from ._resolve import get_object
+
+        return get_object(parent, self.target)

@@ -1,0 +1,143 @@
+"""TreeManager: the per-object bookkeeper behind ``obj._mng``.
+
+Every object has exactly one manager. It knows the object's place in the tree (parent,
+name, oid), where its values live (store), and which relations the object has. Keeping
+all of that here leaves the object's own namespace to the user's relations.
+
+The manager *type* is the extension point the seed describes: a class may set
+``_MANAGER_TYPE`` to a TreeManager subclass (the extensions layer's
+``DynamicTreeManager``), and ``_PROPAGATE_MANAGER_TYPE = True`` hands that type down to
+every object below it that does not choose its own. The core never needs to know what a
+subclass does with the hooks :meth:`resolve`, :meth:`relations`, :meth:`relation` and
+:meth:`undeclared`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import MissingRelationError, did_you_mean
+
+if TYPE_CHECKING:
+    from ._flow import Flow
+    from ._object import Object
+    from ._relation import Relation
+    from ._session import Session
+    from ._store import Store
+
+__all__ = ["TreeManager"]
+
+
+class TreeManager:
+    """The core manager: relations are exactly those the object's class declares.
+
+    :param obj: the object managed.
+    :param parent: the parent's manager (the flow's root manager for a project).
+    :param name: the object's name under its parent.
+    """
+
+    __slots__ = ("name", "object", "oid", "parent", "prefix", "propagate", "root", "store")
+
+    object: Object
+    #: The parent object (the :class:`Flow` for a project, ``None`` for the flow).
+    parent: Object | Flow | None
+    name: str
+    #: The object's oid, computed once: objects are never renamed or moved.
+    oid: str
+    #: ``oid + "/"``: what children's oids start with.
+    prefix: str
+    root: Flow
+    store: Store
+    #: Whether objects below take this manager's type when their class sets none.
+    propagate: bool
+
+    def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
+        self.object = obj
+        self.parent = parent.object
+        self.name = name
+        oid = parent.prefix + name
+        self.oid = oid
+        self.prefix = oid + "/"
+        self.root = parent.root
+        cls = type(obj)
+        store = cls._create_value_store(parent.object, name) if cls._gf_own_store else None
+        if store is None:
+            self.store = parent.store
+        else:
+            self.store = store
+            self.root._adopt_store(store)
+        flag = cls._PROPAGATE_MANAGER_TYPE
+        self.propagate = parent.propagate if flag is None else flag
+
+    @classmethod
+    def for_root(cls, flow: Flow, store: Store) -> TreeManager:
+        """The manager of a :class:`Flow`: oid ``/``, no parent, never propagating."""
+        mng = cls.__new__(cls)
+        mng.object = flow  # type: ignore[assignment]
+        mng.parent = None
+        mng.name = ""
+        mng.oid = "/"
+        mng.prefix = "/"
+        mng.root = flow
+        mng.store = store
+        mng.propagate = False
+        return mng
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.oid}>"
+
+    @property
+    def session(self) -> Session:
+        """The session of the flow this object belongs to."""
+        return self.root.session()
+
+    # -- relations: the hooks a manager subclass may extend ------------------------------
+
+    def relations(self) -> tuple[Relation[Any], ...]:
+        """Every relation of the object, in display order."""
+        return type(self.object)._gf_relations
+
+    def relation(self, name: str) -> Relation[Any] | None:
+        """The relation that serves ``name`` on this object, or ``None``."""
+        return type(self.object)._gf_by_name.get(name)
+
+    def resolve(self, relation: Relation[Any]) -> Relation[Any]:
+        """Return the relation that really serves a declared one (an override, maybe)."""
+        return relation
+
+    def undeclared(self, name: str) -> Any:
+        """Serve an attribute the object's class does not have; the core has none."""
+        raise self.missing(name)
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def missing(self, name: str) -> MissingRelationError:
+        """The error for a name that is not a relation here, with a suggestion."""
+        names = [r.name for r in self.relations() if r.name]
+        return MissingRelationError(
+            self.prefix + name,
+            name,
+            f"{self.oid} ({type(self.object).__name__}) has no relation {name!r}"
+            + did_you_mean(name, names),
+        )
+
+    def child(self, name: str) -> Any:
+        """The related object or value called ``name``: a relation, else a map item."""
+        if self.relation(name) is not None:
+            return getattr(self.object, name)
+        return self.object._gf_item(name)
+
+    def children(self) -> list[str]:
+        """Names of the related things already built (laziness made visible)."""
+        built = self.object.__dict__
+        return [r.name for r in self.relations() if r.name in built]
+
+    def get_object(self, oid: str) -> Any:
+        """Resolve an oid, absolute or relative to this object (``.``, ``..``)."""
+        from ._resolve import get_object
+
+        return get_object(self.object, oid)
+
+    def touch(self) -> None:
+        """Tell whoever subscribed to this object or an ancestor that it changed."""
+        self.root._touched(self.oid)

@@ -1,0 +1,287 @@
+"""Maps: objects with many items of one mapped type (the seed's "Many" relation).
+
+A :class:`Map` keeps its item names (and each item's type, when not the default) in an
+ordered map of the store; items are built only when read, one at a time, so a map of a
+million names costs nothing until someone opens an item. A :class:`DynamicMap` computes
+its names instead, in :meth:`~DynamicMap.mapped_names`.
+
+The item type comes from ``mapped_type()`` (as in kabaret) or, shorter, from the generic
+argument: ``class Shots(Map[Shot])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
+
+from ._errors import (
+    ExistsError,
+    InvalidNameError,
+    MissingChildError,
+    ObjectTypeError,
+    did_you_mean,
+)
+from ._object import Object
+from ._oid import check_item_name
+from ._store import MISSING, iter_names, quote_names
+from ._types import import_type, type_path
+
+__all__ = ["DynamicMap", "Map"]
+
+ItemT = TypeVar("ItemT", bound=Object)
+
+#: Beyond this many names, a missing-item error does not scan for suggestions.
+_SUGGEST_LIMIT = 10_000
+
+
+def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
+    if type(page_num) is not int or page_num < 0:
+        raise ValueError(f"{where}: page_num must be an int >= 0, not {page_num!r}")
+    if page_size is None:
+        if page_num:
+            raise ValueError(f"{where}: page_num={page_num} needs a page_size")
+        return 0, None
+    if type(page_size) is not int or page_size < 1:
+        raise ValueError(f"{where}: page_size must be an int >= 1 or None, not {page_size!r}")
+    start = page_num * page_size
+    return start, start + page_size
+
+
+class DynamicMap(Object, Generic[ItemT]):
+    """A map whose names are computed: override :meth:`mapped_names`.
+
+    Names are computed once and kept until :meth:`touch`; items are built on first read.
+    """
+
+    _gf_item_type: ClassVar[type[Object] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            origin, args = get_origin(base), get_args(base)
+            if (
+                isinstance(origin, type)
+                and issubclass(origin, DynamicMap)
+                and args
+                and isinstance(args[0], type)
+                and issubclass(args[0], Object)
+            ):
+                cls._gf_item_type = args[0]
+
+    def __init__(self, parent: Any, name: str) -> None:
+        super().__init__(parent, name)
+        state = self.__dict__
+        state["_items"] = {}
+        state["_names"] = None
+        state["_name_set"] = None
+
+    @classmethod
+    def mapped_type(cls) -> type[ItemT]:
+        """The type of the items (and the base of any per-item type)."""
+        return cls._gf_item_type or Object  # type: ignore[return-value]
+
+    def mapped_names(self, page_num: int = 0, page_size: int | None = None) -> list[str]:
+        """The item names, in order; a page of them when ``page_size`` is given."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__} ({self.oid()}) must override mapped_names(page_num, page_size)"
+        )
+
+    def mapped_items(self, page_num: int = 0, page_size: int | None = None) -> list[ItemT]:
+        """The items of one page (built now if they were not yet)."""
+        return [self[name] for name in self.mapped_names(page_num, page_size)]
+
+    def _all_names(self) -> tuple[str, ...]:
+        names: tuple[str, ...] | None = self._names
+        if names is None:
+            names = tuple(self.mapped_names())
+            for name in names:
+                check_item_name(name, f"{self.oid()} mapped_names()")
+            self.__dict__["_names"] = names
+            self.__dict__["_name_set"] = frozenset(names)
+        return names
+
+    def __len__(self) -> int:
+        return len(self._all_names())
+
+    def __contains__(self, name: object) -> bool:
+        self._all_names()
+        return name in self._name_set
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_names())
+
+    def __getitem__(self, name: str) -> ItemT:
+        try:
+            return self._items[name]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        if name not in self:
+            raise self._missing(name, self._all_names())
+        return self._build(name, self.mapped_type())
+
+    def touch(self) -> None:
+        """Forget the computed names and the built items, then notify subscribers."""
+        self._items.clear()
+        self.__dict__["_names"] = self.__dict__["_name_set"] = None
+        super().touch()
+
+    def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
+        item = item_type(self, name)
+        self._items[name] = item
+        return item
+
+    def _missing(self, name: object, names: Iterable[str] | None) -> MissingChildError:
+        oid = self._mng.oid
+        hint = did_you_mean(name, names) if isinstance(name, str) and names is not None else ""
+        return MissingChildError(f"{self._mng.prefix}{name}", str(name), f"{oid} has no item {name!r}{hint}")
+
+    def _gf_item(self, name: str) -> Any:
+        return self[name]
+
+
+class Map(DynamicMap[ItemT]):
+    """A map whose names live in the store, added and removed through the API."""
+
+    def mapped_names(self, page_num: int = 0, page_size: int | None = None) -> list[str]:
+        mng = self._mng
+        start, stop = _page_bounds(mng.oid, page_num, page_size)
+        return mng.store.ordered_range(mng.oid, start, stop)
+
+    def __len__(self) -> int:
+        return self._mng.store.ordered_len(self._mng.oid)
+
+    def __contains__(self, name: object) -> bool:
+        if name in self._items:
+            return True
+        return type(name) is str and self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
+
+    def __iter__(self) -> Iterator[str]:
+        return iter_names(self._mng.store, self._mng.oid)
+
+    def __getitem__(self, name: str) -> ItemT:
+        try:
+            return self._items[name]  # type: ignore[no-any-return]
+        except KeyError:
+            return self._load(name)
+
+    def _load(self, name: str) -> ItemT:
+        mng = self._mng
+        stored = MISSING if type(name) is not str else mng.store.ordered_get(mng.oid, name, MISSING)
+        if stored is MISSING:
+            small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
+            raise self._missing(name, self.mapped_names() if small else None)
+        return self._build(name, self.mapped_type() if stored is None else self._stored_type(name, stored))
+
+    def _stored_type(self, name: str, path: Any) -> type[ItemT]:
+        oid = self._mng.prefix + name
+        try:
+            item_type = import_type(str(path))
+        except ImportError as exc:
+            raise ObjectTypeError(
+                oid, str(path), f"{oid}: its type {path!r} cannot be imported ({exc}); install the "
+                "package that provides it, or remove the item"
+            ) from exc
+        if not issubclass(item_type, self.mapped_type()):
+            raise ObjectTypeError(
+                oid, str(path), f"{oid}: its stored type {path!r} is not a "
+                f"{self.mapped_type().__qualname__} (the type of {self._mng.oid}'s items)"
+            )
+        return item_type  # type: ignore[return-value]
+
+    def _type_entry(self, object_type: type[Any] | None) -> str | None:
+        """What to store for an item's type: ``None`` for the default mapped type."""
+        mapped = self.mapped_type()
+        if object_type is None or object_type is mapped:
+            return None
+        if not (isinstance(object_type, type) and issubclass(object_type, mapped)):
+            raise TypeError(
+                f"{self._mng.oid}: object_type must be a subclass of {mapped.__qualname__}, "
+                f"not {object_type!r}"
+            )
+        try:
+            return type_path(object_type)
+        except TypeError as exc:
+            raise TypeError(f"{self._mng.oid}: {exc}") from None
+
+    def _check_new_name(self, name: Any) -> str:
+        mng = self._mng
+        check_item_name(name, mng.oid)
+        if mng.relation(name) is not None:
+            raise InvalidNameError(
+                name, f"{mng.oid}: {name!r} is a relation of the map, so an item of that name "
+                "could never be reached; choose another name"
+            )
+        return name  # type: ignore[no-any-return]
+
+    def add(self, name: str, object_type: type[ItemT] | None = None) -> ItemT:
+        """Add an item and return it.
+
+        :param object_type: a subclass of ``mapped_type()`` for this item only.
+        :raises ExistsError: if the name is taken (nothing is written).
+        """
+        mng = self._mng
+        self._check_new_name(name)
+        entry = self._type_entry(object_type)
+        try:
+            mng.store.ordered_add(mng.oid, {name: entry})
+        except ExistsError:
+            raise ExistsError(
+                mng.prefix + name, f"{mng.oid} already has an item {name!r}", (name,)
+            ) from None
+        item = self._build(name, object_type or self.mapped_type())
+        mng.touch()
+        return item
+
+    def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:
+        """Add many items in one store batch, building none of them; return how many.
+
+        All or nothing: a bad, repeated or existing name raises and writes nothing.
+        """
+        mng = self._mng
+        entry = self._type_entry(object_type)
+        items: dict[str, str | None] = {}
+        for name in names:
+            self._check_new_name(name)
+            if name in items:
+                raise ExistsError(mng.prefix + name, f"{mng.oid}: {name!r} is listed twice", (name,))
+            items[name] = entry
+        try:
+            with mng.store.batch():
+                mng.store.ordered_add(mng.oid, items)
+        except ExistsError as exc:
+            raise ExistsError(
+                mng.oid, f"{mng.oid} already has {quote_names(exc.names)}; nothing was added", exc.names
+            ) from None
+        if items:
+            mng.touch()
+        return len(items)
+
+    def remove(self, name: str) -> None:
+        """Remove an item and every value stored under it.
+
+        :raises MissingChildError: if there is no such item.
+        """
+        mng = self._mng
+        store = mng.store
+        with store.batch():
+            if type(name) is not str or not store.ordered_remove(mng.oid, name):
+                raise self._missing(name, None)
+            store.delete_tree(mng.prefix + name)
+        self._items.pop(name, None)
+        mng.touch()
+
+    def clear(self) -> None:
+        """Remove every item and its values, in one batch."""
+        mng = self._mng
+        store = mng.store
+        with store.batch():
+            for name in iter_names(store, mng.oid):
+                store.delete_tree(mng.prefix + name)
+            store.ordered_clear(mng.oid)
+        self._items.clear()
+        mng.touch()
+
+    def touch(self) -> None:
+        """Forget the built items (re-read from the store next time) and notify."""
+        self._items.clear()
+        self._mng.touch()

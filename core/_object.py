@@ -1,0 +1,204 @@
+"""Object: a node of the flow, and how its class collects its relations.
+
+The object's own namespace is kept tiny on purpose (``name()``, ``oid()``, ``root()``,
+``touch()``, and the two hooks ``child_value_changed`` / ``compute_child_value``) so
+that user relation names rarely collide with it; everything else lives on the manager,
+``obj._mng``. Names starting with ``_`` are graftflow's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._errors import RelationAssignmentError, RelationDefinitionError
+from ._manager import TreeManager
+from ._oid import check_relation_name
+from ._relation import Relation, order_relations
+
+if TYPE_CHECKING:
+    from ._flow import Flow
+    from ._store import Store
+    from ._values import Value
+
+__all__ = ["Object", "relations"]
+
+
+class Object:
+    """Base class of every flow object. Subclass it and declare relations on the class.
+
+    Objects are built by the flow, lazily, the first time a relation, map item or
+    project leads to them; you rarely instantiate one yourself.
+
+    :param parent: the parent object (or the :class:`Flow` for a project).
+    :param name: the object's name under its parent.
+    """
+
+    #: A TreeManager subclass for objects of this class (``None``: inherit or default).
+    _MANAGER_TYPE: ClassVar[type[TreeManager] | None] = None
+    #: ``True``: objects below take this object's manager type unless their class sets
+    #: one; ``False``: they do not; ``None``: do as the parent does.
+    _PROPAGATE_MANAGER_TYPE: ClassVar[bool | None] = None
+
+    # Filled by __init_subclass__; read them through graftflow.relations(cls).
+    _gf_own: ClassVar[tuple[Relation[Any], ...]] = ()
+    _gf_relations: ClassVar[tuple[Relation[Any], ...]] = ()
+    _gf_by_name: ClassVar[dict[str, Relation[Any]]] = {}
+    _gf_own_store: ClassVar[bool] = False
+
+    _mng: TreeManager
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _collect_relations(cls)
+
+    def __init__(self, parent: Object | Flow, name: str) -> None:
+        try:
+            pmng = parent._mng
+        except AttributeError:
+            raise TypeError(
+                f"{type(self).__name__}(parent, name): parent must be a flow Object or a Flow, "
+                f"not {parent!r}"
+            ) from None
+        cls = type(self)
+        manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
+        self.__dict__["_mng"] = manager_type(self, pmng, name)
+
+    @classmethod
+    def _create_value_store(cls, parent: Object | Flow, name: str) -> Store | None:
+        """Override to give this object's subtree its own store (``None``: the parent's)."""
+        return None
+
+    # -- the public namespace -------------------------------------------------------------
+
+    def name(self) -> str:
+        """The object's name under its parent."""
+        return self._mng.name
+
+    def oid(self) -> str:
+        """The object's path from the root, ``/project/child/item``."""
+        return self._mng.oid
+
+    def root(self) -> Flow:
+        """The :class:`Flow` this object belongs to."""
+        return self._mng.root
+
+    def touch(self) -> None:
+        """Forget cached derived state and notify subscribers of this object and above."""
+        self._mng.touch()
+
+    def child_value_changed(self, value: Value[Any]) -> None:
+        """Called after a ``watched()`` param of this object changed. Override it."""
+
+    def compute_child_value(self, value: Value[Any]) -> None:
+        """Compute a :class:`Computed` child: call ``value.set(result)``. Override it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} ({self.oid()}) declares the computed value "
+            f"{value.name()!r} but does not implement compute_child_value(value)"
+        )
+
+    # -- attribute protocol ---------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        mng: TreeManager | None = self.__dict__.get("_mng")
+        if mng is not None and mng.relation(name) is not None:
+            raise RelationAssignmentError(
+                f"cannot assign to {name!r} of {mng.oid}: it is a relation; "
+                f"use {name}.set(value) to change a param"
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        mng: TreeManager | None = self.__dict__.get("_mng")
+        if mng is not None and mng.relation(name) is not None:
+            raise RelationAssignmentError(f"cannot delete the relation {name!r} of {mng.oid}")
+        object.__delattr__(self, name)
+
+    if not TYPE_CHECKING:  # hidden from type checkers so they still catch typos
+
+        def __getattr__(self, name):
+            # Only reached when normal lookup fails: dynamic relations are served here.
+            if name[:1] == "_":
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            mng = self.__dict__.get("_mng")
+            if mng is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            return mng.undeclared(name)
+
+    def _gf_item(self, name: str) -> Any:
+        """Resolve a path step that is not a relation; maps override it with items."""
+        raise self._mng.missing(name)
+
+    def __repr__(self) -> str:
+        mng = self.__dict__.get("_mng")
+        return f"<{type(self).__name__} {mng.oid if mng else '(unbuilt)'}>"
+
+
+def relations(target: Object | type[Object]) -> tuple[Relation[Any], ...]:
+    """The relations of an object (dynamic ones included) or a class, in display order."""
+    if isinstance(target, Object):
+        return target._mng.relations()
+    if isinstance(target, type) and issubclass(target, Object):
+        return target._gf_relations
+    raise TypeError(f"relations() takes a flow Object or Object subclass, not {target!r}")
+
+
+def _collect_relations(cls: type[Object]) -> None:
+    """Freeze the class's relations: declaration order, overrides, explicit indexes.
+
+    Overriding a base relation by name keeps the base's position (an explicit index
+    still moves it); a relation object belongs to one class only, and a relation name
+    may not shadow or be shadowed by any non-relation attribute of the class.
+    """
+    where = cls.__qualname__
+    own: list[Relation[Any]] = []
+    for attr, value in vars(cls).items():
+        if not isinstance(value, Relation):
+            continue
+        try:
+            check_relation_name(attr, f"{where}.{attr}")
+        except ValueError as exc:
+            raise RelationDefinitionError(str(exc)) from None
+        if value._owner is not None and value._owner is not cls:
+            raise RelationDefinitionError(
+                f"{where}.{attr}: this {type(value).__name__} already belongs to "
+                f"{value._owner.__qualname__}.{value.name}; create a new relation for each class"
+            )
+        if value.name is not None and value.name != attr:
+            raise RelationDefinitionError(
+                f"{where}.{attr}: the relation is already named {value.name!r}; a declared "
+                "relation takes the attribute's name"
+            )
+        value.name = attr
+        value._owner = cls
+        own.append(value)
+    cls._gf_own = tuple(own)
+
+    merged: dict[str, Relation[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for relation in klass.__dict__.get("_gf_own", ()):
+            merged[relation.name] = relation  # an override keeps the base's position
+
+    for name, relation in merged.items():
+        for klass in cls.__mro__:
+            if name in klass.__dict__:
+                attr = klass.__dict__[name]
+                if not isinstance(attr, Relation):
+                    raise RelationDefinitionError(
+                        f"{where}: the relation {name!r} (declared on "
+                        f"{relation.owner.__qualname__ if relation.owner else '?'}) collides with "
+                        f"{klass.__qualname__}.{name}, which is not a relation; {name!r} is "
+                        "reserved here, rename the relation"
+                    )
+
+    ordered = order_relations((r, r.index) for r in merged.values())
+    cls._gf_relations = tuple(ordered)
+    cls._gf_by_name = {r.name: r for r in ordered}  # type: ignore[misc]
+    cls._gf_own_store = cls._create_value_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
+
+    manager_type = cls.__dict__.get("_MANAGER_TYPE")
+    if manager_type is not None and not (
+        isinstance(manager_type, type) and issubclass(manager_type, TreeManager)
+    ):
+        raise RelationDefinitionError(
+            f"{where}._MANAGER_TYPE must be TreeManager or a subclass, not {manager_type!r}"
+        )

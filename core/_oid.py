@@ -1,0 +1,85 @@
+"""Names and oids: what may be called what, and how paths through the tree are spelled.
+
+An oid is the path of an object from the root: ``/project/films/f01/status``. Relation
+names are Python identifiers (they are attribute names); map item and project names are
+a little wider (``sh010``, ``010``, ``char-bob``, ``v001.ma``) because studios name
+things that way, but never contain ``/`` nor are ``.`` or ``..``, which oids use for
+navigation. Everything here is pure string work: no ``exec``, no object access.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from ._errors import InvalidNameError, InvalidOidError
+
+__all__ = ["ITEM_NAME_RULE", "check_item_name", "check_relation_name", "split_oid"]
+
+#: What a map item or project name may look like, in words (used in error messages).
+ITEM_NAME_RULE = (
+    "letters, digits, '_', '-' and '.', not starting with '.' or '-', at most 255 characters"
+)
+_ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
+
+
+def check_relation_name(name: object, where: str) -> str:
+    """Return ``name`` if it can name a relation, else raise :class:`InvalidNameError`.
+
+    Relation names become attributes, so they must be identifiers and not keywords;
+    names starting with ``_`` are kept for graftflow's own state, so a user relation
+    can never shadow it.
+
+    :param where: who asks, for the message (``"relation of Shot"``).
+    """
+    if not isinstance(name, str):
+        raise InvalidNameError(name, f"{where}: a relation name must be a str, not {type(name).__name__}")
+    if not name.isidentifier():
+        raise InvalidNameError(
+            name, f"{where}: {name!r} is not a valid relation name (it must be a Python identifier)"
+        )
+    if keyword.iskeyword(name):
+        raise InvalidNameError(name, f"{where}: {name!r} is a Python keyword; choose another relation name")
+    if name.startswith("_"):
+        raise InvalidNameError(
+            name, f"{where}: {name!r} starts with '_', which is reserved for graftflow internals"
+        )
+    return name
+
+
+def check_item_name(name: object, where: str) -> str:
+    """Return ``name`` if it can name a map item or a project, else raise.
+
+    :param where: the oid of the map (or ``"the flow"``), for the message.
+    """
+    if not isinstance(name, str):
+        raise InvalidNameError(name, f"{where}: an item name must be a str, not {type(name).__name__}")
+    if _ITEM_NAME.fullmatch(name) is None:
+        raise InvalidNameError(name, f"{where}: invalid name {name!r}: use {ITEM_NAME_RULE}")
+    return name
+
+
+def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
+    """Parse an oid into ``(is_absolute, parts)``.
+
+    ``"/"`` is the root, ``"/a/b"`` is absolute, ``"a/../b"`` and ``"."`` are relative.
+    Parts are item names (see :data:`ITEM_NAME_RULE`), ``"."`` or ``".."``; empty parts
+    (``"a//b"``) and a trailing slash are refused rather than guessed at.
+    """
+    if not isinstance(oid, str):
+        raise InvalidOidError(oid, f"an oid must be a str, not {type(oid).__name__}")
+    if not oid:
+        raise InvalidOidError(oid, "an empty string is not an oid; the root is '/'")
+    absolute = oid.startswith("/")
+    if oid == "/":
+        return True, ()
+    body = oid[1:] if absolute else oid
+    parts = tuple(body.split("/"))
+    for part in parts:
+        if part in (".", ".."):
+            continue
+        if not part:
+            raise InvalidOidError(oid, f"invalid oid {oid!r}: empty name between slashes or a trailing '/'")
+        if _ITEM_NAME.fullmatch(part) is None:
+            raise InvalidOidError(oid, f"invalid oid {oid!r}: {part!r} is not a valid name ({ITEM_NAME_RULE})")
+    return absolute, parts

@@ -1,0 +1,322 @@
+"""Params: stored values, typed or not, and per-session values.
+
+An untyped :class:`Param` takes any JSON value. A typed one (``value_type=...`` or the
+``IntParam``/``FloatParam``/... shorthands) validates with pydantic in strict mode, so
+``IntParam().set("12")`` is refused rather than guessed at; converting text is the
+caller's choice (the CLI parses input through the param's type). pydantic is imported on
+the first typed validation, not when graftflow is imported.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, Union, get_args, get_origin
+
+from ._errors import InvalidValueError, RelationDefinitionError
+from ._json import JSONValue, json_error
+from ._relation import UNSET, Relation
+from ._store import MISSING
+from ._values import Value
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from ._object import Object
+
+__all__ = [
+    "BoolParam",
+    "DictParam",
+    "FloatParam",
+    "IntParam",
+    "Param",
+    "ParamValue",
+    "SessionParam",
+    "StringParam",
+]
+
+T = TypeVar("T")
+P = TypeVar("P", bound="Param[Any]")
+
+_SIMPLE = (int, float, bool, str)
+
+
+def _json_native(tp: Any) -> bool:
+    """Whether validated values of ``tp`` are already JSON (no conversion to store)."""
+    if tp in (int, float, bool, str, type(None), Any, list, dict):
+        return True
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is typing.Annotated:
+        return _json_native(args[0])
+    if origin is list:
+        return all(_json_native(a) for a in args)
+    if origin is dict:
+        return not args or (args[0] is str and _json_native(args[1]))
+    if origin in (Union, types.UnionType):
+        return all(_json_native(a) for a in args)
+    if origin is Literal:
+        return all(type(a) in (int, str, bool, type(None)) for a in args)
+    return False
+
+
+class ParamValue(Value[T]):
+    """The value of a :class:`Param` on one object, stored under its oid."""
+
+    __slots__ = ()
+
+    kind: ClassVar[str] = "param"
+    _relation: Param[T]
+
+    def get(self) -> T:
+        value = self._store.get(self._key, MISSING)
+        if value is MISSING:
+            return self._relation.default_value()
+        return value  # type: ignore[no-any-return]
+
+    def set(self, value: T) -> None:
+        self._store.set(self._key, self._relation.validate(self._key, value))
+        self._changed()
+
+    def revert_to_default(self) -> None:
+        self._store.delete(self._key)
+        self._changed()
+
+
+class _ConvertedValue(ParamValue[T]):
+    """A typed value whose Python form is not JSON (a model, a datetime...)."""
+
+    __slots__ = ()
+
+    def get(self) -> T:
+        value = self._store.get(self._key, MISSING)
+        if value is MISSING:
+            return self._relation.default_value()
+        return self._relation.from_json(value)
+
+
+class Param(Relation[ParamValue[T]], Generic[T]):
+    """A stored value.
+
+    :param default: returned while nothing is stored. A callable is a factory, called
+        each time the default is needed, so no two objects share a mutable default
+        (``default=list``); a literal list, dict or set is refused for that reason.
+    :param value_type: any type pydantic validates (``int``, ``list[str]``, a model...).
+        ``None`` accepts any JSON value.
+    """
+
+    __slots__ = ("_adapter", "_default", "_factory", "_native", "_watched", "value_type")
+
+    kind: ClassVar[str] = "param"
+
+    def __init__(
+        self,
+        default: T | Callable[[], T] | None = None,
+        value_type: Any = None,
+        *,
+        index: int | None = UNSET,
+    ) -> None:
+        super().__init__(index=index)
+        if isinstance(default, list | dict | set):
+            raise RelationDefinitionError(
+                f"{type(self).__name__}: a mutable default ({type(default).__name__}) would be "
+                f"shared by every object; pass a factory instead, e.g. default={type(default).__name__}"
+            )
+        self._default = default
+        self._factory = callable(default)
+        self.value_type = value_type
+        self._watched = False
+        self._adapter: TypeAdapter[Any] | None = None
+        self._native = value_type is None or _json_native(value_type)
+        if default is not None and not self._factory:
+            self._check_default(default)
+
+    def _check_default(self, default: Any) -> None:
+        vt = self.value_type
+        if vt is None:
+            problem = json_error(default)
+        elif vt in _SIMPLE:
+            ok = type(default) is vt or (vt is float and type(default) is int)
+            problem = None if ok else f"is {type(default).__name__}, not {vt.__name__}"
+        else:
+            return  # validated on first use, without importing pydantic at class creation
+        if problem:
+            raise RelationDefinitionError(f"{type(self).__name__}(default={default!r}): the default {problem}")
+
+    def watched(self: P) -> P:
+        """Make the owner's ``child_value_changed(value)`` run after each change."""
+        self._watched = True
+        return self
+
+    @property
+    def is_watched(self) -> bool:
+        return self._watched
+
+    @property
+    def default(self) -> Any:
+        """The default as given (a factory stays a factory)."""
+        return self._default
+
+    def default_value(self) -> T:
+        """The default for one read: the factory's result, or the literal default."""
+        return self._default() if self._factory else self._default  # type: ignore[operator,return-value]
+
+    def create(self, parent: Object) -> ParamValue[T]:
+        return (ParamValue if self._native else _ConvertedValue)(parent, self)
+
+    # -- validation -----------------------------------------------------------------------
+
+    def _get_adapter(self) -> TypeAdapter[Any]:
+        if self._adapter is None:
+            from pydantic import TypeAdapter
+
+            self._adapter = TypeAdapter(self.value_type)
+        return self._adapter
+
+    def validate(self, oid: str, value: Any) -> JSONValue:
+        """Check ``value`` for the value at ``oid``; return what to store.
+
+        :raises InvalidValueError: naming the oid, what was expected and what came.
+        """
+        vt = self.value_type
+        if vt is None or (type(value) is vt and vt in _SIMPLE):
+            result = value
+        else:
+            from pydantic import ValidationError
+
+            adapter = self._get_adapter()
+            try:
+                result = adapter.validate_python(value, strict=True)
+            except ValidationError as exc:
+                raise InvalidValueError(oid, self._describe_error(oid, value, exc)) from None
+            if not self._native:
+                result = adapter.dump_python(result, mode="json")
+        if type(result) is float and not math.isfinite(result):
+            problem: str | None = f"{result!r} cannot be stored (JSON has no NaN or infinity)"
+        else:
+            problem = json_error(result)
+        if problem:
+            raise InvalidValueError(oid, f"{type(self).__name__} {oid}: {problem}; nothing was written")
+        return result
+
+    def _describe_error(self, oid: str, value: Any, exc: Any) -> str:
+        first = exc.errors()[0]
+        where = "".join(f"[{part!r}]" for part in first.get("loc", ()))
+        got = repr(value)
+        if len(got) > 60:
+            got = got[:57] + "..."
+        return (
+            f"{type(self).__name__} {oid}: {first['msg']}{' at ' + where if where else ''} "
+            f"(got {got} of type {type(value).__name__}); nothing was written"
+        )
+
+    def from_json(self, raw: JSONValue) -> T:
+        """Turn a stored JSON value back into the param's Python type."""
+        return self._get_adapter().validate_python(raw)  # type: ignore[no-any-return]
+
+
+class IntParam(Param[int]):
+    """An ``int`` param (``bool`` is refused: it is not a number of frames)."""
+
+    __slots__ = ()
+
+    def __init__(self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET) -> None:
+        super().__init__(default, int, index=index)
+
+
+class FloatParam(Param[float]):
+    """A ``float`` param; ints are accepted and stored as given."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, default: float | Callable[[], float] | None = 0.0, *, index: int | None = UNSET
+    ) -> None:
+        super().__init__(default, float, index=index)
+
+
+class BoolParam(Param[bool]):
+    """A ``bool`` param (``0``/``1`` and ``"yes"`` are refused)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, default: bool | Callable[[], bool] | None = False, *, index: int | None = UNSET
+    ) -> None:
+        super().__init__(default, bool, index=index)
+
+
+class StringParam(Param[str]):
+    """A ``str`` param."""
+
+    __slots__ = ()
+
+    def __init__(self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET) -> None:
+        super().__init__(default, str, index=index)
+
+
+class DictParam(Param[dict[str, Any]]):
+    """A dict of JSON values with ``str`` keys; the default is a fresh empty dict."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        default: Callable[[], dict[str, Any]] | None = dict,
+        *,
+        index: int | None = UNSET,
+    ) -> None:
+        super().__init__(default, dict[str, Any], index=index)
+
+
+class SessionValue(Value[T]):
+    """A per-session value: held by the session, never written to the store."""
+
+    __slots__ = ()
+
+    kind: ClassVar[str] = "session_param"
+    _relation: SessionParam[T]
+
+    def _values(self) -> dict[str, Any]:
+        return self._parent._mng.root.session()._session_values
+
+    def get(self) -> T:
+        value = self._values().get(self._key, MISSING)
+        return self._relation.default_value() if value is MISSING else value  # type: ignore[no-any-return]
+
+    def set(self, value: T) -> None:
+        relation = self._relation
+        if relation.value_type is not None:
+            value = relation.validate_session(self._key, value)
+        self._values()[self._key] = value
+        self._changed()
+
+    def revert_to_default(self) -> None:
+        self._values().pop(self._key, None)
+        self._changed()
+
+
+class SessionParam(Param[T]):
+    """A value that lives in the session only: each user's own, gone when it ends.
+
+    Any Python object is accepted (nothing is stored); ``value_type`` still validates.
+    """
+
+    __slots__ = ()
+
+    kind: ClassVar[str] = "session_param"
+
+    def _check_default(self, default: Any) -> None:
+        pass  # never stored, so any default will do
+
+    def create(self, parent: Object) -> SessionValue[T]:  # type: ignore[override]
+        return SessionValue(parent, self)
+
+    def validate_session(self, oid: str, value: Any) -> Any:
+        from pydantic import ValidationError
+
+        try:
+            return self._get_adapter().validate_python(value, strict=True)
+        except ValidationError as exc:
+            raise InvalidValueError(oid, self._describe_error(oid, value, exc)) from None

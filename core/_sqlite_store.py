@@ -1,0 +1,363 @@
+"""SQLiteStore: the embedded persistent store, one file, safe across processes.
+
+WAL journaling lets readers run while a writer commits; a busy timeout makes concurrent
+writers wait for each other instead of failing; every multi-statement operation and
+every :meth:`batch` is one ``BEGIN IMMEDIATE`` transaction (savepoints when nested), so
+a batch is all or nothing even if the process dies half way. Each thread gets its own
+connection (sqlite3 connections must not be shared across threads), and a forked child
+opens fresh ones instead of reusing its parent's, which SQLite forbids.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from ._errors import ExistsError, InvalidValueError, StoreError
+from ._json import JSONValue, dumps, json_error
+from ._json import loads as _loads
+from ._store import check_range, quote_names
+
+__all__ = ["SQLiteStore"]
+
+#: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
+SCHEMA_VERSION: Final = 1
+
+_SCHEMA: Final = """
+CREATE TABLE graftflow_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE hashes (
+    key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, field)
+) WITHOUT ROWID;
+CREATE TABLE members (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
+CREATE UNIQUE INDEX members_by_name ON members (key, name);
+CREATE INDEX members_in_order ON members (key, seq, name);
+CREATE TABLE member_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+# Children of a fork keep their parent's connections referenced here, never closed:
+# closing them in the child could disturb the parent's locks and WAL.
+_FORK_ORPHANS: list[sqlite3.Connection] = []
+_LIVE_STORES: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for store in list(_LIVE_STORES):
+        with store._conns_lock:
+            _FORK_ORPHANS.extend(store._conns)
+            store._conns = []
+        store._local = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class SQLiteStore:
+    """A :class:`~graftflow.Store` in one SQLite file.
+
+    :param path: the database file. Its directory must exist.
+    :param create: create the file if it is missing; with ``False`` a missing file is a
+        :class:`StoreError` (the CLI uses this so a typo never creates an empty flow).
+    :param timeout: seconds a writer waits for another process's transaction.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, timeout: float = 30.0) -> None:
+        raw = os.fspath(path)
+        if raw in ("", ":memory:") or raw.startswith("file:"):
+            raise StoreError(
+                f"SQLiteStore needs a file path, not {raw!r}; use MemoryStore() for an in-memory store"
+            )
+        self.path = Path(raw).expanduser().absolute()
+        self.url = f"sqlite:///{self.path}"
+        self.timeout = timeout
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._closed = False
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a SQLite store file")
+        if not self.path.parent.is_dir():
+            hint = ""
+            if not raw.startswith(("/", "~")):
+                hint = " (sqlite:///PATH is relative to the working directory; use sqlite:////PATH for an absolute path)"
+            raise StoreError(f"cannot create {self.path}: directory {self.path.parent} does not exist{hint}")
+        if not create and not self.path.exists():
+            raise StoreError(
+                f"no store at {self.path}: the file does not exist (check the path, or run "
+                "'graftflow demo' to create the demo store)"
+            )
+        conn = self._connect()
+        self._init_schema(conn)
+        _LIVE_STORES.add(self)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    # -- connections ------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"store {self.url} is closed")
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({exc}); move it away or "
+                "choose another store"
+            ) from exc
+        with self._conns_lock:
+            self._conns.append(conn)
+        self._local.conn = conn
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        try:
+            return self._local.conn  # type: ignore[no-any-return]
+        except AttributeError:
+            return self._connect()
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        with self.batch():
+            tables = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if not tables:
+                # One statement at a time: executescript() would COMMIT our transaction.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO graftflow_meta (name, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                return
+            if "graftflow_meta" not in tables:
+                raise StoreError(
+                    f"{self.path} is a SQLite database but not a graftflow store (it holds the "
+                    f"tables {quote_names(sorted(tables))}); choose another file"
+                )
+            row = conn.execute(
+                "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
+            ).fetchone()
+            version = int(row[0]) if row and row[0].isdigit() else None
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
+                    f"graftflow reads version {SCHEMA_VERSION}; upgrade graftflow or use another file"
+                )
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        message = str(exc)
+        if "locked" in message or "busy" in message:
+            return StoreError(
+                f"{self.path} stayed locked by another process for {self.timeout:g} s; try again"
+            )
+        return StoreError(f"{self.path}: {message}")
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn().execute(sql, params)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def _decode(self, key: str, text: str) -> Any:
+        try:
+            return _loads(text)
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: the value at {key!r} is not valid JSON ({exc})") from exc
+
+    @staticmethod
+    def _encode(key: str, value: object) -> str:
+        problem = json_error(value)
+        if problem is not None:
+            raise InvalidValueError(key, f"{key}: {problem}; store JSON values only")
+        return dumps(value)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        conn = self._conn()
+        local = self._local
+        depth: int = getattr(local, "depth", 0)
+        try:
+            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT gf{depth}")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        local.depth = depth + 1
+        try:
+            yield
+        except BaseException:
+            local.depth = depth
+            try:
+                if depth == 0:
+                    conn.execute("ROLLBACK")
+                else:
+                    conn.execute(f"ROLLBACK TO gf{depth}")
+                    conn.execute(f"RELEASE gf{depth}")
+            except sqlite3.Error:
+                pass  # the original error matters more; SQLite already rolled back
+            raise
+        local.depth = depth
+        try:
+            conn.execute("COMMIT" if depth == 0 else f"RELEASE gf{depth}")
+        except sqlite3.Error as exc:
+            if depth == 0 and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise self._error(exc) from exc
+
+    def close(self) -> None:
+        """Close every connection this store opened (in every thread)."""
+        with self._conns_lock:
+            self._closed = True
+            conns, self._conns = self._conns, []
+        self._local = threading.local()
+        for conn in conns:
+            conn.close()
+        _LIVE_STORES.discard(self)
+
+    # -- plain values -----------------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        return default if row is None else self._decode(key, row[0])
+
+    def set(self, key: str, value: JSONValue) -> None:
+        self._execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, self._encode(key, value)),
+        )
+
+    def delete(self, key: str) -> bool:
+        return self._execute("DELETE FROM kv WHERE key = ?", (key,)).rowcount > 0
+
+    def incr(self, key: str, amount: int = 1) -> int:
+        if type(amount) is not int:
+            raise InvalidValueError(key, f"{key}: incr amount must be an int, not {amount!r}")
+        with self.batch():
+            row = self._execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+            current = 0 if row is None else self._decode(key, row[0])
+            if type(current) is not int:
+                raise InvalidValueError(key, f"{key}: cannot increment {current!r}, it is not an int")
+            new: int = current + amount
+            self._execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, str(new)),
+            )
+        return new
+
+    def delete_tree(self, key: str) -> None:
+        # Keys under `key` are exactly those in [key + "/", key + "0"): "0" follows "/".
+        low, high = key + "/", key + "0"
+        with self.batch():
+            for table in ("kv", "hashes", "members", "member_counts"):
+                self._execute(f"DELETE FROM {table} WHERE key = ?", (key,))  # noqa: S608 (fixed names)
+                self._execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (low, high))  # noqa: S608
+
+    # -- hashes -----------------------------------------------------------------------
+
+    def hash_get(self, key: str, field: str, default: Any = None) -> Any:
+        row = self._execute(
+            "SELECT value FROM hashes WHERE key = ? AND field = ?", (key, field)
+        ).fetchone()
+        return default if row is None else self._decode(key, row[0])
+
+    def hash_set(self, key: str, field: str, value: JSONValue) -> None:
+        self._execute(
+            "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
+            (key, field, self._encode(f"{key}[{field!r}]", value)),
+        )
+
+    def hash_delete(self, key: str, field: str) -> bool:
+        cursor = self._execute("DELETE FROM hashes WHERE key = ? AND field = ?", (key, field))
+        return cursor.rowcount > 0
+
+    def hash_items(self, key: str) -> dict[str, Any]:
+        rows = self._execute("SELECT field, value FROM hashes WHERE key = ? ORDER BY field", (key,))
+        return {field: self._decode(key, text) for field, text in rows}
+
+    # -- ordered maps -----------------------------------------------------------------
+
+    def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
+        rows = [(key, name, self._encode(f"{key}/{name}", value)) for name, value in items.items()]
+        if not rows:
+            return
+        conn = self._conn()
+        try:
+            with self.batch():
+                conn.executemany("INSERT INTO members (key, name, value) VALUES (?, ?, ?)", rows)
+                conn.execute(
+                    "INSERT INTO member_counts (key, n) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n",
+                    (key, len(rows)),
+                )
+        except sqlite3.IntegrityError:
+            pass  # some names exist: the batch rolled back; say which below
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        else:
+            return
+        existing = tuple(name for name in items if self._has(key, name))
+        raise ExistsError(key, f"{key} already has {quote_names(existing)}", existing)
+
+    def _has(self, key: str, name: str) -> bool:
+        row = self._execute("SELECT 1 FROM members WHERE key = ? AND name = ?", (key, name))
+        return row.fetchone() is not None
+
+    def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
+        try:
+            row = (
+                self._conn()
+                .execute("SELECT value FROM members WHERE key = ? AND name = ?", (key, name))
+                .fetchone()
+            )
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        return default if row is None else self._decode(f"{key}/{name}", row[0])
+
+    def ordered_remove(self, key: str, name: str) -> bool:
+        with self.batch():
+            cursor = self._execute("DELETE FROM members WHERE key = ? AND name = ?", (key, name))
+            if cursor.rowcount == 0:
+                return False
+            self._execute("UPDATE member_counts SET n = n - 1 WHERE key = ?", (key,))
+            self._execute("DELETE FROM member_counts WHERE key = ? AND n <= 0", (key,))
+        return True
+
+    def ordered_len(self, key: str) -> int:
+        row = self._execute("SELECT n FROM member_counts WHERE key = ?", (key,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def ordered_range(self, key: str, start: int = 0, stop: int | None = None) -> list[str]:
+        check_range(key, start, stop)
+        limit = -1 if stop is None else max(stop - start, 0)
+        rows = self._execute(
+            "SELECT name FROM members WHERE key = ? ORDER BY seq LIMIT ? OFFSET ?",
+            (key, limit, start),
+        )
+        return [row[0] for row in rows]
+
+    def ordered_clear(self, key: str) -> None:
+        with self.batch():
+            self._execute("DELETE FROM members WHERE key = ?", (key,))
+            self._execute("DELETE FROM member_counts WHERE key = ?", (key,))

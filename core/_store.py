@@ -1,0 +1,202 @@
+"""The store protocol: where values live (the seed's CaseData).
+
+Objects never hold their values; they read and write them in a store under their oid.
+One small protocol serves every backend: plain keys, hashes, and *ordered maps*
+(insertion-ordered names, each with a JSON value) that back :class:`~graftflow.Map`,
+plus atomic batches. Keeping the protocol small is what lets the same conformance
+suite run on memory, SQLite and Redis with no store-specific gaps.
+
+Keys are oids (``/project/films/f01/status``) or internal keys starting with ``!``,
+which never collide with an oid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, runtime_checkable
+
+from ._errors import StoreError
+from ._json import JSONValue
+
+__all__ = [
+    "MISSING",
+    "Store",
+    "check_range",
+    "iter_names",
+    "open_store",
+    "quote_names",
+    "register_store_scheme",
+]
+
+
+class _Missing:
+    """The type of :data:`MISSING`; one instance, falsy, with a readable repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: Passed as ``default`` to tell "no value" apart from a stored ``None``.
+MISSING: Any = _Missing()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every value store offers. All values are JSON (see :mod:`graftflow._json`).
+
+    Writes outside a :meth:`batch` are atomic one by one; inside, they are atomic all
+    together. Batches nest like savepoints: a failing inner batch undoes only its own
+    writes, the outermost one commits everything or nothing.
+    """
+
+    #: A URL that :func:`open_store` would accept to open this store again.
+    url: str
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the value at ``key``, or ``default`` if there is none."""
+
+    def set(self, key: str, value: JSONValue) -> None:
+        """Store ``value`` at ``key``; :class:`InvalidValueError` if it is not JSON."""
+
+    def delete(self, key: str) -> bool:
+        """Delete the value at ``key``; return whether there was one."""
+
+    def incr(self, key: str, amount: int = 1) -> int:
+        """Atomically add ``amount`` to the int at ``key`` (missing counts as 0)."""
+
+    def delete_tree(self, key: str) -> None:
+        """Delete everything at ``key`` and under ``key + "/"``: a removed subtree."""
+
+    def hash_get(self, key: str, field: str, default: Any = None) -> Any:
+        """Return one field of the hash at ``key``."""
+
+    def hash_set(self, key: str, field: str, value: JSONValue) -> None:
+        """Set one field of the hash at ``key``."""
+
+    def hash_delete(self, key: str, field: str) -> bool:
+        """Delete one field; return whether it existed."""
+
+    def hash_items(self, key: str) -> dict[str, Any]:
+        """Return the whole hash at ``key`` (empty if none)."""
+
+    def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
+        """Append new names (with a value each) to the ordered map at ``key``.
+
+        All or nothing: if any name already exists, :class:`ExistsError` lists them and
+        nothing is written. This is what makes concurrent ``Map.add`` safe.
+        """
+
+    def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
+        """Return the value stored with ``name``, or ``default`` if it is not a member."""
+
+    def ordered_remove(self, key: str, name: str) -> bool:
+        """Remove ``name``; return whether it was a member."""
+
+    def ordered_len(self, key: str) -> int:
+        """Return how many names the ordered map at ``key`` holds (O(1))."""
+
+    def ordered_range(self, key: str, start: int = 0, stop: int | None = None) -> list[str]:
+        """Return names ``[start:stop]`` in insertion order (non-negative bounds)."""
+
+    def ordered_clear(self, key: str) -> None:
+        """Remove every name of the ordered map at ``key``."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group writes into one atomic transaction (see the class docstring)."""
+
+    def close(self) -> None:
+        """Release connections; later calls raise :class:`StoreError`."""
+
+
+StoreFactory = Callable[[str, bool], Store]
+_SCHEMES: dict[str, StoreFactory] = {}
+
+
+def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], None]:
+    """Teach :func:`open_store` a URL scheme; return a callable that forgets it again.
+
+    The plugins layer uses this for the ``graftflow_store_schemes()`` hook, so the core
+    never imports a backend it does not ship.
+
+    :param factory: ``factory(url, create) -> Store``.
+    """
+    if scheme in _SCHEMES or scheme in ("memory", "sqlite"):
+        raise ValueError(f"store scheme {scheme!r} is already registered")
+    _SCHEMES[scheme] = factory
+
+    def unregister() -> None:
+        if _SCHEMES.get(scheme) is factory:
+            del _SCHEMES[scheme]
+
+    return unregister
+
+
+def _known_schemes() -> str:
+    extra = "".join(f", {scheme}://..." for scheme in sorted(_SCHEMES))
+    return f"memory://, sqlite:///PATH{extra}"
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Open the store a URL names.
+
+    ``memory://`` is a fresh in-process store. ``sqlite:///PATH`` follows the
+    SQLAlchemy convention: three slashes then the path, so ``sqlite:///studio.db`` is
+    relative to the working directory and ``sqlite:////srv/studio.db`` is absolute;
+    ``~`` is expanded. Other schemes come from :func:`register_store_scheme`.
+
+    :param create: create a missing SQLite file (``False``: a missing file is an error).
+    """
+    if not isinstance(url, str) or not url:
+        raise StoreError(f"a store URL must be a non-empty str, not {url!r}")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        hint = f"; did you mean 'sqlite:///{url}'?" if url.endswith((".db", ".sqlite")) else ""
+        raise StoreError(f"{url!r} is not a store URL (known: {_known_schemes()}){hint}")
+    if scheme == "memory":
+        if rest:
+            raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
+        from ._memory_store import MemoryStore
+
+        return MemoryStore()
+    if scheme == "sqlite":
+        if not rest.startswith("/") or len(rest) < 2:
+            raise StoreError(
+                f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+            )
+        from ._sqlite_store import SQLiteStore
+
+        return SQLiteStore(rest[1:], create=create)
+    factory = _SCHEMES.get(scheme)
+    if factory is None:
+        raise StoreError(f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes()})")
+    return factory(url, create)
+
+
+def iter_names(store: Store, key: str, chunk: int = 1000) -> Iterator[str]:
+    """Yield the names of an ordered map in pages, so a huge map is never loaded whole."""
+    start = 0
+    while True:
+        names = store.ordered_range(key, start, start + chunk)
+        yield from names
+        if len(names) < chunk:
+            return
+        start += chunk
+
+
+def quote_names(names: tuple[str, ...] | list[str], limit: int = 5) -> str:
+    """``'a', 'b' and 3 more``: names for an error message, never a wall of text."""
+    shown = ", ".join(repr(n) for n in names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{shown}{more}"
+
+
+def check_range(key: str, start: int, stop: int | None) -> None:
+    """Refuse negative bounds: stores page with LIMIT/OFFSET, which has no negative form."""
+    if start < 0 or (stop is not None and stop < 0):
+        raise ValueError(f"{key}: ordered_range takes non-negative bounds, not {start}, {stop}")
