@@ -31,7 +31,6 @@ class ComputedValue(Value[T]):
     __slots__ = ("_cache", "_computing")
 
     kind: ClassVar[str] = "computed"
-    _relation: Computed[T]
 
     def __init__(self, parent: Object, relation: Computed[T]) -> None:
         super().__init__(parent, relation)
@@ -39,7 +38,8 @@ class ComputedValue(Value[T]):
         self._computing = False
 
     def get(self) -> T:
-        if self._relation.is_cached and self._cache is not MISSING:
+        relation: Computed[T] = self._relation
+        if relation.is_cached and self._cache is not MISSING:
             return self._cache  # type: ignore[no-any-return]
         if self._computing:
             raise GraftflowError(
@@ -57,15 +57,18 @@ class ComputedValue(Value[T]):
                 f"{self._key}: {type(self._parent).__name__}.compute_child_value() returned "
                 f"without calling value.set(result) for {self.name()!r}"
             )
-        if not self._relation.is_cached:
+        if not relation.is_cached:
             self._cache = MISSING
         return result  # type: ignore[no-any-return]
 
     def set(self, value: T) -> None:
-        if self._relation.stores_value:
+        relation: Computed[T] = self._relation
+        if relation.stores_value:
             problem = json_error(value)
             if problem:
-                raise InvalidValueError(self._key, f"Computed {self._key}: {problem}; nothing was written")
+                raise InvalidValueError(
+                    self._key, f"Computed {self._key}: {problem}; nothing was written"
+                )
             self._store.set(self._key, value)
         self._cache = value
         if not self._computing:  # a result being computed is not news; an outside set is
@@ -74,7 +77,8 @@ class ComputedValue(Value[T]):
     def revert_to_default(self) -> None:
         """Forget the cached (and stored) result: the next read computes again."""
         self._cache = MISSING
-        if self._relation.stores_value:
+        relation: Computed[T] = self._relation
+        if relation.stores_value:
             self._store.delete(self._key)
         self._changed()
 
@@ -95,7 +99,9 @@ class Computed(Relation[ComputedValue[T]], Generic[T]):
 
     kind: ClassVar[str] = "computed"
 
-    def __init__(self, cached: bool = False, store_value: bool = False, *, index: int | None = UNSET) -> None:
+    def __init__(
+        self, cached: bool = False, store_value: bool = False, *, index: int | None = UNSET
+    ) -> None:
         super().__init__(index=index)
         self._cached = cached
         self._store_value = store_value

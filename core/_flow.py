@@ -103,12 +103,17 @@ class Flow:
         """
         check_item_name(name, "the flow")
         if not (isinstance(project_type, type) and issubclass(project_type, Object)):
-            raise TypeError(f"create_project({name!r}): the type must be an Object subclass, not {project_type!r}")
+            raise TypeError(
+                f"create_project({name!r}): the type must be an Object subclass, "
+                f"not {project_type!r}"
+            )
         path = type_path(project_type)
         try:
             self._store.ordered_add(PROJECTS_KEY, {name: path})
         except ExistsError:
-            raise ExistsError(f"/{name}", f"a project named {name!r} already exists", (name,)) from None
+            raise ExistsError(
+                f"/{name}", f"a project named {name!r} already exists", (name,)
+            ) from None
         project = project_type(self, name)
         self._projects[name] = project
         self._touched(f"/{name}")
@@ -123,10 +128,14 @@ class Flow:
         project = self._projects.get(name)
         if project is not None:
             return project
-        path = self._store.ordered_get(PROJECTS_KEY, name, MISSING) if type(name) is str else MISSING
+        path = (
+            self._store.ordered_get(PROJECTS_KEY, name, MISSING) if type(name) is str else MISSING
+        )
         if path is MISSING:
             raise MissingChildError(
-                f"/{name}", str(name), f"there is no project {name!r}" + did_you_mean(str(name), self.projects())
+                f"/{name}",
+                str(name),
+                f"there is no project {name!r}" + did_you_mean(str(name), self.projects()),
             )
         try:
             project_type = import_type(path)
@@ -138,7 +147,9 @@ class Flow:
                 "install the package that provides it (or fix PYTHONPATH) and try again",
             ) from exc
         if not issubclass(project_type, Object):
-            raise ObjectTypeError(f"/{name}", path, f"project {name!r}: {path!r} is not an Object subclass")
+            raise ObjectTypeError(
+                f"/{name}", path, f"project {name!r}: {path!r} is not an Object subclass"
+            )
         project = project_type(self, name)
         self._projects[name] = project
         return project

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Child", "Connection", "ConnectionValue", "Parent", "Relative"]
 
-O = TypeVar("O", bound="Object")
+ObjT = TypeVar("ObjT", bound="Object")
 
 
 def _require_object_type(relation: str, related_type: Any) -> None:
@@ -30,12 +30,12 @@ def _require_object_type(relation: str, related_type: Any) -> None:
         raise TypeError(f"{relation}() takes a flow Object subclass, not {related_type!r}")
 
 
-class Child(Relation[O], Generic[O]):
+class Child(Relation[ObjT], Generic[ObjT]):
     """An owned sub-object of type ``related_type``, built on first access."""
 
     __slots__ = ("related_type",)
 
-    def __init__(self, related_type: type[O], *, index: int | None = UNSET) -> None:
+    def __init__(self, related_type: type[ObjT], *, index: int | None = UNSET) -> None:
         super().__init__(index=index)
         _require_object_type("Child", related_type)
         self.related_type = related_type
@@ -51,19 +51,18 @@ class Child(Relation[O], Generic[O]):
             return "map"
         return "child"
 
-    def create(self, parent: Object) -> O:
-        return self.related_type(parent, self.name)  # type: ignore[arg-type]
+    def create(self, parent: Object) -> ObjT:
+        return self.related_type(parent, self.name)
 
 
-class ConnectionValue(Value[O | None], Generic[O]):
+class ConnectionValue(Value[ObjT | None], Generic[ObjT]):
     """A stored link to another object of the same flow, kept as its oid."""
 
     __slots__ = ()
 
     kind: ClassVar[str] = "connection"
-    _relation: Connection[Any]
 
-    def get(self) -> O | None:
+    def get(self) -> ObjT | None:
         target = self._store.get(self._key)
         if target is None:
             return None
@@ -72,20 +71,20 @@ class ConnectionValue(Value[O | None], Generic[O]):
         try:
             return get_object(self._parent._mng.root, target)  # type: ignore[no-any-return]
         except (MissingRelationError, MissingChildError) as exc:
-            raise type(exc)(
-                exc.oid, exc.name, f"{self._key} connects to {target}, which no longer resolves: {exc}"
-            ) from None
+            message = f"{self._key} connects to {target}, which no longer resolves: {exc}"
+            raise type(exc)(exc.oid, str(exc.name), message) from None
 
     def oid_value(self) -> str | None:
         """The stored target oid, without resolving it."""
         value = self._store.get(self._key)
         return value if isinstance(value, str) else None
 
-    def set(self, value: O | None) -> None:
+    def set(self, value: ObjT | None) -> None:
         if value is None:
             self._store.delete(self._key)
         else:
-            related = self._relation.related_type
+            relation: Connection[ObjT] = self._relation
+            related = relation.related_type
             if not isinstance(value, related):
                 raise InvalidValueError(
                     self._key,
@@ -105,19 +104,19 @@ class ConnectionValue(Value[O | None], Generic[O]):
         self.set(None)
 
 
-class Connection(Relation[ConnectionValue[O]], Generic[O]):
+class Connection(Relation[ConnectionValue[ObjT]], Generic[ObjT]):
     """A link to another object of type ``related_type``, stored by oid."""
 
     __slots__ = ("related_type",)
 
     kind: ClassVar[str] = "connection"
 
-    def __init__(self, related_type: type[O], *, index: int | None = UNSET) -> None:
+    def __init__(self, related_type: type[ObjT], *, index: int | None = UNSET) -> None:
         super().__init__(index=index)
         _require_object_type("Connection", related_type)
         self.related_type = related_type
 
-    def create(self, parent: Object) -> ConnectionValue[O]:
+    def create(self, parent: Object) -> ConnectionValue[ObjT]:
         return ConnectionValue(parent, self)
 
 
@@ -140,9 +139,10 @@ class Parent(Relation["Object | Flow"]):
             up = node._mng.parent
             if up is None:
                 raise MissingRelationError(
-                    parent._mng.prefix + str(self.name),
-                    str(self.name),
-                    f"{parent._mng.oid}.{self.name}: Parent(levels={self.levels}) goes above the root",
+                    parent._mng.prefix + self.name,
+                    self.name,
+                    f"{parent._mng.oid}.{self.name}: "
+                    f"Parent(levels={self.levels}) goes above the root",
                 )
             node = up
         return node  # type: ignore[no-any-return]

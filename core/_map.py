@@ -55,6 +55,11 @@ class DynamicMap(Object, Generic[ItemT]):
 
     _gf_item_type: ClassVar[type[Object] | None] = None
 
+    # Per-instance caches, set in __init__ (annotated here for type checkers).
+    _items: dict[str, Any]
+    _names: tuple[str, ...] | None
+    _name_set: frozenset[str] | None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for base in cls.__dict__.get("__orig_bases__", ()):
@@ -83,7 +88,8 @@ class DynamicMap(Object, Generic[ItemT]):
     def mapped_names(self, page_num: int = 0, page_size: int | None = None) -> list[str]:
         """The item names, in order; a page of them when ``page_size`` is given."""
         raise NotImplementedError(
-            f"{type(self).__qualname__} ({self.oid()}) must override mapped_names(page_num, page_size)"
+            f"{type(self).__qualname__} ({self.oid()}) must override "
+            "mapped_names(page_num, page_size)"
         )
 
     def mapped_items(self, page_num: int = 0, page_size: int | None = None) -> list[ItemT]:
@@ -105,7 +111,7 @@ class DynamicMap(Object, Generic[ItemT]):
 
     def __contains__(self, name: object) -> bool:
         self._all_names()
-        return name in self._name_set
+        return name in self._name_set  # type: ignore[operator]  # set by _all_names()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all_names())
@@ -133,7 +139,9 @@ class DynamicMap(Object, Generic[ItemT]):
     def _missing(self, name: object, names: Iterable[str] | None) -> MissingChildError:
         oid = self._mng.oid
         hint = did_you_mean(name, names) if isinstance(name, str) and names is not None else ""
-        return MissingChildError(f"{self._mng.prefix}{name}", str(name), f"{oid} has no item {name!r}{hint}")
+        return MissingChildError(
+            f"{self._mng.prefix}{name}", str(name), f"{oid} has no item {name!r}{hint}"
+        )
 
     def _gf_item(self, name: str) -> Any:
         return self[name]
@@ -153,7 +161,10 @@ class Map(DynamicMap[ItemT]):
     def __contains__(self, name: object) -> bool:
         if name in self._items:
             return True
-        return type(name) is str and self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
+        return (
+            type(name) is str
+            and self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter_names(self._mng.store, self._mng.oid)
@@ -170,7 +181,9 @@ class Map(DynamicMap[ItemT]):
         if stored is MISSING:
             small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
             raise self._missing(name, self.mapped_names() if small else None)
-        return self._build(name, self.mapped_type() if stored is None else self._stored_type(name, stored))
+        return self._build(
+            name, self.mapped_type() if stored is None else self._stored_type(name, stored)
+        )
 
     def _stored_type(self, name: str, path: Any) -> type[ItemT]:
         oid = self._mng.prefix + name
@@ -178,15 +191,19 @@ class Map(DynamicMap[ItemT]):
             item_type = import_type(str(path))
         except ImportError as exc:
             raise ObjectTypeError(
-                oid, str(path), f"{oid}: its type {path!r} cannot be imported ({exc}); install the "
-                "package that provides it, or remove the item"
+                oid,
+                str(path),
+                f"{oid}: its type {path!r} cannot be imported ({exc}); install the "
+                "package that provides it, or remove the item",
             ) from exc
         if not issubclass(item_type, self.mapped_type()):
             raise ObjectTypeError(
-                oid, str(path), f"{oid}: its stored type {path!r} is not a "
-                f"{self.mapped_type().__qualname__} (the type of {self._mng.oid}'s items)"
+                oid,
+                str(path),
+                f"{oid}: its stored type {path!r} is not a "
+                f"{self.mapped_type().__qualname__} (the type of {self._mng.oid}'s items)",
             )
-        return item_type  # type: ignore[return-value]
+        return item_type
 
     def _type_entry(self, object_type: type[Any] | None) -> str | None:
         """What to store for an item's type: ``None`` for the default mapped type."""
@@ -208,8 +225,9 @@ class Map(DynamicMap[ItemT]):
         check_item_name(name, mng.oid)
         if mng.relation(name) is not None:
             raise InvalidNameError(
-                name, f"{mng.oid}: {name!r} is a relation of the map, so an item of that name "
-                "could never be reached; choose another name"
+                name,
+                f"{mng.oid}: {name!r} is a relation of the map, so an item of that name "
+                "could never be reached; choose another name",
             )
         return name  # type: ignore[no-any-return]
 
@@ -243,14 +261,18 @@ class Map(DynamicMap[ItemT]):
         for name in names:
             self._check_new_name(name)
             if name in items:
-                raise ExistsError(mng.prefix + name, f"{mng.oid}: {name!r} is listed twice", (name,))
+                raise ExistsError(
+                    mng.prefix + name, f"{mng.oid}: {name!r} is listed twice", (name,)
+                )
             items[name] = entry
         try:
             with mng.store.batch():
                 mng.store.ordered_add(mng.oid, items)
         except ExistsError as exc:
             raise ExistsError(
-                mng.oid, f"{mng.oid} already has {quote_names(exc.names)}; nothing was added", exc.names
+                mng.oid,
+                f"{mng.oid} already has {quote_names(exc.names)}; nothing was added",
+                exc.names,
             ) from None
         if items:
             mng.touch()

@@ -37,7 +37,9 @@ class _Encoded:
 
 def _encode(key: str, value: object) -> object:
     kind = type(value)
-    if kind in _EXACT_SCALARS or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+    if kind in _EXACT_SCALARS or (
+        isinstance(value, float) and kind is float and math.isfinite(value)
+    ):
         return value
     problem = json_error(value)
     if problem is not None:
@@ -46,7 +48,7 @@ def _encode(key: str, value: object) -> object:
 
 
 def _decode(value: object) -> Any:
-    return loads(value.text) if type(value) is _Encoded else value  # type: ignore[attr-defined]
+    return loads(value.text) if type(value) is _Encoded else value
 
 
 class _Closed(dict):  # type: ignore[type-arg]
@@ -55,7 +57,7 @@ class _Closed(dict):  # type: ignore[type-arg]
     def _fail(self, *args: object) -> NoReturn:
         raise StoreError("memory:// store is closed")
 
-    get = __getitem__ = __setitem__ = __contains__ = setdefault = pop = _fail  # type: ignore[assignment]
+    get = __getitem__ = __setitem__ = __contains__ = setdefault = pop = _fail
 
 
 _KV, _HASH, _ORDERED = 0, 1, 2
@@ -146,7 +148,7 @@ class MemoryStore:
         value = self._kv.get(key, _ABSENT)
         if value is _ABSENT:
             return default
-        return loads(value.text) if type(value) is _Encoded else value  # type: ignore[attr-defined]
+        return loads(value.text) if type(value) is _Encoded else value
 
     def set(self, key: str, value: JSONValue) -> None:
         encoded = _encode(key, value)
@@ -189,7 +191,11 @@ class MemoryStore:
                     doomed.extend(below)
                     pending.extend(below)
             self._children.get(key.rpartition("/")[0], set()).discard(key)
-            for table, source in ((_KV, self._kv), (_HASH, self._hashes), (_ORDERED, self._ordered)):
+            for table, source in (
+                (_KV, self._kv),
+                (_HASH, self._hashes),
+                (_ORDERED, self._ordered),
+            ):
                 for k in doomed:
                     if k in source:
                         self._touch(table, k)

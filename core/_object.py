@@ -163,7 +163,7 @@ def _collect_relations(cls: type[Object]) -> None:
                 f"{where}.{attr}: this {type(value).__name__} already belongs to "
                 f"{value._owner.__qualname__}.{value.name}; create a new relation for each class"
             )
-        if value.name is not None and value.name != attr:
+        if value.name and value.name != attr:
             raise RelationDefinitionError(
                 f"{where}.{attr}: the relation is already named {value.name!r}; a declared "
                 "relation takes the attribute's name"
@@ -192,7 +192,7 @@ def _collect_relations(cls: type[Object]) -> None:
 
     ordered = order_relations((r, r.index) for r in merged.values())
     cls._gf_relations = tuple(ordered)
-    cls._gf_by_name = {r.name: r for r in ordered}  # type: ignore[misc]
+    cls._gf_by_name = {r.name: r for r in ordered}
     cls._gf_own_store = cls._create_value_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
 
     manager_type = cls.__dict__.get("_MANAGER_TYPE")

@@ -33,13 +33,17 @@ def check_relation_name(name: object, where: str) -> str:
     :param where: who asks, for the message (``"relation of Shot"``).
     """
     if not isinstance(name, str):
-        raise InvalidNameError(name, f"{where}: a relation name must be a str, not {type(name).__name__}")
+        raise InvalidNameError(
+            name, f"{where}: a relation name must be a str, not {type(name).__name__}"
+        )
     if not name.isidentifier():
         raise InvalidNameError(
             name, f"{where}: {name!r} is not a valid relation name (it must be a Python identifier)"
         )
     if keyword.iskeyword(name):
-        raise InvalidNameError(name, f"{where}: {name!r} is a Python keyword; choose another relation name")
+        raise InvalidNameError(
+            name, f"{where}: {name!r} is a Python keyword; choose another relation name"
+        )
     if name.startswith("_"):
         raise InvalidNameError(
             name, f"{where}: {name!r} starts with '_', which is reserved for graftflow internals"
@@ -53,7 +57,9 @@ def check_item_name(name: object, where: str) -> str:
     :param where: the oid of the map (or ``"the flow"``), for the message.
     """
     if not isinstance(name, str):
-        raise InvalidNameError(name, f"{where}: an item name must be a str, not {type(name).__name__}")
+        raise InvalidNameError(
+            name, f"{where}: an item name must be a str, not {type(name).__name__}"
+        )
     if _ITEM_NAME.fullmatch(name) is None:
         raise InvalidNameError(name, f"{where}: invalid name {name!r}: use {ITEM_NAME_RULE}")
     return name
@@ -79,7 +85,11 @@ def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
         if part in (".", ".."):
             continue
         if not part:
-            raise InvalidOidError(oid, f"invalid oid {oid!r}: empty name between slashes or a trailing '/'")
+            raise InvalidOidError(
+                oid, f"invalid oid {oid!r}: empty name between slashes or a trailing '/'"
+            )
         if _ITEM_NAME.fullmatch(part) is None:
-            raise InvalidOidError(oid, f"invalid oid {oid!r}: {part!r} is not a valid name ({ITEM_NAME_RULE})")
+            raise InvalidOidError(
+                oid, f"invalid oid {oid!r}: {part!r} is not a valid name ({ITEM_NAME_RULE})"
+            )
     return absolute, parts

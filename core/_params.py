@@ -13,7 +13,17 @@ import math
 import types
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from ._errors import InvalidValueError, RelationDefinitionError
 from ._json import JSONValue, json_error
@@ -67,16 +77,17 @@ class ParamValue(Value[T]):
     __slots__ = ()
 
     kind: ClassVar[str] = "param"
-    _relation: Param[T]
 
     def get(self) -> T:
         value = self._store.get(self._key, MISSING)
         if value is MISSING:
-            return self._relation.default_value()
+            relation: Param[T] = self._relation
+            return relation.default_value()
         return value  # type: ignore[no-any-return]
 
     def set(self, value: T) -> None:
-        self._store.set(self._key, self._relation.validate(self._key, value))
+        relation: Param[T] = self._relation
+        self._store.set(self._key, relation.validate(self._key, value))
         self._changed()
 
     def revert_to_default(self) -> None:
@@ -90,10 +101,11 @@ class _ConvertedValue(ParamValue[T]):
     __slots__ = ()
 
     def get(self) -> T:
+        relation: Param[T] = self._relation
         value = self._store.get(self._key, MISSING)
         if value is MISSING:
-            return self._relation.default_value()
-        return self._relation.from_json(value)
+            return relation.default_value()
+        return relation.from_json(value)
 
 
 class Param(Relation[ParamValue[T]], Generic[T]):
@@ -121,7 +133,8 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         if isinstance(default, list | dict | set):
             raise RelationDefinitionError(
                 f"{type(self).__name__}: a mutable default ({type(default).__name__}) would be "
-                f"shared by every object; pass a factory instead, e.g. default={type(default).__name__}"
+                "shared by every object; pass a factory instead, e.g. "
+                f"default={type(default).__name__}"
             )
         self._default = default
         self._factory = callable(default)
@@ -142,7 +155,9 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         else:
             return  # validated on first use, without importing pydantic at class creation
         if problem:
-            raise RelationDefinitionError(f"{type(self).__name__}(default={default!r}): the default {problem}")
+            raise RelationDefinitionError(
+                f"{type(self).__name__}(default={default!r}): the default {problem}"
+            )
 
     def watched(self: P) -> P:
         """Make the owner's ``child_value_changed(value)`` run after each change."""
@@ -160,7 +175,8 @@ class Param(Relation[ParamValue[T]], Generic[T]):
 
     def default_value(self) -> T:
         """The default for one read: the factory's result, or the literal default."""
-        return self._default() if self._factory else self._default  # type: ignore[operator,return-value]
+        default: Any = self._default
+        return default() if self._factory else default  # type: ignore[no-any-return]
 
     def create(self, parent: Object) -> ParamValue[T]:
         return (ParamValue if self._native else _ConvertedValue)(parent, self)
@@ -197,7 +213,9 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         else:
             problem = json_error(result)
         if problem:
-            raise InvalidValueError(oid, f"{type(self).__name__} {oid}: {problem}; nothing was written")
+            raise InvalidValueError(
+                oid, f"{type(self).__name__} {oid}: {problem}; nothing was written"
+            )
         return result
 
     def _describe_error(self, oid: str, value: Any, exc: Any) -> str:
@@ -221,7 +239,9 @@ class IntParam(Param[int]):
 
     __slots__ = ()
 
-    def __init__(self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET) -> None:
+    def __init__(
+        self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
+    ) -> None:
         super().__init__(default, int, index=index)
 
 
@@ -252,7 +272,9 @@ class StringParam(Param[str]):
 
     __slots__ = ()
 
-    def __init__(self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET) -> None:
+    def __init__(
+        self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET
+    ) -> None:
         super().__init__(default, str, index=index)
 
 
@@ -276,17 +298,17 @@ class SessionValue(Value[T]):
     __slots__ = ()
 
     kind: ClassVar[str] = "session_param"
-    _relation: SessionParam[T]
 
     def _values(self) -> dict[str, Any]:
         return self._parent._mng.root.session()._session_values
 
     def get(self) -> T:
+        relation: SessionParam[T] = self._relation
         value = self._values().get(self._key, MISSING)
-        return self._relation.default_value() if value is MISSING else value  # type: ignore[no-any-return]
+        return relation.default_value() if value is MISSING else value
 
     def set(self, value: T) -> None:
-        relation = self._relation
+        relation: SessionParam[T] = self._relation
         if relation.value_type is not None:
             value = relation.validate_session(self._key, value)
         self._values()[self._key] = value

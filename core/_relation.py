@@ -53,7 +53,7 @@ class Relation(Generic[T]):
             raise TypeError(f"a relation index is an int >= 0 or None, not {index!r}")
         #: The relation's name: the attribute name for a declared relation; set by the
         #: factory for a dynamic one.
-        self.name: str | None = None
+        self.name: str = ""
         self.index: int | None = index
         self._hints: dict[str, Any] = {}
         self._owner: type[Object] | None = None
@@ -89,12 +89,12 @@ class Relation(Generic[T]):
         relation = obj._mng.resolve(self)
         related = relation.create(obj)
         if relation.cached:
-            obj.__dict__[self.name] = related  # type: ignore[index]
+            obj.__dict__[self.name] = related
         return related
 
     def __repr__(self) -> str:
         where = f"{self._owner.__qualname__}." if self._owner is not None else ""
-        return f"<{type(self).__name__} {where}{self.name or '?'}>"
+        return f"<{type(self).__name__} {where}{self.name or '(unnamed)'}>"
 
 
 def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:

@@ -59,7 +59,9 @@ class Diagnostic:
         )
         error = f"{self.error}: " if self.error else ""
         times = f" (x{self.count})" if self.count > 1 else ""
-        return f"{origin}: {error}{self.message}{times}" if origin else f"{error}{self.message}{times}"
+        return (
+            f"{origin}: {error}{self.message}{times}" if origin else f"{error}{self.message}{times}"
+        )
 
 
 def _user_from(environ: Mapping[str, str]) -> str:

@@ -35,7 +35,9 @@ CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE hashes (
     key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, field)
 ) WITHOUT ROWID;
-CREATE TABLE members (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
+CREATE TABLE members (
+    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL
+);
 CREATE UNIQUE INDEX members_by_name ON members (key, name);
 CREATE INDEX members_in_order ON members (key, seq, name);
 CREATE TABLE member_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -68,11 +70,14 @@ class SQLiteStore:
     :param timeout: seconds a writer waits for another process's transaction.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = True, timeout: float = 30.0
+    ) -> None:
         raw = os.fspath(path)
         if raw in ("", ":memory:") or raw.startswith("file:"):
             raise StoreError(
-                f"SQLiteStore needs a file path, not {raw!r}; use MemoryStore() for an in-memory store"
+                f"SQLiteStore needs a file path, not {raw!r}; "
+                "use MemoryStore() for an in-memory store"
             )
         self.path = Path(raw).expanduser().absolute()
         self.url = f"sqlite:///{self.path}"
@@ -86,8 +91,13 @@ class SQLiteStore:
         if not self.path.parent.is_dir():
             hint = ""
             if not raw.startswith(("/", "~")):
-                hint = " (sqlite:///PATH is relative to the working directory; use sqlite:////PATH for an absolute path)"
-            raise StoreError(f"cannot create {self.path}: directory {self.path.parent} does not exist{hint}")
+                hint = (
+                    " (sqlite:///PATH is relative to the working directory; "
+                    "use sqlite:////PATH for an absolute path)"
+                )
+            raise StoreError(
+                f"cannot create {self.path}: directory {self.path.parent} does not exist{hint}"
+            )
         if not create and not self.path.exists():
             raise StoreError(
                 f"no store at {self.path}: the file does not exist (check the path, or run "
@@ -159,7 +169,8 @@ class SQLiteStore:
             if version != SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
-                    f"graftflow reads version {SCHEMA_VERSION}; upgrade graftflow or use another file"
+                    f"graftflow reads version {SCHEMA_VERSION}; "
+                    "upgrade graftflow or use another file"
                 )
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
@@ -180,7 +191,9 @@ class SQLiteStore:
         try:
             return _loads(text)
         except ValueError as exc:
-            raise StoreError(f"{self.path}: the value at {key!r} is not valid JSON ({exc})") from exc
+            raise StoreError(
+                f"{self.path}: the value at {key!r} is not valid JSON ({exc})"
+            ) from exc
 
     @staticmethod
     def _encode(key: str, value: object) -> str:
@@ -256,7 +269,9 @@ class SQLiteStore:
             row = self._execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
             current = 0 if row is None else self._decode(key, row[0])
             if type(current) is not int:
-                raise InvalidValueError(key, f"{key}: cannot increment {current!r}, it is not an int")
+                raise InvalidValueError(
+                    key, f"{key}: cannot increment {current!r}, it is not an int"
+                )
             new: int = current + amount
             self._execute(
                 "INSERT INTO kv (key, value) VALUES (?, ?) "
@@ -270,8 +285,8 @@ class SQLiteStore:
         low, high = key + "/", key + "0"
         with self.batch():
             for table in ("kv", "hashes", "members", "member_counts"):
-                self._execute(f"DELETE FROM {table} WHERE key = ?", (key,))  # noqa: S608 (fixed names)
-                self._execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (low, high))  # noqa: S608
+                self._execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+                self._execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (low, high))
 
     # -- hashes -----------------------------------------------------------------------
 

@@ -27,21 +27,19 @@ class Value(Generic[T]):
 
     kind: ClassVar[str] = "value"
 
-    _parent: Object
-    _relation: Relation[Any]
-    _key: str
-    _store: Store
-
     def __init__(self, parent: Object, relation: Relation[Any]) -> None:
         mng = parent._mng
-        self._parent = parent
-        self._relation = relation
-        self._key = mng.prefix + relation.name  # type: ignore[operator]
-        self._store = mng.store
+        self._parent: Object = parent
+        # Typed Any (not Relation): relations are descriptors, and a descriptor-typed
+        # attribute would make type checkers apply __get__ to it. Subclasses narrow it.
+        self._relation: Any = relation
+        self._key: str = mng.prefix + relation.name
+        self._store: Store = mng.store
 
     def name(self) -> str:
         """The value's name (its relation's name)."""
-        return self._relation.name  # type: ignore[return-value]
+        name: str = self._relation.name
+        return name
 
     def oid(self) -> str:
         """The value's oid, which is also its key in the store."""
@@ -58,7 +56,8 @@ class Value(Generic[T]):
     @property
     def relation(self) -> Relation[Any]:
         """The relation that made this value (the winning one if it was overridden)."""
-        return self._relation
+        relation: Relation[Any] = self._relation
+        return relation
 
     def touch(self) -> None:
         """Notify subscribers of this value and of every ancestor."""
