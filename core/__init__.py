@@ -21,6 +21,7 @@ from ._errors import (
     ObjectTypeError,
     RelationAssignmentError,
     RelationDefinitionError,
+    RelationError,
     StoreError,
 )
 from ._flow import Flow, subscribe
@@ -79,6 +80,7 @@ __all__ = [
     "Relation",
     "RelationAssignmentError",
     "RelationDefinitionError",
+    "RelationError",
     "Relative",
     "SQLiteStore",
     "Session",

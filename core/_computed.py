@@ -85,7 +85,7 @@ class ComputedValue(Value[T]):
     def touch(self) -> None:
         """Invalidate the cached result and notify subscribers."""
         self._cache = MISSING
-        super().touch()
+        self._notify()
 
 
 class Computed(Relation[ComputedValue[T]], Generic[T]):

@@ -23,6 +23,7 @@ __all__ = [
     "ObjectTypeError",
     "RelationAssignmentError",
     "RelationDefinitionError",
+    "RelationError",
     "StoreError",
 ]
 
@@ -120,6 +121,14 @@ class RelationDefinitionError(GraftflowError, TypeError):
 
     Raised while the class statement runs, so the mistake surfaces at import time,
     not on first access in production.
+    """
+
+
+class RelationError(GraftflowError, RuntimeError):
+    """Building a related object failed with an ``AttributeError``.
+
+    Python would hide such an error behind ``__getattr__`` ("no relation 'x'" for a
+    relation that exists), so it is re-raised as this, with the original as its cause.
     """
 
 

@@ -20,7 +20,7 @@ from ._oid import check_item_name
 from ._relation import Relation
 from ._session import Session
 from ._store import MISSING, Store
-from ._types import import_type, type_path
+from ._types import import_type, remember_type
 from ._values import Value
 
 __all__ = ["Flow", "subscribe"]
@@ -99,7 +99,7 @@ class Flow:
         """Create a project and return it.
 
         :raises ExistsError: if a project of that name exists (nothing is written).
-        :raises TypeError: if the type is not an Object subclass importable by name.
+        :raises TypeError: if the type is not an Object subclass.
         """
         check_item_name(name, "the flow")
         if not (isinstance(project_type, type) and issubclass(project_type, Object)):
@@ -107,7 +107,7 @@ class Flow:
                 f"create_project({name!r}): the type must be an Object subclass, "
                 f"not {project_type!r}"
             )
-        path = type_path(project_type)
+        path = remember_type(project_type)
         try:
             self._store.ordered_add(PROJECTS_KEY, {name: path})
         except ExistsError:

@@ -7,9 +7,9 @@ target's oid (so it survives restarts and works across processes), ``Parent`` wa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_origin
 
-from ._errors import InvalidValueError, MissingChildError, MissingRelationError
+from ._errors import InvalidValueError, MissingChildError, MissingRelationError, RelationError
 from ._oid import split_oid
 from ._relation import UNSET, Relation
 from ._values import Value
@@ -27,7 +27,10 @@ def _require_object_type(relation: str, related_type: Any) -> None:
     from ._object import Object
 
     if not (isinstance(related_type, type) and issubclass(related_type, Object)):
-        raise TypeError(f"{relation}() takes a flow Object subclass, not {related_type!r}")
+        hint = ""
+        if isinstance(get_origin(related_type), type):
+            hint = "; declare a subclass first, e.g. class Shots(graftflow.Map[Shot]): pass"
+        raise TypeError(f"{relation}() takes a flow Object subclass, not {related_type!r}{hint}")
 
 
 class Child(Relation[ObjT], Generic[ObjT]):
@@ -138,12 +141,8 @@ class Parent(Relation["Object | Flow"]):
         for _ in range(self.levels):
             up = node._mng.parent
             if up is None:
-                raise MissingRelationError(
-                    parent._mng.prefix + self.name,
-                    self.name,
-                    f"{parent._mng.oid}.{self.name}: "
-                    f"Parent(levels={self.levels}) goes above the root",
-                )
+                where = parent._mng.prefix + self.name
+                raise RelationError(f"{where}: Parent(levels={self.levels}) goes above the root")
             node = up
         return node  # type: ignore[no-any-return]
 

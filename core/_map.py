@@ -24,7 +24,7 @@ from ._errors import (
 from ._object import Object
 from ._oid import check_item_name
 from ._store import MISSING, iter_names, quote_names
-from ._types import import_type, type_path
+from ._types import import_type, remember_type
 
 __all__ = ["DynamicMap", "Map"]
 
@@ -215,10 +215,7 @@ class Map(DynamicMap[ItemT]):
                 f"{self._mng.oid}: object_type must be a subclass of {mapped.__qualname__}, "
                 f"not {object_type!r}"
             )
-        try:
-            return type_path(object_type)
-        except TypeError as exc:
-            raise TypeError(f"{self._mng.oid}: {exc}") from None
+        return remember_type(object_type)
 
     def _check_new_name(self, name: Any) -> str:
         mng = self._mng

@@ -87,7 +87,15 @@ class Relation(Generic[T]):
         if obj is None:
             return self
         relation = obj._mng.resolve(self)
-        related = relation.create(obj)
+        try:
+            related = relation.create(obj)
+        except AttributeError as exc:
+            # Python would swallow it and call __getattr__, reporting a missing relation.
+            from ._errors import RelationError
+
+            raise RelationError(
+                f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
+            ) from exc
         if relation.cached:
             obj.__dict__[self.name] = related
         return related

@@ -11,28 +11,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["import_type", "type_path"]
+__all__ = ["import_type", "remember_type"]
 
+# Types this process stored or imported. It is also what lets a class defined inside a
+# function (a script, a test) be reopened by the process that defined it.
 _CACHE: dict[str, type[Any]] = {}
 
 
-def type_path(cls: type[Any]) -> str:
-    """Return ``module:QualName`` for a class another process can import.
-
-    :raises TypeError: for a class defined inside a function (``<locals>``), which no
-        other process could ever import; define it at module level.
-    """
-    qualname = cls.__qualname__
-    if "<locals>" in qualname:
-        raise TypeError(
-            f"{qualname} is defined inside a function, so a flow could never reopen it; "
-            "define the class at module level"
-        )
-    return f"{cls.__module__}:{qualname}"
+def remember_type(cls: type[Any]) -> str:
+    """Return the ``module:QualName`` to store for ``cls``, and remember the class."""
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    _CACHE[path] = cls
+    return path
 
 
 def import_type(path: str) -> type[Any]:
-    """Import the class a :func:`type_path` names (cached per process).
+    """Import the class a :func:`remember_type` path names (cached per process).
 
     :raises ImportError: with the module or attribute that failed.
     """
@@ -42,6 +36,11 @@ def import_type(path: str) -> type[Any]:
     module_name, sep, qualname = path.partition(":")
     if not sep or not module_name or not qualname:
         raise ImportError(f"{path!r} is not a type path (expected 'module:QualName')")
+    if "<locals>" in qualname:
+        raise ImportError(
+            f"{qualname} was defined inside a function of the process that stored it, so no "
+            "other process can import it; define the class at module level"
+        )
     module = importlib.import_module(module_name)
     target: Any = module
     for part in qualname.split("."):

@@ -61,6 +61,9 @@ class Value(Generic[T]):
 
     def touch(self) -> None:
         """Notify subscribers of this value and of every ancestor."""
+        self._notify()
+
+    def _notify(self) -> None:
         self._parent._mng.root._touched(self._key)
 
     def get(self) -> T:
@@ -78,7 +81,7 @@ class Value(Generic[T]):
     def _changed(self) -> None:
         if getattr(self._relation, "_watched", False):
             self._parent.child_value_changed(self)
-        self.touch()
+        self._notify()
 
     def __repr__(self) -> str:
         return f"<{type(self._relation).__name__} value {self._key}>"
