@@ -23,6 +23,7 @@ from typing import (
     Union,
     get_args,
     get_origin,
+    overload,
 )
 
 from ._errors import InvalidValueError, RelationDefinitionError
@@ -122,9 +123,38 @@ class Param(Relation[ParamValue[T]], Generic[T]):
 
     kind: ClassVar[str] = "param"
 
+    # The overloads only serve type checkers: a given value_type types the value
+    # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
+    @overload
+    def __init__(
+        self: Param[T],
+        default: T | Callable[[], T] | None,
+        value_type: type[T],
+        *,
+        index: int | None = UNSET,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Param[T],
+        default: T | Callable[[], T] | None = None,
+        *,
+        value_type: type[T],
+        index: int | None = UNSET,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Param[Any],
+        default: Any = None,
+        value_type: Any = None,
+        *,
+        index: int | None = UNSET,
+    ) -> None: ...
+
     def __init__(
         self,
-        default: T | Callable[[], T] | None = None,
+        default: Any = None,
         value_type: Any = None,
         *,
         index: int | None = UNSET,

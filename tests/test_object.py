@@ -348,3 +348,38 @@ class TestSubtreeStore:
         flow.close()
         with pytest.raises(gf.StoreError, match="closed"):
             side.get("/p/scratch/value")
+
+
+class Publish(gf.Action):
+    comment = gf.StringParam()
+
+    def run(self, button: str) -> str:
+        return f"{button}: {self.comment.get()}"
+
+
+class Unfinished(gf.Action):
+    pass
+
+
+class WithActions(gf.Object):
+    publish = gf.Child(Publish)
+    unfinished = gf.Child(Unfinished)
+
+
+class TestAction:
+    def test_defaults_and_run(self) -> None:
+        """An action offers one Run button, no dialog, and runs with its own params."""
+        obj = gf.Flow().create_project("p", WithActions)
+        assert obj.publish.get_buttons() == ["Run"]
+        assert obj.publish.needs_dialog() is False
+        obj.publish.comment.set("final")
+        assert obj.publish.run("Run") == "Run: final"
+        assert gf.relations(WithActions)[0].kind == "action"
+
+    def test_run_must_be_implemented(self) -> None:
+        """An action without run() says which class and oid."""
+        obj = gf.Flow().create_project("p", WithActions)
+        with pytest.raises(
+            NotImplementedError, match=re.escape("Unfinished (/p/unfinished) must implement run")
+        ):
+            obj.unfinished.run("Run")

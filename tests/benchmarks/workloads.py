@@ -1,0 +1,134 @@
+"""Benchmark workloads for the core tree (imported by run.py and by the smoke test).
+
+Each workload is a pair: a *setup* that builds what the measured part needs (never
+timed) and a *measured* callable. Workloads return how many items they touched, so the
+smoke test can check they really did the work.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import graftflow as gf
+
+
+class Shot(gf.Object):
+    """The benchmark item: five params and one child, as in the issue's workloads."""
+
+    status = gf.StringParam("wip")
+    frame_in = gf.IntParam(1001)
+    frame_out = gf.IntParam(1100)
+    assignee = gf.StringParam("")
+    notes = gf.Param()
+    tasks = gf.Child(gf.Object)
+
+
+class Shots(gf.Map[Shot]):
+    pass
+
+
+class Project(gf.Object):
+    shots = gf.Child(Shots)
+
+
+def names(n: int) -> list[str]:
+    return [f"sh{i:07d}" for i in range(n)]
+
+
+@dataclass
+class Workload:
+    name: str
+    store_kind: str
+    n: int
+    #: Returns the measured callable (setup happens here, untimed).
+    prepare: Callable[[], Callable[[], int]]
+
+
+class Stores:
+    """Makes stores of each kind in one temporary directory, and closes them all."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="graftflow-bench-")
+        self._opened: list[gf.Store] = []
+        self._count = 0
+
+    def new(self, kind: str) -> gf.Store:
+        self._count += 1
+        if kind == "memory":
+            store: gf.Store = gf.MemoryStore()
+        else:
+            store = gf.SQLiteStore(Path(self._dir.name) / f"bench{self._count}.db")
+        self._opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self._opened:
+            store.close()
+        self._dir.cleanup()
+
+
+def _populated(stores: Stores, kind: str, n: int) -> gf.Store:
+    store = stores.new(kind)
+    gf.Flow(store=store).create_project("p", Project).shots.add_many(names(n))
+    return store
+
+
+def map_add_many(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """Add n items in one batch (builds nothing)."""
+    shots = gf.Flow(store=stores.new(kind)).create_project("p", Project).shots
+    todo = names(n)
+    return lambda: shots.add_many(todo)
+
+
+def map_add_each(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """Add n items one call at a time (each builds and returns its item)."""
+    shots = gf.Flow(store=stores.new(kind)).create_project("p", Project).shots
+    todo = names(n)
+
+    def run() -> int:
+        for name in todo:
+            shots.add(name)
+        return len(todo)
+
+    return run
+
+
+def read_cold(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """A fresh root reads one param of every item: every item and value is built."""
+    store = _populated(stores, kind, n)
+    todo = names(n)
+
+    def run() -> int:
+        shots = gf.Flow(store=store).project("p").shots
+        for name in todo:
+            shots[name].status.get()
+        return len(todo)
+
+    return run
+
+
+def read_warm(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """The same pass again: items and value handles are cached, values still read."""
+    store = _populated(stores, kind, n)
+    todo = names(n)
+    shots = gf.Flow(store=store).project("p").shots
+    for name in todo:
+        shots[name].status.get()
+
+    def run() -> int:
+        for name in todo:
+            shots[name].status.get()
+        return len(todo)
+
+    return run
+
+
+WORKLOADS: dict[str, Callable[[Stores, str, int], Callable[[], int]]] = {
+    "map_add_many": map_add_many,
+    "map_add_each": map_add_each,
+    "read_cold": read_cold,
+    "read_warm": read_warm,
+}

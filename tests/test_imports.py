@@ -1,0 +1,88 @@
+"""Import hygiene: layers go one way and the core imports nothing it does not need."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import graftflow
+
+ROOT = Path(__file__).parent.parent
+
+#: Never imported by `import graftflow`: upper layers, optional backends, CLI libraries,
+#: and pydantic, which typed params import on first validation only.
+FORBIDDEN_FOR_CORE = [
+    "graftflow.extensions",
+    "graftflow.plugins",
+    "pluggy",
+    "redis",
+    "click",
+    "rich",
+    "pydantic",
+    "platformdirs",
+]
+
+
+def loaded_after(run_python: Any, statement: str) -> set[str]:
+    proc = run_python(f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))")
+    return set(json.loads(proc.stdout.splitlines()[-1]))
+
+
+class TestImports:
+    def test_core_imports_nothing_above_it(self, run_python: Any) -> None:
+        """`import graftflow` loads neither the upper layers nor optional libraries."""
+        loaded = loaded_after(run_python, "import graftflow")
+        assert "graftflow" in loaded
+        assert sorted(m for m in FORBIDDEN_FOR_CORE if m in loaded) == []
+
+    def test_extensions_do_not_import_plugins(self, run_python: Any) -> None:
+        """The extensions layer never imports the plugins layer."""
+        loaded = loaded_after(run_python, "import graftflow.extensions")
+        assert "graftflow.plugins" not in loaded
+
+    def test_typed_validation_imports_pydantic_lazily(self, run_python: Any) -> None:
+        """pydantic arrives with the first typed validation that needs it, not before."""
+        loaded = loaded_after(
+            run_python,
+            "import graftflow as gf\n"
+            "class S(gf.Object):\n    n = gf.IntParam()\n"
+            "s = gf.Flow().create_project('p', S)\n"
+            "s.n.set(3)\nassert 'pydantic' not in sys.modules\n"
+            "try:\n    s.n.set('3')\nexcept gf.InvalidValueError:\n    pass",
+        )
+        assert "pydantic" in loaded
+
+    @pytest.mark.parametrize("layer", ["core"])
+    def test_core_sources_never_name_upper_layers(self, layer: str) -> None:
+        """No module of the core imports graftflow.extensions or graftflow.plugins."""
+        offenders = []
+        for path in sorted((ROOT / layer).glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [("." * node.level) + node.module]
+                for name in names:
+                    if name.startswith(("graftflow.extensions", "graftflow.plugins", "..")):
+                        offenders.append(f"{path.name}: {name}")
+        assert offenders == []
+
+    def test_public_names_exist(self) -> None:
+        """Every name in graftflow.__all__ is importable and the contract names are there."""
+        missing = [name for name in graftflow.__all__ if not hasattr(graftflow, name)]
+        assert missing == []
+        contract = {
+            "Object", "Flow", "Session", "TreeManager", "Child", "Param", "IntParam",
+            "FloatParam", "BoolParam", "StringParam", "DictParam", "SessionParam", "Computed",
+            "Connection", "Parent", "Relative", "Action", "Map", "DynamicMap", "Value",
+            "Store", "MemoryStore", "SQLiteStore", "open_store", "get_object", "project_of",
+            "GraftflowError", "MissingRelationError", "MissingChildError",
+        }  # fmt: skip
+        assert contract <= set(graftflow.__all__)
+        assert json.loads(json.dumps(graftflow.__version__)) == graftflow.__version__

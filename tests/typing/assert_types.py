@@ -1,0 +1,52 @@
+"""Static type assertions, checked by mypy in the ``type`` tox env (never run).
+
+A typed param's value handle must give its type, so users' own code type-checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typing_extensions import assert_type
+
+import graftflow as gf
+
+
+class Asset(gf.Object):
+    pass
+
+
+class Assets(gf.Map[Asset]):
+    pass
+
+
+class Shot(gf.Object):
+    frames = gf.IntParam(1)
+    fps = gf.FloatParam()
+    hero = gf.BoolParam()
+    title = gf.StringParam()
+    meta = gf.DictParam()
+    tags = gf.Param(None, list[str])
+    anything = gf.Param()
+    cast = gf.Connection(Asset)
+    assets = gf.Child(Assets)
+    duration: gf.Computed[int] = gf.Computed()
+
+
+def check(shot: Shot) -> None:
+    assert_type(shot.frames, gf.ParamValue[int])
+    assert_type(shot.frames.get(), int)
+    assert_type(shot.fps.get(), float)
+    assert_type(shot.hero.get(), bool)
+    assert_type(shot.title.get(), str)
+    assert_type(shot.meta.get(), dict[str, Any])
+    assert_type(shot.tags.get(), list[str])
+    assert_type(shot.cast.get(), Asset | None)
+    assert_type(shot.assets, Assets)
+    assert_type(shot.assets["bob"], Asset)
+    assert_type(shot.assets.add("x"), Asset)
+    assert_type(shot.duration.get(), int)
+    assert_type(Shot.frames, gf.IntParam)
+    assert_type(gf.relations(shot), tuple[gf.Relation[Any], ...])
+    shot.frames.set(3)
+    shot.frames.set("3")  # type: ignore[arg-type]
