@@ -9,7 +9,8 @@ everything below it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectTypeError, did_you_mean
@@ -73,6 +74,21 @@ class Flow:
 
     def _adopt_store(self, store: Store) -> None:
         self._owned.append(store)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the writes inside one atomic batch of the flow's store.
+
+        If the batch fails, the flow also forgets every object it built so far, so no
+        project or map item created inside the failed batch lingers in a cache: read
+        them again from the flow (objects held elsewhere are stale).
+        """
+        try:
+            with self._store.batch():
+                yield
+        except BaseException:
+            self._projects.clear()
+            raise
 
     # -- what objects ask their root -------------------------------------------------------
 

@@ -123,7 +123,7 @@ _DEPARTMENTS = ("layout", "animation", "lighting", "compositing")
 
 def create_demo(flow: Flow, name: str = "demo") -> DemoProject:
     """Create the demo project in one store batch (all of it, or nothing)."""
-    with flow.store().batch():
+    with flow.batch():
         project = flow.create_project(name, DemoProject)
         project.settings.set({"fps": 24, "resolution": [2048, 858]})
         for asset, kind in (("bob", "character"), ("lamp", "prop"), ("attic", "set")):

@@ -62,3 +62,23 @@ class TestDemo:
         shot = again.films["f01"].sequences["sq020"].shots["sh0030"]
         assert shot.hero.get() is again.assets["bob"]
         assert shot.frame_count.get() == 120
+
+
+class TestFlowBatch:
+    def test_failed_batch_forgets_what_it_built(self, flow: gf.Flow) -> None:
+        """Objects built inside a failed flow batch are not served from caches afterwards."""
+        with pytest.raises(RuntimeError, match="midway"), flow.batch():
+            project = create_demo(flow, "scratch")
+            assert project.films["f01"].title.get() == "The Attic"
+            raise RuntimeError("midway")
+        assert flow.projects() == []
+        with pytest.raises(gf.MissingChildError, match="there is no project 'scratch'"):
+            flow.project("scratch")
+        assert flow.store().ordered_len("/scratch/films") == 0
+
+    def test_successful_batch_commits(self, flow: gf.Flow) -> None:
+        """A flow batch that succeeds keeps everything, cached objects included."""
+        with flow.batch():
+            project = create_demo(flow, "kept")
+        assert flow.project("kept") is project
+        assert len(gf.Flow(store=flow.store()).project("kept").films) == 2
