@@ -67,10 +67,15 @@ class TestDemo:
 class TestFlowBatch:
     def test_failed_batch_forgets_what_it_built(self, flow: gf.Flow) -> None:
         """Objects built inside a failed flow batch are not served from caches afterwards."""
-        with pytest.raises(RuntimeError, match="midway"), flow.batch():
-            project = create_demo(flow, "scratch")
-            assert project.films["f01"].title.get() == "The Attic"
-            raise RuntimeError("midway")
+
+        def create_then_fail() -> None:
+            with flow.batch():
+                project = create_demo(flow, "scratch")
+                assert project.films["f01"].title.get() == "The Attic"
+                raise RuntimeError("midway")
+
+        with pytest.raises(RuntimeError, match="midway"):
+            create_then_fail()
         assert flow.projects() == []
         with pytest.raises(gf.MissingChildError, match="there is no project 'scratch'"):
             flow.project("scratch")
