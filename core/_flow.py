@@ -219,7 +219,7 @@ class Flow:
                     handler(touched)
                 except Exception as exc:
                     self._session.report(
-                        f"a touch handler failed on {touched}: {exc}",
+                        f"a touch handler failed: {exc}",
                         source="touch handler",
                         factory=getattr(handler, "__qualname__", repr(handler)),
                         oid=touched,

@@ -110,6 +110,8 @@ class DynamicMap(Object, Generic[ItemT]):
         return len(self._all_names())
 
     def __contains__(self, name: object) -> bool:
+        if type(name) is not str:
+            return False
         self._all_names()
         return name in self._name_set  # type: ignore[operator]  # set by _all_names()
 
@@ -159,12 +161,11 @@ class Map(DynamicMap[ItemT]):
         return self._mng.store.ordered_len(self._mng.oid)
 
     def __contains__(self, name: object) -> bool:
+        if type(name) is not str:
+            return False
         if name in self._items:
             return True
-        return (
-            type(name) is str
-            and self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
-        )
+        return self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
 
     def __iter__(self) -> Iterator[str]:
         return iter_names(self._mng.store, self._mng.oid)
@@ -240,9 +241,7 @@ class Map(DynamicMap[ItemT]):
         try:
             mng.store.ordered_add(mng.oid, {name: entry})
         except ExistsError:
-            raise ExistsError(
-                mng.prefix + name, f"{mng.oid} already has an item {name!r}", (name,)
-            ) from None
+            raise ExistsError(mng.oid, f"{mng.oid} already has an item {name!r}", (name,)) from None
         item = self._build(name, object_type or self.mapped_type())
         mng.touch()
         return item
@@ -258,9 +257,7 @@ class Map(DynamicMap[ItemT]):
         for name in names:
             self._check_new_name(name)
             if name in items:
-                raise ExistsError(
-                    mng.prefix + name, f"{mng.oid}: {name!r} is listed twice", (name,)
-                )
+                raise ExistsError(mng.oid, f"{mng.oid}: {name!r} is listed twice", (name,))
             items[name] = entry
         try:
             with mng.store.batch():
@@ -283,9 +280,11 @@ class Map(DynamicMap[ItemT]):
         mng = self._mng
         store = mng.store
         with store.batch():
-            if type(name) is not str or not store.ordered_remove(mng.oid, name):
+            entry = MISSING if type(name) is not str else store.ordered_get(mng.oid, name, MISSING)
+            if entry is MISSING:
                 raise self._missing(name, None)
-            store.delete_tree(mng.prefix + name)
+            store.ordered_remove(mng.oid, name)
+            self._purge(name, entry)
         self._items.pop(name, None)
         mng.touch()
 
@@ -295,10 +294,23 @@ class Map(DynamicMap[ItemT]):
         store = mng.store
         with store.batch():
             for name in iter_names(store, mng.oid):
-                store.delete_tree(mng.prefix + name)
+                self._purge(name, store.ordered_get(mng.oid, name))
             store.ordered_clear(mng.oid)
         self._items.clear()
         mng.touch()
+
+    def _purge(self, name: str, entry: Any) -> None:
+        """Delete an item's values: in the map's store, and in the item's own store."""
+        mng = self._mng
+        mng.store.delete_tree(mng.prefix + name)
+        try:
+            item_type = self.mapped_type() if entry is None else self._stored_type(name, entry)
+        except ObjectTypeError:
+            return  # a type that no longer imports cannot have a store of its own now
+        if item_type._gf_own_store:
+            item = self._items.get(name) or item_type(self, name)
+            if item._mng.store is not mng.store:
+                item._mng.store.delete_tree(item._mng.oid)
 
     def touch(self) -> None:
         """Forget the built items (re-read from the store next time) and notify."""
