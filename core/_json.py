@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["JSONValue", "dumps", "json_error", "loads"]
+__all__ = ["JSONValue", "dumps", "dumps_utf8", "json_error", "loads"]
 
 #: The shape of a stored value (``Any`` because JSON nests without bound).
 JSONValue = Any
@@ -21,6 +21,7 @@ JSONValue = Any
 _EXACT_SCALARS = frozenset({str, int, bool, type(None)})
 
 _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_ascii_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 def json_error(value: object) -> str | None:
@@ -64,6 +65,18 @@ def _walk(value: object, path: str) -> str | None:
 def dumps(value: JSONValue) -> str:
     """Encode a value already checked by :func:`json_error` (compact, UTF-8 kept)."""
     return _encoder.encode(value)
+
+
+def dumps_utf8(value: JSONValue) -> str:
+    """Like :func:`dumps`, but always valid UTF-8: a lone surrogate (which Python strings
+    may hold and UTF-8 cannot) makes the whole text ASCII with ``\\u`` escapes."""
+    text = _encoder.encode(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return _ascii_encoder.encode(value)
+    return text
 
 
 loads = json.loads

@@ -73,6 +73,7 @@ class MemoryStore:
         self._hashes: dict[str, dict[str, object]] = {}
         self._ordered: dict[str, dict[str, object]] = {}
         self._lock = threading.RLock()
+        self._closed = False
         # One dict per open batch level: (table, key) -> state before the level touched it.
         self._levels: list[dict[tuple[int, str], object]] = []
         # Path index: parent oid -> oids directly under it that hold (or lead to) data,
@@ -126,6 +127,8 @@ class MemoryStore:
     @contextmanager
     def batch(self) -> Iterator[None]:
         with self._lock:
+            if self._closed:
+                raise StoreError("memory:// store is closed")
             self._levels.append({})
             try:
                 yield
@@ -140,6 +143,7 @@ class MemoryStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._kv = self._hashes = self._ordered = _Closed()
 
     # -- plain values -----------------------------------------------------------------

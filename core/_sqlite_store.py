@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps, json_error
+from ._json import JSONValue, dumps_utf8, json_error
 from ._json import loads as _loads
 from ._store import check_range, quote_names
 
@@ -103,8 +103,7 @@ class SQLiteStore:
                 f"no store at {self.path}: the file does not exist (check the path, or run "
                 "'graftflow demo' to create the demo store)"
             )
-        conn = self._connect()
-        self._init_schema(conn)
+        self._open_first()
         _LIVE_STORES.add(self)
 
     def __repr__(self) -> str:
@@ -112,28 +111,59 @@ class SQLiteStore:
 
     # -- connections ------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _raw_connect(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
         try:
-            conn = sqlite3.connect(
+            return sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
+
+    def _register(self, conn: sqlite3.Connection) -> sqlite3.Connection:
         try:
-            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            # NORMAL is durable with WAL except for the last commits before a power cut.
             conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            raise StoreError(
-                f"{self.path} is not a usable SQLite database ({exc}); move it away or "
-                "choose another store"
-            ) from exc
+            raise self._error(exc) from exc
         with self._conns_lock:
             self._conns.append(conn)
         self._local.conn = conn
         return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        return self._register(self._raw_connect())
+
+    def _open_first(self) -> None:
+        """Check (or create) the file before anything else may write to it.
+
+        A file that turns out not to be ours is left exactly as it was: no journal mode
+        switched, no table created, and the connection closed.
+        """
+        conn = self._raw_connect()
+        try:
+            tables = self._tables(conn)
+            if not tables:
+                tables = self._create_schema(conn)
+            self._check_schema(conn, tables)
+        except BaseException:
+            conn.close()
+            raise
+        self._register(conn)
+
+    def _tables(self, conn: sqlite3.Connection) -> set[str]:
+        try:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {row[0] for row in rows}
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise self._error(exc) from exc
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({exc}); move it away or "
+                "choose another store"
+            ) from exc
 
     def _conn(self) -> sqlite3.Connection:
         try:
@@ -141,37 +171,47 @@ class SQLiteStore:
         except AttributeError:
             return self._connect()
 
-    def _init_schema(self, conn: sqlite3.Connection) -> None:
-        with self.batch():
-            tables = {
-                row[0]
-                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            if not tables:
-                # One statement at a time: executescript() would COMMIT our transaction.
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO graftflow_meta (name, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-                return
-            if "graftflow_meta" not in tables:
-                raise StoreError(
-                    f"{self.path} is a SQLite database but not a graftflow store (it holds the "
-                    f"tables {quote_names(sorted(tables))}); choose another file"
-                )
-            row = conn.execute(
-                "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
-            ).fetchone()
-            version = int(row[0]) if row and row[0].isdigit() else None
-            if version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
-                    f"graftflow reads version {SCHEMA_VERSION}; "
-                    "upgrade graftflow or use another file"
-                )
+    def _create_schema(self, conn: sqlite3.Connection) -> set[str]:
+        """Make an empty file a graftflow store: WAL (a lasting property of the file),
+        then the tables, under the write lock so two processes cannot both create them."""
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if not self._tables(conn):  # another process may have won the race
+                    # One statement at a time: executescript() would COMMIT early.
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO graftflow_meta (name, value) VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        return self._tables(conn)
+
+    def _check_schema(self, conn: sqlite3.Connection, tables: set[str]) -> None:
+        if "graftflow_meta" not in tables:
+            raise StoreError(
+                f"{self.path} is a SQLite database but not a graftflow store (it holds the "
+                f"tables {quote_names(sorted(tables))}); choose another file"
+            )
+        row = conn.execute(
+            "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
+        ).fetchone()
+        version = int(row[0]) if row and row[0].isdigit() else None
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
+                f"graftflow reads version {SCHEMA_VERSION}; "
+                "upgrade graftflow or use another file"
+            )
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
@@ -186,6 +226,8 @@ class SQLiteStore:
             return self._conn().execute(sql, params)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        except UnicodeEncodeError as exc:
+            raise _unstorable_text(params, exc) from None
 
     def _decode(self, key: str, text: str) -> Any:
         try:
@@ -200,7 +242,7 @@ class SQLiteStore:
         problem = json_error(value)
         if problem is not None:
             raise InvalidValueError(key, f"{key}: {problem}; store JSON values only")
-        return dumps(value)
+        return dumps_utf8(value)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -250,6 +292,8 @@ class SQLiteStore:
             row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        except UnicodeEncodeError as exc:
+            raise _unstorable_text((key,), exc) from None
         return default if row is None else self._decode(key, row[0])
 
     def set(self, key: str, value: JSONValue) -> None:
@@ -315,9 +359,9 @@ class SQLiteStore:
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
         rows = [(key, name, self._encode(f"{key}/{name}", value)) for name, value in items.items()]
+        conn = self._conn()
         if not rows:
             return
-        conn = self._conn()
         try:
             with self.batch():
                 conn.executemany("INSERT INTO members (key, name, value) VALUES (?, ?, ?)", rows)
@@ -330,6 +374,8 @@ class SQLiteStore:
             pass  # some names exist: the batch rolled back; say which below
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        except UnicodeEncodeError as exc:
+            raise _unstorable_text((key,), exc) from None
         else:
             return
         existing = tuple(name for name in items if self._has(key, name))
@@ -348,6 +394,8 @@ class SQLiteStore:
             )
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        except UnicodeEncodeError as exc:
+            raise _unstorable_text((key,), exc) from None
         return default if row is None else self._decode(f"{key}/{name}", row[0])
 
     def ordered_remove(self, key: str, name: str) -> bool:
@@ -376,3 +424,10 @@ class SQLiteStore:
         with self.batch():
             self._execute("DELETE FROM members WHERE key = ?", (key,))
             self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
+
+
+def _unstorable_text(params: tuple[Any, ...], exc: UnicodeEncodeError) -> InvalidValueError:
+    key = str(params[0]) if params else "?"
+    return InvalidValueError(
+        key, f"{key!r}: a key, field or name holds text SQLite cannot store ({exc.reason})"
+    )

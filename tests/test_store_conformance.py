@@ -1,0 +1,1253 @@
+"""The Store protocol, once, for every backend.
+
+Every test here takes the ``store`` fixture, so it runs on each kind in
+``conftest.STORE_KINDS``; a new backend passes this file or is not a store. Nothing here
+may depend on one backend: only protocol calls are used, and each test (or hypothesis
+example) works under keys of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+import graftflow as gf
+from graftflow._store import iter_names
+
+#: Hypothesis with the function-scoped ``store`` fixture: every example uses fresh keys
+#: (see :func:`fresh`), so examples sharing one store cannot see each other.
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+_counter = itertools.count()
+
+#: Returned by reads as ``default`` to tell "absent" from a stored ``None``.
+ABSENT = object()
+
+#: Backend bugs found by this suite: (store kind, case) -> reason. Each one xfails
+#: strictly, so the test starts failing (and must be unmarked) once the bug is fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def known_bug(request: pytest.FixtureRequest, store_kind: str, case: str) -> None:
+    """Mark the running test as a strict xfail if ``case`` is a known bug of this backend."""
+    reason = KNOWN_BUGS.get((store_kind, case))
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def fresh(prefix: str = "/t") -> str:
+    """A key no other test or example has used."""
+    return f"{prefix}/k{next(_counter)}"
+
+
+def exact(message: str) -> str:
+    """A ``match=`` pattern for exactly ``message``."""
+    return f"^{re.escape(message)}$"
+
+
+def shape(value: Any) -> Any:
+    """A comparable form of a JSON value that tells 1, 1.0 and True apart, sees -0.0,
+    and keeps dict key order: ``shape(a) == shape(b)`` means "exactly the same value"."""
+    if isinstance(value, dict):
+        return ("dict", [(k, shape(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [shape(v) for v in value])
+    if isinstance(value, float):
+        return ("float", value.hex())
+    return (type(value).__name__, value)
+
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+# -- plain values -------------------------------------------------------------------
+
+
+class TestGet:
+    def test_missing_key_gives_none(self, store: gf.Store) -> None:
+        """A key never written reads as None."""
+        assert store.get("/nothing/here") is None
+
+    def test_missing_key_gives_default(self, store: gf.Store) -> None:
+        """A key never written reads as the given default."""
+        assert store.get("/nothing/here", ABSENT) is ABSENT
+
+    def test_stored_none_beats_default(self, store: gf.Store) -> None:
+        """A stored None is a value: it is returned instead of the default."""
+        store.set("/k", None)
+        assert store.get("/k", ABSENT) is None
+
+    @pytest.mark.parametrize("value", [0, 0.0, "", False, [], {}])
+    def test_falsy_values_beat_default(self, store: gf.Store, value: Any) -> None:
+        """A stored falsy value is returned as is, never replaced by the default."""
+        store.set("/k", value)
+        assert shape(store.get("/k", ABSENT)) == shape(value)
+
+
+class TestSet:
+    def test_returns_none_and_overwrites(self, store: gf.Store) -> None:
+        """set() returns None and a second set() replaces the value."""
+        assert store.set("/k", 1) is None
+        store.set("/k", "two")
+        assert store.get("/k") == "two"
+
+    def test_keys_are_independent(self, store: gf.Store) -> None:
+        """Writing one key leaves similar keys alone."""
+        store.set("/a", 1)
+        store.set("/a/b", 2)
+        store.set("/ab", 3)
+        assert [store.get(k) for k in ("/a", "/a/b", "/ab")] == [1, 2, 3]
+
+    def test_internal_keys_are_plain_keys(self, store: gf.Store) -> None:
+        """Internal keys starting with '!' are stored like oids."""
+        store.set("!projects", ["p"])
+        assert store.get("!projects") == ["p"]
+
+    def test_tuples_come_back_as_lists(self, store: gf.Store) -> None:
+        """A tuple is stored as a JSON array and read back as a list, nested ones too."""
+        store.set("/k", (1, ("a", (None,)), {"t": (2.5,)}))
+        assert shape(store.get("/k")) == shape([1, ["a", [None]], {"t": [2.5]}])
+
+    def test_later_mutation_of_the_written_value_is_not_stored(self, store: gf.Store) -> None:
+        """set() stores the value as it was: mutating it afterwards changes nothing."""
+        value = {"list": [1], "dict": {"a": 1}}
+        store.set("/k", value)
+        value["list"].append(2)
+        value["dict"]["b"] = 2
+        value["new"] = True
+        assert store.get("/k") == {"list": [1], "dict": {"a": 1}}
+
+    def test_reads_are_independent_copies(self, store: gf.Store) -> None:
+        """Two reads of a container are equal but distinct, and mutating one changes nothing."""
+        store.set("/k", {"items": [1, 2], "meta": {"x": 1}})
+        first = store.get("/k")
+        second = store.get("/k")
+        assert first == second
+        assert first is not second
+        assert first["items"] is not second["items"]
+        first["items"].append(3)
+        first["meta"]["y"] = 2
+        del first["items"]
+        assert store.get("/k") == {"items": [1, 2], "meta": {"x": 1}}
+
+
+class TestDelete:
+    def test_returns_true_when_there_was_a_value(self, store: gf.Store) -> None:
+        """delete() of a stored key returns True and the key reads as missing again."""
+        store.set("/k", 1)
+        assert store.delete("/k") is True
+        assert store.get("/k", ABSENT) is ABSENT
+
+    def test_returns_false_when_there_was_none(self, store: gf.Store) -> None:
+        """delete() of a missing key returns False."""
+        assert store.delete("/k") is False
+
+    def test_deleting_a_stored_none_returns_true(self, store: gf.Store) -> None:
+        """A stored None counts as a value for delete()."""
+        store.set("/k", None)
+        assert store.delete("/k") is True
+        assert store.delete("/k") is False
+
+    def test_leaves_keys_below_alone(self, store: gf.Store) -> None:
+        """delete() removes one key only; delete_tree() is the subtree operation."""
+        store.set("/k", 1)
+        store.set("/k/child", 2)
+        store.delete("/k")
+        assert store.get("/k/child") == 2
+
+
+class TestIncr:
+    def test_missing_key_starts_at_zero(self, store: gf.Store) -> None:
+        """incr() of a missing key stores and returns the amount."""
+        assert store.incr("/n") == 1
+        assert store.incr("/m", 5) == 5
+        assert store.get("/n") == 1
+        assert store.get("/m") == 5
+
+    def test_returns_the_new_value(self, store: gf.Store) -> None:
+        """incr() adds to the stored int and returns the sum, negative amounts included."""
+        store.set("/n", 10)
+        assert store.incr("/n") == 11
+        assert store.incr("/n", 4) == 15
+        assert store.incr("/n", -20) == -5
+        assert store.incr("/n", 0) == -5
+        assert shape(store.get("/n")) == shape(-5)
+
+    @pytest.mark.parametrize("amount", [1.0, 1.5, "1", None, True, [1]])
+    def test_refuses_a_non_int_amount(self, store: gf.Store, amount: Any) -> None:
+        """A non-int amount (bool included) is an InvalidValueError naming the key."""
+        store.set("/n", 3)
+        with pytest.raises(
+            gf.InvalidValueError, match=exact(f"/n: incr amount must be an int, not {amount!r}")
+        ) as info:
+            store.incr("/n", amount)
+        assert info.value.oid == "/n"
+        assert shape(store.get("/n")) == shape(3)
+
+    def test_refused_amount_creates_nothing(self, store: gf.Store) -> None:
+        """A refused incr() on a missing key leaves it missing."""
+        with pytest.raises(gf.InvalidValueError):
+            store.incr("/n", 2.0)
+        assert store.get("/n", ABSENT) is ABSENT
+
+    @pytest.mark.parametrize("stored", ["1", 1.0, 2.5, True, None, [1], {"n": 1}])
+    def test_refuses_a_non_int_stored_value(self, store: gf.Store, stored: Any) -> None:
+        """incr() of a key holding a non-int is an InvalidValueError naming key and value."""
+        store.set("/n", stored)
+        with pytest.raises(
+            gf.InvalidValueError, match=exact(f"/n: cannot increment {stored!r}, it is not an int")
+        ) as info:
+            store.incr("/n")
+        assert info.value.oid == "/n"
+        assert shape(store.get("/n")) == shape(stored)
+
+
+# -- subtrees -----------------------------------------------------------------------
+
+KINDS = ["value", "hash", "ordered"]
+
+
+def put(store: gf.Store, kind: str, key: str) -> None:
+    """Store something at ``key`` as a plain value, a hash or an ordered map."""
+    if kind == "value":
+        store.set(key, key)
+    elif kind == "hash":
+        store.hash_set(key, "f", key)
+    else:
+        store.ordered_add(key, {"n": key})
+
+
+def has(store: gf.Store, kind: str, key: str) -> bool:
+    """Whether ``key`` holds something of ``kind`` (as written by :func:`put`)."""
+    if kind == "value":
+        return store.get(key, ABSENT) is not ABSENT
+    if kind == "hash":
+        return bool(store.hash_items(key))
+    length, names = store.ordered_len(key), store.ordered_range(key)
+    assert length == len(names), f"ordered_len and ordered_range disagree at {key}"
+    return length > 0
+
+
+class TestDeleteTree:
+    @pytest.mark.parametrize("kind", KINDS)
+    def test_deletes_the_key_and_everything_below(self, store: gf.Store, kind: str) -> None:
+        """The key itself and every key under key + '/' go, whatever they hold."""
+        doomed = ["/a/b", "/a/b/c", "/a/b/c/d/e", "/a/b/", "/a/b//x"]
+        for key in doomed:
+            put(store, kind, key)
+        store.delete_tree("/a/b")
+        assert [key for key in doomed if has(store, kind, key)] == []
+
+    def test_deletes_all_kinds_at_once(self, store: gf.Store) -> None:
+        """Plain values, hashes and ordered maps under one subtree all go in one call."""
+        store.set("/a/b", 1)
+        store.hash_set("/a/b/h", "f", 1)
+        store.ordered_add("/a/b/m", {"x": 1})
+        store.set("/a/b/m/x/value", 1)
+        store.delete_tree("/a/b")
+        assert store.get("/a/b", ABSENT) is ABSENT
+        assert store.hash_get("/a/b/h", "f", ABSENT) is ABSENT
+        assert store.hash_items("/a/b/h") == {}
+        assert store.ordered_len("/a/b/m") == 0
+        assert store.ordered_range("/a/b/m") == []
+        assert store.ordered_get("/a/b/m", "x", ABSENT) is ABSENT
+        assert store.get("/a/b/m/x/value", ABSENT) is ABSENT
+
+    @pytest.mark.parametrize("kind", KINDS)
+    def test_spares_siblings_sharing_a_prefix_and_the_parent(
+        self, store: gf.Store, kind: str
+    ) -> None:
+        """Keys that merely start with the same characters, and the parent, are kept."""
+        spared = [
+            "/a",
+            "/a/",
+            "/a/b-x",
+            "/a/b-x/c",
+            "/a/b.y",
+            "/a/bc",
+            "/a/bc/d",
+            "/a/b0",
+            "/a/b!",
+            "/a/c",
+            "/ab",
+            "/a/b\u00e9",
+        ]
+        for key in [*spared, "/a/b", "/a/b/c"]:
+            put(store, kind, key)
+        store.delete_tree("/a/b")
+        assert [key for key in spared if not has(store, kind, key)] == []
+        assert not has(store, kind, "/a/b")
+        assert not has(store, kind, "/a/b/c")
+
+    def test_missing_subtree_is_a_no_op(self, store: gf.Store) -> None:
+        """delete_tree() of a key that holds nothing returns None and touches nothing."""
+        store.set("/other", 1)
+        assert store.delete_tree("/nothing") is None
+        assert store.get("/other") == 1
+
+    def test_internal_keys_are_not_under_the_root(self, store: gf.Store) -> None:
+        """Deleting the tree of '/p' leaves internal '!' keys alone."""
+        store.set("!projects", ["p"])
+        store.set("/p/x", 1)
+        store.delete_tree("/p")
+        assert store.get("!projects") == ["p"]
+
+    def test_a_deleted_subtree_can_be_written_again(self, store: gf.Store) -> None:
+        """After delete_tree() the same keys take new values of any kind."""
+        store.set("/a/b/c", 1)
+        store.ordered_add("/a/b/m", {"x": 1})
+        store.delete_tree("/a/b")
+        store.set("/a/b/c", 2)
+        store.ordered_add("/a/b/m", {"x": 2})
+        assert store.get("/a/b/c") == 2
+        assert store.ordered_get("/a/b/m", "x") == 2
+        store.delete_tree("/a")
+        assert store.get("/a/b/c", ABSENT) is ABSENT
+        assert store.ordered_len("/a/b/m") == 0
+
+    @PROPERTY
+    @given(
+        data=st.lists(
+            st.tuples(st.text("ab/-.0!", min_size=1, max_size=6), st.sampled_from(KINDS)),
+            min_size=1,
+            max_size=12,
+        ),
+        target=st.text("ab/-.0!", min_size=1, max_size=4),
+    )
+    def test_deletes_exactly_the_prefix_subtree(
+        self, store: gf.Store, data: list[tuple[str, str]], target: str
+    ) -> None:
+        """Against random keys, delete_tree(k) removes exactly k and keys starting k + '/'."""
+        root = fresh("/prop")
+        written = {(f"{root}/{path}", kind) for path, kind in data}
+        for key, kind in written:
+            put(store, kind, key)
+        doomed = f"{root}/{target}"
+        store.delete_tree(doomed)
+        for key, kind in written:
+            expected_gone = key == doomed or key.startswith(doomed + "/")
+            assert has(store, kind, key) is not expected_gone, (key, kind, doomed)
+
+
+# -- hashes -------------------------------------------------------------------------
+
+
+class TestHashGet:
+    def test_missing_field_gives_default(self, store: gf.Store) -> None:
+        """A missing hash or field reads as None, or the given default."""
+        store.hash_set("/h", "a", 1)
+        assert store.hash_get("/h", "b") is None
+        assert store.hash_get("/h", "b", ABSENT) is ABSENT
+        assert store.hash_get("/none", "a", ABSENT) is ABSENT
+
+    def test_stored_none_beats_default(self, store: gf.Store) -> None:
+        """A field holding None returns None, not the default."""
+        store.hash_set("/h", "a", None)
+        assert store.hash_get("/h", "a", ABSENT) is None
+
+    def test_reads_are_independent_copies(self, store: gf.Store) -> None:
+        """Mutating a container read from a hash never changes the stored field."""
+        store.hash_set("/h", "a", {"x": [1]})
+        got = store.hash_get("/h", "a")
+        got["x"].append(2)
+        items = store.hash_items("/h")
+        items["a"]["y"] = 1
+        items["new"] = 1
+        assert store.hash_items("/h") == {"a": {"x": [1]}}
+
+
+class TestHashSet:
+    def test_sets_and_overwrites_fields(self, store: gf.Store) -> None:
+        """hash_set() returns None; fields are independent; a second write replaces one."""
+        assert store.hash_set("/h", "a", 1) is None
+        store.hash_set("/h", "b", [2])
+        store.hash_set("/h", "a", "one")
+        assert store.hash_get("/h", "a") == "one"
+        assert store.hash_get("/h", "b") == [2]
+
+    def test_hashes_are_independent_of_each_other(self, store: gf.Store) -> None:
+        """The same field name in two hashes holds two values."""
+        store.hash_set("/h1", "f", 1)
+        store.hash_set("/h2", "f", 2)
+        assert (store.hash_get("/h1", "f"), store.hash_get("/h2", "f")) == (1, 2)
+
+
+class TestHashDelete:
+    def test_returns_whether_the_field_existed(self, store: gf.Store) -> None:
+        """hash_delete() returns True once for an existing field, then False."""
+        store.hash_set("/h", "a", None)
+        store.hash_set("/h", "b", 2)
+        assert store.hash_delete("/h", "a") is True
+        assert store.hash_delete("/h", "a") is False
+        assert store.hash_delete("/h", "zzz") is False
+        assert store.hash_delete("/none", "a") is False
+        assert store.hash_items("/h") == {"b": 2}
+
+    def test_deleting_the_last_field_empties_the_hash(self, store: gf.Store) -> None:
+        """A hash whose fields are all deleted reads as empty and can be refilled."""
+        store.hash_set("/h", "a", 1)
+        store.hash_delete("/h", "a")
+        assert store.hash_items("/h") == {}
+        store.hash_set("/h", "b", 2)
+        assert store.hash_items("/h") == {"b": 2}
+
+
+class TestHashItems:
+    def test_missing_hash_is_empty(self, store: gf.Store) -> None:
+        """hash_items() of a key with no hash is an empty dict."""
+        assert store.hash_items("/none") == {}
+
+    def test_returns_every_field(self, store: gf.Store) -> None:
+        """hash_items() returns all fields with their values."""
+        store.hash_set("/h", "b", [1, {"x": None}])
+        store.hash_set("/h", "a", None)
+        store.hash_set("/h", "c", 1.5)
+        assert store.hash_items("/h") == {"a": None, "b": [1, {"x": None}], "c": 1.5}
+
+
+# -- ordered maps -------------------------------------------------------------------
+
+
+class TestOrderedAdd:
+    def test_appends_in_insertion_order(self, store: gf.Store) -> None:
+        """Names keep the order they were added in, within and across calls."""
+        assert store.ordered_add("/m", {"z": 1, "a": 2}) is None
+        store.ordered_add("/m", {"m": 3})
+        assert store.ordered_range("/m") == ["z", "a", "m"]
+        assert [store.ordered_get("/m", n) for n in ("z", "a", "m")] == [1, 2, 3]
+
+    def test_empty_mapping_is_a_no_op(self, store: gf.Store) -> None:
+        """Adding no names writes nothing, on a new or an existing map."""
+        store.ordered_add("/new", {})
+        store.ordered_add("/m", {"a": 1})
+        store.ordered_add("/m", {})
+        assert store.ordered_len("/new") == 0
+        assert store.ordered_range("/m") == ["a"]
+
+    def test_existing_name_raises_and_writes_nothing(self, store: gf.Store) -> None:
+        """One existing name refuses the whole call: no new name, no changed value."""
+        store.ordered_add("/m", {"a": "old", "b": 1})
+        with pytest.raises(gf.ExistsError, match=exact("/m already has 'a'")) as info:
+            store.ordered_add("/m", {"new1": 1, "a": "new", "new2": 2})
+        assert info.value.names == ("a",)
+        assert info.value.oid == "/m"
+        assert store.ordered_range("/m") == ["a", "b"]
+        assert store.ordered_len("/m") == 2
+        assert store.ordered_get("/m", "a") == "old"
+        assert store.ordered_get("/m", "new1", ABSENT) is ABSENT
+
+    def test_exists_error_lists_every_existing_name(self, store: gf.Store) -> None:
+        """ExistsError.names holds all the names that exist, in the order given."""
+        store.ordered_add("/m", dict.fromkeys("abcdefg", 0))
+        with pytest.raises(
+            gf.ExistsError, match=exact("/m already has 'g', 'a', 'c', 'b', 'd' and 2 more")
+        ) as info:
+            store.ordered_add(
+                "/m", {"g": 1, "x": 1, "a": 1, "c": 1, "b": 1, "d": 1, "e": 1, "f": 1}
+            )
+        assert info.value.names == ("g", "a", "c", "b", "d", "e", "f")
+        assert store.ordered_len("/m") == 7
+
+    def test_exists_error_is_a_value_error(self, store: gf.Store) -> None:
+        """ExistsError can be caught as ValueError and as GraftflowError."""
+        store.ordered_add("/m", {"a": 1})
+        with pytest.raises(ValueError, match="already has"):
+            store.ordered_add("/m", {"a": 1})
+        with pytest.raises(gf.GraftflowError, match="already has"):
+            store.ordered_add("/m", {"a": 1})
+
+    def test_removed_name_is_re_added_at_the_end(self, store: gf.Store) -> None:
+        """A name removed then added again goes to the end with its new value."""
+        store.ordered_add("/m", {"a": 1, "b": 2, "c": 3})
+        store.ordered_remove("/m", "a")
+        store.ordered_add("/m", {"a": 10})
+        store.ordered_remove("/m", "c")
+        store.ordered_add("/m", {"d": 4, "c": 30})
+        assert store.ordered_range("/m") == ["b", "a", "d", "c"]
+        assert [store.ordered_get("/m", n) for n in ("b", "a", "d", "c")] == [2, 10, 4, 30]
+
+    def test_maps_are_independent(self, store: gf.Store) -> None:
+        """The same name in two ordered maps is two members."""
+        store.ordered_add("/m1", {"a": 1})
+        store.ordered_add("/m2", {"a": 2})
+        assert (store.ordered_get("/m1", "a"), store.ordered_get("/m2", "a")) == (1, 2)
+        assert store.ordered_len("/m1") == store.ordered_len("/m2") == 1
+
+
+class TestOrderedGet:
+    def test_missing_name_gives_default(self, store: gf.Store) -> None:
+        """A name that is not a member reads as None, or the default."""
+        store.ordered_add("/m", {"a": 1})
+        assert store.ordered_get("/m", "b") is None
+        assert store.ordered_get("/m", "b", ABSENT) is ABSENT
+        assert store.ordered_get("/none", "a", ABSENT) is ABSENT
+
+    def test_stored_none_beats_default(self, store: gf.Store) -> None:
+        """A member whose value is None returns None, not the default."""
+        store.ordered_add("/m", {"a": None})
+        assert store.ordered_get("/m", "a", ABSENT) is None
+
+    def test_reads_are_independent_copies(self, store: gf.Store) -> None:
+        """Mutating a container read from an ordered map never changes the member."""
+        store.ordered_add("/m", {"a": {"type": "x", "tags": []}})
+        first = store.ordered_get("/m", "a")
+        first["tags"].append("t")
+        assert store.ordered_get("/m", "a") == {"type": "x", "tags": []}
+
+
+class TestOrderedRemove:
+    def test_returns_whether_it_was_a_member(self, store: gf.Store) -> None:
+        """ordered_remove() returns True once for a member, then False."""
+        store.ordered_add("/m", {"a": 1, "b": 2})
+        assert store.ordered_remove("/m", "a") is True
+        assert store.ordered_remove("/m", "a") is False
+        assert store.ordered_remove("/m", "zzz") is False
+        assert store.ordered_remove("/none", "a") is False
+        assert store.ordered_range("/m") == ["b"]
+        assert store.ordered_get("/m", "a", ABSENT) is ABSENT
+
+    def test_removing_every_name_empties_the_map(self, store: gf.Store) -> None:
+        """A map whose names were all removed has length 0 and can be refilled."""
+        store.ordered_add("/m", {"a": 1})
+        store.ordered_remove("/m", "a")
+        assert store.ordered_len("/m") == 0
+        assert store.ordered_range("/m") == []
+        store.ordered_add("/m", {"b": 1})
+        assert store.ordered_range("/m") == ["b"]
+
+
+class TestOrderedLen:
+    def test_counts_adds_and_removes(self, store: gf.Store) -> None:
+        """ordered_len() follows adds, refused adds, removes and clears."""
+        assert store.ordered_len("/m") == 0
+        store.ordered_add("/m", {"a": 1, "b": 2})
+        store.ordered_add("/m", {"c": 3})
+        assert store.ordered_len("/m") == 3
+        with pytest.raises(gf.ExistsError):
+            store.ordered_add("/m", {"d": 4, "a": 1})
+        assert store.ordered_len("/m") == 3
+        store.ordered_remove("/m", "b")
+        store.ordered_remove("/m", "b")
+        assert store.ordered_len("/m") == 2
+        store.ordered_clear("/m")
+        assert store.ordered_len("/m") == 0
+
+
+NAMES = ["a", "b", "c", "d", "e"]
+
+
+class TestOrderedRange:
+    @pytest.mark.parametrize(
+        ("start", "stop"),
+        [
+            (0, None),
+            (2, None),
+            (0, 2),
+            (1, 3),
+            (3, 3),
+            (4, 2),
+            (4, 5),
+            (5, None),
+            (9, None),
+            (0, 99),
+            (3, 99),
+            (0, 0),
+        ],
+    )
+    def test_slices_like_python(self, store: gf.Store, start: int, stop: int | None) -> None:
+        """ordered_range(key, start, stop) is names[start:stop] for non-negative bounds."""
+        store.ordered_add("/m", dict.fromkeys(NAMES, 0))
+        assert store.ordered_range("/m", start, stop) == NAMES[start:stop]
+
+    def test_defaults_to_all_names(self, store: gf.Store) -> None:
+        """Without bounds ordered_range() returns every name in order."""
+        store.ordered_add("/m", dict.fromkeys(NAMES, 0))
+        assert store.ordered_range("/m") == NAMES
+
+    def test_missing_map_is_empty(self, store: gf.Store) -> None:
+        """The range of a map that was never written is empty."""
+        assert store.ordered_range("/none", 0, 10) == []
+
+    @pytest.mark.parametrize(("start", "stop"), [(-1, None), (0, -1), (-2, -1), (3, -5)])
+    def test_negative_bounds_raise(self, store: gf.Store, start: int, stop: int | None) -> None:
+        """Negative bounds are a ValueError naming the key and the bounds."""
+        store.ordered_add("/m", dict.fromkeys(NAMES, 0))
+        with pytest.raises(
+            ValueError,
+            match=exact(f"/m: ordered_range takes non-negative bounds, not {start}, {stop}"),
+        ):
+            store.ordered_range("/m", start, stop)
+
+    @PROPERTY
+    @given(
+        count=st.integers(0, 12),
+        start=st.integers(0, 15),
+        stop=st.none() | st.integers(0, 15),
+    )
+    def test_any_bounds_match_a_list_slice(
+        self, store: gf.Store, count: int, start: int, stop: int | None
+    ) -> None:
+        """For any map size and non-negative bounds the range equals the list slice."""
+        key = fresh()
+        names = [f"n{i}" for i in range(count)]
+        store.ordered_add(key, dict.fromkeys(names))
+        assert store.ordered_range(key, start, stop) == names[start:stop]
+
+
+class TestOrderedClear:
+    def test_removes_every_name(self, store: gf.Store) -> None:
+        """ordered_clear() empties one map and returns None; others are untouched."""
+        store.ordered_add("/m", {"a": 1, "b": 2})
+        store.ordered_add("/other", {"a": 1})
+        assert store.ordered_clear("/m") is None
+        assert store.ordered_len("/m") == 0
+        assert store.ordered_range("/m") == []
+        assert store.ordered_get("/m", "a", ABSENT) is ABSENT
+        assert store.ordered_range("/other") == ["a"]
+
+    def test_missing_map_is_a_no_op(self, store: gf.Store) -> None:
+        """Clearing a map that does not exist is not an error."""
+        store.ordered_clear("/none")
+        assert store.ordered_len("/none") == 0
+
+    def test_cleared_map_restarts_its_order(self, store: gf.Store) -> None:
+        """Names added after a clear are in their new order, old names free again."""
+        store.ordered_add("/m", {"a": 1, "b": 2})
+        store.ordered_clear("/m")
+        store.ordered_add("/m", {"b": 3, "a": 4})
+        assert store.ordered_range("/m") == ["b", "a"]
+        assert store.ordered_get("/m", "a") == 4
+
+
+class TestIterNames:
+    @pytest.mark.parametrize("count", [0, 1, 8, 9, 10])
+    def test_yields_every_name_in_order_across_pages(self, store: gf.Store, count: int) -> None:
+        """iter_names() pages through the map and yields each name once, in order."""
+        names = [f"n{i}" for i in range(count)]
+        store.ordered_add("/m", dict.fromkeys(names, 0))
+        assert list(iter_names(store, "/m", chunk=3)) == names
+
+
+small_json = st.none() | st.integers(-5, 5) | st.text("xy", max_size=2) | st.lists(st.booleans())
+member_names = st.text("abcdef", min_size=1, max_size=2)
+
+
+class OrderedMapMachine(RuleBasedStateMachine):
+    """One ordered map driven at random and compared with a plain dict (insertion order)."""
+
+    def __init__(self, store: gf.Store) -> None:
+        super().__init__()
+        self.store = store
+        self.key = fresh("/machine")
+        self.model: dict[str, Any] = {}
+
+    @rule(items=st.dictionaries(member_names, small_json, max_size=4))
+    def add(self, items: dict[str, Any]) -> None:
+        existing = tuple(name for name in items if name in self.model)
+        if existing:
+            with pytest.raises(gf.ExistsError) as info:
+                self.store.ordered_add(self.key, items)
+            assert info.value.names == existing
+        else:
+            self.store.ordered_add(self.key, items)
+            self.model.update(items)
+
+    @rule(name=member_names)
+    def remove(self, name: str) -> None:
+        assert self.store.ordered_remove(self.key, name) is (name in self.model)
+        self.model.pop(name, None)
+
+    @rule()
+    def clear(self) -> None:
+        self.store.ordered_clear(self.key)
+        self.model.clear()
+
+    @rule(name=member_names)
+    def get(self, name: str) -> None:
+        got = self.store.ordered_get(self.key, name, ABSENT)
+        if name in self.model:
+            assert shape(got) == shape(self.model[name])
+        else:
+            assert got is ABSENT
+
+    @rule(items=st.dictionaries(member_names, small_json, max_size=3), name=member_names)
+    def failed_batch(self, items: dict[str, Any], name: str) -> None:
+        def body() -> None:
+            with contextlib.suppress(gf.ExistsError):
+                self.store.ordered_add(self.key, items)
+            self.store.ordered_remove(self.key, name)
+            self.store.ordered_add(self.key, {"!batch": 1})
+
+        with pytest.raises(Boom):
+            failing_batch(self.store, body)
+
+    @rule(items=st.dictionaries(member_names, small_json, max_size=3), name=member_names)
+    def committed_batch(self, items: dict[str, Any], name: str) -> None:
+        with self.store.batch():
+            self.store.ordered_remove(self.key, name)
+            self.model.pop(name, None)
+            if not any(n in self.model for n in items):
+                self.store.ordered_add(self.key, items)
+                self.model.update(items)
+
+    @rule(start=st.integers(0, 8), stop=st.none() | st.integers(0, 8))
+    def range(self, start: int, stop: int | None) -> None:
+        assert self.store.ordered_range(self.key, start, stop) == list(self.model)[start:stop]
+
+    @invariant()
+    def same_names_in_same_order(self) -> None:
+        assert self.store.ordered_len(self.key) == len(self.model)
+        assert self.store.ordered_range(self.key) == list(self.model)
+
+
+class TestOrderedMapModel:
+    def test_behaves_like_an_insertion_ordered_dict(self, store: gf.Store) -> None:
+        """Random adds, removes, clears, reads and batches agree with a dict model."""
+        run_state_machine_as_test(
+            lambda: OrderedMapMachine(store),
+            settings=settings(
+                max_examples=40, stateful_step_count=30, deadline=None, database=None
+            ),
+        )
+
+
+# -- JSON values --------------------------------------------------------------------
+
+
+class TestJSONRoundTrip:
+    @PROPERTY
+    @given(value=json_values)
+    def test_set_get(self, store: gf.Store, value: Any) -> None:
+        """Any JSON value comes back from get() exactly as set()."""
+        key = fresh()
+        store.set(key, value)
+        assert shape(store.get(key, ABSENT)) == shape(value)
+
+    @PROPERTY
+    @given(value=json_values, field=st.text(max_size=8))
+    def test_hash_set_get(self, store: gf.Store, value: Any, field: str) -> None:
+        """Any JSON value comes back from hash_get() and hash_items() exactly as hash_set()."""
+        key = fresh()
+        store.hash_set(key, field, value)
+        assert shape(store.hash_get(key, field, ABSENT)) == shape(value)
+        assert list(store.hash_items(key)) == [field]
+        assert shape(store.hash_items(key)[field]) == shape(value)
+
+    @PROPERTY
+    @given(value=json_values, name=st.text(max_size=8))
+    def test_ordered_add_get(self, store: gf.Store, value: Any, name: str) -> None:
+        """Any JSON value comes back from ordered_get() exactly as ordered_add() stored it."""
+        key = fresh()
+        store.ordered_add(key, {name: value})
+        assert shape(store.ordered_get(key, name, ABSENT)) == shape(value)
+        assert store.ordered_range(key) == [name]
+
+    @PROPERTY
+    @given(value=json_values.filter(lambda v: isinstance(v, list | dict)))
+    def test_container_reads_are_equal_but_independent(self, store: gf.Store, value: Any) -> None:
+        """Two reads of a container are equal, distinct, and mutating one changes nothing."""
+        key = fresh()
+        store.set(key, value)
+        first = store.get(key)
+        second = store.get(key)
+        assert first is not second
+        assert shape(first) == shape(second) == shape(value)
+        first.clear()
+        assert shape(store.get(key)) == shape(value)
+
+    @pytest.mark.parametrize(
+        "value",
+        [2**70, -(2**70), 1e308, 5e-324, -0.0, 0.1, '\x00\u00e9\U0001f600\n"\\', "", {"": ""}],
+    )
+    def test_edge_values_round_trip(self, store: gf.Store, value: Any) -> None:
+        """Big ints, extreme and negative-zero floats, control and astral characters survive."""
+        store.set("/k", value)
+        assert shape(store.get("/k")) == shape(value)
+
+    def test_lone_surrogate_round_trips(
+        self, store: gf.Store, store_kind: str, request: pytest.FixtureRequest
+    ) -> None:
+        """A str with a lone surrogate (JSON can escape it) round-trips like any str."""
+        known_bug(request, store_kind, "lone_surrogate")
+        store.set("/k", "a\ud800b")
+        assert store.get("/k") == "a\ud800b"
+
+
+#: (value, why json refuses it): the message after ``"{key}: "``.
+NON_JSON = [
+    pytest.param({1, 2}, "value is a set, which is not a JSON value", id="set"),
+    pytest.param(b"x", "value is a bytes, which is not a JSON value", id="bytes"),
+    pytest.param(object(), "value is a object, which is not a JSON value", id="object"),
+    pytest.param(float("nan"), "nan is not allowed in JSON", id="nan"),
+    pytest.param(float("inf"), "inf is not allowed in JSON", id="inf"),
+    pytest.param(float("-inf"), "-inf is not allowed in JSON", id="-inf"),
+    pytest.param(
+        {1: "x"}, "value has the key 1 of type int; JSON object keys must be str", id="int-key"
+    ),
+    pytest.param(
+        [1, {"a": {2}}], "value[1]['a'] is a set, which is not a JSON value", id="nested-set"
+    ),
+    pytest.param([[float("inf")]], "value[0][0] is inf, which JSON cannot hold", id="nested-inf"),
+    pytest.param(
+        [{"ok": 1, 2: "x"}],
+        "value[0] has the key 2 of type int; JSON object keys must be str",
+        id="nested-int-key",
+    ),
+    pytest.param((1, b"x"), "value[1] is a bytes, which is not a JSON value", id="tuple-bytes"),
+]
+
+
+class TestNonJSONRefused:
+    @pytest.mark.parametrize(("value", "problem"), NON_JSON)
+    def test_set_refuses_and_keeps_the_old_value(
+        self, store: gf.Store, value: Any, problem: str
+    ) -> None:
+        """set() of a non-JSON value is an InvalidValueError naming the key; nothing changes."""
+        store.set("/k", "old")
+        with pytest.raises(
+            gf.InvalidValueError, match=exact(f"/k: {problem}; store JSON values only")
+        ) as info:
+            store.set("/k", value)
+        assert info.value.oid == "/k"
+        assert store.get("/k") == "old"
+
+    @pytest.mark.parametrize(("value", "problem"), NON_JSON)
+    def test_set_refuses_on_a_missing_key(self, store: gf.Store, value: Any, problem: str) -> None:
+        """A refused set() of a new key leaves the key missing."""
+        with pytest.raises(gf.InvalidValueError, match=re.escape(problem)):
+            store.set("/k", value)
+        assert store.get("/k", ABSENT) is ABSENT
+
+    @pytest.mark.parametrize(("value", "problem"), NON_JSON)
+    def test_hash_set_refuses_and_keeps_the_old_field(
+        self, store: gf.Store, value: Any, problem: str
+    ) -> None:
+        """hash_set() of a non-JSON value names key and field; the hash is unchanged."""
+        store.hash_set("/h", "f", "old")
+        with pytest.raises(
+            gf.InvalidValueError, match=exact(f"/h['f']: {problem}; store JSON values only")
+        ):
+            store.hash_set("/h", "f", value)
+        with pytest.raises(gf.InvalidValueError, match=re.escape(problem)):
+            store.hash_set("/h", "g", value)
+        assert store.hash_items("/h") == {"f": "old"}
+
+    @pytest.mark.parametrize(("value", "problem"), NON_JSON)
+    def test_ordered_add_refuses_and_writes_nothing(
+        self, store: gf.Store, value: Any, problem: str
+    ) -> None:
+        """ordered_add() with one non-JSON value names key and name, and adds no name."""
+        store.ordered_add("/m", {"a": "old"})
+        with pytest.raises(
+            gf.InvalidValueError, match=exact(f"/m/bad: {problem}; store JSON values only")
+        ):
+            store.ordered_add("/m", {"ok": 1, "bad": value, "ok2": 2})
+        assert store.ordered_range("/m") == ["a"]
+        assert store.ordered_len("/m") == 1
+        assert store.ordered_get("/m", "ok", ABSENT) is ABSENT
+
+    def test_ordered_add_to_a_new_map_writes_nothing(self, store: gf.Store) -> None:
+        """A refused ordered_add() does not create the map."""
+        with pytest.raises(gf.InvalidValueError, match="store JSON values only"):
+            store.ordered_add("/m", {"ok": 1, "bad": {3}})
+        assert store.ordered_len("/m") == 0
+        assert store.ordered_range("/m") == []
+
+    def test_invalid_value_error_is_a_value_error(self, store: gf.Store) -> None:
+        """InvalidValueError can be caught as ValueError."""
+        with pytest.raises(ValueError, match="store JSON values only"):
+            store.set("/k", {1, 2})
+
+
+# -- batches ------------------------------------------------------------------------
+
+
+class Boom(Exception):
+    """Raised inside a batch to make it fail."""
+
+
+def failing_batch(
+    store: gf.Store, body: Callable[[], object], error: BaseException | None = None
+) -> None:
+    """Run ``body()`` inside a batch, then raise ``error`` (a :class:`Boom`) inside it."""
+    with store.batch():
+        body()
+        raise error if error is not None else Boom
+
+
+def seed(store: gf.Store) -> None:
+    """A bit of everything, for batches to change."""
+    store.set("/v", "old")
+    store.set("/gone", 1)
+    store.set("/count", 5)
+    store.hash_set("/h", "f", "old")
+    store.hash_set("/h", "g", 2)
+    store.ordered_add("/m", {"a": 1, "b": 2})
+    store.ordered_add("/full", {"x": 1})
+    store.set("/tree/x", 1)
+    store.hash_set("/tree/h", "f", 1)
+    store.ordered_add("/tree/m", {"z": 0})
+
+
+def snapshot(store: gf.Store) -> dict[str, Any]:
+    """Everything :func:`seed` and :data:`WRITES` touch, as read through the protocol."""
+    values = ["/v", "/gone", "/count", "/new", "/newcount", "/tree/x"]
+    hashes = ["/h", "/h2", "/tree/h"]
+    ordered = ["/m", "/m2", "/full", "/tree/m"]
+    return {
+        "values": {k: store.get(k, "<absent>") for k in values},
+        "hashes": {k: store.hash_items(k) for k in hashes},
+        "ordered": {
+            k: [(n, store.ordered_get(k, n)) for n in store.ordered_range(k)] for k in ordered
+        },
+        "lengths": {k: store.ordered_len(k) for k in ordered},
+    }
+
+
+#: One write of each kind, as applied to :func:`seed`'s data.
+WRITES: dict[str, Callable[[gf.Store], object]] = {
+    "set": lambda s: s.set("/v", "new"),
+    "set-new": lambda s: s.set("/new", [1, 2]),
+    "delete": lambda s: s.delete("/gone"),
+    "incr": lambda s: s.incr("/count", 10),
+    "incr-new": lambda s: s.incr("/newcount"),
+    "hash_set": lambda s: s.hash_set("/h", "f", "new"),
+    "hash_set-new": lambda s: s.hash_set("/h2", "x", 1),
+    "hash_delete": lambda s: s.hash_delete("/h", "g"),
+    "ordered_add": lambda s: s.ordered_add("/m", {"c": 3}),
+    "ordered_add-new": lambda s: s.ordered_add("/m2", {"x": 1}),
+    "ordered_remove": lambda s: s.ordered_remove("/m", "a"),
+    "ordered_clear": lambda s: s.ordered_clear("/full"),
+    "delete_tree": lambda s: s.delete_tree("/tree"),
+}
+
+#: :func:`snapshot` after every write of :data:`WRITES`, in order.
+AFTER_ALL_WRITES = {
+    "values": {
+        "/v": "new",
+        "/gone": "<absent>",
+        "/count": 15,
+        "/new": [1, 2],
+        "/newcount": 1,
+        "/tree/x": "<absent>",
+    },
+    "hashes": {"/h": {"f": "new"}, "/h2": {"x": 1}, "/tree/h": {}},
+    "ordered": {"/m": [("b", 2), ("c", 3)], "/m2": [("x", 1)], "/full": [], "/tree/m": []},
+    "lengths": {"/m": 2, "/m2": 1, "/full": 0, "/tree/m": 0},
+}
+
+
+class TestBatch:
+    @pytest.mark.parametrize("write", list(WRITES))
+    def test_failing_batch_undoes_each_kind_of_write(self, store: gf.Store, write: str) -> None:
+        """Any single write inside a batch that raises is rolled back."""
+        seed(store)
+        before = snapshot(store)
+
+        def body() -> None:
+            WRITES[write](store)
+            assert snapshot(store) != before
+
+        with pytest.raises(Boom):
+            failing_batch(store, body)
+        assert snapshot(store) == before
+
+    def test_failing_batch_undoes_every_write_together(self, store: gf.Store) -> None:
+        """All kinds of writes in one failing batch are rolled back together."""
+        seed(store)
+        before = snapshot(store)
+
+        def body() -> None:
+            for write in WRITES.values():
+                write(store)
+            store.ordered_add("/m", {"a": "again"})
+            store.set("/tree/x", "rewritten after delete_tree")
+
+        with pytest.raises(Boom):
+            failing_batch(store, body)
+        assert snapshot(store) == before
+
+    def test_successful_batch_commits_every_write(self, store: gf.Store) -> None:
+        """A batch that ends normally keeps all its writes."""
+        seed(store)
+        with store.batch():
+            for write in WRITES.values():
+                write(store)
+        assert snapshot(store) == AFTER_ALL_WRITES
+
+    def test_batch_results_match_unbatched_writes(self, store: gf.Store) -> None:
+        """Writes return the same results inside a batch as outside."""
+        seed(store)
+        with store.batch():
+            results = {name: write(store) for name, write in WRITES.items()}
+        assert results == {
+            "set": None,
+            "set-new": None,
+            "delete": True,
+            "incr": 15,
+            "incr-new": 1,
+            "hash_set": None,
+            "hash_set-new": None,
+            "hash_delete": True,
+            "ordered_add": None,
+            "ordered_add-new": None,
+            "ordered_remove": True,
+            "ordered_clear": None,
+            "delete_tree": None,
+        }
+
+    def test_the_original_exception_propagates(self, store: gf.Store) -> None:
+        """The batch re-raises the very exception raised inside it."""
+        error = Boom("inside")
+        with pytest.raises(Boom) as info:
+            failing_batch(store, lambda: store.set("/k", 1), error)
+        assert info.value is error
+        assert store.get("/k", ABSENT) is ABSENT
+
+    def test_base_exceptions_roll_back_too(self, store: gf.Store) -> None:
+        """A KeyboardInterrupt inside a batch also rolls it back."""
+        store.set("/k", "old")
+        with pytest.raises(KeyboardInterrupt):
+            failing_batch(store, lambda: store.set("/k", "new"), KeyboardInterrupt())
+        assert store.get("/k") == "old"
+
+    def test_reads_inside_see_the_batch_writes(self, store: gf.Store) -> None:
+        """Within a batch, every read sees the writes made earlier in it."""
+        seed(store)
+        with store.batch():
+            store.set("/v", "new")
+            assert store.get("/v") == "new"
+            store.delete("/gone")
+            assert store.get("/gone", ABSENT) is ABSENT
+            store.set("/counter", 40)
+            assert store.incr("/counter", 2) == 42
+            store.hash_set("/h", "f", "new")
+            assert store.hash_get("/h", "f") == "new"
+            assert store.hash_items("/h") == {"f": "new", "g": 2}
+            store.ordered_add("/m", {"c": 3})
+            assert store.ordered_range("/m") == ["a", "b", "c"]
+            assert store.ordered_len("/m") == 3
+            assert store.ordered_get("/m", "c") == 3
+            store.delete_tree("/tree")
+            assert store.get("/tree/x", ABSENT) is ABSENT
+            assert store.ordered_len("/tree/m") == 0
+
+    def test_a_refused_write_inside_does_not_abort_the_batch(self, store: gf.Store) -> None:
+        """A store error caught inside a batch leaves the batch's other writes to commit."""
+        store.ordered_add("/m", {"a": 1})
+        store.set("/text", "x")
+        with store.batch():
+            store.set("/k", 1)
+            with pytest.raises(gf.ExistsError):
+                store.ordered_add("/m", {"b": 2, "a": 3})
+            with pytest.raises(gf.InvalidValueError):
+                store.set("/k", {1})
+            with pytest.raises(gf.InvalidValueError):
+                store.incr("/text")
+            store.ordered_add("/m", {"c": 4})
+        assert store.get("/k") == 1
+        assert store.ordered_range("/m") == ["a", "c"]
+        assert store.get("/text") == "x"
+
+    def test_store_is_usable_after_a_failed_batch(self, store: gf.Store) -> None:
+        """A failed batch leaves no transaction open: the next batch and writes commit."""
+        with pytest.raises(Boom):
+            failing_batch(store, lambda: store.set("/k", 1))
+        with store.batch():
+            store.set("/k", 2)
+        store.set("/j", 3)
+        assert (store.get("/k"), store.get("/j")) == (2, 3)
+
+    def test_empty_batch_is_fine(self, store: gf.Store) -> None:
+        """A batch with no writes commits nothing and breaks nothing."""
+        store.set("/k", 1)
+        with store.batch():
+            pass
+        assert store.get("/k") == 1
+
+
+class TestNestedBatch:
+    def test_failing_inner_batch_undoes_only_its_writes(self, store: gf.Store) -> None:
+        """An inner batch that raises is undone; the outer batch commits its own writes."""
+        seed(store)
+
+        def inner() -> None:
+            store.set("/v", "inner")
+            store.set("/new", "inner")
+            store.incr("/count")
+            store.hash_set("/h", "f", "inner")
+            store.ordered_add("/m", {"d": 4})
+            store.ordered_remove("/m", "a")
+            store.delete_tree("/tree")
+
+        with store.batch():
+            store.set("/v", "outer")
+            store.ordered_add("/m", {"c": 3})
+            with pytest.raises(Boom):
+                failing_batch(store, inner)
+            assert store.get("/v") == "outer"
+            assert store.ordered_range("/m") == ["a", "b", "c"]
+            store.set("/after", True)
+        assert store.get("/v") == "outer"
+        assert store.get("/new", ABSENT) is ABSENT
+        assert store.get("/count") == 5
+        assert store.hash_get("/h", "f") == "old"
+        assert store.ordered_range("/m") == ["a", "b", "c"]
+        assert store.ordered_len("/m") == 3
+        assert store.get("/tree/x") == 1
+        assert store.get("/after") is True
+
+    def test_failing_outer_batch_undoes_a_committed_inner_batch(self, store: gf.Store) -> None:
+        """An inner batch that succeeded is still undone when the outer batch fails."""
+        seed(store)
+        before = snapshot(store)
+
+        def outer() -> None:
+            store.set("/v", "outer")
+            with store.batch():
+                for write in WRITES.values():
+                    write(store)
+            assert store.get("/v") == "new"
+
+        with pytest.raises(Boom):
+            failing_batch(store, outer)
+        assert snapshot(store) == before
+
+    def test_successful_nested_batches_commit_everything(self, store: gf.Store) -> None:
+        """Inner and outer writes all land when nothing fails."""
+        seed(store)
+        with store.batch():
+            with store.batch():
+                for write in list(WRITES.values())[:6]:
+                    write(store)
+            for write in list(WRITES.values())[6:]:
+                write(store)
+        assert snapshot(store) == AFTER_ALL_WRITES
+
+    def test_three_levels_behave_like_savepoints(self, store: gf.Store) -> None:
+        """A failing middle batch undoes itself and its committed inner batch, not the outer."""
+
+        def middle() -> None:
+            store.set("/middle", 2)
+            with store.batch():
+                store.set("/inner", 3)
+                store.ordered_add("/m", {"inner": 3})
+
+        with store.batch():
+            store.set("/outer", 1)
+            with pytest.raises(Boom):
+                failing_batch(store, middle)
+            with store.batch():
+                store.set("/sibling", 4)
+        assert store.get("/outer") == 1
+        assert store.get("/middle", ABSENT) is ABSENT
+        assert store.get("/inner", ABSENT) is ABSENT
+        assert store.ordered_len("/m") == 0
+        assert store.get("/sibling") == 4
+
+    def test_same_key_written_at_every_level(self, store: gf.Store) -> None:
+        """One key rewritten at each level gets back each level's value as levels fail."""
+        store.set("/k", 0)
+
+        def level2() -> None:
+            store.set("/k", 2)
+            with pytest.raises(Boom):
+                failing_batch(store, lambda: store.set("/k", 3))
+            assert store.get("/k") == 2
+
+        with store.batch():
+            store.set("/k", 1)
+            with pytest.raises(Boom):
+                failing_batch(store, level2)
+            assert store.get("/k") == 1
+        assert store.get("/k") == 1
+
+
+# -- close --------------------------------------------------------------------------
+
+
+def _enter_batch(store: gf.Store) -> None:
+    with store.batch():
+        pass
+
+
+#: Every protocol call, with valid arguments, for the after-close check.
+CALLS: dict[str, Callable[[gf.Store], object]] = {
+    "get": lambda s: s.get("/k"),
+    "set": lambda s: s.set("/k", 1),
+    "delete": lambda s: s.delete("/k"),
+    "incr": lambda s: s.incr("/n"),
+    "delete_tree": lambda s: s.delete_tree("/k"),
+    "hash_get": lambda s: s.hash_get("/h", "f"),
+    "hash_set": lambda s: s.hash_set("/h", "f", 1),
+    "hash_delete": lambda s: s.hash_delete("/h", "f"),
+    "hash_items": lambda s: s.hash_items("/h"),
+    "ordered_add": lambda s: s.ordered_add("/m", {"x": 1}),
+    "ordered_add_empty": lambda s: s.ordered_add("/m", {}),
+    "ordered_get": lambda s: s.ordered_get("/m", "a"),
+    "ordered_remove": lambda s: s.ordered_remove("/m", "a"),
+    "ordered_len": lambda s: s.ordered_len("/m"),
+    "ordered_range": lambda s: s.ordered_range("/m", 0, 5),
+    "ordered_clear": lambda s: s.ordered_clear("/m"),
+    "batch": _enter_batch,
+}
+
+
+class TestClose:
+    @pytest.mark.parametrize("call", list(CALLS))
+    def test_every_call_after_close_raises(
+        self, store: gf.Store, store_kind: str, request: pytest.FixtureRequest, call: str
+    ) -> None:
+        """After close(), each protocol call raises StoreError saying the store is closed."""
+        known_bug(request, store_kind, call)
+        store.set("/k", 1)
+        store.hash_set("/h", "f", 1)
+        store.ordered_add("/m", {"a": 1})
+        store.close()
+        with pytest.raises(gf.StoreError, match="is closed"):
+            CALLS[call](store)
+
+    def test_close_returns_none_and_keeps_the_url(self, store: gf.Store) -> None:
+        """close() returns None; the store's url stays readable for messages."""
+        url = store.url
+        assert store.close() is None
+        assert store.url == url
+
+    def test_store_error_is_an_os_error(self, store: gf.Store) -> None:
+        """The closed-store error is catchable as OSError and GraftflowError."""
+        store.close()
+        with pytest.raises(OSError, match="is closed"):
+            store.get("/k")
+        with pytest.raises(gf.GraftflowError, match="is closed"):
+            store.get("/k")
