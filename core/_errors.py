@@ -41,33 +41,30 @@ class GraftflowError(Exception):
     """Base class of every error graftflow raises on purpose."""
 
 
-class MissingRelationError(GraftflowError, LookupError, AttributeError):
+class _MissingError(GraftflowError, LookupError):
+    """A step of a path leads nowhere.
+
+    :ivar oid: the oid that failed to resolve (the parent's oid plus the missing name).
+    :ivar name: the missing name.
+    """
+
+    def __init__(self, oid: str, name: str, message: str) -> None:
+        super().__init__(message)
+        self.oid = oid
+        self.name = name
+
+
+# AttributeError types `name` as `str | None`; ours is always a str.
+class MissingRelationError(_MissingError, AttributeError):  # type: ignore[misc]
     """An object has no relation of that name.
 
     It is also an ``AttributeError`` so ``hasattr()`` and ``getattr(obj, name, default)``
     behave on flow objects as on any Python object.
-
-    :ivar oid: the oid that failed to resolve (the parent's oid plus the missing name).
-    :ivar name: the missing relation name.
     """
 
-    def __init__(self, oid: str, name: str, message: str) -> None:
-        super().__init__(message)
-        self.oid = oid
-        self.name = name
 
-
-class MissingChildError(GraftflowError, LookupError):
-    """A map (or the flow's project list) has no item of that name.
-
-    :ivar oid: the oid that failed to resolve.
-    :ivar name: the missing item name.
-    """
-
-    def __init__(self, oid: str, name: str, message: str) -> None:
-        super().__init__(message)
-        self.oid = oid
-        self.name = name
+class MissingChildError(_MissingError):
+    """A map (or the flow's project list) has no item of that name."""
 
 
 class InvalidNameError(GraftflowError, ValueError):
