@@ -183,7 +183,8 @@ class Param(Relation[ParamValue[T]], Generic[T]):
             ok = type(default) is vt or (vt is float and type(default) is int)
             problem = None if ok else f"is {type(default).__name__}, not {vt.__name__}"
         else:
-            return  # validated on first use, without importing pydantic at class creation
+            # Not checked: that would import pydantic whenever a class is defined.
+            return
         if problem:
             raise RelationDefinitionError(
                 f"{type(self).__name__}(default={default!r}): the default {problem}"
