@@ -36,10 +36,7 @@ class _Encoded:
 
 
 def _encode(key: str, value: object) -> object:
-    kind = type(value)
-    if kind in _EXACT_SCALARS or (
-        isinstance(value, float) and kind is float and math.isfinite(value)
-    ):
+    if type(value) in _EXACT_SCALARS or (type(value) is float and math.isfinite(value)):
         return value
     problem = json_error(value)
     if problem is not None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
 
+from ._errors import RelationError
+
 if TYPE_CHECKING:
     from ._object import Object
 
@@ -91,8 +93,6 @@ class Relation(Generic[T]):
             related = relation.create(obj)
         except AttributeError as exc:
             # Python would swallow it and call __getattr__, reporting a missing relation.
-            from ._errors import RelationError
-
             raise RelationError(
                 f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
             ) from exc

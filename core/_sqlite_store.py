@@ -288,6 +288,7 @@ class SQLiteStore:
     # -- plain values -----------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
+        # _execute() inlined: this is the hot path of every param read.
         try:
             row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error as exc:
@@ -386,16 +387,9 @@ class SQLiteStore:
         return row.fetchone() is not None
 
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
-        try:
-            row = (
-                self._conn()
-                .execute("SELECT value FROM members WHERE key = ? AND name = ?", (key, name))
-                .fetchone()
-            )
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-        except UnicodeEncodeError as exc:
-            raise _unstorable_text((key,), exc) from None
+        row = self._execute(
+            "SELECT value FROM members WHERE key = ? AND name = ?", (key, name)
+        ).fetchone()
         return default if row is None else self._decode(f"{key}/{name}", row[0])
 
     def ordered_remove(self, key: str, name: str) -> bool:
