@@ -8,9 +8,12 @@ sessions and value stores. It imports neither ``graftflow.extensions`` nor
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._action import Action
 from ._computed import Computed, ComputedValue
 from ._errors import (
+    ConfigError,
     ExistsError,
     GraftflowError,
     InvalidNameError,
@@ -47,6 +50,9 @@ from ._sqlite_store import SQLiteStore
 from ._store import Store, open_store, register_store_scheme
 from ._values import Value
 
+if TYPE_CHECKING:
+    from ._config import Config
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -55,6 +61,8 @@ __all__ = [
     "Child",
     "Computed",
     "ComputedValue",
+    "Config",
+    "ConfigError",
     "Connection",
     "ConnectionValue",
     "Diagnostic",
@@ -98,3 +106,13 @@ __all__ = [
     "relations",
     "subscribe",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Config is a pydantic model: importing it eagerly would make `import graftflow`
+    # pay for pydantic, which most objects never need.
+    if name == "Config":
+        from ._config import Config
+
+        return Config
+    raise AttributeError(f"module 'graftflow' has no attribute {name!r}")

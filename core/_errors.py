@@ -148,3 +148,17 @@ class ObjectTypeError(GraftflowError, ImportError):
 
 class StoreError(GraftflowError, OSError):
     """A store cannot be opened, read or written (missing or corrupt file, bad URL)."""
+
+
+class ConfigError(GraftflowError, ValueError):
+    """The per-user configuration is unreadable or invalid.
+
+    :ivar path: the config file (``None`` for settings given in code).
+    :ivar key: the offending key (dotted, with list positions: ``installers[1]``), or
+        ``None`` when the file as a whole is broken.
+    """
+
+    def __init__(self, path: str | None, key: str | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key

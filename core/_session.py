@@ -15,9 +15,13 @@ import itertools
 import logging
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ._config import Config
 
 __all__ = ["Diagnostic", "Session"]
 
@@ -64,8 +68,13 @@ class Diagnostic:
         )
 
 
-def _user_from(environ: Mapping[str, str]) -> str:
-    for var in ("GRAFTFLOW_USER", "LOGNAME", "USER", "LNAME", "USERNAME"):
+def _user_from(environ: Mapping[str, str], config: Config | None) -> str:
+    explicit = environ.get("GRAFTFLOW_USER")
+    if explicit:
+        return explicit
+    if config is not None and config.user:
+        return config.user
+    for var in ("LOGNAME", "USER", "LNAME", "USERNAME"):
         value = environ.get(var)
         if value:
             return value
@@ -80,9 +89,16 @@ def _user_from(environ: Mapping[str, str]) -> str:
 class Session:
     """Who is working and with which extensions.
 
-    :param user: the user name (default: ``GRAFTFLOW_USER``, else the login name).
-    :param config: the settings object (the extensions layer reads and validates it).
+    A session built directly reads no config file (pass ``config``);
+    :meth:`from_environment` reads the user's file. Either way the environment's
+    ``GRAFTFLOW_INSTALLERS`` and ``GRAFTFLOW_BLOCKED`` apply, as installed entry points
+    and plugins do.
+
+    :param user: the user name (default: ``GRAFTFLOW_USER``, else the config's
+        ``user``, else the login name).
+    :param config: a :class:`~graftflow.Config`, or a mapping validated into one.
     :param environ: used instead of ``os.environ`` when given (tests, servers).
+    :raises ConfigError: ``config`` is a mapping with a bad key.
     """
 
     _counter: ClassVar[itertools.count[int]] = itertools.count(1)
@@ -90,14 +106,16 @@ class Session:
     def __init__(
         self,
         user: str | None = None,
-        config: Any = None,
+        config: Config | Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.user: str = user if user is not None else _user_from(self.environ)
+        self.config: Config | None = _as_config(config)
+        #: The file :attr:`config` was read from (``None``: given in code, or none).
+        self.config_file: Path | None = None
+        self.user: str = user if user is not None else _user_from(self.environ, self.config)
         #: ``user:token``: unique per session, the user name first (the seed's idiom).
         self.uid: str = f"{self.user}:{uuid.uuid4().hex[:12]}"
-        self.config = config
         self.diagnostics: list[Diagnostic] = []
         #: Per-session state of the upper layers, keyed by their module name.
         self.state: dict[str, Any] = {}
@@ -105,12 +123,40 @@ class Session:
         self.generation = 0
         self.logger = logger
         self._session_values: dict[str, Any] = {}
-        self._seen: dict[tuple[str | None, ...], Diagnostic] = {}
+        self._seen: dict[Hashable, Diagnostic] = {}
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Session:
-        """A session for the current user and environment."""
-        return cls(environ=environ)
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, *, strict: bool = False
+    ) -> Session:
+        """A session for the current user, environment and per-user config file.
+
+        The file is ``GRAFTFLOW_CONFIG``, else ``config.toml`` in the platform's user
+        config directory; a missing default file is fine. A broken file must not stop
+        an artist from working, so by default it becomes a diagnostic (naming the file
+        and key) and the session goes on without it.
+
+        :param strict: raise :class:`ConfigError` for a broken config file instead
+            (the command line does, to print one clear line).
+        """
+        from ._config import config_path, load_config
+        from ._errors import ConfigError
+
+        env = os.environ if environ is None else environ
+        path, explicit = config_path(env)
+        try:
+            config = load_config(path, required=explicit)
+        except ConfigError as exc:
+            if strict:
+                raise
+            session = cls(environ=env)
+            # The message says it all; a traceback would only hide it.
+            session.report(str(exc), source=f"config {path}", error=type(exc).__name__)
+            return session
+        session = cls(config=config, environ=env)
+        if config is not None:
+            session.config_file = path
+        return session
 
     def __repr__(self) -> str:
         return f"<Session {self.uid} ({len(self.diagnostics)} diagnostics)>"
@@ -130,14 +176,19 @@ class Session:
         oid: str | None = None,
         error: BaseException | str | None = None,
         level: int = logging.ERROR,
+        key: Hashable = None,
     ) -> Diagnostic:
         """Record a problem graftflow survived; log it the first time only.
 
         The same problem (same origin, error and message) on many objects is one
         diagnostic whose ``count`` grows, not one log line per object.
+
+        :param key: what makes two reports "the same problem", when the message is not
+            (a factory's exception text often names the object it failed on).
         """
         error_name = type(error).__name__ if isinstance(error, BaseException) else error
-        key = (source, extension, factory, error_name, message)
+        if key is None:
+            key = (source, extension, factory, error_name, message)
         seen = self._seen.get(key)
         if seen is not None:
             seen.count += 1
@@ -152,3 +203,15 @@ class Session:
             exc_info=error if isinstance(error, BaseException) else None,
         )
         return diagnostic
+
+
+def _as_config(config: Config | Mapping[str, Any] | None) -> Config | None:
+    if config is None:
+        return None
+    from ._config import Config, validate_config
+
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return validate_config(config)
+    raise TypeError(f"Session(config=...) takes a graftflow.Config or a mapping, not {config!r}")

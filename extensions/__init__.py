@@ -1,10 +1,39 @@
 """graftflow.extensions: grafting relations onto the tree from outside the base classes.
 
-The dynamic tree manager, installer sources (entry points, pluggy plugins, per-user
-config, environment variable), hook specs and ``describe()`` land here with the
-"dynamic relations" issue. This layer may import the core; the core never imports it.
+An object accepts extensions when its manager is a :class:`DynamicTreeManager`
+(inherit :class:`Extendable`). Its extra relations come from *factories*, which
+*installers* hand out per session: installed entry points (``graftflow.installers``),
+pluggy plugins (``graftflow.plugins``), the per-user config file and
+``GRAFTFLOW_INSTALLERS``. :func:`describe` explains the result for any object.
+
+This layer imports the core; the core never imports it.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._describe import RelationRecord, describe
+from ._entry_points import forget_entry_points
+from ._factory import DynamicRelationFactory, dynamic_relation
+from ._hookspecs import hookimpl, hookspec
+from ._manager import DynamicTreeManager, Extendable
+from ._plugins import install_store_schemes, plugin_manager, project_types
+from ._registry import FactoryEntry, Registry, Source, registry
+
+__all__ = [
+    "DynamicRelationFactory",
+    "DynamicTreeManager",
+    "Extendable",
+    "FactoryEntry",
+    "Registry",
+    "RelationRecord",
+    "Source",
+    "describe",
+    "dynamic_relation",
+    "forget_entry_points",
+    "hookimpl",
+    "hookspec",
+    "install_store_schemes",
+    "plugin_manager",
+    "project_types",
+    "registry",
+]

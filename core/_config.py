@@ -1,0 +1,176 @@
+"""Config: the per-user settings, one pydantic model read from one TOML file.
+
+The file is small and hand-written by artists, so every mistake must come back as one
+sentence naming the file and the key, never as a pydantic dump. Importing this module
+imports pydantic; the core only does so when a config is actually read or given.
+
+Precedence, lowest first: the file, then the ``GRAFTFLOW_*`` environment variables,
+then explicit arguments (``Session(user=...)``, the CLI's ``--store``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from ._errors import ConfigError, did_you_mean
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Config", "config_path", "load_config", "split_names"]
+
+#: ``module:attr`` where both sides are dotted identifiers (the entry-point syntax).
+_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def split_names(value: str) -> list[str]:
+    """Split a block list as users write it: commas, semicolons or whitespace."""
+    return [name for name in _SEPARATORS.split(value) if name]
+
+
+class Config(BaseModel):
+    """Settings of one user: what the config file may say.
+
+    :ivar store: the store URL used when none is given (``GRAFTFLOW_STORE`` wins).
+    :ivar user: the user name (``GRAFTFLOW_USER`` wins).
+    :ivar installers: personal installers, ``module:attr``, run after the entry points
+        and plugins and before ``GRAFTFLOW_INSTALLERS``.
+    :ivar blocked: installers, plugins, distributions or extensions to skip, by name.
+    :ivar disabled_extensions: extension names whose factories are never called.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    store: str | None = None
+    user: str | None = None
+    installers: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+    disabled_extensions: tuple[str, ...] = ()
+
+    @field_validator("installers", "blocked", "disabled_extensions", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        # TOML has arrays, not tuples; a single string is taken as one separated list.
+        if isinstance(value, str):
+            return tuple(split_names(value))
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    @field_validator("installers")
+    @classmethod
+    def _refs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        refs = []
+        for position, ref in enumerate(value):
+            cleaned = re.sub(r"\s+", "", ref)
+            if _REF.fullmatch(cleaned) is None:
+                raise ValueError(
+                    f"entry {position} is {ref!r}; an installer is written 'module:attribute', "
+                    "for example 'studio_tools.extensions:install'"
+                )
+            refs.append(cleaned)
+        return tuple(refs)
+
+    @field_validator("blocked", "disabled_extensions")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(name for entry in value for name in split_names(entry))
+
+    @field_validator("store", "user")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty; remove the key to use the default")
+        return value
+
+
+def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """Where the user's config file is, and whether the user named it explicitly.
+
+    ``GRAFTFLOW_CONFIG`` names it; otherwise it is ``config.toml`` in the platform's
+    user config directory (``~/.config/graftflow`` on Linux).
+    """
+    explicit = environ.get("GRAFTFLOW_CONFIG", "").strip()
+    if explicit:
+        return Path(explicit).expanduser(), True
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("graftflow", appauthor=False)) / "config.toml", False
+
+
+def load_config(path: Path | str, *, required: bool = True) -> Config | None:
+    """Read and validate a config file.
+
+    :param required: when false, a missing file gives ``None`` instead of an error.
+    :raises ConfigError: the file cannot be read, is not TOML, or has a bad key; the
+        message names the file and the key.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not required:
+            return None
+        raise ConfigError(
+            where, None, f"config file {where} does not exist (named by GRAFTFLOW_CONFIG)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, None, f"config file {where} cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, None, f"config file {where} is not valid TOML: {exc}") from None
+    return validate_config(data, where)
+
+
+def validate_config(data: Mapping[str, Any], where: str | None = None) -> Config:
+    """Build a :class:`Config` from a mapping, with file-and-key errors."""
+    prefix = f"config file {where}" if where else "config"
+    if not isinstance(data, Mapping):
+        raise ConfigError(where, None, f"{prefix}: expected a table of settings, not {data!r}")
+    known = list(Config.model_fields)
+    for key in data:
+        if key not in Config.model_fields:
+            raise ConfigError(
+                where,
+                str(key),
+                f"{prefix}: unknown key {key!r}{did_you_mean(str(key), known)} "
+                f"(known keys: {', '.join(known)})",
+            )
+    try:
+        return Config.model_validate(dict(data))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = _key(error["loc"])
+        if error["type"] == "value_error":
+            detail = error["msg"].removeprefix("Value error, ")
+        else:
+            expected = _EXPECTED.get(str(error["loc"][0]), "a different value")
+            detail = f"expected {expected}, got {error.get('input')!r}"
+        raise ConfigError(where, key, f"{prefix}: key {key!r}: {detail}") from None
+
+
+_EXPECTED = {
+    "store": "a store URL string",
+    "user": "a user name string",
+    "installers": "a list of 'module:attribute' strings",
+    "blocked": "a list of names (strings)",
+    "disabled_extensions": "a list of extension names (strings)",
+}
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key

@@ -1,0 +1,115 @@
+"""Installed entry points, scanned once per process and sorted so order is stable.
+
+Scanning reads every distribution's metadata, which costs milliseconds per hundred
+distributions; sessions come and go far more often than software gets installed, so
+the scan is cached per group until :func:`forget_entry_points`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from graftflow._errors import did_you_mean
+
+__all__ = ["Found", "LoadError", "canonical", "entry_points", "forget_entry_points", "load_ref"]
+
+_cache: dict[str, tuple[Found, ...]] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One entry point and the distribution that declares it."""
+
+    name: str
+    #: ``module:attr`` as written in the distribution's metadata.
+    value: str
+    module: str
+    attr: str | None
+    dist: str | None
+    version: str | None
+
+    @property
+    def label(self) -> str:
+        """How diagnostics name it: ``entry point review (studio-review 1.0)``."""
+        where = f" ({self.dist} {self.version})" if self.dist else ""
+        return f"entry point {self.name}{where}"
+
+
+def canonical(name: str) -> str:
+    """A distribution name as packaging compares them (``Studio_Tools`` = ``studio-tools``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def entry_points(group: str) -> tuple[Found, ...]:
+    """The entry points of ``group``, sorted by distribution, then name, then value."""
+    found = _cache.get(group)
+    if found is not None:
+        return found
+    with _lock:
+        found = _cache.get(group)
+        if found is None:
+            found = tuple(sorted(_scan(group), key=_order))
+            _cache[group] = found
+    return found
+
+
+def forget_entry_points() -> None:
+    """Scan again next time: for a process that installed distributions while running."""
+    with _lock:
+        _cache.clear()
+
+
+def _scan(group: str) -> list[Found]:
+    result = []
+    for ep in importlib.metadata.entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        result.append(
+            Found(
+                name=ep.name,
+                value=ep.value,
+                module=ep.module,
+                attr=ep.attr or None,
+                dist=dist.name if dist is not None else None,
+                version=dist.version if dist is not None else None,
+            )
+        )
+    return result
+
+
+def _order(found: Found) -> tuple[str, str, str]:
+    return (canonical(found.dist or ""), found.name, found.value)
+
+
+class LoadError(Exception):
+    """Importing an installer or plugin failed; the message says what and why."""
+
+
+def load_ref(module: str, attr: str | None) -> Any:
+    """Import ``module`` and walk the dotted ``attr``, as entry points are loaded.
+
+    :raises LoadError: the module does not import (whatever it raised) or lacks the
+        attribute; the message names both and suggests a close attribute name.
+    """
+    try:
+        obj: Any = importlib.import_module(module)
+    except Exception as exc:
+        raise LoadError(f"cannot import module {module!r}: {type(exc).__name__}: {exc}") from exc
+    if not attr:
+        return obj
+    where = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            public = [name for name in dir(obj) if not name.startswith("_")]
+            raise LoadError(
+                f"{where!r} has no attribute {part!r}{did_you_mean(part, public)}"
+            ) from None
+        where = f"{where}.{part}"
+    return obj

@@ -1,0 +1,184 @@
+"""Factories: what they may return, and ``@dynamic_relation`` for the common case.
+
+A factory is ``factory(parent)`` returning ``None``, a relation, ``(relation, weight)``
+or a list of those (the seed's forms). ``@dynamic_relation`` names the relation and
+declares the target type up front, so the registry can index factories by type and
+never call one for an object it cannot apply to.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from graftflow import InvalidNameError, Object, Relation
+from graftflow._oid import check_relation_name
+from graftflow._relation import UNSET
+
+__all__ = ["DynamicRelationFactory", "dynamic_relation", "qualname", "read_result"]
+
+ObjT = TypeVar("ObjT", bound=Object)
+
+#: What a factory may return.
+FactoryResult: TypeAlias = Any
+Weight: TypeAlias = "int | float"
+
+
+def qualname(factory: Any) -> str:
+    """``module.qualname`` of a factory, for diagnostics and ``describe()``."""
+    module = getattr(factory, "__module__", None)
+    name = getattr(factory, "__qualname__", None) or type(factory).__qualname__
+    return f"{module}.{name}" if module else name
+
+
+class DynamicRelationFactory(Generic[ObjT]):
+    """A factory made by :func:`dynamic_relation`; call it like the function it wraps."""
+
+    def __init__(
+        self,
+        function: Callable[[ObjT], Relation[Any] | None],
+        name: str,
+        target: tuple[type[Object], ...] | None,
+        weight: Weight,
+        index: Any,
+        recursive: bool,
+    ) -> None:
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.name = name
+        self.target = target
+        self.weight = weight
+        self.index = index
+        self.recursive = recursive
+
+    def __call__(self, parent: ObjT) -> FactoryResult:
+        result: Any = self.function(parent)
+        if result is None:
+            return None
+        weight: Any = self.weight
+        if isinstance(result, tuple) and len(result) == 2:
+            result, weight = result
+        if not isinstance(result, Relation):
+            return result, weight  # the manager reports the bad return
+        if not result.name:
+            # Values read their store key from the relation's name: it must carry it.
+            result.name = self.name
+        elif result.name != self.name:
+            raise InvalidNameError(
+                result.name,
+                f"@dynamic_relation({self.name!r}) returned a relation named "
+                f"{result.name!r}; return an unnamed relation",
+            )
+        return result, weight
+
+    def __repr__(self) -> str:
+        targets = ", ".join(t.__qualname__ for t in self.target) if self.target else "any"
+        return f"<dynamic_relation {self.name!r} of {qualname(self.function)} for {targets}>"
+
+
+def dynamic_relation(
+    name: str,
+    *,
+    target: type[Object] | tuple[type[Object], ...] | None = None,
+    weight: Weight = 0,
+    index: int | None = UNSET,
+    recursive: bool = False,
+) -> Callable[[Callable[[ObjT], Relation[Any] | None]], DynamicRelationFactory[ObjT]]:
+    """Turn ``function(parent) -> relation or None`` into a factory for ``target`` objects.
+
+    The function returns an unnamed relation (or ``None`` to add nothing to this
+    parent); the decorator names it. Listing the result in an installer is all that is
+    left to do.
+
+    :param name: the relation's name (an identifier, not a keyword, not ``_private``).
+    :param target: the object type(s) it applies to, subclasses included; objects of
+        other types never call it. ``None``: every extendable object.
+    :param weight: the override priority (highest wins; a negative weight never
+        overrides a base relation).
+    :param index: display position: 0 first (the default for dynamic relations),
+        ``None`` last, an int places it. Unset: the relation's own index, else 0.
+    :param recursive: also apply inside the subtree of objects this factory created
+        (off by default, so a broadly matching factory cannot grow an endless branch).
+    :raises InvalidNameError: ``name`` cannot name a relation.
+    :raises TypeError: ``target``, ``weight`` or ``index`` has the wrong type.
+    """
+    check_relation_name(name, "@dynamic_relation")
+    targets: tuple[type[Object], ...] | None
+    if target is None:
+        targets = None
+    else:
+        targets = target if isinstance(target, tuple) else (target,)
+        for each in targets:
+            if not (isinstance(each, type) and issubclass(each, Object)):
+                raise TypeError(
+                    f"@dynamic_relation({name!r}): target must be an Object subclass (or a "
+                    f"tuple of them), not {each!r}"
+                )
+    if not _is_weight(weight):
+        raise TypeError(f"@dynamic_relation({name!r}): weight must be a number, not {weight!r}")
+    if index is not UNSET and index is not None and (type(index) is not int or index < 0):
+        raise TypeError(f"@dynamic_relation({name!r}): index is an int >= 0 or None, not {index!r}")
+
+    def decorate(function: Callable[[ObjT], Relation[Any] | None]) -> DynamicRelationFactory[ObjT]:
+        if not callable(function):
+            raise TypeError(f"@dynamic_relation({name!r}) decorates a function, not {function!r}")
+        return DynamicRelationFactory(function, name, targets, weight, index, recursive)
+
+    return decorate
+
+
+def _is_weight(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and not (isinstance(value, float) and not math.isfinite(value))
+    )
+
+
+def read_result(result: FactoryResult) -> tuple[list[tuple[Relation[Any], Weight]], list[str]]:
+    """Split a factory's return value into ``(relation, weight)`` candidates and problems.
+
+    Problems are sentences naming what was wrong, for diagnostics; the good candidates
+    of a partly bad list are kept.
+    """
+    if result is None:
+        return [], []
+    if isinstance(result, Relation):
+        return [(result, 0)], []
+    items: list[Any]
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Relation):
+        items = [result]
+    elif isinstance(result, (list, tuple)):
+        items = list(result)
+    else:
+        return [], [f"returned {_describe(result)}; {_FORMS}"]
+    candidates: list[tuple[Relation[Any], Weight]] = []
+    problems: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Relation):
+            candidates.append((item, 0))
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], Relation):
+            relation, weight = item
+            if _is_weight(weight):
+                candidates.append((relation, weight))
+            else:
+                problems.append(
+                    f"returned the weight {weight!r} for {relation!r}; a weight is a finite number"
+                )
+        else:
+            problems.append(f"returned {_describe(item)} in its list; {_FORMS}")
+    return candidates, problems
+
+
+_FORMS = "a factory returns None, a relation, (relation, weight), or a list of those"
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"

@@ -1,0 +1,59 @@
+"""The hooks graftflow calls on plugins: their docstrings are the contract.
+
+A plugin is any module or object with functions marked ``@graftflow.plugins.hookimpl``
+and named like the specs below. Installed plugins are found through the entry-point
+group ``graftflow.plugins``; a plugin implements only the hooks it needs, and may accept
+fewer arguments than the spec names (pluggy's rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from graftflow import Object, Session, Store
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+#: pluggy's project name: markers of other projects are ignored by graftflow.
+PROJECT = "graftflow"
+
+#: Marks a function of a hook specification module (graftflow's and plugins' own).
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Marks a plugin's implementation of a graftflow hook.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def graftflow_install_extensions(
+    session: Session,
+) -> Mapping[str, Sequence[Callable[[Object], Any]]] | None:
+    """Return the extensions this plugin adds for ``session``, as an installer does.
+
+    The mapping is ``{extension_name: [factory, ...]}``; ``None`` adds nothing (for
+    instance for a user the plugin does not serve). Plugins are asked after the
+    ``graftflow.installers`` entry points and before the per-user config, in the order
+    their entry points sort (distribution, then name). A failing plugin is recorded in
+    ``session.diagnostics`` and the others still run.
+    """
+
+
+@hookspec
+def graftflow_project_types(session: Session) -> Mapping[str, type[Object]] | None:
+    """Return project types this plugin offers, ``{type_name: ObjectSubclass}``.
+
+    The command line uses them to create projects by name (``demo`` is the bundled
+    demo studio's).
+    """
+
+
+@hookspec
+def graftflow_store_schemes() -> Mapping[str, Callable[[str, bool], Store]] | None:
+    """Return extra store URL schemes, ``{scheme: factory(url, create) -> Store}``.
+
+    :func:`graftflow.extensions.install_store_schemes` teaches them to
+    :func:`graftflow.open_store`.
+    """

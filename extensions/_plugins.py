@@ -1,0 +1,139 @@
+"""pluggy plugins: one plugin manager per session, loaded from ``graftflow.plugins``.
+
+Per session rather than per process because the block list is per user: an artist's
+config may block a plugin that the next session in the same server process wants.
+Importing a plugin module is cached by Python anyway, so a second session only pays
+for registering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import pluggy
+
+from graftflow import Object, Session, register_store_scheme
+
+from . import _hookspecs
+from ._entry_points import LoadError, entry_points, load_ref
+
+if TYPE_CHECKING:
+    from ._registry import Source
+
+__all__ = ["install_store_schemes", "plugin_manager", "project_types"]
+
+PLUGINS_GROUP: Final = "graftflow.plugins"
+_STATE_KEY: Final = "graftflow.extensions.plugins"
+
+
+def plugin_manager(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
+    """The session's plugin manager and what became of each plugin entry point.
+
+    Blocked plugins are never imported; a plugin that fails to import or whose hooks
+    do not match the specs is left out and recorded in ``session.diagnostics``.
+    """
+    cached: tuple[pluggy.PluginManager, list[Source]] | None = session.state.get(_STATE_KEY)
+    if cached is not None:
+        return cached
+    from ._registry import Source, block_list
+
+    pm = pluggy.PluginManager(_hookspecs.PROJECT)
+    pm.add_hookspecs(_hookspecs)
+    blocked = block_list(session)
+    sources: list[Source] = []
+    for found in entry_points(PLUGINS_GROUP):
+        label = f"plugin {found.name}" + (f" ({found.dist} {found.version})" if found.dist else "")
+        source = Source("plugin", found.name, found.value, found.dist, label)
+        sources.append(source)
+        hit = blocked.match(found.name, found.value, dist=found.dist)
+        if hit:
+            source.status, source.detail = "blocked", f"blocked by {hit!r}"
+            pm.set_blocked(found.name)
+            continue
+        if pm.has_plugin(found.name):
+            source.status = "failed"
+            source.detail = f"another plugin is already named {found.name!r}"
+            session.report(source.detail, source=label, error="ValueError")
+            continue
+        try:
+            plugin = load_ref(found.module, found.attr)
+            pm.register(plugin, name=found.name)
+        except (LoadError, ValueError, pluggy.PluginValidationError) as exc:
+            source.status, source.detail = "failed", f"cannot load plugin {found.value!r}: {exc}"
+            error = exc.__cause__ if isinstance(exc, LoadError) and exc.__cause__ else exc
+            session.report(source.detail, source=label, error=error)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        # A misspelt hook name would otherwise be silently never called.
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        session.report(f"{exc}", source=f"plugin {name}", error=exc)
+    session.state[_STATE_KEY] = (pm, sources)
+    return pm, sources
+
+
+def _each(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call one hook plugin by plugin, so one failing plugin does not hide the others."""
+    pm, _ = plugin_manager(session)
+    results = []
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        try:
+            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+        except Exception as exc:
+            session.report(
+                f"{hook} raised {type(exc).__name__}: {exc}",
+                source=f"plugin {impl.plugin_name}",
+                error=exc,
+            )
+            continue
+        if result is None:
+            continue
+        if not isinstance(result, Mapping):
+            session.report(
+                f"{hook} returned {type(result).__name__}; expected a dict or None",
+                source=f"plugin {impl.plugin_name}",
+                error="TypeError",
+            )
+            continue
+        results.append((impl.plugin_name, result))
+    return results
+
+
+def project_types(session: Session) -> dict[str, type[Object]]:
+    """Project types offered by the session's plugins (``graftflow_project_types``)."""
+    types: dict[str, type[Object]] = {}
+    for plugin, result in _each(session, "graftflow_project_types", session=session):
+        for name, project_type in result.items():
+            if not (isinstance(project_type, type) and issubclass(project_type, Object)):
+                session.report(
+                    f"project type {name!r} is {project_type!r}, not an Object subclass",
+                    source=f"plugin {plugin}",
+                    error="TypeError",
+                )
+                continue
+            types[str(name)] = project_type
+    return types
+
+
+def install_store_schemes(session: Session) -> Callable[[], None]:
+    """Teach :func:`graftflow.open_store` the plugins' schemes; return the undo.
+
+    A scheme that is already known (built in, or from another plugin) is left as it is
+    and recorded as a diagnostic.
+    """
+    undos: list[Callable[[], None]] = []
+    for plugin, result in _each(session, "graftflow_store_schemes"):
+        for scheme, factory in result.items():
+            try:
+                if not callable(factory):
+                    raise TypeError(f"the factory for {scheme!r} is {factory!r}, not callable")
+                undos.append(register_store_scheme(str(scheme), factory))
+            except (TypeError, ValueError) as exc:
+                session.report(str(exc), source=f"plugin {plugin}", error=exc)
+
+    def undo() -> None:
+        for each in reversed(undos):
+            each()
+
+    return undo
