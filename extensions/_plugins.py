@@ -68,7 +68,14 @@ def plugin_manager(session: Session) -> tuple[pluggy.PluginManager, list[Source]
     except pluggy.PluginValidationError as exc:
         # A misspelt hook name would otherwise be silently never called.
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        session.report(f"{exc}", source=f"plugin {name}", error=exc)
+        for source in sources:
+            if source.name == name:
+                source.detail = str(exc)
+                label = source.label
+                break
+        else:
+            label = f"plugin {name}"
+        session.report(f"{exc}", source=label, error=exc)
     session.state[_STATE_KEY] = (pm, sources)
     return pm, sources
 

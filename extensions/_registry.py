@@ -185,17 +185,18 @@ class Registry:
             def call() -> Any:
                 return installer(self.session)
 
+        what = "graftflow_install_extensions" if source.kind == "plugin" else "installer"
         try:
             result = call()
         except Exception as exc:
-            self._fail(source, f"installer raised {type(exc).__name__}: {exc}", exc)
+            self._fail(source, f"{what} raised {type(exc).__name__}: {exc}", exc)
             return
         if result is None:
             return  # the seed's installers return nothing for sessions they do not serve
         if not isinstance(result, Mapping):
             self._fail(
                 source,
-                f"installer returned {type(result).__name__} {_short(result)}; expected a dict "
+                f"{what} returned {type(result).__name__} {_short(result)}; expected a dict "
                 "{extension_name: [factory, ...]} or None",
                 "TypeError",
             )
@@ -206,7 +207,7 @@ class Registry:
             if not isinstance(extension, str) or not extension:
                 self._report(
                     source,
-                    f"installer returned the extension name {extension!r}; extension names "
+                    f"{what} returned the extension name {extension!r}; extension names "
                     "are non-empty strings",
                     error="TypeError",
                 )
