@@ -7,7 +7,7 @@ from typing import Any
 
 from graftflow import Object, Relation
 
-from ._manager import DynamicTreeManager, _Candidate
+from ._manager import DynamicTreeManager, _Offer
 
 __all__ = ["RelationRecord", "describe"]
 
@@ -78,25 +78,25 @@ def describe(obj: Object) -> list[RelationRecord]:
         if won is None:
             records.append(_record(relation, position, None))
             continue
-        beaten = tuple(_candidate(candidate, obj) for candidate in won.beaten)
-        records.append(_record(relation, position, won.winner, beaten))
+        beaten = tuple(_beaten(offer, obj) for offer in won.beaten)
+        records.append(_record(relation, position, won, beaten))
     return records
 
 
 def _record(
     relation: Relation[Any],
     index: int | None,
-    candidate: _Candidate | None,
+    offer: _Offer | None,
     beaten: tuple[RelationRecord, ...] = (),
 ) -> RelationRecord:
-    entry = candidate.entry if candidate is not None else None
-    if entry is None:
+    entry = offer.entry if offer is not None else None
+    if offer is None or entry is None:
         return RelationRecord(relation.name, relation.kind, index, None, "base", None, None, beaten)
     return RelationRecord(
         relation.name,
         relation.kind,
         index,
-        candidate.weight if candidate is not None else None,
+        offer.weight,
         entry.extension,
         entry.qualname,
         entry.source,
@@ -104,9 +104,9 @@ def _record(
     )
 
 
-def _candidate(candidate: _Candidate, obj: Object) -> RelationRecord:
-    if candidate.entry is None:  # the base relation: where the class shows it
+def _beaten(offer: _Offer, obj: Object) -> RelationRecord:
+    if offer.entry is None:  # the base relation: where the class shows it
         base = type(obj)._gf_relations
-        index = next((i for i, r in enumerate(base) if r is candidate.relation), None)
-        return _record(candidate.relation, index, None)
-    return _record(candidate.relation, candidate.index, candidate)
+        index = next((i for i, r in enumerate(base) if r is offer.relation), None)
+        return _record(offer.relation, index, None)
+    return _record(offer.relation, offer.index, offer)

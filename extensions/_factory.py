@@ -17,7 +17,13 @@ from graftflow import InvalidNameError, Object, Relation
 from graftflow._oid import check_relation_name
 from graftflow._relation import UNSET
 
-__all__ = ["DynamicRelationFactory", "dynamic_relation", "qualname", "read_result"]
+__all__ = [
+    "DynamicRelationFactory",
+    "dynamic_relation",
+    "is_weight",
+    "qualname",
+    "read_result",
+]
 
 ObjT = TypeVar("ObjT", bound=Object)
 
@@ -116,7 +122,7 @@ def dynamic_relation(
                     f"@dynamic_relation({name!r}): target must be an Object subclass (or a "
                     f"tuple of them), not {each!r}"
                 )
-    if not _is_weight(weight):
+    if not is_weight(weight):
         raise TypeError(f"@dynamic_relation({name!r}): weight must be a number, not {weight!r}")
     if index is not UNSET and index is not None and (type(index) is not int or index < 0):
         raise TypeError(f"@dynamic_relation({name!r}): index is an int >= 0 or None, not {index!r}")
@@ -129,7 +135,8 @@ def dynamic_relation(
     return decorate
 
 
-def _is_weight(value: object) -> bool:
+def is_weight(value: object) -> bool:
+    """Whether ``value`` can be an override weight: a finite int or float, not a bool."""
     return (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
@@ -137,16 +144,21 @@ def _is_weight(value: object) -> bool:
     )
 
 
-def read_result(result: FactoryResult) -> tuple[list[tuple[Relation[Any], Weight]], list[str]]:
+def read_result(
+    result: FactoryResult, weight: Weight = 0
+) -> tuple[list[tuple[Relation[Any], Weight]], list[str]]:
     """Split a factory's return value into ``(relation, weight)`` candidates and problems.
 
     Problems are sentences naming what was wrong, for diagnostics; the good candidates
     of a partly bad list are kept.
+
+    :param weight: the weight of a relation returned without one.
     """
+    default = weight
     if result is None:
         return [], []
     if isinstance(result, Relation):
-        return [(result, 0)], []
+        return [(result, default)], []
     items: list[Any]
     if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Relation):
         items = [result]
@@ -160,10 +172,10 @@ def read_result(result: FactoryResult) -> tuple[list[tuple[Relation[Any], Weight
         if item is None:
             continue
         if isinstance(item, Relation):
-            candidates.append((item, 0))
+            candidates.append((item, default))
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], Relation):
             relation, weight = item
-            if _is_weight(weight):
+            if is_weight(weight):
                 candidates.append((relation, weight))
             else:
                 problems.append(

@@ -18,19 +18,22 @@ from graftflow import Object, Relation, RelationError, Session, TreeManager
 from graftflow._oid import check_relation_name
 from graftflow._relation import UNSET, order_relations
 
-from ._factory import read_result
-from ._registry import FactoryEntry, Registry, registry
+from ._factory import is_weight, read_result
+from ._registry import REGISTRY_KEY, FactoryEntry, Registry, registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 __all__ = ["DynamicTreeManager", "Extendable"]
 
 
-class _Candidate:
-    """One relation a factory offered for a name on one object."""
+class _Offer:
+    """A relation offered for a name on one object; the table keeps each name's winner.
 
-    __slots__ = ("entry", "index", "relation", "weight")
+    One small object per name and object, since tables are built once per object.
+    """
+
+    __slots__ = ("beaten", "entry", "index", "relation", "weight")
 
     def __init__(
         self, relation: Relation[Any], weight: float | None, index: Any, entry: FactoryEntry | None
@@ -40,21 +43,11 @@ class _Candidate:
         self.index = index
         #: ``None`` for the object's own (base) relation.
         self.entry = entry
+        #: The offers this one won over (only a winner's is filled).
+        self.beaten: tuple[_Offer, ...] = ()
 
 
-class _Won:
-    """The relation that serves a name, and the candidates it beat."""
-
-    __slots__ = ("base", "beaten", "winner")
-
-    def __init__(self, winner: _Candidate, beaten: tuple[_Candidate, ...], base: bool) -> None:
-        self.winner = winner
-        self.beaten = beaten
-        #: Whether the base relation kept the name (every candidate had a negative weight).
-        self.base = base
-
-
-_EMPTY: Final[dict[str, _Won]] = {}
+_EMPTY: Final[dict[str, _Offer]] = {}
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -69,7 +62,7 @@ class DynamicTreeManager(TreeManager):
 
     #: Factories not applied to this object: those that created it or an ancestor.
     _skip: frozenset[Callable[..., Any]]
-    _table: dict[str, _Won] | None
+    _table: dict[str, _Offer] | None
     #: The session generation the table was built for.
     _gen: int
 
@@ -81,7 +74,7 @@ class DynamicTreeManager(TreeManager):
         if isinstance(parent, DynamicTreeManager):
             skip = parent._skip
             won = parent._table.get(name) if parent._table else None
-            entry = won.winner.entry if won is not None else None
+            entry = won.entry if won is not None else None
             if entry is not None and not entry.recursive:
                 # A factory is not applied inside the subtree it created (the seed's
                 # "infinite extension branch"), unless it asked to be.
@@ -98,11 +91,9 @@ class DynamicTreeManager(TreeManager):
         entries: list[tuple[Relation[Any], Any]] = [
             (relation, UNSET)
             for relation in base
-            if relation.name not in table or table[relation.name].base
+            if relation.name not in table or table[relation.name].entry is None
         ]
-        entries.extend(
-            (won.winner.relation, won.winner.index) for won in table.values() if not won.base
-        )
+        entries.extend((won.relation, won.index) for won in table.values() if won.entry)
         return tuple(order_relations(entries))
 
     def relation(self, name: str) -> Relation[Any] | None:
@@ -110,18 +101,28 @@ class DynamicTreeManager(TreeManager):
             return None
         won = self._dynamic().get(name)
         if won is not None:
-            return won.winner.relation
+            return won.relation
         return type(self.object)._gf_by_name.get(name)
 
     def resolve(self, relation: Relation[Any]) -> Relation[Any]:
-        won = self._dynamic().get(relation.name)
-        return relation if won is None else won.winner.relation
+        # The first read of every relation of every object comes here: _dynamic() is
+        # inlined, and the session read without a method call (issue 5, W2_overhead).
+        table = self._table
+        if table is None or self._gen != self.root._session.generation:
+            table = self._build()
+        if not table:
+            return relation
+        won = table.get(relation.name)
+        return relation if won is None else won.relation
 
     def undeclared(self, name: str) -> Any:
-        won = self._dynamic().get(name)
-        if won is None or won.base:
+        table = self._table
+        if table is None or self._gen != self.root._session.generation:
+            table = self._build()
+        won = table.get(name)
+        if won is None or won.entry is None:
             raise self.missing(name)
-        relation = won.winner.relation
+        relation = won.relation
         obj = self.object
         try:
             related = relation.create(obj)
@@ -134,39 +135,51 @@ class DynamicTreeManager(TreeManager):
 
     # -- the table ----------------------------------------------------------------------
 
-    def _dynamic(self) -> dict[str, _Won]:
+    def _dynamic(self) -> dict[str, _Offer]:
         """The winners among dynamic candidates, by name; built on first need."""
         table = self._table
-        session = self.root.session()
-        if table is None or self._gen != session.generation:
-            table = self._build(session)
+        if table is None or self._gen != self.root._session.generation:
+            table = self._build()
         return table
 
-    def _build(self, session: Session) -> dict[str, _Won]:
+    def _build(self) -> dict[str, _Offer]:
+        session = self.root._session
         old = self._table
         # Seen while factories run: a factory reading its parent sees the base relations
         # instead of recursing into this build.
         self._table = _EMPTY
         self._gen = session.generation
-        reg = registry(session)
-        entries = reg.for_type(type(self.object))
-        table = self._collect(reg, session, entries) if entries else _EMPTY
+        reg = session.state.get(REGISTRY_KEY) or registry(session)
+        cls = type(self.object)
+        entries = reg._by_type.get(cls)
+        if entries is None:
+            entries = reg.for_type(cls)
+        if not entries:
+            table = _EMPTY
+        else:
+            built = len(self.object.__dict__)
+            table = self._collect(reg, session, entries)
+            if len(self.object.__dict__) != built:  # a factory read its parent
+                self._evict(_EMPTY, table)
         self._table = table
-        if old is not None or table:
-            self._evict(old or _EMPTY, table)
+        if old:
+            self._evict(old, table)
         return table
 
     def _collect(
         self, reg: Registry, session: Session, entries: tuple[FactoryEntry, ...]
-    ) -> dict[str, _Won]:
+    ) -> dict[str, _Offer]:
         obj = self.object
         cls = type(obj)
-        found: dict[str, list[_Candidate]] = {}
+        skip = self._skip
+        name_problems = reg.name_problems
+        by_name = cls._gf_by_name
+        table: dict[str, _Offer] = {}
         for entry in entries:
-            if self._skip and entry.factory in self._skip:
+            if skip and entry.factory in skip:
                 continue
             try:
-                result = entry.factory(obj)
+                result = entry.call(obj)
             except Exception as exc:
                 session.report(
                     f"factory raised {type(exc).__name__}: {exc}",
@@ -181,42 +194,61 @@ class DynamicTreeManager(TreeManager):
                 continue
             if result is None:
                 continue
-            candidates, problems = read_result(result)
-            for problem in problems:
-                self._report(session, entry, problem, "TypeError")
+            # The common returns skip the general reader: this runs once per object.
+            candidates: Iterable[tuple[Relation[Any], float]]
+            if isinstance(result, Relation):
+                candidates = ((result, entry.weight),)
+            elif type(result) is tuple and len(result) == 2 and isinstance(result[0], Relation):
+                candidates = (result,)
+                if not is_weight(result[1]):
+                    candidates, problems = read_result(result, entry.weight)
+                    for problem in problems:
+                        self._report(session, entry, problem, "TypeError")
+            else:
+                candidates, problems = read_result(result, entry.weight)
+                for problem in problems:
+                    self._report(session, entry, problem, "TypeError")
             for relation, weight in candidates:
-                problem = _name_problem(reg, cls, relation)
+                name = relation.name
+                declared = entry.name
+                if declared is not None and name != declared:
+                    if name:
+                        self._report(session, entry, _misnamed(declared, name), "InvalidNameError")
+                        continue
+                    # @dynamic_relation names what it returns: values key on the name.
+                    relation.name = name = declared
+                problem: str | None = name_problems.get((cls, name)) if name else None
+                if problem is None:
+                    problem = _name_problem(reg, cls, relation)
                 if problem:
                     self._report(session, entry, problem, "InvalidNameError")
                     continue
                 index = entry.index
                 if index is UNSET:
                     index = 0 if relation.index is UNSET else relation.index
-                found.setdefault(relation.name, []).append(
-                    _Candidate(relation, weight, index, entry)
-                )
-        if not found:
-            return _EMPTY
-        by_name = cls._gf_by_name
-        table: dict[str, _Won] = {}
-        for name, offered in found.items():
-            base = by_name.get(name)
-            best: _Candidate | None = None
-            for candidate in offered:
-                weight = candidate.weight or 0
-                if base is not None and weight < 0:
-                    continue  # a negative weight never overrides a base relation
-                if best is None or weight >= (best.weight or 0):
-                    best = candidate  # equal weights: the last found wins
-            beaten = [candidate for candidate in offered if candidate is not best]
-            if best is None:
-                assert base is not None
-                table[name] = _Won(_Candidate(base, None, None, None), tuple(beaten), True)
-                continue
-            if base is not None:
-                beaten.insert(0, _Candidate(base, None, None, None))
-            table[name] = _Won(best, tuple(beaten), False)
-        return table
+                offer = _Offer(relation, weight, index, entry)
+                held = table.get(name)
+                if held is None:
+                    base = by_name.get(name)
+                    if base is None:
+                        table[name] = offer
+                        continue
+                    held = _Offer(base, None, None, None)
+                    table[name] = held
+                # The contest: the highest weight wins, equal weights go to the later
+                # offer, and a negative weight never overrides a base relation.
+                if held.entry is None:
+                    wins = weight >= 0
+                else:
+                    assert held.weight is not None
+                    wins = weight >= held.weight and (weight >= 0 or name not in by_name)
+                if wins:
+                    offer.beaten = (*held.beaten, held)
+                    held.beaten = ()
+                    table[name] = offer
+                else:
+                    held.beaten = (*held.beaten, offer)
+        return table or _EMPTY
 
     def _report(self, session: Session, entry: FactoryEntry, message: str, error: str) -> None:
         session.report(
@@ -228,7 +260,7 @@ class DynamicTreeManager(TreeManager):
             error=error,
         )
 
-    def _evict(self, old: dict[str, _Won], new: dict[str, _Won]) -> None:
+    def _evict(self, old: dict[str, _Offer], new: dict[str, _Offer]) -> None:
         """Forget related things built from a relation that no longer serves its name.
 
         That happens when a factory read its parent while the table was being built, or
@@ -239,10 +271,17 @@ class DynamicTreeManager(TreeManager):
         for name in old.keys() | new.keys():
             if name not in built:
                 continue
-            before = old[name].winner.relation if name in old else base.get(name)
-            after = new[name].winner.relation if name in new else base.get(name)
+            before = old[name].relation if name in old else base.get(name)
+            after = new[name].relation if name in new else base.get(name)
             if before is not after:
                 del built[name]
+
+
+def _misnamed(declared: str, name: str) -> str:
+    return (
+        f"@dynamic_relation({declared!r}) returned a relation named {name!r}; "
+        "return an unnamed relation"
+    )
 
 
 def _name_problem(reg: Registry, cls: type[Object], relation: Relation[Any]) -> str:

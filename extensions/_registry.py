@@ -26,7 +26,8 @@ from ._plugins import plugin_manager
 __all__ = ["FactoryEntry", "Registry", "Source", "block_list", "registry"]
 
 INSTALLERS_GROUP: Final = "graftflow.installers"
-_STATE_KEY: Final = "graftflow.extensions.registry"
+#: Where a session keeps its registry, in ``session.state``.
+REGISTRY_KEY: Final = "graftflow.extensions.registry"
 _REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 Factory = Callable[[Object], Any]
@@ -74,6 +75,9 @@ class FactoryEntry:
     """A factory as one installer gave it, with what the manager needs to apply it."""
 
     factory: Factory
+    #: What the manager calls: the factory, or the function ``@dynamic_relation`` wraps
+    #: (the manager applies the decorator's name and weight itself, once per object).
+    call: Factory
     extension: str
     source: str
     qualname: str
@@ -81,9 +85,11 @@ class FactoryEntry:
     order: int
     #: Only objects of these types are offered to it (``None``: every extendable one).
     target: tuple[type[Object], ...] | None
-    #: ``@dynamic_relation`` settings (``None``: a plain factory, whose results say).
+    #: ``@dynamic_relation``'s name (``None``: a plain factory; its relations say).
     name: str | None
-    weight: float | None
+    #: The weight of a relation returned without one.
+    weight: float
+    #: ``@dynamic_relation``'s index (``UNSET``: the relation's own, else 0).
     index: Any
     recursive: bool
 
@@ -241,13 +247,14 @@ class Registry:
         settings = factory if isinstance(factory, DynamicRelationFactory) else None
         entry = FactoryEntry(
             factory=factory,
+            call=settings.function if settings else factory,
             extension=extension,
             source=source,
             qualname=qualname(factory),
             order=len(self._entries),
             target=settings.target if settings else None,
             name=settings.name if settings else None,
-            weight=settings.weight if settings else None,
+            weight=settings.weight if settings else 0,
             index=settings.index if settings else UNSET,
             recursive=settings.recursive if settings else False,
         )
@@ -261,16 +268,16 @@ def registry(session: Session) -> Registry:
     While it is being built (an installer touching the flow), extendable objects see an
     empty registry rather than running the installers again.
     """
-    reg: Registry | None = session.state.get(_STATE_KEY)
+    reg: Registry | None = session.state.get(REGISTRY_KEY)
     if reg is not None:
         return reg
-    session.state[_STATE_KEY] = Registry(session)
+    session.state[REGISTRY_KEY] = Registry(session)
     try:
         reg = _build(session)
     except BaseException:
-        session.state.pop(_STATE_KEY, None)
+        session.state.pop(REGISTRY_KEY, None)
         raise
-    session.state[_STATE_KEY] = reg
+    session.state[REGISTRY_KEY] = reg
     return reg
 
 
