@@ -202,12 +202,12 @@ class DynamicTreeManager(TreeManager):
                 candidates = (result,)
                 if not is_weight(result[1]):
                     candidates, problems = read_result(result, entry.weight)
-                    for problem in problems:
-                        self._report(session, entry, problem, "TypeError")
+                    for bad in problems:
+                        self._report(session, entry, bad, "TypeError")
             else:
                 candidates, problems = read_result(result, entry.weight)
-                for problem in problems:
-                    self._report(session, entry, problem, "TypeError")
+                for bad in problems:
+                    self._report(session, entry, bad, "TypeError")
             for relation, weight in candidates:
                 name = relation.name
                 declared = entry.name
@@ -217,7 +217,7 @@ class DynamicTreeManager(TreeManager):
                         continue
                     # @dynamic_relation names what it returns: values key on the name.
                     relation.name = name = declared
-                problem: str | None = name_problems.get((cls, name)) if name else None
+                problem = name_problems.get((cls, name)) if name else None
                 if problem is None:
                     problem = _name_problem(reg, cls, relation)
                 if problem:
