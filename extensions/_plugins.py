@@ -21,18 +21,30 @@ from ._entry_points import LoadError, entry_points, load_ref
 if TYPE_CHECKING:
     from ._registry import Source
 
-__all__ = ["install_store_schemes", "plugin_manager", "project_types"]
+__all__ = ["install_store_schemes", "plugin_manager", "plugin_sources", "project_types"]
 
 PLUGINS_GROUP: Final = "graftflow.plugins"
 _STATE_KEY: Final = "graftflow.extensions.plugins"
 
 
-def plugin_manager(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
-    """The session's plugin manager and what became of each plugin entry point.
+def plugin_manager(session: Session) -> pluggy.PluginManager:
+    """The session's pluggy plugin manager, with the installed plugins registered.
 
     Blocked plugins are never imported; a plugin that fails to import or whose hooks
-    do not match the specs is left out and recorded in ``session.diagnostics``.
+    do not match the specs is left out and recorded in ``session.diagnostics``. Register
+    more plugins in code (``plugin_manager(session).register(obj)``) before the
+    session's extendable objects are first used, or call
+    ``session.reload_extensions()`` afterwards (which also forgets them).
     """
+    return _loaded(session)[0]
+
+
+def plugin_sources(session: Session) -> list[Source]:
+    """What became of each ``graftflow.plugins`` entry point in this session."""
+    return _loaded(session)[1]
+
+
+def _loaded(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
     cached: tuple[pluggy.PluginManager, list[Source]] | None = session.state.get(_STATE_KEY)
     if cached is not None:
         return cached
@@ -82,7 +94,7 @@ def plugin_manager(session: Session) -> tuple[pluggy.PluginManager, list[Source]
 
 def _each(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call one hook plugin by plugin, so one failing plugin does not hide the others."""
-    pm, _ = plugin_manager(session)
+    pm = plugin_manager(session)
     results = []
     for impl in getattr(pm.hook, hook).get_hookimpls():
         try:

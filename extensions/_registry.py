@@ -21,7 +21,7 @@ from graftflow._relation import UNSET
 
 from ._entry_points import LoadError, canonical, entry_points, load_ref
 from ._factory import DynamicRelationFactory, qualname
-from ._plugins import plugin_manager
+from ._plugins import plugin_manager, plugin_sources
 
 __all__ = ["FactoryEntry", "Registry", "Source", "block_list", "registry"]
 
@@ -299,9 +299,10 @@ def _build(session: Session) -> Registry:
             continue
         reg._run(source, installer)
 
-    pm, plugin_sources = plugin_manager(session)
-    reg.sources.extend(plugin_sources)
-    by_name = {source.name: source for source in plugin_sources}
+    pm = plugin_manager(session)
+    loaded = plugin_sources(session)
+    reg.sources.extend(loaded)
+    by_name = {source.name: source for source in loaded}
     for impl in pm.hook.graftflow_install_extensions.get_hookimpls():
         name = impl.plugin_name
         plugin = by_name.get(name)

@@ -24,8 +24,9 @@ from graftflow import (
     StringParam,
     Value,
 )
+from graftflow.extensions import hookimpl
 
-__all__ = ["DemoProject", "create_demo"]
+__all__ = ["DemoProject", "create_demo", "graftflow_project_types"]
 
 Status = Literal["todo", "wip", "review", "done"]
 _ORDER: tuple[Status, ...] = ("todo", "wip", "review", "done")
@@ -141,3 +142,9 @@ def create_demo(flow: Flow, name: str = "demo") -> DemoProject:
                         task = shot.tasks.add(department)
                         task.status.set(_ORDER[max(0, min(3, n + f - d - 1))])
     return project
+
+
+@hookimpl
+def graftflow_project_types() -> dict[str, type[Object]]:
+    """The demo studio is a bundled plugin: its project type is offered as ``demo``."""
+    return {"demo": DemoProject}
