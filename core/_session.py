@@ -127,7 +127,11 @@ class Session:
 
     @classmethod
     def from_environment(
-        cls, environ: Mapping[str, str] | None = None, *, strict: bool = False
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        user: str | None = None,
+        strict: bool = False,
     ) -> Session:
         """A session for the current user, environment and per-user config file.
 
@@ -136,6 +140,7 @@ class Session:
         an artist from working, so by default it becomes a diagnostic (naming the file
         and key) and the session goes on without it.
 
+        :param user: who works, overriding the environment and the config file.
         :param strict: raise :class:`ConfigError` for a broken config file instead
             (the command line does, to print one clear line).
         """
@@ -149,11 +154,11 @@ class Session:
         except ConfigError as exc:
             if strict:
                 raise
-            session = cls(environ=env)
+            session = cls(user=user, environ=env)
             # The message says it all; a traceback would only hide it.
             session.report(str(exc), source=f"config {path}", error=type(exc).__name__)
             return session
-        session = cls(config=config, environ=env)
+        session = cls(user=user, config=config, environ=env)
         if config is not None:
             session.config_file = path
         return session

@@ -19,6 +19,7 @@ import click
 
 import graftflow
 from graftflow import DynamicMap, Flow, GraftflowError, Object, Session, Value, open_store
+from graftflow.extensions import install_store_schemes
 
 __all__ = ["main"]
 
@@ -26,11 +27,14 @@ __all__ = ["main"]
 MAP_PREVIEW = 4
 
 
-def default_store_url() -> str:
-    """``GRAFTFLOW_STORE``, else a SQLite file in the user data directory."""
+def default_store_url(session: Session | None = None) -> str:
+    """``GRAFTFLOW_STORE``, else the config's ``store``, else a SQLite file in the user
+    data directory."""
     url = os.environ.get("GRAFTFLOW_STORE")
     if url:
         return url
+    if session is not None and session.config is not None and session.config.store:
+        return session.config.store
     import platformdirs
 
     path = Path(platformdirs.user_data_dir("graftflow", appauthor=False)) / "graftflow.db"
@@ -74,11 +78,15 @@ def cli(ctx: click.Context, store_url: str | None, user: str | None) -> None:
 
 
 def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
-    url = ctx.obj["store_url"] or default_store_url()
+    with user_errors():
+        # A broken config file is a user mistake: one line, as strict makes it raise.
+        session = Session.from_environment(user=ctx.obj["user"], strict=True)
+    ctx.call_on_close(install_store_schemes(session))
+    url = ctx.obj["store_url"] or default_store_url(session)
     with user_errors():
         store = open_store(url, create=create)
     ctx.call_on_close(store.close)
-    return Flow(session=Session(user=ctx.obj["user"]), store=store)
+    return Flow(session=session, store=store)
 
 
 @cli.command()

@@ -272,6 +272,46 @@ class TestUserErrors:
             re.escape("unknown store scheme 'foo' in 'foo://x'") + r".*",
         )
 
+    def test_broken_config_file(self, run: Run, workdir: Path) -> None:
+        """A config file with a bad key is one line naming the file and the key."""
+        config = workdir / "config.toml"
+        config.write_text("blocked = 3\n")
+        assert_user_error(
+            run("demo", env={"GRAFTFLOW_CONFIG": str(config)}),
+            re.escape(
+                f"config file {config}: key 'blocked': expected a list of names (strings), got 3"
+            ),
+        )
+
+    def test_missing_named_config_file(self, run: Run, workdir: Path) -> None:
+        """GRAFTFLOW_CONFIG naming a file that does not exist is a user error."""
+        missing = workdir / "nope.toml"
+        assert_user_error(
+            run("demo", env={"GRAFTFLOW_CONFIG": str(missing)}),
+            re.escape(f"config file {missing} does not exist (named by GRAFTFLOW_CONFIG)"),
+        )
+
+
+class TestConfigStore:
+    def test_config_store_is_used(self, run: Run, workdir: Path) -> None:
+        """The config file's `store` names the store when neither --store nor
+        GRAFTFLOW_STORE does."""
+        config = workdir / "config.toml"
+        config.write_text('store = "sqlite:///from-config.db"\n')
+        proc = run("demo", "--json", env={"GRAFTFLOW_CONFIG": str(config)})
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["store"] == f"sqlite:///{workdir / 'from-config.db'}"
+        assert (workdir / "from-config.db").is_file()
+
+    def test_env_store_beats_config_store(self, run: Run, workdir: Path) -> None:
+        """GRAFTFLOW_STORE wins over the config file's `store`."""
+        config = workdir / "config.toml"
+        config.write_text('store = "sqlite:///from-config.db"\n')
+        env = {"GRAFTFLOW_CONFIG": str(config), "GRAFTFLOW_STORE": "sqlite:///from-env.db"}
+        proc = run("demo", "--json", env=env)
+        assert json.loads(proc.stdout)["store"] == f"sqlite:///{workdir / 'from-env.db'}"
+        assert not (workdir / "from-config.db").exists()
+
 
 class TestUsage:
     @pytest.mark.parametrize(
