@@ -14,9 +14,9 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from ._errors import ConfigError, did_you_mean
 
@@ -37,6 +37,22 @@ def split_names(value: str) -> list[str]:
     return [name for name in _SEPARATORS.split(value) if name]
 
 
+def _installer_ref(ref: str) -> str:
+    # Whitespace around the reference and around ':' or '.' is layout; inside a name it
+    # is a mistake ("studio tools:install" must not become "studiotools:install").
+    cleaned = re.sub(r"\s*([:.])\s*", r"\1", ref.strip())
+    if _REF.fullmatch(cleaned) is None:
+        raise ValueError(
+            f"{ref!r} is not an installer; write 'module:attribute', for example "
+            "'studio_tools.extensions:install'"
+        )
+    return cleaned
+
+
+#: One ``installers`` entry: validated one by one, so an error names ``installers[1]``.
+_InstallerRef = Annotated[str, AfterValidator(_installer_ref)]
+
+
 class Config(BaseModel):
     """Settings of one user: what the config file may say.
 
@@ -52,7 +68,7 @@ class Config(BaseModel):
 
     store: str | None = None
     user: str | None = None
-    installers: tuple[str, ...] = ()
+    installers: tuple[_InstallerRef, ...] = ()
     blocked: tuple[str, ...] = ()
     disabled_extensions: tuple[str, ...] = ()
 
@@ -65,20 +81,6 @@ class Config(BaseModel):
         if isinstance(value, list):
             return tuple(value)
         return value
-
-    @field_validator("installers")
-    @classmethod
-    def _refs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        refs = []
-        for position, ref in enumerate(value):
-            cleaned = re.sub(r"\s+", "", ref)
-            if _REF.fullmatch(cleaned) is None:
-                raise ValueError(
-                    f"entry {position} is {ref!r}; an installer is written 'module:attribute', "
-                    "for example 'studio_tools.extensions:install'"
-                )
-            refs.append(cleaned)
-        return tuple(refs)
 
     @field_validator("blocked", "disabled_extensions")
     @classmethod
@@ -102,15 +104,27 @@ def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
     explicit = environ.get("GRAFTFLOW_CONFIG", "").strip()
     if explicit:
         return Path(explicit).expanduser(), True
+    if sys.platform not in ("win32", "darwin"):
+        # platformdirs reads os.environ; a session built for another environment (a
+        # server serving several users) must find that environment's file (XDG spec).
+        xdg = environ.get("XDG_CONFIG_HOME", "").strip()
+        home = environ.get("HOME", "").strip()
+        if xdg and Path(xdg).is_absolute():
+            return Path(xdg) / "graftflow" / "config.toml", False
+        if home:
+            return Path(home) / ".config" / "graftflow" / "config.toml", False
     import platformdirs
 
     return Path(platformdirs.user_config_dir("graftflow", appauthor=False)) / "config.toml", False
 
 
-def load_config(path: Path | str, *, required: bool = True) -> Config | None:
+def load_config(
+    path: Path | str, *, required: bool = True, named_by: str | None = None
+) -> Config | None:
     """Read and validate a config file.
 
     :param required: when false, a missing file gives ``None`` instead of an error.
+    :param named_by: who named the file, for the message of a missing one.
     :raises ConfigError: the file cannot be read, is not TOML, or has a bad key; the
         message names the file and the key.
     """
@@ -122,7 +136,9 @@ def load_config(path: Path | str, *, required: bool = True) -> Config | None:
         if not required:
             return None
         raise ConfigError(
-            where, None, f"config file {where} does not exist (named by GRAFTFLOW_CONFIG)"
+            where,
+            None,
+            f"config file {where} does not exist" + (f" (named by {named_by})" if named_by else ""),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(where, None, f"config file {where} cannot be read: {exc}") from None

@@ -56,6 +56,7 @@ class Flow:
         self._mng = TreeManager.for_root(self, store)
         self._projects: dict[str, Object] = {}
         self._handlers: dict[str, list[TouchHandler]] = {}
+        self._session._flows.add(self)
 
     def __repr__(self) -> str:
         return f"<Flow {self._store.url} user={self._session.user}>"
@@ -190,6 +191,14 @@ class Flow:
         return self.project(name)
 
     # -- touch notifications ------------------------------------------------------------------
+
+    def _extensions_reloaded(self) -> None:
+        """Let the manager of every object built so far refresh after a reload."""
+        stack: list[Object] = list(self._projects.values())
+        while stack:
+            obj = stack.pop()
+            obj._mng.extensions_reloaded()
+            stack.extend(obj._gf_built())
 
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:
         handlers = self._handlers.setdefault(oid, [])

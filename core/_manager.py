@@ -109,6 +109,9 @@ class TreeManager:
         """Serve an attribute the object's class does not have; the core has none."""
         raise self.missing(name)
 
+    def extensions_reloaded(self) -> None:
+        """The session's extensions were reloaded; the core's relations do not change."""
+
     # -- navigation ---------------------------------------------------------------------
 
     def missing(self, name: str) -> MissingRelationError:

@@ -138,6 +138,9 @@ class DynamicMap(Object, Generic[ItemT]):
         self._items[name] = item
         return item
 
+    def _gf_built(self) -> list[Object]:
+        return [*super()._gf_built(), *self._items.values()]
+
     def _missing(self, name: object, names: Iterable[str] | None) -> MissingChildError:
         oid = self._mng.oid
         hint = did_you_mean(name, names) if isinstance(name, str) and names is not None else ""

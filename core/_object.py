@@ -124,6 +124,10 @@ class Object:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             return mng.undeclared(name)
 
+    def _gf_built(self) -> list[Object]:
+        """The objects built below this one so far (relations cache them here)."""
+        return [value for value in self.__dict__.values() if isinstance(value, Object)]
+
     def _gf_item(self, name: str) -> Any:
         """Resolve a path step that is not a relation; maps override it with items."""
         raise self._mng.missing(name)

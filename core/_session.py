@@ -15,6 +15,7 @@ import itertools
 import logging
 import os
 import uuid
+import weakref
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ._config import Config
+    from ._flow import Flow
 
 __all__ = ["Diagnostic", "Session"]
 
@@ -124,6 +126,8 @@ class Session:
         self.logger = logger
         self._session_values: dict[str, Any] = {}
         self._seen: dict[Hashable, Diagnostic] = {}
+        #: Flows working in this session, told when its extensions change.
+        self._flows: weakref.WeakSet[Flow] = weakref.WeakSet()
 
     @classmethod
     def from_environment(
@@ -150,7 +154,9 @@ class Session:
         env = os.environ if environ is None else environ
         path, explicit = config_path(env)
         try:
-            config = load_config(path, required=explicit)
+            config = load_config(
+                path, required=explicit, named_by="GRAFTFLOW_CONFIG" if explicit else None
+            )
         except ConfigError as exc:
             if strict:
                 raise
@@ -167,9 +173,17 @@ class Session:
         return f"<Session {self.uid} ({len(self.diagnostics)} diagnostics)>"
 
     def reload_extensions(self) -> None:
-        """Drop per-session extension state, so installers are read again when needed."""
+        """Read installers again, and bring objects already built up to date.
+
+        Per-session state is dropped, so installers run again; every flow of the
+        session then walks the objects it has built, and their managers refresh what
+        depends on extensions (a relation whose winner changed is built anew on its
+        next read). Objects nobody asked for their relations stay untouched and lazy.
+        """
         self.state.clear()
         self.generation += 1
+        for flow in list(self._flows):
+            flow._extensions_reloaded()
 
     def report(
         self,
@@ -192,6 +206,8 @@ class Session:
             (a factory's exception text often names the object it failed on).
         """
         error_name = type(error).__name__ if isinstance(error, BaseException) else error
+        # One line, always: exception texts (pluggy's, pydantic's) may span several.
+        message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
         if key is None:
             key = (source, extension, factory, error_name, message)
         seen = self._seen.get(key)
@@ -204,7 +220,7 @@ class Session:
         self.logger.log(
             level,
             "%s",
-            diagnostic,
+            str(diagnostic),  # as it is now: its count grows later, the record must not
             exc_info=error if isinstance(error, BaseException) else None,
         )
         return diagnostic

@@ -133,6 +133,12 @@ class DynamicTreeManager(TreeManager):
             obj.__dict__[name] = related
         return related
 
+    def extensions_reloaded(self) -> None:
+        # Only objects whose relations were asked for have anything to refresh; the
+        # new winners are found now, and what an old winner built is forgotten.
+        if self._table is not None:
+            self._build()
+
     # -- the table ----------------------------------------------------------------------
 
     def _dynamic(self) -> dict[str, _Offer]:
@@ -162,7 +168,7 @@ class DynamicTreeManager(TreeManager):
             if len(self.object.__dict__) != built:  # a factory read its parent
                 self._evict(_EMPTY, table)
         self._table = table
-        if old:
+        if old is not None:
             self._evict(old, table)
         return table
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pluggy
 
 from graftflow import Object, Session, register_store_scheme
+from graftflow._errors import did_you_mean
 
 from . import _hookspecs
 from ._entry_points import LoadError, entry_points, load_ref
@@ -72,62 +73,80 @@ def _loaded(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
             plugin = load_ref(found.module, found.attr)
             pm.register(plugin, name=found.name)
         except (LoadError, ValueError, pluggy.PluginValidationError) as exc:
-            source.status, source.detail = "failed", f"cannot load plugin {found.value!r}: {exc}"
+            # pluggy's validation messages span lines; a diagnostic is one line.
+            reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            source.status, source.detail = "failed", f"cannot load plugin {found.value!r}: {reason}"
             error = exc.__cause__ if isinstance(exc, LoadError) and exc.__cause__ else exc
             session.report(source.detail, source=label, error=error)
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        # A misspelt hook name would otherwise be silently never called.
-        name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        for source in sources:
-            if source.name == name:
-                source.detail = str(exc)
-                label = source.label
-                break
-        else:
-            label = f"plugin {name}"
-        session.report(f"{exc}", source=label, error=exc)
+    _check_hook_names(session, pm, sources)
     session.state[_STATE_KEY] = (pm, sources)
     return pm, sources
 
 
+def _check_hook_names(session: Session, pm: pluggy.PluginManager, sources: list[Source]) -> None:
+    """Report every hook implementation no spec knows: a misspelt name is never called.
+
+    pluggy's ``check_pending()`` raises for the first one only, which would hide the
+    other plugins' mistakes.
+    """
+    by_name = {source.name: source for source in sources}
+    hooks = vars(pm.hook)
+    specified = [name for name, caller in hooks.items() if caller.has_spec()]
+    for hook, caller in hooks.items():
+        if hook.startswith("_") or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.optionalhook:
+                continue
+            name = impl.plugin_name
+            message = (
+                f"unknown hook {hook!r} in plugin {name!r}, so it is never called"
+                f"{did_you_mean(hook, specified)}"
+            )
+            source = by_name.get(name)
+            if source is not None:
+                source.detail = message
+            label = source.label if source is not None else f"plugin {name}"
+            session.report(message, source=label, error="PluginValidationError")
+
+
 def _each(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call one hook plugin by plugin, so one failing plugin does not hide the others."""
+    """Call one hook plugin by plugin, so one failing plugin does not hide the others.
+
+    :returns: ``(label, result)`` pairs, the label naming the plugin as the registry does.
+    """
     pm = plugin_manager(session)
+    labels = {source.name: source.label for source in plugin_sources(session)}
     results = []
     for impl in getattr(pm.hook, hook).get_hookimpls():
+        label = labels.get(impl.plugin_name, f"plugin {impl.plugin_name}")
         try:
             result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
         except Exception as exc:
-            session.report(
-                f"{hook} raised {type(exc).__name__}: {exc}",
-                source=f"plugin {impl.plugin_name}",
-                error=exc,
-            )
+            session.report(f"{hook} raised {type(exc).__name__}: {exc}", source=label, error=exc)
             continue
         if result is None:
             continue
         if not isinstance(result, Mapping):
             session.report(
                 f"{hook} returned {type(result).__name__}; expected a dict or None",
-                source=f"plugin {impl.plugin_name}",
+                source=label,
                 error="TypeError",
             )
             continue
-        results.append((impl.plugin_name, result))
+        results.append((label, result))
     return results
 
 
 def project_types(session: Session) -> dict[str, type[Object]]:
     """Project types offered by the session's plugins (``graftflow_project_types``)."""
     types: dict[str, type[Object]] = {}
-    for plugin, result in _each(session, "graftflow_project_types", session=session):
+    for label, result in _each(session, "graftflow_project_types", session=session):
         for name, project_type in result.items():
             if not (isinstance(project_type, type) and issubclass(project_type, Object)):
                 session.report(
                     f"project type {name!r} is {project_type!r}, not an Object subclass",
-                    source=f"plugin {plugin}",
+                    source=label,
                     error="TypeError",
                 )
                 continue
@@ -142,14 +161,14 @@ def install_store_schemes(session: Session) -> Callable[[], None]:
     and recorded as a diagnostic.
     """
     undos: list[Callable[[], None]] = []
-    for plugin, result in _each(session, "graftflow_store_schemes"):
+    for label, result in _each(session, "graftflow_store_schemes"):
         for scheme, factory in result.items():
             try:
                 if not callable(factory):
                     raise TypeError(f"the factory for {scheme!r} is {factory!r}, not callable")
                 undos.append(register_store_scheme(str(scheme), factory))
             except (TypeError, ValueError) as exc:
-                session.report(str(exc), source=f"plugin {plugin}", error=exc)
+                session.report(str(exc), source=label, error=exc)
 
     def undo() -> None:
         for each in reversed(undos):

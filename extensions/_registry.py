@@ -101,15 +101,16 @@ class _BlockList:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names = frozenset(names)
-        self._canonical = frozenset(canonical(name) for name in self.names)
+        #: canonical distribution name -> the name as written (``GFTEST_review``).
+        self._canonical = {canonical(name): name for name in sorted(self.names)}
 
     def match(self, *candidates: str | None, dist: str | None = None) -> str | None:
         """The first candidate blocked, as written in the block list; else ``None``."""
         for candidate in candidates:
             if candidate and candidate in self.names:
                 return candidate
-        if dist and canonical(dist) in self._canonical:
-            return dist
+        if dist:
+            return self._canonical.get(canonical(dist))
         return None
 
 
@@ -358,27 +359,33 @@ def _env_entries(reg: Registry, raw: str) -> list[str]:
         )
         return []
     entries = []
+    empty = []
     for position, part in enumerate(raw.split(";")):
-        entry = re.sub(r"\s+", "", part)
+        # Whitespace around an entry and around ':' or '.' is layout; inside a name it
+        # is a mistake ("studio tools:install" must not become "studiotools:install").
+        written = part.strip()
+        entry = re.sub(r"\s*([:.])\s*", r"\1", written)
         if not entry:
-            reg.session.report(
-                f"entry {position} of GRAFTFLOW_INSTALLERS={raw!r} is empty (a doubled or "
-                "trailing ';'); it is ignored",
-                source=where,
-                error="ValueError",
-                level=logging.WARNING,
-            )
+            empty.append(str(position))
             continue
         module, colon, attr = entry.partition(":")
         if not colon or not _REF.fullmatch(module) or not _REF.fullmatch(attr):
             reg.session.report(
-                f"entry {entry!r} of GRAFTFLOW_INSTALLERS is not 'module:attr' (for example "
+                f"entry {written!r} of GRAFTFLOW_INSTALLERS is not 'module:attr' (for example "
                 "'studio_tools.extensions:install'); it is ignored",
                 source=where,
                 error="ValueError",
             )
             continue
         entries.append(entry)
+    if empty:  # one diagnostic for the whole variable, not one per stray ';'
+        reg.session.report(
+            f"GRAFTFLOW_INSTALLERS={raw!r} has empty entries (position "
+            f"{', '.join(empty)}: a doubled or trailing ';'); they are ignored",
+            source=where,
+            error="ValueError",
+            level=logging.WARNING,
+        )
     return entries
 
 

@@ -1,0 +1,521 @@
+"""pluggy plugins: markers, the installed plugins, plugins in code, hooks, failures."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pluggy
+import pytest
+from conftest import PythonRunner
+from extension_fixtures import OrderPlugin, Target, TmpDists, make_shot, who
+
+import graftflow as gf
+import graftflow.extensions
+import graftflow.plugins
+from graftflow.extensions import (
+    describe,
+    hookimpl,
+    install_store_schemes,
+    plugin_manager,
+    project_types,
+    registry,
+)
+
+pytest_plugins = ["extension_fixtures"]
+
+SHOW_LABEL = "plugin show (gftest-show 0.3.0)"
+
+
+def plugin_source(session: gf.Session, name: str) -> Any:
+    (found,) = [s for s in registry(session).sources if s.kind == "plugin" and s.name == name]
+    return found
+
+
+class InlinePlugin:
+    """A plugin registered in code, with the spec's arguments."""
+
+    @hookimpl
+    def graftflow_install_extensions(self, session: gf.Session) -> dict[str, list[Any]]:
+        return {"inline": [who(f"inline for {session.user}")]}
+
+    @hookimpl
+    def graftflow_project_types(self) -> dict[str, Any]:
+        return {"target": Target, "not_an_object": int}
+
+
+class SchemePlugin:
+    """Offers the ``teststore`` scheme, plus a clash and a non-callable."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str, bool]] = []
+
+    @hookimpl
+    def graftflow_store_schemes(self) -> dict[str, Any]:
+        return {"memory": self.open, "teststore": self.open, "notcallable": 42}
+
+    def open(self, url: str, create: bool) -> gf.Store:
+        self.opened.append((url, create))
+        return gf.MemoryStore()
+
+
+class RaisingHooks:
+    """Every hook raises; the other plugins must not notice."""
+
+    @hookimpl
+    def graftflow_project_types(self) -> None:
+        raise RuntimeError("types unavailable")
+
+    @hookimpl
+    def graftflow_store_schemes(self) -> list[str]:
+        return ["not", "a", "dict"]
+
+
+class TestMarkers:
+    def test_reexported(self) -> None:
+        """graftflow.plugins re-exports the extensions layer's markers, same objects."""
+        assert graftflow.plugins.hookimpl is graftflow.extensions.hookimpl
+        assert graftflow.plugins.hookspec is graftflow.extensions.hookspec
+        assert isinstance(graftflow.plugins.hookimpl, pluggy.HookimplMarker)
+        assert isinstance(graftflow.plugins.hookspec, pluggy.HookspecMarker)
+
+    def test_project_name(self) -> None:
+        """Markers and plugin manager use the pluggy project name 'graftflow'."""
+        assert graftflow.plugins.hookimpl.project_name == "graftflow"
+        assert graftflow.plugins.hookspec.project_name == "graftflow"
+        assert plugin_manager(gf.Session(environ={})).project_name == "graftflow"
+
+    def test_hooks_specified(self) -> None:
+        """The plugin manager knows the three graftflow hooks."""
+        pm = plugin_manager(gf.Session(environ={}))
+        for hook in (
+            "graftflow_install_extensions",
+            "graftflow_project_types",
+            "graftflow_store_schemes",
+        ):
+            assert getattr(pm.hook, hook).has_spec(), hook
+
+    def test_other_projects_markers_ignored(self) -> None:
+        """A function marked for another pluggy project is not a graftflow hook."""
+        other = pluggy.HookimplMarker("not_graftflow")
+
+        class Foreign:
+            @other
+            def graftflow_project_types(self) -> dict[str, Any]:
+                return {"foreign": Target}
+
+        session = gf.Session(environ={})
+        plugin_manager(session).register(Foreign(), name="foreign")
+        assert "foreign" not in project_types(session)
+
+    def test_plugin_manager_per_session(self) -> None:
+        """Each session has its own plugin manager, the same one on every call."""
+        first, second = gf.Session(environ={}), gf.Session(environ={})
+        assert plugin_manager(first) is plugin_manager(first)
+        assert plugin_manager(first) is not plugin_manager(second)
+
+
+class TestInstalledPlugins:
+    def test_installed_plugins_registered(self, pipeline: ModuleType) -> None:
+        """The graftflow.plugins entry points pipeline and show are registered by name."""
+        import gftest_pipeline.plugin
+        import gftest_show.plugin
+
+        pm = plugin_manager(gf.Session(environ={}))
+        assert pm.get_plugin("pipeline") is gftest_pipeline.plugin
+        assert pm.get_plugin("show") is gftest_show.plugin
+
+    def test_project_types(self, pipeline: ModuleType) -> None:
+        """project_types() gathers the plugins' types; pipeline offers its Project."""
+        session = gf.Session(environ={})
+        types = project_types(session)
+        assert types["pipeline"] is pipeline.Project
+        assert session.diagnostics == []
+
+    def test_pipeline_source(self, pipeline: ModuleType) -> None:
+        """A plugin without an install hook is listed, ok, with no extensions."""
+        found = plugin_source(gf.Session(environ={}), "pipeline")
+        assert (found.label, found.ref, found.status, found.extensions) == (
+            "plugin pipeline (gftest-pipeline 1.0.0)",
+            "gftest_pipeline.plugin",
+            "ok",
+            [],
+        )
+
+    @pytest.mark.parametrize(
+        ("blocked", "modules", "status"),
+        [
+            ("show", [], "blocked"),
+            ("gftest-show", [], "blocked"),
+            ("GFTEST_Show", [], "blocked"),
+            ("", ["gftest_show", "gftest_show.plugin"], "ok"),
+        ],
+    )
+    def test_blocked_plugin_never_imported(
+        self,
+        pipeline: ModuleType,
+        run_python: PythonRunner,
+        blocked: str,
+        modules: list[str],
+        status: str,
+    ) -> None:
+        """A blocked plugin's module is never imported (checked in a fresh interpreter)."""
+        proc = run_python(
+            f"""
+            import json, sys
+            import graftflow as gf
+            from graftflow.extensions import plugin_manager, project_types, registry
+
+            session = gf.Session(environ={{"GRAFTFLOW_BLOCKED": {blocked!r}}})
+            registry(session)
+            types = project_types(session)
+            (show,) = [s for s in registry(session).sources if s.name == "show"]
+            print(json.dumps({{
+                "modules": sorted(m for m in sys.modules if m.startswith("gftest_show")),
+                "status": show.status,
+                "detail": show.detail,
+                "is_blocked": plugin_manager(session).is_blocked("show"),
+                "pipeline": "pipeline" in types,
+            }}))
+            """
+        )
+        result = json.loads(proc.stdout)
+        assert result == {
+            "modules": modules,
+            "status": status,
+            "detail": f"blocked by {blocked!r}" if blocked else None,
+            "is_blocked": bool(blocked),
+            "pipeline": True,
+        }
+
+
+class TestPluginsInCode:
+    def test_registered_before_first_use(self) -> None:
+        """A plugin registered before the registry is built contributes its extensions."""
+        session = gf.Session(user="ana", environ={})
+        plugin_manager(session).register(InlinePlugin(), name="inline")
+        project = gf.Flow(session=session).create_project("t", Target)
+        assert project.who.get() == "inline for ana"
+        (record,) = [r for r in describe(project) if r.name == "who"]
+        assert (record.origin, record.source) == ("inline", "plugin inline")
+        found = plugin_source(session, "inline")
+        assert (found.ref, found.dist, found.status, found.extensions) == (
+            None,
+            None,
+            "ok",
+            ["inline"],
+        )
+
+    def test_fewer_arguments_than_spec(self) -> None:
+        """A hook implementation may take fewer arguments than the spec (pluggy's rule)."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(OrderPlugin(), name="order")
+        assert gf.Flow(session=session).create_project("t", Target).who.get() == "plugin"
+        assert session.diagnostics == []
+
+    def test_registered_after_first_use_needs_reload(self) -> None:
+        """After the registry is built a new plugin is unused; reload_extensions() forgets it."""
+        session = gf.Session(environ={})
+        flow = gf.Flow(session=session)
+        assert not hasattr(flow.create_project("a", Target), "who")
+        pm = plugin_manager(session)
+        pm.register(OrderPlugin(), name="order")
+        assert not hasattr(flow.create_project("b", Target), "who")
+        session.reload_extensions()
+        assert plugin_manager(session) is not pm
+        assert not plugin_manager(session).has_plugin("order")
+
+    def test_project_types_in_code(self) -> None:
+        """A plugin in code offers project types; a non-Object type is a diagnostic."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(InlinePlugin(), name="inline")
+        types = project_types(session)
+        assert types["target"] is Target
+        assert "not_an_object" not in types
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            (
+                "plugin inline",
+                "TypeError",
+                "project type 'not_an_object' is <class 'int'>, not an Object subclass",
+            )
+        ]
+
+    def test_raising_hook_isolated(self) -> None:
+        """A raising hook is a diagnostic; the other plugins' answers are kept."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(RaisingHooks(), name="raiser")
+        plugin_manager(session).register(InlinePlugin(), name="inline")
+        assert project_types(session)["target"] is Target
+        found = [(d.source, d.error, d.message) for d in session.diagnostics]
+        assert found[0] == (
+            "plugin raiser",
+            "RuntimeError",
+            "graftflow_project_types raised RuntimeError: types unavailable",
+        )
+
+
+class TestShowOverride:
+    """The three uses, override: one show replaces the base status of its Shots."""
+
+    def test_show_project_overrides_status(self, pipeline: ModuleType) -> None:
+        """In project show_a a Shot's status is the show's, weight 5, from plugin show."""
+        shot = make_shot(gf.Flow(session=gf.Session(environ={})), pipeline, "show_a")
+        assert shot.status.get() == "show-wip"
+        (record,) = [r for r in describe(shot) if r.name == "status"]
+        assert (record.origin, record.weight, record.factory, record.source) == (
+            "show_status",
+            5,
+            "gftest_show.show_status",
+            SHOW_LABEL,
+        )
+        assert [(b.origin, b.weight, b.factory) for b in record.beaten] == [
+            ("base", None, None),
+            ("show_status", -1, "gftest_show.fallback_status"),
+        ]
+
+    def test_other_project_keeps_base(self, pipeline: ModuleType) -> None:
+        """Elsewhere the base status stays; the negative-weight candidate is listed as beaten."""
+        shot = make_shot(gf.Flow(session=gf.Session(environ={})), pipeline, "other")
+        assert shot.status.get() == "wip"
+        (record,) = [r for r in describe(shot) if r.name == "status"]
+        assert (record.origin, record.weight, record.source) == ("base", None, None)
+        assert [(b.origin, b.weight, b.factory, b.source) for b in record.beaten] == [
+            ("show_status", -1, "gftest_show.fallback_status", SHOW_LABEL),
+        ]
+
+    def test_override_keeps_base_position(self, pipeline: ModuleType) -> None:
+        """The overriding status shows where the base one did; other relations are untouched."""
+        flow = gf.Flow(session=gf.Session(environ={}))
+        show = [r.name for r in describe(make_shot(flow, pipeline, "show_a"))]
+        other = [r.name for r in describe(make_shot(flow, pipeline, "other"))]
+        assert show == other
+        assert show[-4:] == ["status", "frame_in", "frame_out", "tasks"]
+
+    def test_project_asks_for_its_own_project(self, pipeline: ModuleType) -> None:
+        """show_code calls project_of() on the project itself (the seed could not)."""
+        flow = gf.Flow(session=gf.Session(environ={}))
+        assert flow.create_project("show_a", pipeline.Project).show_code.get() == "SHOW_A"
+
+    def test_set_get_round_trip(self, pipeline: ModuleType) -> None:
+        """The overriding param stores its value; a new session on the store reads it back."""
+        flow = gf.Flow(session=gf.Session(environ={}))
+        show = make_shot(flow, pipeline, "show_a")
+        other = make_shot(flow, pipeline, "other")
+        show.status.set("show-done")
+        other.status.set("done")
+        assert (show.status.get(), other.status.get()) == ("show-done", "done")
+        again = gf.Flow(session=gf.Session(environ={}), store=flow.store())
+        shot = again.get_object("/show_a/films/f1/shots/s1")
+        assert shot.status.get() == "show-done"
+        show.status.revert_to_default()
+        assert show.status.get() == "show-wip"
+
+    def test_blocked_show_keeps_base(self, pipeline: ModuleType) -> None:
+        """With the show plugin blocked, show_a's Shots have the base status again."""
+        flow = gf.Flow(session=gf.Session(environ={"GRAFTFLOW_BLOCKED": "show_status"}))
+        shot = make_shot(flow, pipeline, "show_a")
+        assert shot.status.get() == "wip"
+        (record,) = [r for r in describe(shot) if r.name == "status"]
+        assert (record.origin, record.beaten) == ("base", ())
+
+    @pytest.mark.parametrize(("weight", "value"), [(0, "plugin"), (3, "plugin"), (-1, "base")])
+    def test_override_base_param(self, weight: float, value: str) -> None:
+        """A plugin's candidate of weight >= 0 overrides a base param; a negative one never."""
+
+        class Override:
+            @hookimpl
+            def graftflow_install_extensions(self) -> dict[str, list[Any]]:
+                factory = gf.StringParam("plugin")
+                factory.name = "base"
+                return {"override": [lambda parent: (factory, weight)]}
+
+        session = gf.Session(environ={})
+        plugin_manager(session).register(Override(), name="override")
+        project = gf.Flow(session=session).create_project("t", Target)
+        assert project.base.get() == value
+        project.base.set("set")
+        assert project.base.get() == "set"
+
+
+class TestStoreSchemes:
+    def test_plugin_scheme_opens_stores(self) -> None:
+        """A plugin's scheme is known to open_store() until the undo runs."""
+        session = gf.Session(environ={})
+        plugin = SchemePlugin()
+        plugin_manager(session).register(plugin, name="schemes")
+        undo = install_store_schemes(session)
+        try:
+            store = gf.open_store("teststore://x")
+            assert isinstance(store, gf.MemoryStore)
+            assert plugin.opened == [("teststore://x", True)]
+            gf.open_store("teststore://y", create=False)
+            assert plugin.opened[-1] == ("teststore://y", False)
+        finally:
+            undo()
+        with pytest.raises(gf.StoreError, match=r"^unknown store scheme 'teststore' in "):
+            gf.open_store("teststore://x")
+
+    def test_clash_and_non_callable_are_diagnostics(self) -> None:
+        """A known scheme or a non-callable factory is a diagnostic, not a crash."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(SchemePlugin(), name="schemes")
+        undo = install_store_schemes(session)
+        undo()
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            ("plugin schemes", "ValueError", "store scheme 'memory' is already registered"),
+            ("plugin schemes", "TypeError", "the factory for 'notcallable' is 42, not callable"),
+        ]
+        assert isinstance(gf.open_store("memory://"), gf.MemoryStore)
+
+    def test_non_dict_result(self) -> None:
+        """A hook returning something else than a dict is a diagnostic."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(RaisingHooks(), name="raiser")
+        install_store_schemes(session)()
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            (
+                "plugin raiser",
+                "TypeError",
+                "graftflow_store_schemes returned list; expected a dict or None",
+            )
+        ]
+
+
+BROKEN = "gftest-broken 0.0.1"
+
+
+@pytest.mark.usefixtures("broken")
+class TestBrokenPlugins:
+    @pytest.mark.parametrize(
+        ("name", "error", "message"),
+        [
+            (
+                "bad_signature",
+                "PluginValidationError",
+                (
+                    "cannot load plugin 'gftest_broken.bad_signature': Plugin 'bad_signature' for "
+                    "hook 'graftflow_install_extensions'; hookimpl definition: "
+                    "graftflow_install_extensions(session, flow); Argument(s) {'flow'} are "
+                    "declared in the hookimpl but can not be found in the hookspec"
+                ),
+            ),
+            (
+                "typo",
+                "PluginValidationError",
+                (
+                    "unknown hook 'graftflow_instal_extensions' in plugin 'typo', so it is never "
+                    "called; did you mean 'graftflow_install_extensions'?"
+                ),
+            ),
+            (
+                "plugin_import_fails",
+                "RuntimeError",
+                (
+                    "cannot load plugin 'gftest_broken_import': cannot import module "
+                    "'gftest_broken_import': RuntimeError: gftest_broken_import cannot be "
+                    "imported: its config is missing"
+                ),
+            ),
+            (
+                "raising_plugin",
+                "KeyError",
+                "graftflow_install_extensions raised KeyError: 'plugin settings'",
+            ),
+        ],
+    )
+    def test_broken_plugin(self, name: str, error: str, message: str) -> None:
+        """Each broken plugin is one diagnostic under its source label, on one line."""
+        session = gf.Session(environ={})
+        registry(session)
+        label = f"plugin {name} ({BROKEN})"
+        found = [(d.error, d.message) for d in session.diagnostics if d.source == label]
+        assert found == [(error, message)]
+        (diagnostic,) = [d for d in session.diagnostics if d.source == label]
+        assert "\n" not in str(diagnostic)
+        assert plugin_source(session, name).detail == message
+
+    @pytest.mark.parametrize(
+        ("name", "status"),
+        [
+            ("bad_signature", "failed"),
+            ("plugin_import_fails", "failed"),
+            ("raising_plugin", "failed"),
+        ],
+    )
+    def test_failed_status(self, name: str, status: str) -> None:
+        """A plugin that cannot load or whose install hook raises is marked failed."""
+        assert plugin_source(gf.Session(environ={}), name).status == status
+
+    def test_others_still_work(self, pipeline: ModuleType) -> None:
+        """The broken plugins hide nothing: the installed ones still apply."""
+        session = gf.Session(environ={})
+        shot = make_shot(gf.Flow(session=session), pipeline, "show_a")
+        assert shot.status.get() == "show-wip"
+        assert project_types(session)["pipeline"] is pipeline.Project
+
+    def test_every_misspelt_hook_reported(self, tmp_dists: TmpDists) -> None:
+        """Two plugins with misspelt hooks are two diagnostics, not just the first found."""
+        tmp_dists.module(
+            "gftypo_second",
+            """
+            from graftflow.plugins import hookimpl
+
+            @hookimpl
+            def graftflow_project_type(session):
+                return {}
+            """,
+        )
+        tmp_dists.dist(
+            "gftest-typo2", entry_points={"graftflow.plugins": {"typo2": "gftypo_second"}}
+        )
+        session = gf.Session(environ={})
+        registry(session)
+        typos = [
+            (d.source, d.message)
+            for d in session.diagnostics
+            if d.message.startswith("unknown hook")
+        ]
+        assert typos == [
+            (
+                f"plugin typo ({BROKEN})",
+                (
+                    "unknown hook 'graftflow_instal_extensions' in plugin 'typo', so it is never "
+                    "called; did you mean 'graftflow_install_extensions'?"
+                ),
+            ),
+            (
+                "plugin typo2 (gftest-typo2 1.0)",
+                (
+                    "unknown hook 'graftflow_project_type' in plugin 'typo2', so it is never "
+                    "called; did you mean 'graftflow_project_types'?"
+                ),
+            ),
+        ]
+
+
+class TestHookLabels:
+    def test_entry_point_plugin_hook_failure_has_full_label(self, tmp_dists: TmpDists) -> None:
+        """A failing hook of an installed plugin is labelled as the registry labels it."""
+        tmp_dists.module(
+            "gfraising_types",
+            """
+            from graftflow.plugins import hookimpl
+
+            @hookimpl
+            def graftflow_project_types():
+                raise LookupError("no types today")
+            """,
+        )
+        tmp_dists.dist(
+            "gftest-hooks", entry_points={"graftflow.plugins": {"raising_types": "gfraising_types"}}
+        )
+        session = gf.Session(environ={})
+        project_types(session)
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            (
+                "plugin raising_types (gftest-hooks 1.0)",
+                "LookupError",
+                "graftflow_project_types raised LookupError: no types today",
+            )
+        ]
