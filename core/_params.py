@@ -52,6 +52,7 @@ T = TypeVar("T")
 P = TypeVar("P", bound="Param[Any]")
 
 _SIMPLE = (int, float, bool, str)
+_MUTABLE = (list, dict, set)
 
 
 def _json_native(tp: Any) -> bool:
@@ -160,7 +161,10 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         index: int | None = UNSET,
     ) -> None:
         super().__init__(index=index)
-        if isinstance(default, list | dict | set):
+        # Factories build a param per object, so construction is kept cheap: a tuple
+        # for isinstance (a `|` union is rebuilt on every call), no helper calls for the
+        # simple types.
+        if isinstance(default, _MUTABLE):
             raise RelationDefinitionError(
                 f"{type(self).__name__}: a mutable default ({type(default).__name__}) would be "
                 "shared by every object; pass a factory instead, e.g. "
@@ -171,8 +175,10 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         self.value_type = value_type
         self._watched = False
         self._adapter: TypeAdapter[Any] | None = None
-        self._native = value_type is None or _json_native(value_type)
+        self._native = value_type is None or value_type in _SIMPLE or _json_native(value_type)
         if default is not None and not self._factory:
+            if value_type in _SIMPLE and type(default) is value_type:
+                return
             self._check_default(default)
 
     def _check_default(self, default: Any) -> None:

@@ -57,12 +57,12 @@ class Relation(Generic[T]):
         #: factory for a dynamic one.
         self.name: str = ""
         self.index: int | None = index
-        self._hints: dict[str, Any] = {}
+        self._hints: dict[str, Any] = _NO_HINTS
         self._owner: type[Object] | None = None
 
     def ui(self: R, **hints: Any) -> R:
         """Attach display hints (label, icon, editor, hidden, ...); returns the relation."""
-        self._hints.update(hints)
+        self._hints = {**self._hints, **hints}
         return self
 
     @property
@@ -140,3 +140,5 @@ def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:
 
 
 _END: Final = object()
+#: Shared by every relation without hints; ui() replaces it rather than updating it.
+_NO_HINTS: Final[dict[str, Any]] = {}

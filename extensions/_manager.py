@@ -22,7 +22,7 @@ from ._factory import is_weight, read_result
 from ._registry import REGISTRY_KEY, FactoryEntry, Registry, registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
 __all__ = ["DynamicTreeManager", "Extendable"]
 
@@ -178,8 +178,9 @@ class DynamicTreeManager(TreeManager):
         obj = self.object
         cls = type(obj)
         skip = self._skip
-        name_problems = reg.name_problems
-        by_name = cls._gf_by_name
+        problems = reg.name_problems.get(cls)
+        if problems is None:
+            problems = reg.name_problems[cls] = {}
         table: dict[str, _Offer] = {}
         for entry in entries:
             if skip and entry.factory in skip:
@@ -200,61 +201,76 @@ class DynamicTreeManager(TreeManager):
                 continue
             if result is None:
                 continue
-            # The common returns skip the general reader: this runs once per object.
-            candidates: Iterable[tuple[Relation[Any], float]]
+            # This runs once per object: the common returns go straight to _offer, with
+            # no intermediate tuples (allocations here are paid again in GC time).
             if isinstance(result, Relation):
-                candidates = ((result, entry.weight),)
-            elif type(result) is tuple and len(result) == 2 and isinstance(result[0], Relation):
-                candidates = (result,)
-                if not is_weight(result[1]):
-                    candidates, problems = read_result(result, entry.weight)
-                    for bad in problems:
-                        self._report(session, entry, bad, "TypeError")
-            else:
-                candidates, problems = read_result(result, entry.weight)
-                for bad in problems:
-                    self._report(session, entry, bad, "TypeError")
+                self._offer(table, problems, session, entry, result, entry.weight)
+                continue
+            if (
+                type(result) is tuple
+                and len(result) == 2
+                and isinstance(result[0], Relation)
+                and is_weight(result[1])
+            ):
+                self._offer(table, problems, session, entry, result[0], result[1])
+                continue
+            candidates, bad = read_result(result, entry.weight)
+            for problem in bad:
+                self._report(session, entry, problem, "TypeError")
             for relation, weight in candidates:
-                name = relation.name
-                declared = entry.name
-                if declared is not None and name != declared:
-                    if name:
-                        self._report(session, entry, _misnamed(declared, name), "InvalidNameError")
-                        continue
-                    # @dynamic_relation names what it returns: values key on the name.
-                    relation.name = name = declared
-                problem = name_problems.get((cls, name)) if name else None
-                if problem is None:
-                    problem = _name_problem(reg, cls, relation)
-                if problem:
-                    self._report(session, entry, problem, "InvalidNameError")
-                    continue
-                index = entry.index
-                if index is UNSET:
-                    index = 0 if relation.index is UNSET else relation.index
-                offer = _Offer(relation, weight, index, entry)
-                held = table.get(name)
-                if held is None:
-                    base = by_name.get(name)
-                    if base is None:
-                        table[name] = offer
-                        continue
-                    held = _Offer(base, None, None, None)
-                    table[name] = held
-                # The contest: the highest weight wins, equal weights go to the later
-                # offer, and a negative weight never overrides a base relation.
-                if held.entry is None:
-                    wins = weight >= 0
-                else:
-                    assert held.weight is not None
-                    wins = weight >= held.weight and (weight >= 0 or name not in by_name)
-                if wins:
-                    offer.beaten = (*held.beaten, held)
-                    held.beaten = ()
-                    table[name] = offer
-                else:
-                    held.beaten = (*held.beaten, offer)
+                self._offer(table, problems, session, entry, relation, weight)
         return table or _EMPTY
+
+    def _offer(
+        self,
+        table: dict[str, _Offer],
+        problems: dict[str, str],
+        session: Session,
+        entry: FactoryEntry,
+        relation: Relation[Any],
+        weight: float,
+    ) -> None:
+        """Enter one candidate into the object's table: check its name, hold the contest."""
+        name = relation.name
+        declared = entry.name
+        if declared is not None and name != declared:
+            if name:
+                self._report(session, entry, _misnamed(declared, name), "InvalidNameError")
+                return
+            # @dynamic_relation names what it returns: values key on the name.
+            relation.name = name = declared
+        problem = problems.get(name) if name else None
+        if problem is None:
+            problem = _name_problem(problems, type(self.object), relation)
+        if problem:
+            self._report(session, entry, problem, "InvalidNameError")
+            return
+        index = entry.index
+        if index is UNSET:
+            index = 0 if relation.index is UNSET else relation.index
+        offer = _Offer(relation, weight, index, entry)
+        held = table.get(name)
+        by_name = type(self.object)._gf_by_name
+        if held is None:
+            base = by_name.get(name)
+            if base is None:
+                table[name] = offer
+                return
+            held = _Offer(base, None, None, None)
+            table[name] = held
+        # The contest: the highest weight wins, equal weights go to the later offer, and
+        # a negative weight never overrides a base relation.
+        if held.entry is None:
+            wins = weight >= 0
+        else:
+            assert held.weight is not None
+            wins = weight >= held.weight and (weight >= 0 or name not in by_name)
+        if wins:
+            offer.beaten = (*held.beaten, held)
+            held.beaten = ()
+            table[name] = offer
+        else:
+            held.beaten = (*held.beaten, offer)
 
     def _report(self, session: Session, entry: FactoryEntry, message: str, error: str) -> None:
         session.report(
@@ -290,19 +306,20 @@ def _misnamed(declared: str, name: str) -> str:
     )
 
 
-def _name_problem(reg: Registry, cls: type[Object], relation: Relation[Any]) -> str:
-    """Why ``relation.name`` cannot be a dynamic relation on ``cls`` objects ("" if fine)."""
+def _name_problem(problems: dict[str, str], cls: type[Object], relation: Relation[Any]) -> str:
+    """Why ``relation.name`` cannot be a dynamic relation on ``cls`` objects ("" if fine).
+
+    :param problems: the answers already found for ``cls``, by name (filled here).
+    """
     name = relation.name
     if not name or not isinstance(name, str):
         return (
             f"returned {relation!r} without a name; set relation.name (or use "
             "@dynamic_relation('name', ...))"
         )
-    key = (cls, name)
-    problem = reg.name_problems.get(key)
+    problem = problems.get(name)
     if problem is None:
-        problem = _check_name(cls, name)
-        reg.name_problems[key] = problem
+        problem = problems[name] = _check_name(cls, name)
     return problem
 
 

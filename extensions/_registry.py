@@ -137,8 +137,8 @@ class Registry:
         self.extensions: dict[str, list[FactoryEntry]] = {}
         self._entries: list[FactoryEntry] = []
         self._by_type: dict[type[Object], tuple[FactoryEntry, ...]] = {}
-        #: (class, name) -> why the name cannot be a dynamic relation there, or "".
-        self.name_problems: dict[tuple[type[Object], str], str] = {}
+        #: class -> name -> why the name cannot be a dynamic relation there, or "".
+        self.name_problems: dict[type[Object], dict[str, str]] = {}
 
     def __repr__(self) -> str:
         return (

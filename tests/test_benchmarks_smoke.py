@@ -12,7 +12,7 @@ import pytest
 BENCH = Path(__file__).parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-from workloads import WORKLOADS, Stores  # noqa: E402
+from workloads import EXTENDED, WORKLOADS, Stores  # noqa: E402
 
 import graftflow as gf  # noqa: E402
 
@@ -58,3 +58,18 @@ def test_runner_smoke(tmp_path: Path) -> None:
     assert report["n"] == 200
     assert set(report["workloads"]) == set(WORKLOADS)
     assert all(v > 0 for row in report["workloads"].values() for v in row.values())
+
+
+def test_dynamic_workload_reads_the_extension() -> None:
+    """The dynamic workloads really read a relation their installers graft."""
+    stores = Stores()
+    try:
+        run = WORKLOADS["dynamic_cold"](stores, "memory", 10)
+        assert run() == 10
+        session = gf.Session(environ=EXTENDED)
+        shots = gf.Flow(session, stores._opened[-1]).project("p").shots
+        shot = shots[next(iter(shots))]
+        assert shot.review.get() == "pending"
+        assert session.diagnostics == []
+    finally:
+        stores.close()

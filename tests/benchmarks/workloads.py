@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import graftflow as gf
+from graftflow.extensions import Extendable, dynamic_relation
 
 
 class Shot(gf.Object):
@@ -126,9 +127,104 @@ def read_warm(stores: Stores, kind: str, n: int) -> Callable[[], int]:
     return run
 
 
+class ExtShot(Extendable):
+    """The same item, accepting extensions."""
+
+    status = gf.StringParam("wip")
+    frame_in = gf.IntParam(1001)
+    frame_out = gf.IntParam(1100)
+    assignee = gf.StringParam("")
+    notes = gf.Param()
+    tasks = gf.Child(gf.Object)
+
+
+class ExtShots(gf.Map[ExtShot]):
+    pass
+
+
+class ExtProject(gf.Object):
+    shots = gf.Child(ExtShots)
+
+
+class _Elsewhere(Extendable):
+    """What the 29 other factories target: never an ExtShot."""
+
+
+def _other(number: int) -> Callable[[gf.Object], gf.Relation[int]]:
+    @dynamic_relation(f"other_{number}", target=_Elsewhere)
+    def factory(parent: gf.Object) -> gf.Relation[int]:
+        return gf.IntParam(number)
+
+    return factory
+
+
+@dynamic_relation("review", target=ExtShot, weight=10)
+def review(parent: ExtShot) -> gf.Relation[str]:
+    return gf.StringParam("pending")
+
+
+_OTHERS = [_other(number) for number in range(29)]
+
+
+def install_1(session: gf.Session) -> dict[str, list[object]]:
+    return {"first": list(_OTHERS[:10])}
+
+
+def install_2(session: gf.Session) -> dict[str, list[object]]:
+    return {"second": list(_OTHERS[10:20])}
+
+
+def install_3(session: gf.Session) -> dict[str, list[object]]:
+    return {"third": [*_OTHERS[20:], review]}
+
+
+#: 3 installers x 10 factories, exactly one of which applies to ExtShot (issue 5's W2).
+EXTENDED = {
+    "GRAFTFLOW_INSTALLERS": "workloads:install_1;workloads:install_2;workloads:install_3",
+    # The test env's own test distributions must not add work to the figures.
+    "GRAFTFLOW_BLOCKED": "gftest-pipeline gftest-review gftest-show",
+}
+
+
+def dynamic_cold(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """A fresh root reads a *dynamic* relation of every item: factories run per item."""
+    store = stores.new(kind)
+    session = gf.Session(environ=EXTENDED)
+    gf.Flow(session, store).create_project("p", ExtProject).shots.add_many(names(n))
+    todo = names(n)
+
+    def run() -> int:
+        shots = gf.Flow(session, store).project("p").shots
+        for name in todo:
+            shots[name].review.get()
+        return len(todo)
+
+    return run
+
+
+def dynamic_warm(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """The same pass again: once resolved, a dynamic relation is a plain attribute."""
+    store = stores.new(kind)
+    session = gf.Session(environ=EXTENDED)
+    shots = gf.Flow(session, store).create_project("p", ExtProject).shots
+    shots.add_many(names(n))
+    todo = names(n)
+    for name in todo:
+        shots[name].review.get()
+
+    def run() -> int:
+        for name in todo:
+            shots[name].review.get()
+        return len(todo)
+
+    return run
+
+
 WORKLOADS: dict[str, Callable[[Stores, str, int], Callable[[], int]]] = {
     "map_add_many": map_add_many,
     "map_add_each": map_add_each,
     "read_cold": read_cold,
     "read_warm": read_warm,
+    "dynamic_cold": dynamic_cold,
+    "dynamic_warm": dynamic_warm,
 }
