@@ -52,6 +52,7 @@ from ._values import Value
 
 if TYPE_CHECKING:
     from ._config import Config
+    from ._redis_store import RedisStore
 
 __version__ = "0.1.0"
 
@@ -85,6 +86,7 @@ __all__ = [
     "Param",
     "ParamValue",
     "Parent",
+    "RedisStore",
     "Relation",
     "RelationAssignmentError",
     "RelationDefinitionError",
@@ -109,10 +111,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Config is a pydantic model: importing it eagerly would make `import graftflow`
-    # pay for pydantic, which most objects never need.
+    # Config is a pydantic model and RedisStore needs redis: importing them eagerly
+    # would make `import graftflow` pay for libraries most programs never use.
     if name == "Config":
         from ._config import Config
 
         return Config
+    if name == "RedisStore":  # needs the optional redis package
+        from ._redis_store import RedisStore
+
+        return RedisStore
     raise AttributeError(f"module 'graftflow' has no attribute {name!r}")

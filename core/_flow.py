@@ -56,6 +56,8 @@ class Flow:
         self._mng = TreeManager.for_root(self, store)
         self._projects: dict[str, Object] = {}
         self._handlers: dict[str, list[TouchHandler]] = {}
+        #: Stops listening to other processes' changes (stores that can tell them).
+        self._unwatch: Callable[[], None] | None = None
         self._session._flows.add(self)
 
     def __repr__(self) -> str:
@@ -69,6 +71,9 @@ class Flow:
 
     def close(self) -> None:
         """Close the stores this flow created (its default store, subtree stores)."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         owned, self._owned = self._owned, []
         for store in owned:
             store.close()
@@ -203,6 +208,11 @@ class Flow:
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:
         handlers = self._handlers.setdefault(oid, [])
         handlers.append(handler)
+        watch = getattr(self._store, "watch", None)
+        if self._unwatch is None and watch is not None:
+            # A shared store (Redis) tells about other processes' writes: listen only
+            # once someone subscribed, and fire the same handlers (on its thread).
+            self._unwatch = watch(self._remote_changes)
 
         def unsubscribe() -> None:
             current = self._handlers.get(oid)
@@ -212,6 +222,11 @@ class Flow:
                     del self._handlers[oid]
 
         return unsubscribe
+
+    def _remote_changes(self, keys: list[str]) -> None:
+        for key in keys:
+            if key.startswith("/"):  # "!..." keys are graftflow's own bookkeeping
+                self._touched(key)
 
     def _touched(self, oid: str) -> None:
         handlers = self._handlers

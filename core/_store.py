@@ -126,7 +126,7 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
 
     :param factory: ``factory(url, create) -> Store``.
     """
-    if scheme in _SCHEMES or scheme in ("memory", "sqlite"):
+    if scheme in _SCHEMES or scheme in ("memory", "sqlite", "redis", "rediss"):
         raise ValueError(f"store scheme {scheme!r} is already registered")
     _SCHEMES[scheme] = factory
 
@@ -139,7 +139,7 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
 
 def _known_schemes() -> str:
     extra = "".join(f", {scheme}://..." for scheme in sorted(_SCHEMES))
-    return f"memory://, sqlite:///PATH{extra}"
+    return f"memory://, sqlite:///PATH, redis://HOST:PORT/DB{extra}"
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -148,7 +148,9 @@ def open_store(url: str, *, create: bool = True) -> Store:
     ``memory://`` is a fresh in-process store. ``sqlite:///PATH`` follows the
     SQLAlchemy convention: three slashes then the path, so ``sqlite:///studio.db`` is
     relative to the working directory and ``sqlite:////srv/studio.db`` is absolute;
-    ``~`` is expanded. Other schemes come from :func:`register_store_scheme`.
+    ``~`` is expanded. ``redis://host:port/db[?prefix=name]`` is a shared
+    :class:`~graftflow.RedisStore`. Other schemes come from
+    :func:`register_store_scheme`.
 
     :param create: create a missing SQLite file (``False``: a missing file is an error).
     """
@@ -172,6 +174,14 @@ def open_store(url: str, *, create: bool = True) -> Store:
         from ._sqlite_store import SQLiteStore
 
         return SQLiteStore(rest[1:], create=create)
+    if scheme in ("redis", "rediss"):
+        try:
+            from ._redis_store import RedisStore
+        except ImportError:
+            raise StoreError(
+                f"{url!r}: the Redis store needs the redis package; pip install 'graftflow[redis]'"
+            ) from None
+        return RedisStore(url)
     factory = _SCHEMES.get(scheme)
     if factory is None:
         raise StoreError(f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes()})")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,15 +19,92 @@ import graftflow as gf
 
 TESTS = Path(__file__).parent
 
-#: Every store the conformance suite runs on. The Redis store joins with its issue.
-STORE_KINDS = ["memory", "sqlite"]
+#: Every store the conformance suite (and every `flow` test) runs on.
+STORE_KINDS = ["memory", "sqlite", "redis"]
 
 
-def make_store(kind: str, tmp_path: Path) -> gf.Store:
+class RedisServer:
+    """A real redis-server on a free loopback port, for one test run."""
+
+    def __init__(self, directory: Path) -> None:
+        self.binary = shutil.which("redis-server")
+        self.directory = directory
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart, on the same port) and wait until it answers."""
+        assert self.binary is not None
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server for the whole run; a missing binary skips loudly, or fails in CI."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    if server.binary is None:
+        message = (
+            "redis-server is not installed: Redis tests cannot run "
+            "(apt-get install redis-server; .ci/run does)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    pytest.importorskip("redis", reason="the redis package is missing: pip install redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> gf.Store:
     if kind == "memory":
         return gf.MemoryStore()
     if kind == "sqlite":
         return gf.SQLiteStore(tmp_path / "store.db")
+    if kind == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        # One server for the run; a prefix per test keeps tests apart.
+        return gf.RedisStore(server.url, prefix=f"t{uuid.uuid4().hex[:12]}")
     raise ValueError(kind)
 
 
@@ -33,9 +114,9 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(store_kind: str, tmp_path: Path) -> Iterator[gf.Store]:
+def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[gf.Store]:
     """A fresh store of each kind, closed afterwards."""
-    s = make_store(store_kind, tmp_path)
+    s = make_store(store_kind, tmp_path, request)
     yield s
     s.close()
 

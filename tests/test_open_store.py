@@ -23,11 +23,11 @@ def known_schemes_pattern(before: str, after: str = "") -> str:
     """A pattern for a message listing the known schemes, built-ins first.
 
     Other tests (or plugins) may have registered schemes of their own, which appear after
-    the built-ins; only those two are pinned here.
+    the built-ins; only those three are pinned here.
     """
     return (
         "^"
-        + re.escape(f"{before} (known: memory://, sqlite:///PATH")
+        + re.escape(f"{before} (known: memory://, sqlite:///PATH, redis://HOST:PORT/DB")
         + r"(, [^,()]+://\.\.\.)*\)"
         + re.escape(after)
         + "$"

@@ -1,0 +1,179 @@
+"""The one Lua script every RedisStore write goes through.
+
+Redis runs a script atomically (no other client's command interleaves) but does not
+roll it back if it fails half way. So the script works in two passes: the first
+checks every precondition of the whole batch against a simulation of its own earlier
+operations (a name an ``oadd`` would duplicate, an ``incr`` of something that is not
+an int), and only then does the second pass write. A batch is therefore all or
+nothing, whichever process races it.
+
+Layout under the store's prefix ``P``:
+
+- ``Pv``: hash, key -> JSON value (plain values);
+- ``Ph:KEY``: hash, field -> JSON (``hash_*``);
+- ``Po:KEY``: sorted set, name scored by insertion sequence (ordered maps' order);
+- ``Pov:KEY``: hash, name -> JSON (ordered maps' values);
+- ``Ps``: hash, KEY -> last insertion sequence of that ordered map;
+- ``Pi``: sorted set of every key, all scores 0, so ``delete_tree`` finds a subtree
+  with ``ZRANGEBYLEX`` instead of scanning the keyspace.
+
+``ARGV[1]`` is the prefix, ``ARGV[2]`` the writer's id (for notifications), then
+the operations, flat: ``set KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY
+FIELD JSON``, ``hdel KEY FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``,
+``oclr KEY``, ``dtree KEY``. Values travel as JSON *text*, never decoded here, so
+numbers keep their precision.
+"""
+
+from __future__ import annotations
+
+__all__ = ["APPLY"]
+
+APPLY = r"""
+local p = ARGV[1]
+local V, I, S = p .. 'v', p .. 'i', p .. 's'
+
+-- Decode the flat argument list into operations. (Not JSON: ARGV is binary safe,
+-- cjson is not with every string Python can hold.)
+local ops, a = {}, 3
+while a <= #ARGV do
+  local kind, key = ARGV[a], ARGV[a + 1]
+  if kind == 'set' or kind == 'incr' or kind == 'hdel' or kind == 'orem' then
+    ops[#ops + 1] = {kind, key, ARGV[a + 2]}
+    a = a + 3
+  elseif kind == 'hset' then
+    ops[#ops + 1] = {kind, key, ARGV[a + 2], ARGV[a + 3]}
+    a = a + 4
+  elseif kind == 'oadd' then
+    local count, list = tonumber(ARGV[a + 2]), {}
+    for j = 1, 2 * count do list[j] = ARGV[a + 2 + j] end
+    ops[#ops + 1] = {kind, key, list}
+    a = a + 3 + 2 * count
+  else  -- del, oclr, dtree
+    ops[#ops + 1] = {kind, key}
+    a = a + 2
+  end
+end
+
+local function under(key, top)
+  return key == top or string.sub(key, 1, #top + 1) == top .. '/'
+end
+
+-- Pass 1: simulate, and refuse the whole batch on the first broken precondition.
+local vals, trees, members, cleared = {}, {}, {}, {}
+local function tree_gone(key)
+  for _, top in ipairs(trees) do
+    if under(key, top) then return true end
+  end
+  return false
+end
+local function value(key)
+  local v = vals[key]
+  if v ~= nil then return v end
+  if tree_gone(key) then return false end
+  return redis.call('HGET', V, key)
+end
+local function member(key, name)
+  local m = members[key]
+  if m and m[name] ~= nil then return m[name] end
+  if cleared[key] or tree_gone(key) then return false end
+  return redis.call('HEXISTS', p .. 'ov:' .. key, name) == 1
+end
+local function set_member(key, name, present)
+  local m = members[key]
+  if not m then m = {}; members[key] = m end
+  m[name] = present
+end
+
+for _, op in ipairs(ops) do
+  local kind, key = op[1], op[2]
+  if kind == 'set' then
+    vals[key] = op[3]
+  elseif kind == 'del' then
+    vals[key] = false
+  elseif kind == 'incr' then
+    local current = value(key)
+    if current and not string.match(current, '^%-?%d+$') then
+      return {'notint', key, current}
+    end
+    vals[key] = '0'  -- an int from now on; its exact value does not matter here
+  elseif kind == 'oadd' then
+    local taken = {}
+    local pairs_ = op[3]
+    for i = 1, #pairs_, 2 do
+      if member(key, pairs_[i]) then taken[#taken + 1] = pairs_[i] end
+    end
+    if #taken > 0 then
+      local reply = {'exists', key}
+      for _, name in ipairs(taken) do reply[#reply + 1] = name end
+      return reply
+    end
+    for i = 1, #pairs_, 2 do set_member(key, pairs_[i], true) end
+  elseif kind == 'orem' then
+    set_member(key, op[3], false)
+  elseif kind == 'oclr' then
+    members[key] = {}
+    cleared[key] = true
+  elseif kind == 'dtree' then
+    trees[#trees + 1] = key
+    for k, _ in pairs(vals) do if under(k, key) then vals[k] = false end end
+    for k, _ in pairs(members) do if under(k, key) then members[k] = {}; cleared[k] = true end end
+  end
+end
+
+-- Pass 2: write.
+local results, changed = {}, {}
+for n, op in ipairs(ops) do
+  local kind, key = op[1], op[2]
+  local result = 0
+  if kind == 'set' then
+    redis.call('HSET', V, key, op[3])
+    redis.call('ZADD', I, 0, key)
+  elseif kind == 'del' then
+    result = redis.call('HDEL', V, key)
+  elseif kind == 'incr' then
+    result = redis.call('HINCRBY', V, key, op[3])
+    redis.call('ZADD', I, 0, key)
+  elseif kind == 'hset' then
+    redis.call('HSET', p .. 'h:' .. key, op[3], op[4])
+    redis.call('ZADD', I, 0, key)
+  elseif kind == 'hdel' then
+    result = redis.call('HDEL', p .. 'h:' .. key, op[3])
+  elseif kind == 'oadd' then
+    local pairs_ = op[3]
+    for i = 1, #pairs_, 2 do
+      local seq = redis.call('HINCRBY', S, key, 1)
+      redis.call('ZADD', p .. 'o:' .. key, seq, pairs_[i])
+      redis.call('HSET', p .. 'ov:' .. key, pairs_[i], pairs_[i + 1])
+    end
+    if #pairs_ > 0 then redis.call('ZADD', I, 0, key) end
+  elseif kind == 'orem' then
+    result = redis.call('ZREM', p .. 'o:' .. key, op[3])
+    redis.call('HDEL', p .. 'ov:' .. key, op[3])
+  elseif kind == 'oclr' then
+    redis.call('DEL', p .. 'o:' .. key, p .. 'ov:' .. key)
+  elseif kind == 'dtree' then
+    local doomed = redis.call('ZRANGEBYLEX', I, '[' .. key, '[' .. key)
+    local below = redis.call('ZRANGEBYLEX', I, '[' .. key .. '/', '[' .. key .. '/\255')
+    for _, k in ipairs(below) do doomed[#doomed + 1] = k end
+    for _, k in ipairs(doomed) do
+      redis.call('HDEL', V, k)
+      redis.call('HDEL', S, k)
+      redis.call('DEL', p .. 'h:' .. k, p .. 'o:' .. k, p .. 'ov:' .. k)
+      redis.call('ZREM', I, k)
+    end
+  end
+  results[n] = result
+  changed[key] = true
+end
+
+local keys = {}
+for k, _ in pairs(changed) do keys[#keys + 1] = k end
+if #keys > 0 then
+  table.sort(keys)
+  redis.call('PUBLISH', p .. 'changes', ARGV[2] .. '\n' .. table.concat(keys, '\n'))
+end
+-- Only single operations need their result (batches answer from the client's view);
+-- unpacking thousands of results would overflow Lua's stack.
+if #ops == 1 then return {'ok', results[1]} end
+return {'ok'}
+"""
