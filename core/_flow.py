@@ -225,8 +225,12 @@ class Flow:
 
     def _remote_changes(self, keys: list[str]) -> None:
         for key in keys:
-            if key.startswith("/"):  # "!..." keys are graftflow's own bookkeeping
+            key, _, field = key.partition("#")  # a hash field is written "KEY#FIELD"
+            if key.startswith("/"):
                 self._touched(key)
+            elif key == PROJECTS_KEY and field:  # another process created a project
+                self._projects.pop(field, None)
+                self._touched("/" + field)
 
     def _touched(self, oid: str) -> None:
         handlers = self._handlers

@@ -7,6 +7,9 @@ operations (a name an ``oadd`` would duplicate, an ``incr`` of something that is
 an int), and only then does the second pass write. A batch is therefore all or
 nothing, whichever process races it.
 
+A change notification lists the keys written, one per line, after the writer's id; a
+hash field is ``KEY#FIELD`` (oids never contain ``#``).
+
 Layout under the store's prefix ``P``:
 
 - ``Pv``: hash, key -> JSON value (plain values);
@@ -17,8 +20,9 @@ Layout under the store's prefix ``P``:
 - ``Pi``: sorted set of every key, all scores 0, so ``delete_tree`` finds a subtree
   with ``ZRANGEBYLEX`` instead of scanning the keyspace.
 
-``ARGV[1]`` is the prefix, ``ARGV[2]`` the writer's id (for notifications), then
-the operations, flat: ``set KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY
+``ARGV[1]`` is the prefix, ``ARGV[2]`` the writer's id, ``ARGV[3]`` the channel to
+publish changes on (pub/sub ignores databases, so it names the database), then the
+operations, flat: ``set KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY
 FIELD JSON``, ``hdel KEY FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``,
 ``oclr KEY``, ``dtree KEY``. Values travel as JSON *text*, never decoded here, so
 numbers keep their precision.
@@ -34,7 +38,7 @@ local V, I, S = p .. 'v', p .. 'i', p .. 's'
 
 -- Decode the flat argument list into operations. (Not JSON: ARGV is binary safe,
 -- cjson is not with every string Python can hold.)
-local ops, a = {}, 3
+local ops, a = {}, 4
 while a <= #ARGV do
   local kind, key = ARGV[a], ARGV[a + 1]
   if kind == 'set' or kind == 'incr' or kind == 'hdel' or kind == 'orem' then
@@ -59,7 +63,7 @@ local function under(key, top)
 end
 
 -- Pass 1: simulate, and refuse the whole batch on the first broken precondition.
-local vals, trees, members, cleared = {}, {}, {}, {}
+local vals, trees, members, cleared, nums = {}, {}, {}, {}, {}
 local function tree_gone(key)
   for _, top in ipairs(trees) do
     if under(key, top) then return true end
@@ -88,14 +92,27 @@ for _, op in ipairs(ops) do
   local kind, key = op[1], op[2]
   if kind == 'set' then
     vals[key] = op[3]
+    nums[key] = nil
   elseif kind == 'del' then
     vals[key] = false
+    nums[key] = nil
   elseif kind == 'incr' then
-    local current = value(key)
-    if current and not string.match(current, '^%-?%d+$') then
-      return {'notint', key, current}
+    -- HINCRBY counts in 64 bits and fails past them, after earlier writes of this
+    -- batch were made: refuse here instead, with a margin doubles cannot blur.
+    local current = nums[key]
+    if current == nil then
+      local text = value(key)
+      if text and not string.match(text, '^%-?%d+$') then
+        return {'notint', key, text}
+      end
+      current = text and tonumber(text) or 0
     end
-    vals[key] = '0'  -- an int from now on; its exact value does not matter here
+    local total = current + tonumber(op[3])
+    if math.abs(current) >= 9.2e18 or math.abs(total) >= 9.2e18 then
+      return {'toobig', key, value(key) or '0'}
+    end
+    nums[key] = total
+    vals[key] = '0'  -- an int from now on; its exact value is in nums
   elseif kind == 'oadd' then
     local taken = {}
     local pairs_ = op[3]
@@ -115,7 +132,7 @@ for _, op in ipairs(ops) do
     cleared[key] = true
   elseif kind == 'dtree' then
     trees[#trees + 1] = key
-    for k, _ in pairs(vals) do if under(k, key) then vals[k] = false end end
+    for k, _ in pairs(vals) do if under(k, key) then vals[k] = false; nums[k] = nil end end
     for k, _ in pairs(members) do if under(k, key) then members[k] = {}; cleared[k] = true end end
   end
 end
@@ -136,19 +153,25 @@ for n, op in ipairs(ops) do
   elseif kind == 'hset' then
     redis.call('HSET', p .. 'h:' .. key, op[3], op[4])
     redis.call('ZADD', I, 0, key)
+    changed[key .. '#' .. op[3]] = true
   elseif kind == 'hdel' then
     result = redis.call('HDEL', p .. 'h:' .. key, op[3])
+    changed[key .. '#' .. op[3]] = true
   elseif kind == 'oadd' then
     local pairs_ = op[3]
     for i = 1, #pairs_, 2 do
       local seq = redis.call('HINCRBY', S, key, 1)
       redis.call('ZADD', p .. 'o:' .. key, seq, pairs_[i])
       redis.call('HSET', p .. 'ov:' .. key, pairs_[i], pairs_[i + 1])
+      -- graftflow's own small maps ('!projects') say which names changed: another
+      -- process's flow then knows which project appeared.
+      if string.sub(key, 1, 1) == '!' then changed[key .. '#' .. pairs_[i]] = true end
     end
     if #pairs_ > 0 then redis.call('ZADD', I, 0, key) end
   elseif kind == 'orem' then
     result = redis.call('ZREM', p .. 'o:' .. key, op[3])
     redis.call('HDEL', p .. 'ov:' .. key, op[3])
+    if string.sub(key, 1, 1) == '!' then changed[key .. '#' .. op[3]] = true end
   elseif kind == 'oclr' then
     redis.call('DEL', p .. 'o:' .. key, p .. 'ov:' .. key)
   elseif kind == 'dtree' then
@@ -163,14 +186,14 @@ for n, op in ipairs(ops) do
     end
   end
   results[n] = result
-  changed[key] = true
+  if kind ~= 'hset' and kind ~= 'hdel' then changed[key] = true end
 end
 
 local keys = {}
 for k, _ in pairs(changed) do keys[#keys + 1] = k end
 if #keys > 0 then
   table.sort(keys)
-  redis.call('PUBLISH', p .. 'changes', ARGV[2] .. '\n' .. table.concat(keys, '\n'))
+  redis.call('PUBLISH', ARGV[3], ARGV[2] .. '\n' .. table.concat(keys, '\n'))
 end
 -- Only single operations need their result (batches answer from the client's view);
 -- unpacking thousands of results would overflow Lua's stack.

@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import redis
 import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from ._errors import ExistsError, InvalidValueError, StoreError
 from ._json import JSONValue, dumps_utf8, json_error, loads
@@ -37,6 +39,11 @@ from ._redis_lua import APPLY
 from ._store import MISSING, check_range, quote_names
 
 __all__ = ["RedisStore"]
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: Redis counts in 64-bit ints; the other stores count exactly.
+_RANGE = "the 64-bit range Redis counts in; store such numbers with set()"
 
 
 def _encode(key: str, value: object) -> str:
@@ -100,15 +107,27 @@ class RedisStore:
                 f"{url!r} is not a Redis URL; write redis://host:port/db, for example "
                 "redis://localhost:6379/0"
             )
-        query = parse_qs(parts.query)
+        try:
+            port = parts.port or 6379
+        except ValueError as exc:  # a port that is not a number, or out of range
+            raise StoreError(f"{url!r} is not a valid Redis URL: {exc}") from None
+        # keep_blank_values: "?prefix=" is an empty prefix (refused), not a missing one.
+        query = parse_qs(parts.query, keep_blank_values=True)
         chosen = prefix if prefix is not None else query.get("prefix", ["graftflow"])[0]
         if not chosen or ":" in chosen:
             raise StoreError(f"{url!r}: a store prefix is a non-empty name without ':'")
-        server = urlunsplit((parts.scheme, parts.netloc, parts.path or "/0", "", ""))
+        database = (parts.path or "/0").lstrip("/") or "0"
+        if not database.isdigit():
+            raise StoreError(
+                f"{url!r}: the database is a number (redis://host:port/0), not {database!r}"
+            )
+        server = urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
         #: A URL that :func:`open_store` would accept to open this store again.
         self.url = f"{server}?prefix={chosen}"
-        self._where = f"Redis at {parts.hostname}:{parts.port or 6379}"
+        self._where = f"Redis at {parts.hostname}:{port}"
         self._prefix = chosen + ":"
+        # Pub/sub ignores databases: the channel names it, so db 1 is not heard on db 0.
+        self._channel = f"{self._prefix}changes@{database}"
         self._id = uuid.uuid4().hex
         try:
             self._client = redis.Redis.from_url(
@@ -118,6 +137,9 @@ class RedisStore:
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
                 health_check_interval=30,
+                # Never resend: a write whose reply was lost may have been applied, and
+                # resending an incr or an add would apply it twice.
+                retry=Retry(NoBackoff(), 0),
                 retry_on_timeout=False,
             )
         except ValueError as exc:
@@ -133,25 +155,39 @@ class RedisStore:
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _fail(self, exc: Exception) -> NoReturn:
-        if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+    def _fail(self, exc: Exception, writing: bool) -> NoReturn:
+        lost = isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+        if not lost:
+            raise StoreError(f"{self._where}: {type(exc).__name__}: {exc}") from exc
+        again = "The store reconnects by itself once it is back."
+        if not writing:
+            raise StoreError(
+                f"cannot reach {self._where} ({exc}); is the server running? {again}"
+            ) from exc
+        if isinstance(exc, redis.exceptions.ConnectionError) and "connecting to" in str(exc):
+            # The connection was never made: the write cannot have reached the server.
             raise StoreError(
                 f"cannot reach {self._where} ({exc}); nothing was written. Is the server "
-                "running? The store reconnects by itself once it is back."
+                f"running? {again}"
             ) from exc
-        raise StoreError(f"{self._where}: {type(exc).__name__}: {exc}") from exc
+        raise StoreError(
+            f"lost contact with {self._where} during a write ({exc}); the server may or may "
+            f"not have applied it, so check before writing again. {again}"
+        ) from exc
 
-    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+    def _call(self, method: Callable[..., Any], *args: Any, writing: bool = False) -> Any:
         if self._closed:
             raise StoreError(f"{self.url} is closed")
         try:
             return method(*args)
         except redis.exceptions.RedisError as exc:
-            self._fail(exc)
+            self._fail(exc, writing)
 
     def _run(self, ops: list[str]) -> Any:
         """Send operations to the script; translate a refused precondition."""
-        reply = self._call(self._apply, [], [self._prefix, self._id, *ops])
+        reply = self._call(
+            self._apply, [], [self._prefix, self._id, self._channel, *ops], writing=True
+        )
         if reply[0] == "exists":
             key, names = reply[1], tuple(reply[2:])
             raise ExistsError(key, f"{key} already has {quote_names(names)}", names)
@@ -159,6 +195,11 @@ class RedisStore:
             key = reply[1]
             raise InvalidValueError(
                 key, f"{key}: cannot increment {loads(reply[2])!r}, it is not an int"
+            )
+        if reply[0] == "toobig":
+            key = reply[1]
+            raise InvalidValueError(
+                key, f"{key}: incrementing {loads(reply[2])!r} would leave {_RANGE}"
             )
         return reply[1] if len(reply) > 1 else None
 
@@ -209,7 +250,7 @@ class RedisStore:
             return
         self._closed = True
         for watcher in self._watchers:
-            watcher.stop()
+            _stop(watcher)
         self._watchers.clear()
         self._client.close()
 
@@ -245,6 +286,8 @@ class RedisStore:
     def incr(self, key: str, amount: int = 1) -> int:
         if type(amount) is not int:
             raise InvalidValueError(key, f"{key}: incr amount must be an int, not {amount!r}")
+        if not _INT64_MIN <= amount <= _INT64_MAX:
+            raise InvalidValueError(key, f"{key}: the incr amount {amount} is outside {_RANGE}")
         pending = self._pending()
         if pending is None:
             return int(self._run(["incr", key, str(amount)]))
@@ -252,6 +295,8 @@ class RedisStore:
         if type(current) is not int:
             raise InvalidValueError(key, f"{key}: cannot increment {current!r}, it is not an int")
         new = current + amount
+        if not _INT64_MIN <= new <= _INT64_MAX:
+            raise InvalidValueError(key, f"{key}: incrementing {current!r} would leave {_RANGE}")
         pending.values[key] = str(new)
         pending.ops.extend(["incr", key, str(amount)])
         return new
@@ -346,7 +391,7 @@ class RedisStore:
             self._run(ops)
             return
         view = pending.ordered.get(key) or self._ordered_view(pending, key)
-        taken = tuple(name for name in texts if self._member(key, name, view))
+        taken = self._taken(key, list(texts), view)
         if taken:
             raise ExistsError(key, f"{key} already has {quote_names(taken)}", taken)
         if not texts:
@@ -357,13 +402,19 @@ class RedisStore:
         view.added.update(texts)
         pending.ops.extend(ops)
 
-    def _member(self, key: str, name: str, view: _Ordered | None) -> bool:
-        if view is not None:
-            if name in view.added:
-                return True
-            if view.cleared or name in view.removed:
-                return False
-        return self._server_has(key, name)
+    def _taken(self, key: str, names: list[str], view: _Ordered | None) -> tuple[str, ...]:
+        """Which of ``names`` the map has, as the batch sees it (one server call at most)."""
+        taken: set[str] = set()
+        ask: list[str] = []
+        for name in names:
+            if view is not None and name in view.added:
+                taken.add(name)
+            elif view is None or not (view.cleared or name in view.removed):
+                ask.append(name)
+        if ask:
+            found = self._call(self._client.hmget, self._prefix + "ov:" + key, ask)
+            taken.update(name for name, text in zip(ask, found, strict=True) if text is not None)
+        return tuple(name for name in names if name in taken)
 
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
         pending = self._pending()
@@ -446,7 +497,7 @@ class RedisStore:
             time.sleep(0.5)
 
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-        channel = self._prefix + "changes"
+        channel = self._channel
         self._call(lambda: pubsub.subscribe(**{channel: on_message}))
         thread = pubsub.run_in_thread(sleep_time=0.05, daemon=True, exception_handler=keep_going)
         self._watchers.append(thread)
@@ -454,6 +505,13 @@ class RedisStore:
         def stop() -> None:
             if thread in self._watchers:
                 self._watchers.remove(thread)
-                thread.stop()
+                _stop(thread)
 
         return stop
+
+
+def _stop(thread: Any) -> None:
+    """Stop a listener thread and wait for it, so no handler runs after close()."""
+    thread.stop()
+    if thread is not threading.current_thread():
+        thread.join(timeout=2)

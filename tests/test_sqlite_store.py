@@ -11,15 +11,13 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from workers import run_together
 
 import graftflow as gf
 
@@ -53,49 +51,6 @@ def raw_connection(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
-
-
-def run_together(code: str, argvs: Sequence[Sequence[str]], cwd: Path) -> list[str]:
-    """Run one worker per argv at the same moment; return their stdouts after "ready".
-
-    Each worker prints ``ready`` once set up, then waits for a line on stdin, so every
-    worker starts its real work together, after all interpreters have started.
-    """
-    with contextlib.ExitStack() as stack:
-        procs = [
-            stack.enter_context(
-                subprocess.Popen(
-                    [sys.executable, "-c", textwrap.dedent(code), *argv],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    cwd=cwd,
-                )
-            )
-            for argv in argvs
-        ]
-        try:
-            for proc in procs:
-                assert proc.stdout is not None
-                line = proc.stdout.readline()
-                if line != "ready\n":
-                    _, err = proc.communicate(timeout=30)
-                    pytest.fail(f"worker did not start ({line!r}):\n{err}")
-            for proc in procs:
-                assert proc.stdin is not None
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
-            outputs = []
-            for proc in procs:
-                out, err = proc.communicate(timeout=60)
-                assert proc.returncode == 0, err
-                outputs.append(out)
-            return outputs
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
 
 
 class TestPersistence:

@@ -3,11 +3,15 @@
 Each workload is a pair: a *setup* that builds what the measured part needs (never
 timed) and a *measured* callable. Workloads return how many items they touched, so the
 smoke test can check they really did the work.
+
+:data:`WORKLOADS` build and read trees of objects; :data:`STORE_WORKLOADS` measure the
+stores alone (get and set of small values, one by one or in one batch).
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +53,15 @@ class Workload:
 
 
 class Stores:
-    """Makes stores of each kind in one temporary directory, and closes them all."""
+    """Makes stores of each kind in one temporary directory, and closes them all.
 
-    def __init__(self) -> None:
+    :param redis_url: the server ``"redis"`` stores go to (each under a prefix of its
+        own); without one, asking for a Redis store is an error.
+    """
+
+    def __init__(self, redis_url: str | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="graftflow-bench-")
+        self._redis_url = redis_url
         self._opened: list[gf.Store] = []
         self._count = 0
 
@@ -60,8 +69,14 @@ class Stores:
         self._count += 1
         if kind == "memory":
             store: gf.Store = gf.MemoryStore()
-        else:
+        elif kind == "sqlite":
             store = gf.SQLiteStore(Path(self._dir.name) / f"bench{self._count}.db")
+        elif kind == "redis":
+            if self._redis_url is None:
+                raise ValueError("no Redis server for this run: pass Stores(redis_url=...)")
+            store = gf.RedisStore(self._redis_url, prefix=f"bench{uuid.uuid4().hex[:12]}")
+        else:
+            raise ValueError(f"unknown store kind {kind!r}")
         self._opened.append(store)
         return store
 
@@ -227,4 +242,87 @@ WORKLOADS: dict[str, Callable[[Stores, str, int], Callable[[], int]]] = {
     "read_warm": read_warm,
     "dynamic_cold": dynamic_cold,
     "dynamic_warm": dynamic_warm,
+}
+
+
+# -- the stores alone ---------------------------------------------------------------------
+
+
+def value_keys(n: int) -> list[str]:
+    return [f"/bench/v{i:07d}" for i in range(n)]
+
+
+def _filled(stores: Stores, kind: str, n: int) -> tuple[gf.Store, list[str]]:
+    store = stores.new(kind)
+    keys = value_keys(n)
+    with store.batch():
+        for i, key in enumerate(keys):
+            store.set(key, i)
+    return store, keys
+
+
+def store_set(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """n set() of small values, each its own write (a transaction, a round trip)."""
+    store = stores.new(kind)
+    keys = value_keys(n)
+
+    def run() -> int:
+        for i, key in enumerate(keys):
+            store.set(key, i)
+        return len(keys)
+
+    return run
+
+
+def store_set_batched(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """The same n set() inside one store.batch(): one commit for all."""
+    store = stores.new(kind)
+    keys = value_keys(n)
+
+    def run() -> int:
+        with store.batch():
+            for i, key in enumerate(keys):
+                store.set(key, i)
+        return len(keys)
+
+    return run
+
+
+def store_get(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """n get() of stored small values; returns how many were found."""
+    store, keys = _filled(stores, kind, n)
+
+    def run() -> int:
+        found = 0
+        for key in keys:
+            if store.get(key) is not None:
+                found += 1
+        return found
+
+    return run
+
+
+def store_get_batched(stores: Stores, kind: str, n: int) -> Callable[[], int]:
+    """The same n get() inside one store.batch() (which holds no writes)."""
+    store, keys = _filled(stores, kind, n)
+
+    def run() -> int:
+        found = 0
+        with store.batch():
+            for key in keys:
+                if store.get(key) is not None:
+                    found += 1
+        return found
+
+    return run
+
+
+#: Every store kind the store workloads run on ("redis" needs a server).
+STORE_KINDS = ("memory", "sqlite", "redis")
+
+STORE_WORKLOADS: dict[str, Callable[[Stores, str, int], Callable[[], int]]] = {
+    "store_set": store_set,
+    "store_set_batched": store_set_batched,
+    "store_get": store_get,
+    "store_get_batched": store_get_batched,
 }

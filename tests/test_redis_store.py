@@ -1,0 +1,1463 @@
+"""RedisStore beyond the protocol: URLs, prefixes, real processes, faults, notifications.
+
+The protocol itself is checked by test_store_conformance.py, which runs on Redis too;
+here the server, the other processes and the faults are real, never mocked. Tests on
+the shared ``redis_server`` use a prefix of their own; tests that stop, pause or cut
+off a server use a private one, so the rest of the run never sees a fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from redis_server import RedisServer
+from sample_flow import Studio
+from workers import run_together
+
+import graftflow as gf
+
+redis = pytest.importorskip("redis", reason="the redis package is missing: pip install redis")
+from redis.client import PubSubWorkerThread  # noqa: E402
+
+TESTS = Path(__file__).parent
+ABSENT = object()
+
+#: How the store's "server unreachable" messages end, by what the failed call was doing.
+REACHED = {
+    "read": "; is the server running? The store reconnects by itself once it is back.",
+    "unsent": (
+        "; nothing was written. Is the server running? The store reconnects by itself once "
+        "it is back."
+    ),
+}
+LOST = (
+    "; the server may or may not have applied it, so check before writing again. The store "
+    "reconnects by itself once it is back."
+)
+
+
+def exact(message: str) -> str:
+    """A ``match=`` pattern for exactly ``message``."""
+    return f"^{re.escape(message)}$"
+
+
+def unreachable(port: int, *kinds: str) -> str:
+    """A ``match=`` pattern for the store's "cannot reach" message, any OS error text.
+
+    :param kinds: what the call was doing: ``"read"``, ``"unsent"`` (a write that never
+        left), ``"lost"`` (a write whose reply was lost); default ``"read"``.
+    """
+    forms = []
+    for kind in kinds or ("read",):
+        if kind == "lost":
+            head, tail = f"lost contact with Redis at 127.0.0.1:{port} during a write (", LOST
+        else:
+            head, tail = f"cannot reach Redis at 127.0.0.1:{port} (", REACHED[kind]
+        forms.append(re.escape(head) + ".+" + re.escape(")" + tail))
+    return "^(?:" + "|".join(forms) + ")$"
+
+
+def new_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+def session(user: str = "tester") -> gf.Session:
+    return gf.Session(user=user, environ={})
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` passes; return whether it held."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def watcher_threads() -> list[threading.Thread]:
+    """The pub/sub listener threads alive in this process."""
+    return [t for t in threading.enumerate() if isinstance(t, PubSubWorkerThread)]
+
+
+def subscribers(raw: redis.Redis, prefix: str) -> int:
+    """How many connections listen to the change channel of ``prefix``."""
+    [(_, count)] = raw.pubsub_numsub(f"{prefix}:changes@0")
+    return int(count)
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix no other test uses."""
+    return new_prefix()
+
+
+@pytest.fixture
+def url(redis_server: RedisServer, prefix: str) -> str:
+    """The shared server's URL with this test's prefix."""
+    return f"{redis_server.url}?prefix={prefix}"
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[gf.RedisStore]:
+    """A RedisStore on the shared server under this test's prefix, closed afterwards."""
+    s = gf.RedisStore(url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def raw(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A plain redis client on the shared server, to look behind the store's back."""
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def private_server(redis_server: RedisServer, tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, free to stop, pause and restart.
+
+    It asks for ``redis_server`` only to skip (or fail in CI) the same way when there
+    is no redis-server binary.
+    """
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None and os.name == "posix":
+            server.process.send_signal(signal.SIGCONT)  # in case a test paused it
+        server.stop()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port bound but not listening: every connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+class DroppingProxy:
+    """A TCP proxy to a Redis server that can cut a connection just before a reply.
+
+    :meth:`drop_next_reply` arms it: the next script call (``EVALSHA``) reaches the
+    server, which runs it, but its connection is shut down instead of getting the reply.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.listener.settimeout(0.05)
+        self.port = self.listener.getsockname()[1]
+        self._armed = threading.Event()
+        self._stopping = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def drop_next_reply(self) -> None:
+        self._armed.set()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            client.settimeout(None)
+            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._sockets += [client, server]
+            cut = threading.Event()
+            for target, args in (
+                (self._up, (client, server, cut)),
+                (self._down, (server, client, cut)),
+            ):
+                thread = threading.Thread(target=target, args=args, daemon=True)
+                self._threads.append(thread)
+                thread.start()
+
+    def _up(self, client: socket.socket, server: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := client.recv(65536):
+                if b"EVALSHA" in data and self._armed.is_set():
+                    self._armed.clear()
+                    cut.set()
+                server.sendall(data)
+
+    def _down(self, server: socket.socket, client: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := server.recv(65536):
+                if cut.is_set():
+                    for sock in (client, server):
+                        sock.shutdown(socket.SHUT_RDWR)
+                    return
+                client.sendall(data)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._threads[0].join(5)  # accepts no more connections
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads[1:]:
+            thread.join(5)
+        for sock in [*self._sockets, self.listener]:
+            sock.close()
+
+
+@pytest.fixture
+def proxy(redis_server: RedisServer) -> Iterator[DroppingProxy]:
+    """A :class:`DroppingProxy` in front of the shared server."""
+    p = DroppingProxy(redis_server.port)
+    yield p
+    p.close()
+
+
+# -- real processes -----------------------------------------------------------------------
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a store several processes open: Redis, or a SQLite file for comparison."""
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        return f"{server.url}?prefix={new_prefix()}"
+    first = gf.SQLiteStore(tmp_path / "shared.db")
+    first.close()
+    return first.url
+
+
+@pytest.fixture
+def shared(shared_url: str) -> Iterator[gf.Store]:
+    """This process's own store on :func:`shared_url`."""
+    s = gf.open_store(shared_url)
+    yield s
+    s.close()
+
+
+# -- URLs -----------------------------------------------------------------------------------
+
+
+class TestURL:
+    def test_url_round_trips_through_open_store(
+        self, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """store.url is the given URL; open_store() of it reaches the same values."""
+        given = f"redis://127.0.0.1:{redis_server.port}/0?prefix={prefix}"
+        store = gf.RedisStore(given)
+        again = gf.open_store(store.url)
+        try:
+            assert store.url == given
+            assert isinstance(again, gf.RedisStore)
+            assert again.url == given
+            store.set("/k", "from the first")
+            assert again.get("/k") == "from the first"
+            assert repr(store) == f"<RedisStore {given}>"
+        finally:
+            store.close()
+            again.close()
+
+    def test_missing_db_and_prefix_get_their_defaults(self, redis_server: RedisServer) -> None:
+        """Without a path the db is 0; without ?prefix= the prefix is 'graftflow'."""
+        store = gf.RedisStore(f"redis://127.0.0.1:{redis_server.port}")
+        try:
+            assert store.url == f"redis://127.0.0.1:{redis_server.port}/0?prefix=graftflow"
+        finally:
+            store.close()
+
+    def test_db_in_the_path_is_used(
+        self, redis_server: RedisServer, prefix: str, raw: redis.Redis
+    ) -> None:
+        """redis://host:port/3 writes into database 3 and says so in its url."""
+        url = f"redis://127.0.0.1:{redis_server.port}/3?prefix={prefix}"
+        store = gf.RedisStore(url)
+        db3 = redis.Redis.from_url(
+            f"redis://127.0.0.1:{redis_server.port}/3", decode_responses=True
+        )
+        try:
+            store.set("/k", 1)
+            assert store.url == url
+            assert db3.hget(f"{prefix}:v", "/k") == "1"
+            assert raw.hget(f"{prefix}:v", "/k") is None
+        finally:
+            store.close()
+            db3.close()
+
+    def test_prefix_argument_wins_over_the_url(
+        self, redis_server: RedisServer, raw: redis.Redis
+    ) -> None:
+        """prefix= replaces the URL's ?prefix=, in the url and in the keys written."""
+        ignored, chosen = new_prefix(), new_prefix()
+        store = gf.RedisStore(f"{redis_server.url}?prefix={ignored}", prefix=chosen)
+        try:
+            assert store.url == f"{redis_server.url}?prefix={chosen}"
+            store.set("/k", 1)
+            assert raw.hget(f"{chosen}:v", "/k") == "1"
+            assert raw.exists(f"{ignored}:v") == 0
+        finally:
+            store.close()
+
+    @pytest.mark.parametrize("bad", ["http://x", "redis://", "redis:///0", "redis://:6379/0"])
+    def test_not_a_redis_url(self, bad: str) -> None:
+        """A URL that is not redis:// with a host is refused with an example of one."""
+        with pytest.raises(
+            gf.StoreError,
+            match=exact(
+                f"{bad!r} is not a Redis URL; write redis://host:port/db, for example "
+                "redis://localhost:6379/0"
+            ),
+        ):
+            gf.RedisStore(bad)
+
+    def test_open_store_refuses_a_redis_url_without_host(self) -> None:
+        """open_store('redis://') gives the same message as RedisStore."""
+        with pytest.raises(gf.StoreError, match=re.escape("'redis://' is not a Redis URL;")):
+            gf.open_store("redis://")
+
+    @pytest.mark.parametrize(
+        ("bad", "problem"),
+        [
+            ("redis://127.0.0.1:port/0", "Port could not be cast to integer value as 'port'"),
+            ("redis://127.0.0.1:99999/0", "Port out of range 0-65535"),
+        ],
+    )
+    def test_bad_port(self, bad: str, problem: str) -> None:
+        """A port that is not a number (or out of range) is a StoreError, not a ValueError."""
+        with pytest.raises(
+            gf.StoreError, match=exact(f"{bad!r} is not a valid Redis URL: {problem}")
+        ):
+            gf.open_store(bad)
+
+    @pytest.mark.parametrize(
+        ("query", "argument"),
+        [
+            pytest.param("?prefix=a:b", None, id="url-colon"),
+            pytest.param("?prefix=", None, id="url-empty"),
+            pytest.param("", "", id="argument-empty"),
+            pytest.param("", "a:b", id="argument-colon"),
+            pytest.param("?prefix=fine", "a:b", id="argument-colon-over-url"),
+        ],
+    )
+    def test_bad_prefix(self, query: str, argument: str | None) -> None:
+        """An empty prefix or one with ':' is refused (':' separates the prefix from keys)."""
+        url = f"redis://localhost:1/0{query}"
+        with pytest.raises(
+            gf.StoreError, match=exact(f"{url!r}: a store prefix is a non-empty name without ':'")
+        ):
+            gf.RedisStore(url, prefix=argument)
+
+    def test_unreachable_server_is_one_clear_error(self, closed_port: int) -> None:
+        """A port nobody listens on is a StoreError naming host and port, raised at once,
+        with the redis error kept as its cause."""
+        start = time.monotonic()
+        with pytest.raises(gf.StoreError, match=unreachable(closed_port)) as info:
+            gf.RedisStore(f"redis://127.0.0.1:{closed_port}/0", timeout=0.5)
+        assert time.monotonic() - start < 2
+        assert isinstance(info.value.__cause__, redis.exceptions.ConnectionError)
+        assert info.value.__suppress_context__
+        assert isinstance(info.value, OSError)
+
+    def test_silent_server_times_out(self) -> None:
+        """A server that accepts but never answers is a StoreError once timeout= passes."""
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen()
+            port = silent.getsockname()[1]
+            start = time.monotonic()
+            with pytest.raises(gf.StoreError, match=unreachable(port)) as info:
+                gf.RedisStore(f"redis://127.0.0.1:{port}/0", timeout=0.3)
+            elapsed = time.monotonic() - start
+        assert 0.25 < elapsed < 3
+        assert isinstance(info.value.__cause__, redis.exceptions.TimeoutError)
+
+
+# -- prefixes -------------------------------------------------------------------------------
+
+
+def write_everything(store: gf.Store, tag: str) -> None:
+    store.set("/p/v", tag)
+    store.incr("/p/n", 5 if tag == "a" else 7)
+    store.hash_set("/p/h", "f", tag)
+    store.ordered_add("/p/m", {f"{tag}1": 1, f"{tag}2": 2})
+
+
+class TestPrefixes:
+    @pytest.fixture
+    def pair(self, redis_server: RedisServer) -> Iterator[tuple[gf.RedisStore, gf.RedisStore]]:
+        """Two stores on the same server and database, with different prefixes."""
+        a = gf.RedisStore(redis_server.url, prefix=new_prefix())
+        b = gf.RedisStore(redis_server.url, prefix=new_prefix())
+        yield a, b
+        a.close()
+        b.close()
+
+    def test_values_hashes_and_maps_are_separate(
+        self, pair: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """The same keys under two prefixes hold each store's own data."""
+        a, b = pair
+        write_everything(a, "a")
+        assert b.get("/p/v", ABSENT) is ABSENT
+        assert b.hash_items("/p/h") == {}
+        assert b.ordered_len("/p/m") == 0
+        write_everything(b, "b")
+        for store, tag, n in ((a, "a", 5), (b, "b", 7)):
+            assert store.get("/p/v") == tag
+            assert store.get("/p/n") == n
+            assert store.hash_items("/p/h") == {"f": tag}
+            assert store.ordered_range("/p/m") == [f"{tag}1", f"{tag}2"]
+            assert store.ordered_len("/p/m") == 2
+
+    def test_delete_tree_in_one_leaves_the_other_alone(
+        self, pair: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """delete_tree('/p') under one prefix deletes nothing under the other."""
+        a, b = pair
+        write_everything(a, "a")
+        write_everything(b, "b")
+        a.delete_tree("/p")
+        assert a.get("/p/v", ABSENT) is ABSENT
+        assert a.ordered_len("/p/m") == 0
+        assert b.get("/p/v") == "b"
+        assert b.get("/p/n") == 7
+        assert b.hash_items("/p/h") == {"f": "b"}
+        assert b.ordered_range("/p/m") == ["b1", "b2"]
+
+    def test_every_key_lives_under_the_prefix(self, private_server: RedisServer) -> None:
+        """On a server of its own, every Redis key the store makes starts with 'PREFIX:',
+        and deleting its whole tree leaves no key behind."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        raw = redis.Redis.from_url(private_server.url, decode_responses=True)
+        try:
+            write_everything(store, "a")
+            with store.batch():
+                store.set("/p/batched", True)
+            keys = raw.keys("*")
+            assert keys
+            assert all(key.startswith("studio:") for key in keys), keys
+            store.delete_tree("/p")
+            assert raw.keys("*") == []
+        finally:
+            store.close()
+            raw.close()
+
+    def test_notifications_stay_within_a_prefix(
+        self, pair: tuple[gf.RedisStore, gf.RedisStore], redis_server: RedisServer
+    ) -> None:
+        """A watcher does not hear writes made under another prefix."""
+        a, b = pair
+        heard: list[list[str]] = []
+        stop = a.watch(heard.append)
+        other_a = gf.RedisStore(a.url)
+        try:
+            b.set("/from-b", 1)
+            other_a.set("/from-a", 1)  # published after b's write, so heard after it
+            assert eventually(lambda: heard != [])
+            assert heard == [["/from-a"]]
+        finally:
+            stop()
+            other_a.close()
+
+    def test_notifications_stay_within_a_database(
+        self, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """A watcher on db 0 does not hear a write in db 1 under the same prefix."""
+        db0 = gf.RedisStore(f"redis://127.0.0.1:{redis_server.port}/0?prefix={prefix}")
+        db1 = gf.RedisStore(f"redis://127.0.0.1:{redis_server.port}/1?prefix={prefix}")
+        other0 = gf.RedisStore(db0.url)
+        heard: list[list[str]] = []
+        stop = db0.watch(heard.append)
+        try:
+            db1.set("/db1", 1)
+            other0.set("/db0", 1)
+            assert eventually(lambda: ["/db0"] in heard)
+            assert db0.get("/db1", ABSENT) is ABSENT
+            assert heard == [["/db0"]]
+        finally:
+            stop()
+            for s in (db0, db1, other0):
+                s.close()
+
+
+# -- closing ----------------------------------------------------------------------------------
+
+
+class TestClose:
+    def test_every_call_says_the_url_is_closed(self, store: gf.RedisStore) -> None:
+        """After close(), calls (watch and batch included) raise one exact StoreError."""
+        store.close()
+        calls: list[Callable[[], object]] = [
+            lambda: store.get("/k"),
+            lambda: store.set("/k", 1),
+            lambda: store.delete("/k"),
+            lambda: store.incr("/k"),
+            lambda: store.delete_tree("/k"),
+            lambda: store.hash_get("/h", "f"),
+            lambda: store.hash_set("/h", "f", 1),
+            lambda: store.hash_delete("/h", "f"),
+            lambda: store.hash_items("/h"),
+            lambda: store.ordered_add("/m", {"a": 1}),
+            lambda: store.ordered_get("/m", "a"),
+            lambda: store.ordered_remove("/m", "a"),
+            lambda: store.ordered_len("/m"),
+            lambda: store.ordered_range("/m"),
+            lambda: store.ordered_clear("/m"),
+            lambda: store.watch(print),
+            lambda: store.batch().__enter__(),
+        ]
+        for call in calls:
+            with pytest.raises(gf.StoreError, match=exact(f"{store.url} is closed")):
+                call()
+
+    def test_close_twice_is_fine(self, store: gf.RedisStore) -> None:
+        """A second close() returns None and the store stays closed."""
+        assert store.close() is None
+        assert store.close() is None
+        with pytest.raises(gf.StoreError, match="is closed"):
+            store.get("/k")
+
+    def test_a_batch_open_at_close_writes_nothing(self, store: gf.RedisStore, url: str) -> None:
+        """A batch whose store is closed before it ends raises at its end and writes nothing."""
+        with (  # noqa: PT012
+            pytest.raises(gf.StoreError, match=exact(f"{store.url} is closed")),
+            store.batch(),
+        ):
+            store.set("/k", 1)
+            store.close()
+        other = gf.RedisStore(url)
+        try:
+            assert other.get("/k", ABSENT) is ABSENT
+        finally:
+            other.close()
+
+    def test_close_stops_the_watchers(
+        self, store: gf.RedisStore, raw: redis.Redis, prefix: str
+    ) -> None:
+        """store.close() ends its listener threads and leaves the change channel."""
+        before = set(watcher_threads())
+        store.watch(print)
+        store.watch(print)
+        started = [t for t in watcher_threads() if t not in before]
+        assert len(started) == 2
+        assert subscribers(raw, prefix) == 2
+        store.close()
+        for thread in started:
+            thread.join(5)
+            assert not thread.is_alive()
+        assert eventually(lambda: subscribers(raw, prefix) == 0)
+
+
+# -- real processes ---------------------------------------------------------------------------
+
+WORKERS = 4
+EACH = 1000
+
+
+class TestProcesses:
+    def test_concurrent_incr_loses_and_repeats_nothing(
+        self, shared: gf.Store, shared_url: str, tmp_path: Path
+    ) -> None:
+        """4 processes x 1,000 incr() on one key end at exactly 4,000, and the values the
+        calls returned are 1..4,000, each once."""
+        code = f"""
+            import sys
+            import graftflow as gf
+            store = gf.open_store(sys.argv[1])
+            print("ready", flush=True)
+            sys.stdin.readline()
+            print(" ".join(str(store.incr("/counter")) for _ in range({EACH})))
+            store.close()
+        """
+        outputs = run_together(code, [[shared_url]] * WORKERS, tmp_path)
+        assert shared.get("/counter") == WORKERS * EACH
+        returned = sorted(int(n) for out in outputs for n in out.split())
+        assert returned == list(range(1, WORKERS * EACH + 1))
+
+    def test_concurrent_ordered_add_keeps_every_name(
+        self, shared: gf.Store, shared_url: str, tmp_path: Path
+    ) -> None:
+        """4 processes adding 1,000 distinct names each leave exactly 4,000 members."""
+        code = f"""
+            import sys
+            import graftflow as gf
+            store = gf.open_store(sys.argv[1])
+            worker = sys.argv[2]
+            print("ready", flush=True)
+            sys.stdin.readline()
+            for i in range({EACH}):
+                store.ordered_add("/m", {{f"w{{worker}}-{{i:04d}}": i}})
+            store.close()
+        """
+        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
+        names = shared.ordered_range("/m")
+        expected = [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
+        assert shared.ordered_len("/m") == len(names) == len(set(names)) == WORKERS * EACH
+        assert sorted(names) == expected
+        for w in range(WORKERS):
+            mine = [n for n in names if n.startswith(f"w{w}-")]
+            assert mine == sorted(mine), "each worker's names keep that worker's order"
+        assert shared.ordered_get("/m", "w3-0999") == 999
+
+    def test_concurrent_map_add_keeps_every_item(
+        self, shared: gf.Store, shared_url: str, tmp_path: Path
+    ) -> None:
+        """4 processes calling Map.add() 1,000 times each on one shared project's map
+        leave 4,000 items, each readable."""
+        gf.Flow(session(), shared).create_project("p", Studio)
+        code = f"""
+            import sys
+            import graftflow as gf
+            store = gf.open_store(sys.argv[1])
+            worker = sys.argv[2]
+            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
+            films = flow.project("p").films
+            print("ready", flush=True)
+            sys.stdin.readline()
+            for i in range({EACH}):
+                films.add(f"w{{worker}}-{{i:04d}}")
+            flow.close()
+            store.close()
+        """
+        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
+        films = gf.Flow(session(), shared).project("p").films
+        names = list(films)
+        assert len(films) == len(names) == len(set(names)) == WORKERS * EACH
+        assert sorted(names) == [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
+        assert films["w3-0999"].title.get() == ""
+
+    @pytest.mark.parametrize("via", ["ordered_add", "Map.add"])
+    def test_racing_for_the_same_names_adds_each_once(
+        self, shared: gf.Store, shared_url: str, tmp_path: Path, via: str
+    ) -> None:
+        """4 processes adding the same 1,000 names: each name is added exactly once, and
+        the 3,000 losing calls each get ExistsError."""
+        gf.Flow(session(), shared).create_project("p", Studio)
+        code = f"""
+            import sys
+            import graftflow as gf
+            store = gf.open_store(sys.argv[1])
+            worker = sys.argv[2]
+            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
+            films = flow.project("p").films
+            if sys.argv[3] == "Map.add":
+                add = films.add
+            else:
+                add = lambda name: store.ordered_add("/m", {{name: worker}})
+            print("ready", flush=True)
+            sys.stdin.readline()
+            won, lost, messages = 0, 0, set()
+            for i in range({EACH}):
+                try:
+                    add(f"n{{i:04d}}")
+                    won += 1
+                except gf.ExistsError as exc:
+                    lost += 1
+                    messages.add(str(exc).replace(f"{{i:04d}}", "NNNN"))
+            print(won, lost, *sorted(messages), sep="\\n")
+            flow.close()
+            store.close()
+        """
+        outputs = run_together(code, [[shared_url, str(w), via] for w in range(WORKERS)], tmp_path)
+        counts = [out.splitlines() for out in outputs]
+        assert sum(int(lines[0]) for lines in counts) == EACH
+        assert sum(int(lines[1]) for lines in counts) == (WORKERS - 1) * EACH
+        messages = {message for lines in counts for message in lines[2:]}
+        names = [f"n{i:04d}" for i in range(EACH)]
+        if via == "Map.add":
+            assert messages == {"/p/films already has an item 'nNNNN'"}
+            assert list(gf.Flow(session(), shared).project("p").films) == names
+        else:
+            assert messages == {"/m already has 'nNNNN'"}
+            assert shared.ordered_range("/m") == names
+            winners = {shared.ordered_get("/m", name) for name in names}
+            assert winners <= {str(w) for w in range(WORKERS)}
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+
+def persist_on_shutdown(server: RedisServer) -> None:
+    """Make the server save its data when stopped, so a restart shows what it held."""
+    client = redis.Redis.from_url(server.url)
+    try:
+        client.config_set("save", "3600 1")
+    finally:
+        client.close()
+
+
+class TestFaults:
+    def test_batch_cut_off_by_a_stopped_server_writes_nothing(
+        self, private_server: RedisServer
+    ) -> None:
+        """A batch whose server stops before it ends raises one StoreError at its end;
+        after a restart on the same port the same store works again and holds none of
+        the batch's writes."""
+        persist_on_shutdown(private_server)
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        try:
+            store.set("/seed", 1)
+            store.ordered_add("/m", {"a": 1})
+            store.hash_set("/h", "f", "old")
+            with (  # noqa: PT012
+                pytest.raises(
+                    gf.StoreError, match=unreachable(private_server.port, "unsent")
+                ) as info,
+                store.batch(),
+            ):
+                store.set("/a", "batched")
+                assert store.incr("/seed") == 2
+                store.ordered_add("/m", {"b": 2})
+                private_server.stop()
+                store.hash_set("/h", "f", "batched")
+                store.delete_tree("/m")
+            assert isinstance(info.value.__cause__, redis.exceptions.ConnectionError)
+            assert not isinstance(info.value.__cause__, gf.StoreError)
+            private_server.start()
+            assert store.get("/seed") == 1  # the data survived the restart...
+            assert store.get("/a", ABSENT) is ABSENT  # ...and no write of the batch is there
+            assert store.ordered_range("/m") == ["a"]
+            assert store.hash_items("/h") == {"f": "old"}
+            with store.batch():
+                store.set("/a", "again")
+            assert store.get("/a") == "again"
+        finally:
+            store.close()
+
+    def test_writes_and_reads_fail_while_down_then_work_after_restart(
+        self, private_server: RedisServer
+    ) -> None:
+        """While the server is down every call is a StoreError; once it is back (empty, on
+        the same port) the same store object reads and writes again, scripts included."""
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        try:
+            store.incr("/n")
+            private_server.stop()
+            pattern = unreachable(private_server.port, "read", "unsent")
+            calls: list[Callable[[], object]] = [
+                lambda: store.set("/k", 1),
+                lambda: store.incr("/n"),
+                lambda: store.get("/k"),
+                lambda: store.ordered_range("/m"),
+                lambda: store.ordered_add("/m", {"a": 1}),
+            ]
+            for call in calls:
+                start = time.monotonic()
+                with pytest.raises(gf.StoreError, match=pattern):
+                    call()
+                assert time.monotonic() - start < 2
+            private_server.start()
+            store.set("/k", "back")
+            assert store.get("/k") == "back"
+            assert store.incr("/n") == 1  # the restarted server kept nothing
+            store.ordered_add("/m", {"a": 1})
+            assert store.ordered_range("/m") == ["a"]
+        finally:
+            store.close()
+
+    def test_a_batch_survives_a_restart_before_it_ends(self, private_server: RedisServer) -> None:
+        """A server restarted while a batch collects its writes gets the whole batch."""
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        try:
+            store.get("/warm-up")
+            with store.batch():
+                store.set("/a", 1)
+                private_server.stop()
+                private_server.start()
+                store.ordered_add("/m", {"x": 1})
+            assert store.get("/a") == 1
+            assert store.ordered_range("/m") == ["x"]
+        finally:
+            store.close()
+
+    def test_watcher_hears_again_after_a_restart(self, private_server: RedisServer) -> None:
+        """A watch() started before a restart hears writes made after it."""
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        heard: list[list[str]] = []
+        stop = store.watch(heard.append)
+        try:
+            private_server.stop()
+            time.sleep(0.2)  # the listener notices the server is gone
+            private_server.start()
+            other = gf.RedisStore(private_server.url, prefix="studio")
+            try:
+
+                def pinged() -> bool:
+                    other.set("/ping", 1)
+                    return bool(heard)
+
+                assert eventually(pinged, timeout=10)
+                assert heard[0] == ["/ping"]
+            finally:
+                other.close()
+        finally:
+            stop()
+            store.close()
+
+    def test_a_lost_reply_does_not_send_the_write_again(self, proxy: DroppingProxy) -> None:
+        """A connection cut after the server ran a write is one StoreError; the write was
+        not resent (an incr counts once, an add is not refused as a duplicate)."""
+        store = gf.RedisStore(f"redis://127.0.0.1:{proxy.port}/0", prefix=new_prefix())
+        try:
+            assert store.incr("/n") == 1
+            proxy.drop_next_reply()
+            with pytest.raises(gf.StoreError, match=unreachable(proxy.port, "lost")):
+                store.incr("/n")
+            assert store.get("/n") == 2
+            proxy.drop_next_reply()
+            with pytest.raises(gf.StoreError, match=unreachable(proxy.port, "lost")):
+                store.ordered_add("/m", {"x": 1})
+            assert store.ordered_range("/m") == ["x"]
+            assert store.incr("/n") == 3
+        finally:
+            store.close()
+
+    def test_a_lost_reply_does_not_claim_nothing_was_written(self, proxy: DroppingProxy) -> None:
+        """When the reply of an applied write is lost, the error does not say nothing was
+        written."""
+        store = gf.RedisStore(f"redis://127.0.0.1:{proxy.port}/0", prefix=new_prefix())
+        try:
+            proxy.drop_next_reply()
+            with pytest.raises(gf.StoreError) as info:
+                store.set("/k", "applied")
+            assert store.get("/k") == "applied"
+            assert "nothing was written" not in str(info.value)
+        finally:
+            store.close()
+
+    @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP (POSIX)")
+    def test_a_timeout_does_not_claim_nothing_was_written(
+        self, private_server: RedisServer
+    ) -> None:
+        """A write that times out on a paused server raises after timeout=; the message
+        does not promise nothing was written, since the server runs it when it resumes."""
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=0.3)
+        assert private_server.process is not None
+        try:
+            store.set("/k", "before")
+            private_server.process.send_signal(signal.SIGSTOP)
+            try:
+                start = time.monotonic()
+                with pytest.raises(gf.StoreError) as info:
+                    store.set("/k", "after")
+                assert time.monotonic() - start < 2
+            finally:
+                private_server.process.send_signal(signal.SIGCONT)
+            assert eventually(lambda: store.get("/k") == "after", timeout=2)
+            assert "nothing was written" not in str(info.value)
+        finally:
+            store.close()
+
+
+# -- threads and the connection pool ----------------------------------------------------------
+
+
+class TestThreads:
+    def test_threads_share_a_small_pool(self, private_server: RedisServer) -> None:
+        """8 threads x 200 incr() on one store end at 1,600 over at most 8 connections."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        raw = redis.Redis.from_url(private_server.url)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                for _ in range(200):
+                    store.incr("/n")
+            except BaseException as exc:
+                errors.append(exc)
+
+        try:
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert errors == []
+            assert store.get("/n") == 1600
+            clients = raw.client_list()
+            assert 2 <= len(clients) <= 9, clients  # the raw client's own, plus the pool's
+        finally:
+            store.close()
+            raw.close()
+
+    def test_a_batch_belongs_to_its_thread(self, store: gf.RedisStore) -> None:
+        """Another thread neither sees a batch in progress nor joins it: its writes land
+        at once, and the batch's land when it ends."""
+        store.set("/a", "committed")
+        seen: dict[str, Any] = {}
+        errors: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                seen["a"] = store.get("/a")
+                store.set("/b", "from other")
+            except BaseException as exc:
+                errors.append(exc)
+
+        with store.batch():
+            store.set("/a", "in batch")
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(10)
+            assert store.get("/b") == "from other"
+            assert store.get("/a") == "in batch"
+        assert errors == []
+        assert seen == {"a": "committed"}
+        assert store.get("/a") == "in batch"
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+
+class TestBatch:
+    def test_a_name_added_meanwhile_refuses_the_whole_batch(
+        self, store: gf.RedisStore, url: str
+    ) -> None:
+        """If another process adds one of a batch's names before the batch ends, the end
+        of the batch raises ExistsError listing it, and none of the batch is written."""
+        other = gf.RedisStore(url)
+        try:
+            with (  # noqa: PT012
+                pytest.raises(gf.ExistsError, match=exact("/m already has 'y'")) as info,
+                store.batch(),
+            ):
+                store.set("/a", 1)
+                store.ordered_add("/m", {"x": 1, "y": 2})
+                other.ordered_add("/m", {"y": "other"})
+            assert info.value.names == ("y",)
+            assert info.value.oid == "/m"
+            assert store.get("/a", ABSENT) is ABSENT
+            assert store.ordered_range("/m") == ["y"]
+            assert store.ordered_get("/m", "y") == "other"
+        finally:
+            other.close()
+
+    def test_a_value_changed_meanwhile_refuses_an_incr(
+        self, store: gf.RedisStore, url: str
+    ) -> None:
+        """If another process makes a batch's counter a str, the batch's end raises
+        InvalidValueError and writes nothing."""
+        other = gf.RedisStore(url)
+        try:
+            store.set("/n", 1)
+            with (  # noqa: PT012
+                pytest.raises(
+                    gf.InvalidValueError,
+                    match=exact("/n: cannot increment 'text', it is not an int"),
+                ),
+                store.batch(),
+            ):
+                store.set("/a", 1)
+                assert store.incr("/n") == 2
+                other.set("/n", "text")
+            assert store.get("/a", ABSENT) is ABSENT
+            assert store.get("/n") == "text"
+        finally:
+            other.close()
+
+    def test_incr_in_a_batch_is_a_delta(self, store: gf.RedisStore, url: str) -> None:
+        """A batch's incr adds to whatever the counter holds when the batch ends, so an
+        incr by another process in the meantime is not lost."""
+        other = gf.RedisStore(url)
+        try:
+            with store.batch():
+                assert store.incr("/n", 10) == 10
+                assert other.incr("/n") == 1
+            assert store.get("/n") == 11
+        finally:
+            other.close()
+
+    def test_twenty_thousand_names_in_one_call(self, store: gf.RedisStore) -> None:
+        """ordered_add of 20,000 names works, in one call and in one batch, and refusing
+        20,000 existing names lists them all."""
+        names = {f"n{i:05d}": i for i in range(20_000)}
+        store.ordered_add("/m", names)
+        assert store.ordered_len("/m") == 20_000
+        assert store.ordered_range("/m", 19_998) == ["n19998", "n19999"]
+        with pytest.raises(
+            gf.ExistsError,
+            match=exact(
+                "/m already has 'n00000', 'n00001', 'n00002', 'n00003', 'n00004' and 19995 more"
+            ),
+        ) as info:
+            store.ordered_add("/m", names)
+        assert info.value.names == tuple(names)
+        with store.batch():
+            store.ordered_add("/b", names)
+            store.ordered_add("/b", {"last": -1})
+            store.set("/after", 1)
+            assert store.ordered_len("/b") == 20_001
+        assert store.ordered_range("/b", 19_999) == ["n19999", "last"]
+        assert store.ordered_get("/b", "n12345") == 12345
+        assert store.get("/after") == 1
+
+    def test_a_batch_of_many_operations(self, store: gf.RedisStore) -> None:
+        """A batch of 10,000 writes of every kind commits in one go."""
+        with store.batch():
+            for i in range(2_000):
+                store.set(f"/v/{i}", i)
+                store.incr("/n")
+                store.hash_set("/h", str(i), i)
+                store.ordered_add("/m", {str(i): i})
+                store.ordered_remove("/m", str(i - 1))
+        assert store.get("/v/1999") == 1999
+        assert store.get("/n") == 2_000
+        assert len(store.hash_items("/h")) == 2_000
+        assert store.ordered_range("/m") == ["1999"]
+
+    def test_lone_surrogates_in_keys_fields_and_names(self, store: gf.RedisStore, url: str) -> None:
+        """Keys, hash fields and map names with lone surrogates round-trip, are deleted by
+        delete_tree, and reach watchers intact."""
+        key, field, name = "/a\ud800b", "f\udfff", "n\udc00"
+        store.set(key, "v\ud800")
+        store.hash_set(key + "/h", field, 1)
+        store.ordered_add(key + "/m", {name: "x", "plain": 2})
+        assert store.get(key) == "v\ud800"
+        assert store.hash_items(key + "/h") == {field: 1}
+        assert store.ordered_range(key + "/m") == [name, "plain"]
+        assert store.ordered_get(key + "/m", name) == "x"
+        heard: list[list[str]] = []
+        stop = store.watch(heard.append)
+        other = gf.RedisStore(url)
+        try:
+            other.delete_tree(key)
+            assert eventually(lambda: heard != [])
+            assert heard == [[key]]
+        finally:
+            stop()
+            other.close()
+        assert store.get(key, ABSENT) is ABSENT
+        assert store.hash_items(key + "/h") == {}
+        assert store.ordered_len(key + "/m") == 0
+
+    def test_big_ints_are_stored_exactly(self, store: gf.RedisStore) -> None:
+        """Ints beyond 64 bits, in values, hashes and maps, come back exactly."""
+        big = 2**200 + 1
+        store.set("/big", big)
+        store.hash_set("/h", "f", -big)
+        store.ordered_add("/m", {"x": [big]})
+        with store.batch():
+            store.set("/in-batch", big * 3)
+            assert store.get("/in-batch") == big * 3
+        assert store.get("/big") == big
+        assert store.hash_get("/h", "f") == -big
+        assert store.ordered_get("/m", "x") == [big]
+        assert store.get("/in-batch") == big * 3
+
+    @pytest.mark.parametrize(
+        ("start", "amount"),
+        [
+            pytest.param(2**70, 1, id="stored-big"),
+            pytest.param(2**63 - 1, 1, id="overflow"),
+            pytest.param(0, 2**70, id="big-amount"),
+        ],
+    )
+    def test_incr_beyond_64_bits_is_exact_or_clearly_refused(
+        self, store: gf.RedisStore, start: int, amount: int
+    ) -> None:
+        """incr() past 64 bits either adds exactly, as on the other stores, or refuses
+        with an InvalidValueError naming the key, changing nothing."""
+        store.set("/n", start)
+        outcome: int | gf.InvalidValueError
+        try:
+            outcome = store.incr("/n", amount)
+        except gf.InvalidValueError as exc:
+            outcome = exc
+        if isinstance(outcome, gf.InvalidValueError):
+            assert outcome.oid == "/n"
+            assert str(outcome).startswith("/n: ")
+            assert store.get("/n") == start
+        else:
+            assert outcome == start + amount
+            assert store.get("/n") == start + amount
+
+    def test_a_batch_with_an_overflowing_incr_is_all_or_nothing(self, store: gf.RedisStore) -> None:
+        """A batch whose incr cannot be applied as written applies none of its writes (or,
+        if the store adds big ints exactly, all of them)."""
+        store.set("/n", 2**63 - 1)
+        try:
+            with store.batch():
+                store.set("/a", "batched")
+                store.incr("/n")
+        except gf.GraftflowError:
+            assert store.get("/a", ABSENT) is ABSENT
+            assert store.get("/n") == 2**63 - 1
+        else:
+            assert store.get("/a") == "batched"
+            assert store.get("/n") == 2**63
+
+
+# -- what a batch reads: the client-side pending view, against a model ------------------------
+
+VALUE_KEYS = ["/a", "/a/b", "/a/b/c", "/ab", "/z"]
+HASH_KEYS = ["/a/h", "/h"]
+MAP_KEYS = ["/a/m", "/m"]
+TREE_ROOTS = ["/a", "/a/b", "/ab", "/m", "/a/m", "/a/h"]
+FIELDS = ["f", "g"]
+NAMES = ["x", "y", "z"]
+small_values = st.integers(-3, 3) | st.sampled_from(["s", "t"])
+
+
+class BatchViewMachine(RuleBasedStateMachine):
+    """Writes inside one open RedisStore batch must read back like the same writes made
+    one by one on a MemoryStore; ``commit`` ends the batch and opens the next."""
+
+    server_url = ""  # set by the test before running
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.redis = gf.RedisStore(self.server_url, prefix=new_prefix())
+        self.model = gf.MemoryStore()
+        for s in (self.redis, self.model):
+            for i, key in enumerate(VALUE_KEYS):
+                s.set(key, i)
+            for key in HASH_KEYS:
+                s.hash_set(key, "f", 0)
+            for key in MAP_KEYS:
+                s.ordered_add(key, {"x": 0, "y": 1})
+        self.open = self.redis.batch()
+        self.open.__enter__()
+
+    def both(self, call: Callable[[gf.Store], Any]) -> None:
+        """Make the same call on both stores: same result, or same kind of error."""
+        outcomes = []
+        for s in (self.redis, self.model):
+            try:
+                outcomes.append(("ok", call(s)))
+            except (gf.ExistsError, gf.InvalidValueError) as exc:
+                outcomes.append((type(exc).__name__, getattr(exc, "names", None)))
+        assert outcomes[0] == outcomes[1]
+
+    @rule(key=st.sampled_from(VALUE_KEYS), value=small_values)
+    def set(self, key: str, value: Any) -> None:
+        self.both(lambda s: s.set(key, value))
+
+    @rule(key=st.sampled_from(VALUE_KEYS))
+    def delete(self, key: str) -> None:
+        self.both(lambda s: s.delete(key))
+
+    @rule(key=st.sampled_from(VALUE_KEYS), amount=st.integers(-2, 2))
+    def incr(self, key: str, amount: int) -> None:
+        self.both(lambda s: s.incr(key, amount))
+
+    @rule(key=st.sampled_from(TREE_ROOTS))
+    def delete_tree(self, key: str) -> None:
+        self.both(lambda s: s.delete_tree(key))
+
+    @rule(key=st.sampled_from(HASH_KEYS), field=st.sampled_from(FIELDS), value=small_values)
+    def hash_set(self, key: str, field: str, value: Any) -> None:
+        self.both(lambda s: s.hash_set(key, field, value))
+
+    @rule(key=st.sampled_from(HASH_KEYS), field=st.sampled_from(FIELDS))
+    def hash_delete(self, key: str, field: str) -> None:
+        self.both(lambda s: s.hash_delete(key, field))
+
+    @rule(key=st.sampled_from(MAP_KEYS), names=st.lists(st.sampled_from(NAMES), unique=True))
+    def ordered_add(self, key: str, names: list[str]) -> None:
+        self.both(lambda s: s.ordered_add(key, {n: n.upper() for n in names}))
+
+    @rule(key=st.sampled_from(MAP_KEYS), name=st.sampled_from(NAMES))
+    def ordered_remove(self, key: str, name: str) -> None:
+        self.both(lambda s: s.ordered_remove(key, name))
+
+    @rule(key=st.sampled_from(MAP_KEYS))
+    def ordered_clear(self, key: str) -> None:
+        self.both(lambda s: s.ordered_clear(key))
+
+    @rule()
+    def commit(self) -> None:
+        self.open.__exit__(None, None, None)
+        self.open = self.redis.batch()
+        self.open.__enter__()
+
+    @invariant()
+    def reads_agree(self) -> None:
+        assert self.snapshot(self.redis) == self.snapshot(self.model)
+
+    @staticmethod
+    def snapshot(s: gf.Store) -> dict[str, Any]:
+        return {
+            "values": {k: s.get(k, "<absent>") for k in VALUE_KEYS},
+            "hashes": {k: s.hash_items(k) for k in HASH_KEYS},
+            "fields": {k: s.hash_get(k, "g", "<absent>") for k in HASH_KEYS},
+            "maps": {k: s.ordered_range(k) for k in MAP_KEYS},
+            "slices": {k: s.ordered_range(k, 1, 2) for k in MAP_KEYS},
+            "lengths": {k: s.ordered_len(k) for k in MAP_KEYS},
+            "members": {k: [s.ordered_get(k, n, "<absent>") for n in NAMES] for k in MAP_KEYS},
+        }
+
+    def teardown(self) -> None:
+        try:
+            self.open.__exit__(None, None, None)
+            assert self.snapshot(self.redis) == self.snapshot(self.model)
+        finally:
+            self.redis.close()
+
+
+class TestBatchView:
+    @pytest.mark.slow
+    def test_a_batch_reads_like_unbatched_writes(self, redis_server: RedisServer) -> None:
+        """Random writes inside a batch read back (and commit) like the same writes made
+        one by one on a MemoryStore."""
+        BatchViewMachine.server_url = redis_server.url
+        run_state_machine_as_test(
+            BatchViewMachine,
+            settings=settings(
+                max_examples=60,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
+                suppress_health_check=[HealthCheck.too_slow],
+            ),
+        )
+
+
+# -- notifications ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def films_url(url: str) -> str:
+    """``url`` holding project p (a Studio) with films f01 and f02."""
+    store = gf.RedisStore(url)
+    try:
+        gf.Flow(session(), store).create_project("p", Studio).films.add_many(["f01", "f02"])
+    finally:
+        store.close()
+    return url
+
+
+class TestNotifications:
+    def test_a_set_in_one_process_reaches_a_handler_in_another_within_a_second(
+        self, films_url: str, tmp_path: Path, run_python: Any
+    ) -> None:
+        """Process A subscribes to a film; process B sets its title; A's handler gets the
+        title's oid, once, less than a second after B's set."""
+        listener = textwrap.dedent(
+            """
+            import json, sys, threading, time
+            import graftflow as gf
+            store = gf.open_store(sys.argv[1])
+            flow = gf.Flow(gf.Session(user="a", environ={}), store)
+            film = flow.project("p").films["f01"]
+            heard = []
+            first = threading.Event()
+            def handler(oid):
+                heard.append([oid, time.time()])
+                first.set()
+            gf.subscribe(film, handler)
+            print("ready", flush=True)
+            first.wait(15)
+            time.sleep(0.3)  # a duplicate would arrive by now
+            print(json.dumps(heard), flush=True)
+            flow.close()
+            store.close()
+            """
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        }
+        with subprocess.Popen(
+            [sys.executable, "-c", listener, films_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+        ) as a:
+            try:
+                assert a.stdout is not None
+                line = a.stdout.readline()
+                if line != "ready\n":
+                    pytest.fail(
+                        f"listener did not start ({line!r}):\n{a.communicate(timeout=30)[1]}"
+                    )
+                b = run_python(
+                    f"""
+                    import time
+                    import graftflow as gf
+                    store = gf.open_store({films_url!r})
+                    flow = gf.Flow(gf.Session(user="b", environ={{}}), store)
+                    title = flow.project("p").films["f01"].title
+                    before = time.time()
+                    title.set("from B")
+                    print(before)
+                    store.close()
+                    """
+                )
+                out, err = a.communicate(timeout=30)
+            finally:
+                if a.poll() is None:
+                    a.kill()
+        assert a.returncode == 0, err
+        heard = json.loads(out)
+        assert [oid for oid, _ in heard] == ["/p/films/f01/title"]
+        latency = heard[0][1] - float(b.stdout)
+        assert latency < 1.0, f"heard {latency:.3f} s after the set"
+
+    def test_own_writes_notify_once(self, films_url: str) -> None:
+        """A write through the flow's own store notifies locally once, its pub/sub echo is
+        ignored, and a write through another store is heard from the channel."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        heard: list[str] = []
+        got_theirs = threading.Event()
+
+        def handler(oid: str) -> None:
+            heard.append(oid)
+            if oid.endswith("/counter"):
+                got_theirs.set()
+
+        try:
+            film = flow.project("p").films["f01"]
+            gf.subscribe(film, handler)
+            film.title.set("mine")
+            assert heard == ["/p/films/f01/title"]
+            gf.Flow(session(), theirs).project("p").films["f01"].counter.set(1)
+            # Published after mine, so an echo of mine would be heard before this.
+            assert got_theirs.wait(5)
+            assert heard == ["/p/films/f01/title", "/p/films/f01/counter"]
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
+
+    def test_remote_map_changes_reach_map_subscribers(self, films_url: str) -> None:
+        """Another process's add, set below and remove are heard by a map subscriber."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        heard: list[str] = []
+        try:
+            gf.subscribe(flow.project("p").films, heard.append)
+            films = gf.Flow(session(), theirs).project("p").films
+            films.add("f03")
+            assert eventually(lambda: heard == ["/p/films"])
+            films["f03"].title.set("t")
+            assert eventually(lambda: heard[1:] == ["/p/films/f03/title"])
+            films.remove("f03")
+            assert eventually(lambda: heard[2:] == ["/p/films", "/p/films/f03"])
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
+
+    def test_a_project_created_elsewhere_reaches_flow_subscribers(self, films_url: str) -> None:
+        """A flow subscriber hears another process create a project, as it would locally."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        heard: list[str] = []
+        try:
+            gf.subscribe(flow, heard.append)
+            other = gf.Flow(session(), theirs)
+            other.create_project("q", Studio)
+            other.project("p").films["f02"].title.set("sync")
+            assert eventually(lambda: "/p/films/f02/title" in heard)
+            assert heard == ["/q", "/p/films/f02/title"]
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
+
+    def test_a_failing_remote_handler_is_a_diagnostic(self, films_url: str) -> None:
+        """A handler raising on the listener thread is recorded in the session; the other
+        handlers still run and the thread keeps listening."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        heard: list[str] = []
+
+        def broken(oid: str) -> None:
+            raise RuntimeError("boom")
+
+        try:
+            film = flow.project("p").films["f01"]
+            gf.subscribe(film, broken)
+            gf.subscribe(film, heard.append)
+            title = gf.Flow(session(), theirs).project("p").films["f01"].title
+            title.set("one")
+            title.set("two")
+            assert eventually(lambda: len(heard) == 2)
+            [diagnostic] = flow.session().diagnostics
+            assert diagnostic.message == "a touch handler failed: boom"
+            assert diagnostic.oid == "/p/films/f01/title"
+            assert diagnostic.count == 2
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
+
+    def test_flow_close_stops_the_one_watcher(
+        self, films_url: str, prefix: str, raw: redis.Redis
+    ) -> None:
+        """A flow starts one listener for all its subscriptions; close() ends the thread,
+        leaves the channel, and no handler runs afterwards."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        heard: list[str] = []
+        before = set(watcher_threads())
+        try:
+            assert set(watcher_threads()) <= before  # opening a flow starts nothing
+            gf.subscribe(flow.project("p").films["f01"], heard.append)
+            gf.subscribe(flow.project("p").films["f02"], heard.append)
+            gf.subscribe(flow, heard.append)
+            [started] = [t for t in watcher_threads() if t not in before]
+            assert subscribers(raw, prefix) == 1
+            flow.close()
+            started.join(5)
+            assert not started.is_alive()
+            assert eventually(lambda: subscribers(raw, prefix) == 0)
+            gf.Flow(session(), theirs).project("p").films["f01"].title.set("after close")
+            time.sleep(0.3)
+            assert heard == []
+            assert mine.get("/p/films/f01/title") == "after close"  # the store stays open
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
+
+    def test_unsubscribed_handlers_hear_nothing_more(self, films_url: str) -> None:
+        """After unsubscribe(), another process's writes no longer reach that handler."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        gone: list[str] = []
+        kept: list[str] = []
+        try:
+            film = flow.project("p").films["f01"]
+            unsubscribe = gf.subscribe(film, gone.append)
+            gf.subscribe(film, kept.append)
+            title = gf.Flow(session(), theirs).project("p").films["f01"].title
+            title.set("one")
+            assert eventually(lambda: len(kept) == 1)
+            unsubscribe()
+            title.set("two")
+            assert eventually(lambda: len(kept) == 2)
+            assert gone == ["/p/films/f01/title"]
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()

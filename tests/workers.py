@@ -1,0 +1,63 @@
+"""Real worker processes started together, for tests of concurrent stores."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+
+
+def run_together(code: str, argvs: Sequence[Sequence[str]], cwd: Path) -> list[str]:
+    """Run one worker per argv at the same moment; return their stdouts after "ready".
+
+    Each worker prints ``ready`` once set up, then waits for a line on stdin, so every
+    worker starts its real work together, after all interpreters have started.
+    """
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    with contextlib.ExitStack() as stack:
+        procs = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [sys.executable, "-c", textwrap.dedent(code), *argv],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    cwd=cwd,
+                    env=env,
+                )
+            )
+            for argv in argvs
+        ]
+        try:
+            for proc in procs:
+                assert proc.stdout is not None
+                line = proc.stdout.readline()
+                if line != "ready\n":
+                    _, err = proc.communicate(timeout=30)
+                    pytest.fail(f"worker did not start ({line!r}):\n{err}")
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            outputs = []
+            for proc in procs:
+                out, err = proc.communicate(timeout=60)
+                assert proc.returncode == 0, err
+                outputs.append(out)
+            return outputs
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
