@@ -20,7 +20,7 @@ from ._object import Object
 from ._oid import check_item_name
 from ._relation import Relation
 from ._session import Session
-from ._store import MISSING, Store
+from ._store import MISSING, Store, display_url
 from ._types import import_type, remember_type
 from ._values import Value
 
@@ -61,7 +61,7 @@ class Flow:
         self._session._flows.add(self)
 
     def __repr__(self) -> str:
-        return f"<Flow {self._store.url} user={self._session.user}>"
+        return f"<Flow {display_url(self._store.url)} user={self._session.user}>"
 
     def __enter__(self) -> Flow:
         return self

@@ -36,7 +36,7 @@ from redis.retry import Retry
 from ._errors import ExistsError, InvalidValueError, StoreError
 from ._json import JSONValue, dumps_utf8, json_error, loads
 from ._redis_lua import APPLY
-from ._store import MISSING, check_range, quote_names
+from ._store import MISSING, check_range, display_url, quote_names
 
 __all__ = ["RedisStore"]
 
@@ -101,29 +101,31 @@ class RedisStore:
     """
 
     def __init__(self, url: str, *, prefix: str | None = None, timeout: float = 5.0) -> None:
+        shown = display_url(url)  # error messages and logs never carry the password
         parts = urlsplit(url)
         if parts.scheme not in ("redis", "rediss") or not parts.hostname:
             raise StoreError(
-                f"{url!r} is not a Redis URL; write redis://host:port/db, for example "
+                f"{shown!r} is not a Redis URL; write redis://host:port/db, for example "
                 "redis://localhost:6379/0"
             )
         try:
             port = parts.port or 6379
         except ValueError as exc:  # a port that is not a number, or out of range
-            raise StoreError(f"{url!r} is not a valid Redis URL: {exc}") from None
+            raise StoreError(f"{shown!r} is not a valid Redis URL: {exc}") from None
         # keep_blank_values: "?prefix=" is an empty prefix (refused), not a missing one.
         query = parse_qs(parts.query, keep_blank_values=True)
         chosen = prefix if prefix is not None else query.get("prefix", ["graftflow"])[0]
         if not chosen or ":" in chosen:
-            raise StoreError(f"{url!r}: a store prefix is a non-empty name without ':'")
+            raise StoreError(f"{shown!r}: a store prefix is a non-empty name without ':'")
         database = (parts.path or "/0").lstrip("/") or "0"
         if not database.isdigit():
             raise StoreError(
-                f"{url!r}: the database is a number (redis://host:port/0), not {database!r}"
+                f"{shown!r}: the database is a number (redis://host:port/0), not {database!r}"
             )
         server = urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
         #: A URL that :func:`open_store` would accept to open this store again.
         self.url = f"{server}?prefix={chosen}"
+        self._shown = display_url(self.url)
         self._where = f"Redis at {parts.hostname}:{port}"
         self._prefix = chosen + ":"
         # Pub/sub ignores databases: the channel names it, so db 1 is not heard on db 0.
@@ -143,7 +145,7 @@ class RedisStore:
                 retry_on_timeout=False,
             )
         except ValueError as exc:
-            raise StoreError(f"{url!r} is not a valid Redis URL: {exc}") from None
+            raise StoreError(f"{shown!r} is not a valid Redis URL: {exc}") from None
         self._apply = self._client.register_script(APPLY)
         self._local = threading.local()
         self._closed = False
@@ -151,7 +153,7 @@ class RedisStore:
         self._call(self._client.ping)
 
     def __repr__(self) -> str:
-        return f"<RedisStore {self.url}>"
+        return f"<RedisStore {self._shown}>"
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -177,7 +179,7 @@ class RedisStore:
 
     def _call(self, method: Callable[..., Any], *args: Any, writing: bool = False) -> Any:
         if self._closed:
-            raise StoreError(f"{self.url} is closed")
+            raise StoreError(f"{self._shown} is closed")
         try:
             return method(*args)
         except redis.exceptions.RedisError as exc:
@@ -226,7 +228,7 @@ class RedisStore:
         and the outer batch goes on.
         """
         if self._closed:
-            raise StoreError(f"{self.url} is closed")
+            raise StoreError(f"{self._shown} is closed")
         stack: list[_Pending] | None = getattr(self._local, "stack", None)
         if stack is None:
             stack = self._local.stack = []
@@ -483,7 +485,7 @@ class RedisStore:
         The callback runs on a background thread; return a callable that stops it.
         """
         if self._closed:
-            raise StoreError(f"{self.url} is closed")
+            raise StoreError(f"{self._shown} is closed")
         me = self._id
 
         def on_message(message: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "MISSING",
     "Store",
     "check_range",
+    "display_url",
     "iter_names",
     "open_store",
     "quote_names",
@@ -197,6 +198,17 @@ def iter_names(store: Store, key: str, chunk: int = 1000) -> Iterator[str]:
         if len(names) < chunk:
             return
         start += chunk
+
+
+def display_url(url: str) -> str:
+    """``url`` fit for messages and logs: a password in it becomes ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def quote_names(names: tuple[str, ...] | list[str], limit: int = 5) -> str:

@@ -1461,3 +1461,24 @@ class TestNotifications:
             flow.close()
             mine.close()
             theirs.close()
+
+
+class TestSecrets:
+    def test_password_never_shown(self, closed_port: int) -> None:
+        """A password in the URL stays out of error messages and reprs."""
+        url = f"redis://ana:s3cret@127.0.0.1:{closed_port}/0"
+        with pytest.raises(gf.StoreError) as info:
+            gf.RedisStore(url, timeout=0.3)
+        assert "s3cret" not in str(info.value)
+        with pytest.raises(gf.StoreError, match=re.escape("redis://ana:***@127.0.0.1")):
+            gf.RedisStore(f"redis://ana:s3cret@127.0.0.1:{closed_port}/x")
+
+    def test_repr_masks_the_password(self, redis_server: RedisServer) -> None:
+        """The store keeps the full URL to reopen it, but shows it masked."""
+        store = gf.RedisStore(f"redis://:s3cret@127.0.0.1:{redis_server.port}/0?prefix=sec")
+        try:
+            assert "s3cret" in store.url
+            assert "s3cret" not in repr(store)
+            assert "s3cret" not in repr(gf.Flow(store=store))
+        finally:
+            store.close()
