@@ -10,7 +10,6 @@ then explicit arguments (``Session(user=...)``, the CLI's ``--store``).
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,29 +18,19 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from ._errors import ConfigError, did_you_mean
+from ._oid import installer_ref, split_names
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["Config", "config_path", "load_config", "split_names"]
-
-#: ``module:attr`` where both sides are dotted identifiers (the entry-point syntax).
-_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-_SEPARATORS = re.compile(r"[,;\s]+")
-
-
-def split_names(value: str) -> list[str]:
-    """Split a block list as users write it: commas, semicolons or whitespace."""
-    return [name for name in _SEPARATORS.split(value) if name]
+__all__ = ["Config", "config_path", "load_config"]
 
 
 def _installer_ref(ref: str) -> str:
-    # Whitespace around the reference and around ':' or '.' is layout; inside a name it
-    # is a mistake ("studio tools:install" must not become "studiotools:install").
-    cleaned = re.sub(r"\s*([:.])\s*", r"\1", ref.strip())
-    if _REF.fullmatch(cleaned) is None:
+    cleaned = installer_ref(ref)
+    if cleaned is None:
         raise ValueError(
             f"{ref!r} is not an installer; write 'module:attribute', for example "
             "'studio_tools.extensions:install'"

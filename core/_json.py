@@ -80,3 +80,16 @@ def dumps_utf8(value: JSONValue) -> str:
 
 
 loads = json.loads
+
+
+def dumps_checked(key: str, value: object) -> str:
+    """Encode ``value`` for a store that keeps JSON text, refusing what is not JSON.
+
+    :raises InvalidValueError: naming ``key`` and what is wrong inside the value.
+    """
+    from ._errors import InvalidValueError
+
+    problem = json_error(value)
+    if problem is not None:
+        raise InvalidValueError(key, f"{key}: {problem}; store JSON values only")
+    return dumps_utf8(value)

@@ -34,7 +34,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_utf8, json_error, loads
+from ._json import JSONValue, dumps_checked, loads
 from ._redis_lua import APPLY
 from ._store import MISSING, check_range, display_url, quote_names
 
@@ -44,13 +44,6 @@ __all__ = ["RedisStore"]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: Redis counts in 64-bit ints; the other stores count exactly.
 _RANGE = "the 64-bit range Redis counts in; store such numbers with set()"
-
-
-def _encode(key: str, value: object) -> str:
-    problem = json_error(value)
-    if problem is not None:
-        raise InvalidValueError(key, f"{key}: {problem}; store JSON values only")
-    return dumps_utf8(value)
 
 
 @dataclass
@@ -270,7 +263,7 @@ class RedisStore:
         return default if text is None else loads(text)
 
     def set(self, key: str, value: JSONValue) -> None:
-        text = _encode(key, value)
+        text = dumps_checked(key, value)
         pending = self._pending()
         if pending is not None:
             pending.values[key] = text
@@ -337,7 +330,7 @@ class RedisStore:
         return default if text is None else loads(text)
 
     def hash_set(self, key: str, field: str, value: JSONValue) -> None:
-        text = _encode(f"{key}[{field!r}]", value)
+        text = dumps_checked(f"{key}[{field!r}]", value)
         pending = self._pending()
         if pending is not None:
             view = pending.hashes.get(key)
@@ -384,7 +377,7 @@ class RedisStore:
         return bool(self._call(self._client.hexists, self._prefix + "ov:" + key, name))
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
-        texts = {name: _encode(f"{key}/{name}", value) for name, value in items.items()}
+        texts = {name: dumps_checked(f"{key}/{name}", value) for name, value in items.items()}
         ops = ["oadd", key, str(len(texts))]
         for name, text in texts.items():
             ops.extend((name, text))

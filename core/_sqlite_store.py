@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_utf8, json_error
+from ._json import JSONValue, dumps_checked
 from ._json import loads as _loads
 from ._store import check_range, quote_names
 
@@ -237,13 +237,6 @@ class SQLiteStore:
                 f"{self.path}: the value at {key!r} is not valid JSON ({exc})"
             ) from exc
 
-    @staticmethod
-    def _encode(key: str, value: object) -> str:
-        problem = json_error(value)
-        if problem is not None:
-            raise InvalidValueError(key, f"{key}: {problem}; store JSON values only")
-        return dumps_utf8(value)
-
     @contextmanager
     def batch(self) -> Iterator[None]:
         conn = self._conn()
@@ -301,7 +294,7 @@ class SQLiteStore:
         self._execute(
             "INSERT INTO kv (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, self._encode(key, value)),
+            (key, dumps_checked(key, value)),
         )
 
     def delete(self, key: str) -> bool:
@@ -345,7 +338,7 @@ class SQLiteStore:
         self._execute(
             "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
             "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
-            (key, field, self._encode(f"{key}[{field!r}]", value)),
+            (key, field, dumps_checked(f"{key}[{field!r}]", value)),
         )
 
     def hash_delete(self, key: str, field: str) -> bool:
@@ -359,7 +352,7 @@ class SQLiteStore:
     # -- ordered maps -----------------------------------------------------------------
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
-        rows = [(key, name, self._encode(f"{key}/{name}", value)) for name, value in items.items()]
+        rows = [(key, name, dumps_checked(f"{key}/{name}", value)) for name, value in items.items()]
         conn = self._conn()
         if not rows:
             return

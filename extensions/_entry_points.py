@@ -37,8 +37,12 @@ class Found:
     @property
     def label(self) -> str:
         """How diagnostics name it: ``entry point review (studio-review 1.0)``."""
+        return self.label_as("entry point")
+
+    def label_as(self, kind: str) -> str:
+        """The label for what the entry point declares: ``plugin show (gftest-show 0.3)``."""
         where = f" ({self.dist} {self.version})" if self.dist else ""
-        return f"entry point {self.name}{where}"
+        return f"{kind} {self.name}{where}"
 
 
 def canonical(name: str) -> str:

@@ -56,7 +56,7 @@ def _loaded(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
     blocked = block_list(session)
     sources: list[Source] = []
     for found in entry_points(PLUGINS_GROUP):
-        label = f"plugin {found.name}" + (f" ({found.dist} {found.version})" if found.dist else "")
+        label = found.label_as("plugin")
         source = Source("plugin", found.name, found.value, found.dist, label)
         sources.append(source)
         hit = blocked.match(found.name, found.value, dist=found.dist)

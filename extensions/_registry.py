@@ -11,12 +11,12 @@ a diagnostic naming its source; nothing here raises into the user's work.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from graftflow import Object, Session
+from graftflow._oid import installer_ref, split_names
 from graftflow._relation import UNSET
 
 from ._entry_points import LoadError, canonical, entry_points, load_ref
@@ -28,7 +28,6 @@ __all__ = ["FactoryEntry", "Registry", "Source", "block_list", "registry"]
 INSTALLERS_GROUP: Final = "graftflow.installers"
 #: Where a session keeps its registry, in ``session.state``.
 REGISTRY_KEY: Final = "graftflow.extensions.registry"
-_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 Factory = Callable[[Object], Any]
 
@@ -116,8 +115,6 @@ class _BlockList:
 
 def block_list(session: Session) -> _BlockList:
     """``GRAFTFLOW_BLOCKED`` plus the config's ``blocked`` list."""
-    from graftflow._config import split_names
-
     names = split_names(session.environ.get("GRAFTFLOW_BLOCKED", ""))
     if session.config is not None:
         names.extend(session.config.blocked)
@@ -139,6 +136,9 @@ class Registry:
         self._by_type: dict[type[Object], tuple[FactoryEntry, ...]] = {}
         #: class -> name -> why the name cannot be a dynamic relation there, or "".
         self.name_problems: dict[type[Object], dict[str, str]] = {}
+        #: Names to skip, read once for every installer of the session.
+        self.blocked = block_list(session)
+        self._disabled = frozenset(session.config.disabled_extensions if session.config else ())
 
     def __repr__(self) -> str:
         return (
@@ -208,8 +208,6 @@ class Registry:
                 "TypeError",
             )
             return
-        disabled = set(self.session.config.disabled_extensions if self.session.config else ())
-        blocked = block_list(self.session)
         for extension, factories in result.items():
             if not isinstance(extension, str) or not extension:
                 self._report(
@@ -219,7 +217,7 @@ class Registry:
                     error="TypeError",
                 )
                 continue
-            if extension in disabled or blocked.match(extension):
+            if extension in self._disabled or self.blocked.match(extension):
                 source.extensions.append(f"{extension} (disabled)")
                 continue
             source.extensions.append(extension)
@@ -284,7 +282,7 @@ def registry(session: Session) -> Registry:
 
 def _build(session: Session) -> Registry:
     reg = Registry(session)
-    blocked = block_list(session)
+    blocked = reg.blocked
 
     for found in entry_points(INSTALLERS_GROUP):
         source = Source("entry point", found.name, found.value, found.dist, found.label)
@@ -361,15 +359,12 @@ def _env_entries(reg: Registry, raw: str) -> list[str]:
     entries = []
     empty = []
     for position, part in enumerate(raw.split(";")):
-        # Whitespace around an entry and around ':' or '.' is layout; inside a name it
-        # is a mistake ("studio tools:install" must not become "studiotools:install").
         written = part.strip()
-        entry = re.sub(r"\s*([:.])\s*", r"\1", written)
-        if not entry:
+        if not written:
             empty.append(str(position))
             continue
-        module, colon, attr = entry.partition(":")
-        if not colon or not _REF.fullmatch(module) or not _REF.fullmatch(attr):
+        entry = installer_ref(written)
+        if entry is None:
             reg.session.report(
                 f"entry {written!r} of GRAFTFLOW_INSTALLERS is not 'module:attr' (for example "
                 "'studio_tools.extensions:install'); it is ignored",

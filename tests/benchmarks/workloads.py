@@ -142,15 +142,8 @@ def read_warm(stores: Stores, kind: str, n: int) -> Callable[[], int]:
     return run
 
 
-class ExtShot(Extendable):
-    """The same item, accepting extensions."""
-
-    status = gf.StringParam("wip")
-    frame_in = gf.IntParam(1001)
-    frame_out = gf.IntParam(1100)
-    assignee = gf.StringParam("")
-    notes = gf.Param()
-    tasks = gf.Child(gf.Object)
+class ExtShot(Shot, Extendable):
+    """The same item (the same relations), accepting extensions."""
 
 
 class ExtShots(gf.Map[ExtShot]):
