@@ -54,10 +54,13 @@ class Value(Generic[T]):
         return self._parent._mng.root
 
     @property
-    def relation(self) -> Relation[Any]:
-        """The relation that made this value (the winning one if it was overridden)."""
-        relation: Relation[Any] = self._relation
-        return relation
+    def relation(self) -> Any:
+        """The relation that made this value (the winning one if it was overridden).
+
+        Typed ``Any``: a ``Relation`` is a descriptor, and type checkers apply its
+        ``__get__`` to a property of that type, which callers cannot satisfy.
+        """
+        return self._relation
 
     def touch(self) -> None:
         """Notify subscribers of this value and of every ancestor."""

@@ -1,7 +1,10 @@
 """The ``graftflow`` command line.
 
-User mistakes (a bad store URL, an unreadable file, an unknown oid) print one line on
-stderr and exit 1; usage errors exit 2 (click's convention); a traceback means a bug.
+User mistakes (a bad store URL, an unreadable file, an unknown oid, a value of the
+wrong type) print one line on stderr and exit 1; usage errors exit 2 (click's
+convention); a traceback means a bug in graftflow (or, with ``--debug``, shows where
+studio code failed). Every command takes ``--json`` for scripts: one JSON document on
+stdout, the same facts the human output shows.
 """
 
 from __future__ import annotations
@@ -10,21 +13,24 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.console import Console
 
 import graftflow
-from graftflow import DynamicMap, Flow, GraftflowError, Object, Session, Value, open_store
-from graftflow.extensions import install_store_schemes
+from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
+from graftflow.extensions import describe, install_store_schemes, registry
 
-__all__ = ["main"]
+from ._cli_input import parse_value
+from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
 
-#: How many items of a map the tree shows before "... N more".
-MAP_PREVIEW = 4
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_store_url(session: Session | None = None) -> str:
@@ -44,7 +50,7 @@ def default_store_url(session: Session | None = None) -> str:
 
 def fail(message: str) -> NoReturn:
     """Print one clear line on stderr and exit 1: the answer to a user mistake."""
-    click.echo(f"graftflow: error: {message}", err=True)
+    click.echo(f"graftflow: error: {' '.join(message.split())}", err=True)
     sys.exit(1)
 
 
@@ -57,30 +63,97 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
 
 
+@contextmanager
+def studio_code(what: str) -> Iterator[None]:
+    """Studio code (an action, a compute) that fails is reported in one line, unless
+    ``--debug`` asks for the traceback."""
+    try:
+        yield
+    except GraftflowError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        if click.get_current_context().obj.get("debug"):
+            raise
+        fail(f"{what} failed: {type(exc).__name__}: {exc} (--debug shows the traceback)")
+
+
+def json_option(command: F) -> F:
+    """``--json`` on a command; the group's ``--json`` (before the command) works too."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(command)
+
+
+def _wants_json(ctx: click.Context, as_json: bool) -> bool:
+    return as_json or bool(ctx.obj.get("json"))
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=repr))
+
+
+def _console(*, stderr: bool = False) -> Console:
+    # Colour only on a terminal (rich's own detection), and NO_COLOR is honoured.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A bar on stderr for work that takes a while (``total=None``: no end known);
+    silent when stderr is not a terminal, so scripts and pipes get clean output."""
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        yield lambda done: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(graftflow.__version__, prog_name="graftflow")
 @click.option(
     "--store",
     "store_url",
     metavar="URL",
-    help="memory://, sqlite:///PATH (default: GRAFTFLOW_STORE, else a file in the user data dir)",
+    help="memory://, sqlite:///PATH or redis://HOST:PORT/DB (default: GRAFTFLOW_STORE, "
+    "else the config file's store, else a SQLite file in the user data dir).",
 )
 @click.option(
     "--user",
     metavar="NAME",
-    help="Work as this user (default: GRAFTFLOW_USER, else the login name).",
+    help="Work as this user (default: GRAFTFLOW_USER, else the config's user, else the "
+    "login name).",
 )
+@click.option("--json", "as_json", is_flag=True, help="JSON output for every command.")
+@click.option("--debug", is_flag=True, help="Show tracebacks when studio code fails.")
 @click.pass_context
-def cli(ctx: click.Context, store_url: str | None, user: str | None) -> None:
-    """graftflow: a production as a lazily built tree, extensible from outside."""
+def cli(
+    ctx: click.Context, store_url: str | None, user: str | None, as_json: bool, debug: bool
+) -> None:
+    """graftflow: a production as a lazily built tree, extensible from outside.
+
+    Objects are named by oids, paths from the root: /demo/films/f01 is the film f01 of
+    the project demo. Start with `graftflow demo`, then `graftflow ls /demo`.
+    """
     logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
-    ctx.obj = {"store_url": store_url, "user": user}
+    ctx.obj = {"store_url": store_url, "user": user, "json": as_json, "debug": debug}
+
+
+def _session(ctx: click.Context) -> Session:
+    session: Session | None = ctx.obj.get("session")
+    if session is None:
+        with user_errors():
+            # A broken config file is a user mistake: one line, as strict makes it raise.
+            session = Session.from_environment(user=ctx.obj["user"], strict=True)
+        ctx.obj["session"] = session
+    return session
 
 
 def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
-    with user_errors():
-        # A broken config file is a user mistake: one line, as strict makes it raise.
-        session = Session.from_environment(user=ctx.obj["user"], strict=True)
+    """The flow on the chosen store; ``create=False`` refuses a store file that does not
+    exist yet (a mistyped path must not leave an empty database behind)."""
+    session = _session(ctx)
     ctx.call_on_close(install_store_schemes(session))
     url = ctx.obj["store_url"] or default_store_url(session)
     with user_errors():
@@ -89,105 +162,442 @@ def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
     return Flow(session=session, store=store)
 
 
+def _lookup(flow: Flow, oid: str) -> Any:
+    """The object or value at ``oid``; a relative oid is read from the root."""
+    with user_errors():
+        return flow.get_object(oid if oid.startswith("/") else "/" + oid)
+
+
+# -- demo --------------------------------------------------------------------------------
+
+
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the tree as JSON.")
+@json_option
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
-    """Create the demo project (or reuse it) and print it as a tree."""
+    """Create the demo studio's project (or reuse it) and print it as a tree.
+
+    The project has 2 films, 20 sequences, 1,200 shots and 4,800 tasks; only the few
+    objects shown are built. Relations grafted on by extensions are marked with their
+    origin, and the override of the "Lamp Light" film is shown side by side with the
+    base relation it replaces.
+    """
     from .demo import create_demo
 
     flow = _open_flow(ctx, create=True)
     with user_errors():
         created = "demo" not in flow.projects()
-        project = create_demo(flow) if created else flow.project("demo")
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {"store": flow.store().url, "created": created, "tree": _as_data(project)},
-                    indent=2,
-                )
-            )
-            return
-        _print_tree(project, flow.store().url, created)
-
-
-def _value_text(value: Value[Any]) -> str:
-    if value.kind == "connection":
-        target = value.get()
-        return "-" if target is None else target.oid()
-    return repr(value.get())
-
-
-def _as_data(node: Object, depth: int = 0) -> dict[str, Any]:
-    data: dict[str, Any] = {"oid": node.oid(), "type": type(node).__name__, "relations": {}}
-    for relation in graftflow.relations(node):
-        if relation.kind in ("parent", "relative"):
-            continue
-        related = getattr(node, relation.name)
-        if isinstance(related, Value):
-            data["relations"][relation.name] = {
-                "kind": relation.kind,
-                "value": _json_value(related),
-            }
-        elif relation.kind == "action":
-            data["relations"][relation.name] = {"kind": "action", "buttons": related.get_buttons()}
+        if created:
+            with progress_bar("creating the demo project", 2 * 10 * 60) as advance:
+                project = create_demo(flow, progress=advance)
         else:
-            data["relations"][relation.name] = {
-                "kind": relation.kind,
-                **_as_data(related, depth + 1),
-            }
-    if isinstance(node, DynamicMap):
-        data["items"] = {name: _as_data(node[name], depth + 1) for name in node}
-    return data
-
-
-def _json_value(value: Value[Any]) -> Any:
-    if value.kind == "connection":
-        target = value.get()
-        return None if target is None else target.oid()
-    return value.get()
-
-
-def _print_tree(project: Object, store_url: str, created: bool) -> None:
-    from rich.console import Console
-    from rich.tree import Tree
-
-    console = Console()
+            project = flow.project("demo")  # type: ignore[assignment]
+        override = _override_example(flow)
+        data: dict[str, Any] = {
+            "store": flow.store().url,
+            "created": created,
+            "tree": tree_data(project),
+            "override": override,
+        }
+    if _wants_json(ctx, as_json):
+        _emit(data)
+        return
+    console = _console()
+    print_tree(console, data["tree"])
+    if override is not None:
+        console.print(
+            f"[bold]override[/]: {override['relation']} is [green]{override['value']}[/] on "
+            f"{override['oid']} ([magenta]{override['extension']}[/], weight "
+            f"{override['weight']:g}, from {override['source']}); the base relation gives "
+            f"[green]{override['base_value']}[/] on {override['base_oid']}"
+        )
     verb = "created" if created else "reused"
-    tree = Tree(f"[bold]{project.oid()}[/] [dim]{type(project).__name__}[/]")
-    _fill(tree, project)
-    console.print(tree)
-    console.print(f"[dim]{verb} project 'demo' in {store_url}[/]")
+    console.print(f"[dim]{verb} project 'demo' in {flow.store().url}[/]")
+    console.print(f"[dim]next: graftflow ls {override['oid'] if override else '/demo'}[/]")
 
 
-def _fill(tree: Any, node: Object) -> None:
-    for relation in graftflow.relations(node):
-        related = getattr(node, relation.name)
-        if isinstance(related, Value):
-            tree.add(f"{relation.name} [dim]{relation.kind}[/] = [green]{_value_text(related)}[/]")
-        elif relation.kind == "parent":
-            tree.add(f"{relation.name} [dim]parent[/] -> {related.oid()}")
-        elif relation.kind == "action":
-            tree.add(f"{relation.name} [dim]action[/] [{', '.join(related.get_buttons())}]")
+def _override_example(flow: Flow) -> dict[str, Any] | None:
+    """The demo's override, found by asking describe() rather than assumed: it is shown
+    only while the demo plugin's extension is installed and not disabled."""
+    project: Any = flow.project("demo")
+    films = project.films.mapped_names()
+    if len(films) < 2:
+        return None
+    shots = []
+    for film in films[:2]:
+        sequence = project.films[film].sequences.mapped_items(0, 1)
+        if not sequence:
+            return None
+        first = sequence[0].shots.mapped_items(0, 1)
+        if not first:
+            return None
+        shots.append(first[0])
+    base_shot, shot = shots
+    record = next((r for r in describe(shot) if r.name == "handles"), None)
+    if record is None or record.origin == "base":
+        return None
+    return {
+        "oid": shot.oid(),
+        "relation": "handles",
+        "value": shot.handles.get(),
+        "extension": record.origin,
+        "weight": record.weight,
+        "source": record.source,
+        "factory": record.factory,
+        "base_oid": base_shot.oid(),
+        "base_value": base_shot.handles.get(),
+    }
+
+
+# -- ls, get, set, run ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("oid", default="/")
+@click.option("--limit", default=20, show_default=True, help="Map items to list.")
+@click.option("--all", "show_all", is_flag=True, help="List every map item.")
+@json_option
+@click.pass_context
+def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) -> None:
+    """List the relations of the object at OID: kind, value, and where each came from.
+
+    A map also lists its items. Without OID, list the projects.
+    """
+    if limit < 0:
+        fail(f"--limit must be 0 or more, not {limit}")
+    flow = _open_flow(ctx, create=False)
+    node = _lookup(flow, oid)
+    if isinstance(node, Value):
+        fail(f"{node.oid()} is a value, not an object; read it with: graftflow get {node.oid()}")
+    with studio_code(f"listing {oid}"):
+        data = node_data(node, limit=None if show_all else limit)
+    if _wants_json(ctx, as_json):
+        _emit(data)
+    else:
+        print_node(_console(), data)
+
+
+def _value_at(flow: Flow, oid: str) -> Value[Any]:
+    node = _lookup(flow, oid)
+    if not isinstance(node, Value):
+        what = "the flow" if isinstance(node, Flow) else f"a {type(node).__name__} object"
+        fail(f"{oid} is {what}, not a value; list it with: graftflow ls {oid}")
+    return node
+
+
+@cli.command()
+@click.argument("oid")
+@json_option
+@click.pass_context
+def get(ctx: click.Context, oid: str, as_json: bool) -> None:
+    """Print the value at OID (a param, a computed value, a connection)."""
+    flow = _open_flow(ctx, create=False)
+    value = _value_at(flow, oid)
+    with studio_code(f"reading {value.oid()}"):
+        data = json_value(value)
+    if _wants_json(ctx, as_json):
+        _emit({"oid": value.oid(), "kind": value.kind, "value": data})
+    elif isinstance(data, str):
+        click.echo(data)
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False))
+
+
+@cli.command(name="set")
+@click.argument("oid")
+@click.argument("value")
+@json_option
+@click.pass_context
+def set_(ctx: click.Context, oid: str, value: str, as_json: bool) -> None:
+    """Set the param at OID to VALUE, read through the param's type.
+
+    Text converts as a form field does (12 for an int, yes/no for a bool, a name for a
+    choice); lists, dicts and null are written as JSON. A connection takes the oid of
+    its target, or "null" to clear it.
+    """
+    flow = _open_flow(ctx, create=False)
+    handle = _value_at(flow, oid)
+    if handle.kind not in ("param", "session_param", "connection"):
+        fail(f"{handle.oid()} is a {handle.kind} value; only params and connections can be set")
+    with studio_code(f"setting {handle.oid()}"):
+        before = json_value(handle)
+        if handle.kind == "connection":
+            handle.set(None if value in ("null", "") else _lookup(flow, value))
         else:
-            branch = tree.add(
-                f"[bold]{relation.name}[/] [dim]{relation.kind} {type(related).__name__}[/]"
+            handle.set(parse_value(handle, value))
+        after = json_value(handle)
+    if handle.kind == "session_param":
+        note = " (for this command's session only: session params are never stored)"
+    else:
+        note = ""
+    if _wants_json(ctx, as_json):
+        _emit({"oid": handle.oid(), "value": after, "previous": before})
+    else:
+        click.echo(f"{handle.oid()} = {value_text(after)} (was {value_text(before)}){note}")
+
+
+@cli.command()
+@click.argument("oid")
+@click.argument("button", required=False)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set one of the action's params before it runs (repeatable).",
+)
+@json_option
+@click.pass_context
+def run(
+    ctx: click.Context, oid: str, button: str | None, params: tuple[str, ...], as_json: bool
+) -> None:
+    """Run the action at OID, pressing BUTTON (default: its first button)."""
+    flow = _open_flow(ctx, create=False)
+    action = _lookup(flow, oid)
+    if not isinstance(action, Action):
+        what = "a value" if isinstance(action, Value) else f"a {type(action).__name__} object"
+        fail(f"{oid} is {what}, not an action; actions show as 'action' in graftflow ls")
+    with studio_code(f"action {action.oid()}"):
+        buttons = action.get_buttons()
+        if button is None:
+            if not buttons:
+                fail(f"action {action.oid()} offers no button to press")
+            button = buttons[0]
+        elif button not in buttons:
+            fail(f"action {action.oid()} has no button {button!r}; its buttons: {buttons}")
+        for assignment in params:
+            name, sep, text = assignment.partition("=")
+            if not sep:
+                fail(f"--param {assignment!r}: write NAME=VALUE")
+            handle = _lookup(flow, f"{action.oid()}/{name}")
+            if not isinstance(handle, Value):
+                fail(f"--param {name}: {handle.oid()} is not a param of the action")
+            handle.set(parse_value(handle, text))
+        result = action.run(button)
+    if _wants_json(ctx, as_json):
+        _emit({"oid": action.oid(), "button": button, "result": _jsonable(result)})
+    else:
+        shown = "" if result is None else f": {value_text(_jsonable(result), 200)}"
+        click.echo(f"ran {action.oid()} [{button}]{shown}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Object):
+        return value.oid()
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+# -- extensions, doctor ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("oid", required=False)
+@json_option
+@click.pass_context
+def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
+    """Show installer sources, the extensions they gave and any problem.
+
+    With OID, explain that object's relations instead: which extension grafted each,
+    with which weight, from which installer, and what it beat.
+    """
+    if oid is not None:
+        flow = _open_flow(ctx, create=False)
+        node = _lookup(flow, oid)
+        if not isinstance(node, Object):
+            fail(f"{oid} is not an object; describe works on objects, e.g. its parent")
+        with studio_code(f"describing {oid}"):
+            records = describe(node)
+        diagnostics = flow.session().diagnostics
+        if _wants_json(ctx, as_json):
+            _emit(
+                {
+                    "oid": node.oid(),
+                    "type": type(node).__name__,
+                    "relations": [record.to_dict() for record in records],
+                    "diagnostics": [_diagnostic(d) for d in diagnostics],
+                }
             )
-            _fill(branch, related)
-    if isinstance(node, DynamicMap):
-        names = node.mapped_names(0, MAP_PREVIEW)
-        for name in names:
-            item = node[name]
-            label = f"[bold]{name}[/] [dim]{type(item).__name__}[/]"
-            values = [getattr(item, r.name) for r in graftflow.relations(item)]
-            if all(isinstance(v, Value) for v in values):  # a leaf: one line is enough
-                inline = "  ".join(f"{v.name()}=[green]{_value_text(v)}[/]" for v in values)
-                tree.add(f"{label}  {inline}")
-            else:
-                _fill(tree.add(label), item)
-        hidden = len(node) - len(names)
-        if hidden > 0:
-            tree.add(f"[dim]... {hidden} more[/]")
+        else:
+            _print_describe(node, records, diagnostics)
+        return
+    session = _session(ctx)
+    with studio_code("loading installers"):
+        reg = registry(session)
+    data = {
+        "user": session.user,
+        "sources": [source.to_dict() for source in reg.sources],
+        "extensions": {
+            name: [_entry(entry) for entry in entries] for name, entries in reg.extensions.items()
+        },
+        "diagnostics": [_diagnostic(d) for d in session.diagnostics],
+    }
+    if _wants_json(ctx, as_json):
+        _emit(data)
+    else:
+        _print_extensions(data)
+
+
+def _entry(entry: Any) -> dict[str, Any]:
+    return {
+        "factory": entry.qualname,
+        "source": entry.source,
+        "relation": entry.name,
+        "target": None if entry.target is None else [t.__qualname__ for t in entry.target],
+        "weight": entry.weight,
+    }
+
+
+def _diagnostic(diagnostic: Any) -> dict[str, Any]:
+    return {
+        "source": diagnostic.source,
+        "extension": diagnostic.extension,
+        "factory": diagnostic.factory,
+        "oid": diagnostic.oid,
+        "error": diagnostic.error,
+        "message": diagnostic.message,
+        "count": diagnostic.count,
+    }
+
+
+_STATUS_STYLE = {"ok": "green", "blocked": "yellow", "failed": "red"}
+
+
+def _print_extensions(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    sources = Table(title="installer sources", title_justify="left", box=None, pad_edge=False)
+    for column in ("kind", "name", "distribution", "status", "extensions / detail"):
+        sources.add_column(column, overflow="fold")
+    for source in data["sources"]:
+        style = _STATUS_STYLE.get(source["status"], "")
+        detail = ", ".join(source["extensions"]) or ""
+        if source["detail"]:
+            detail = f"{detail} [dim]{escape(source['detail'])}[/]".strip()
+        sources.add_row(
+            source["kind"],
+            escape(source["name"]),
+            escape(source["dist"] or "-"),
+            f"[{style}]{source['status']}[/]",
+            detail,
+        )
+    console.print(sources if data["sources"] else "[dim]no installer sources[/]")
+    factories = Table(title="extensions", title_justify="left", box=None, pad_edge=False)
+    for column in ("extension", "relation", "target", "weight", "factory"):
+        factories.add_column(column, overflow="fold")
+    for name, entries in data["extensions"].items():
+        for entry in entries:
+            factories.add_row(
+                escape(name),
+                escape(entry["relation"] or "(any)"),
+                escape(", ".join(entry["target"] or ["(any)"])),
+                f"{entry['weight']:g}",
+                escape(entry["factory"]),
+            )
+    console.print(factories if data["extensions"] else "[dim]no extensions[/]")
+    _print_diagnostics(console, data["diagnostics"])
+
+
+def _print_diagnostics(console: Console, diagnostics: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
+
+    if not diagnostics:
+        console.print("[green]no problems[/]")
+        return
+    console.print(f"[red bold]{len(diagnostics)} problem(s)[/]")
+    for d in diagnostics:
+        where = " ".join(
+            part
+            for part in (
+                d["source"] and f"[{d['source']}]",
+                d["extension"] and f"extension {d['extension']!r}",
+                d["factory"] and f"factory {d['factory']}",
+                d["oid"] and f"on {d['oid']}",
+            )
+            if part
+        )
+        times = f" (x{d['count']})" if d["count"] > 1 else ""
+        error = f"{d['error']}: " if d["error"] else ""
+        console.print(f"  [red]✗[/] {escape(where)}: {escape(error + d['message'])}{times}")
+
+
+def _print_describe(node: Object, records: list[Any], diagnostics: list[Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{escape(node.oid())}[/] [dim]{type(node).__name__}[/]")
+    table = Table(box=None, pad_edge=False, header_style="dim")
+    for column in ("#", "name", "kind", "origin", "weight", "factory / source", "beat"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        origin = "[dim]base[/]" if record.origin == "base" else f"[magenta]{record.origin}[/]"
+        where = (
+            ""
+            if record.factory is None
+            else f"{escape(record.factory)}\n[dim]{escape(record.source or '')}[/]"
+        )
+        beat = ", ".join(
+            "base" if b.origin == "base" else f"{b.origin} ({b.weight:g})" for b in record.beaten
+        )
+        table.add_row(
+            "-" if record.index is None else str(record.index),
+            escape(record.name),
+            record.kind,
+            origin,
+            "" if record.weight is None else f"{record.weight:g}",
+            where,
+            escape(beat),
+        )
+    console.print(table)
+    _print_diagnostics(console, [_diagnostic(d) for d in diagnostics])
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Load every installer and run its factories on sample trees; exit 1 on any problem.
+
+    The samples are built in memory (the demo studio and each project type plugins
+    offer): the doctor never writes to your store.
+    """
+    from ._doctor import examine
+
+    session = _session(ctx)
+    ctx.call_on_close(install_store_schemes(session))
+    with progress_bar("checking extensions", None), studio_code("the doctor"):
+        report = examine(session)
+    if _wants_json(ctx, as_json):
+        _emit(report.to_dict())
+    else:
+        _print_doctor(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _print_doctor(report: Any) -> None:
+    console = _console()
+    failed = [s for s in report.sources if s["status"] == "failed"]
+    console.print(
+        f"{len(report.sources)} installer source(s) ({len(failed)} failed), "
+        f"{len(report.extensions)} extension(s), {report.factories} factor"
+        f"{'y' if report.factories == 1 else 'ies'}"
+    )
+    types = ", ".join(f"{name} ({count})" for name, count in sorted(report.types.items()))
+    console.print(f"checked {sum(report.types.values())} objects: {types}")
+    if report.unchecked:
+        console.print(
+            f"[yellow]not checked[/] (no sample object of their target type): "
+            f"{', '.join(report.unchecked)}"
+        )
+    _print_diagnostics(console, report.problems)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,12 +1,20 @@
-"""The demo project: a small animated-film production, for ``graftflow demo``.
+"""The demo studio: an animated-film production, for ``graftflow demo`` and the docs.
 
-It shows every relation kind on believable data: typed params, a cached computed value
-kept fresh by a watched param, a status rolled up from tasks, a connection (asset
-casting), a parent link, and an action.
+It is a bundled plugin, registered through the same ``graftflow.plugins`` entry point
+any studio package would use. It shows every relation kind on believable data, at a
+size where laziness matters (1,200 shots, 4,800 tasks):
+
+- typed params, a cached computed value kept fresh by watched params (frame counts);
+- a status rolled up from tasks to shot, sequence and film;
+- a connection (asset casting) and parent links;
+- actions (publish a task, bump a shot's version);
+- and one override: the lead of "Lamp Light" wants longer handles on that film only,
+  so the plugin grafts a ``handles`` param over the base one, with a weight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from graftflow import (
@@ -18,32 +26,71 @@ from graftflow import (
     Flow,
     IntParam,
     Map,
-    Object,
     Param,
     Parent,
+    Session,
     StringParam,
     Value,
 )
-from graftflow.extensions import hookimpl
+from graftflow.extensions import Extendable, dynamic_relation, hookimpl
 
-__all__ = ["DemoProject", "create_demo", "graftflow_project_types"]
+__all__ = [
+    "DEPARTMENTS",
+    "Asset",
+    "DemoProject",
+    "Film",
+    "Sequence",
+    "Shot",
+    "Task",
+    "create_demo",
+    "graftflow_install_extensions",
+    "graftflow_project_types",
+    "lamp_light_handles",
+]
 
 Status = Literal["todo", "wip", "review", "done"]
 _ORDER: tuple[Status, ...] = ("todo", "wip", "review", "done")
 
+#: The departments every shot goes through, in pipeline order.
+DEPARTMENTS = ("layout", "animation", "lighting", "compositing")
 
-class Task(Object):
+
+def _least_advanced(statuses: list[str]) -> str:
+    """A roll-up: a group is only as far along as its least advanced member."""
+    return min(statuses, key=_ORDER.index) if statuses else "todo"
+
+
+class Publish(Action):
+    """Send the task's work to review as a new version."""
+
+    comment = StringParam("")
+
+    def run(self, button: str) -> int:
+        task: Task = self._mng.parent  # type: ignore[assignment]
+        version = task.version.get() + 1
+        with self.root().batch():  # the version and the status change together
+            task.version.set(version)
+            task.status.set("review")
+            task.last_comment.set(self.comment.get())
+        return version
+
+
+class Task(Extendable):
     """One department's work on a shot."""
 
     status = Param("todo", Status)
     assignee = StringParam("")
+    version = IntParam(0)
+    last_comment = StringParam("")
+    shot = Parent(2)
+    publish = Child(Publish)
 
 
 class Tasks(Map[Task]):
     pass
 
 
-class Asset(Object):
+class Asset(Extendable):
     """Something cast in shots: a character, a prop, a set."""
 
     kind = Param("character", Literal["character", "prop", "set"])
@@ -65,17 +112,19 @@ class BumpVersion(Action):
         return version
 
 
-class Shot(Object):
+class Shot(Extendable):
     """A shot: a frame range, a cast hero, four tasks and a rolled-up status."""
 
     frame_in = IntParam(1001).watched()
     frame_out = IntParam(1100).watched()
     frame_count: Computed[int] = Computed(cached=True)
+    handles = IntParam(8)
     status: Computed[str] = Computed()
     version = IntParam(0)
     hero = Connection(Asset)
     tasks = Child(Tasks)
     sequence = Parent(2)
+    film = Parent(4)
     bump_version = Child(BumpVersion)
 
     def child_value_changed(self, value: Value[Any]) -> None:
@@ -86,32 +135,45 @@ class Shot(Object):
         if value.name() == "frame_count":
             value.set(self.frame_out.get() - self.frame_in.get() + 1)
         elif value.name() == "status":
-            statuses = [self.tasks[name].status.get() for name in self.tasks]
-            value.set(min(statuses, key=_ORDER.index) if statuses else "todo")
+            value.set(_least_advanced([task.status.get() for task in self.tasks.mapped_items()]))
 
 
 class Shots(Map[Shot]):
     pass
 
 
-class Sequence(Object):
+class Sequence(Extendable):
+    """A run of shots; its status rolls up from theirs."""
+
+    status: Computed[str] = Computed()
     shots = Child(Shots)
+
+    def compute_child_value(self, value: Value[Any]) -> None:
+        if value.name() == "status":
+            value.set(_least_advanced([shot.status.get() for shot in self.shots.mapped_items()]))
 
 
 class Sequences(Map[Sequence]):
     pass
 
 
-class Film(Object):
+class Film(Extendable):
+    """One film of the production; its status rolls up from its sequences."""
+
     title = StringParam("")
+    status: Computed[str] = Computed()
     sequences = Child(Sequences)
+
+    def compute_child_value(self, value: Value[Any]) -> None:
+        if value.name() == "status":
+            value.set(_least_advanced([seq.status.get() for seq in self.sequences.mapped_items()]))
 
 
 class Films(Map[Film]):
     pass
 
 
-class DemoProject(Object):
+class DemoProject(Extendable):
     """The root object of the demo production."""
 
     films = Child(Films)
@@ -119,32 +181,75 @@ class DemoProject(Object):
     settings = DictParam()
 
 
-_DEPARTMENTS = ("layout", "animation", "lighting", "compositing")
+_FILMS = (("f01", "The Attic"), ("f02", "Lamp Light"))
+_ASSETS = (("bob", "character"), ("mouse", "character"), ("lamp", "prop"), ("attic", "set"))
 
 
-def create_demo(flow: Flow, name: str = "demo") -> DemoProject:
-    """Create the demo project in one store batch (all of it, or nothing)."""
+def create_demo(
+    flow: Flow,
+    name: str = "demo",
+    *,
+    sequences: int = 10,
+    shots: int = 60,
+    progress: Callable[[int], None] | None = None,
+) -> DemoProject:
+    """Create the demo project in one store batch: all of it, or nothing.
+
+    :param sequences: sequences per film.
+    :param shots: shots per sequence (the default gives 1,200 shots).
+    :param progress: called with the number of shots created after each sequence, so a
+        command line can show a progress bar.
+    """
+    done = 0
     with flow.batch():
         project = flow.create_project(name, DemoProject)
         project.settings.set({"fps": 24, "resolution": [2048, 858]})
-        for asset, kind in (("bob", "character"), ("lamp", "prop"), ("attic", "set")):
+        for asset, kind in _ASSETS:
             project.assets.add(asset).kind.set(kind)
-        for f, title in enumerate(("The Attic", "Lamp Light"), start=1):
-            film = project.films.add(f"f{f:02d}")
+        heroes = [project.assets[asset] for asset, _ in _ASSETS[:3]]
+        for f, (film_name, title) in enumerate(_FILMS):
+            film = project.films.add(film_name)
             film.title.set(title)
-            for s in (10, 20):
-                sequence = film.sequences.add(f"sq{s:03d}")
-                for n in range(1, 4):
-                    shot = sequence.shots.add(f"sh{n * 10:04d}")
-                    shot.frame_out.set(1000 + 24 * (n + 2))
-                    shot.hero.set(project.assets["bob" if n % 2 else "lamp"])
-                    for d, department in enumerate(_DEPARTMENTS):
-                        task = shot.tasks.add(department)
-                        task.status.set(_ORDER[max(0, min(3, n + f - d - 1))])
+            for s in range(1, sequences + 1):
+                sequence = film.sequences.add(f"sq{s * 10:03d}")
+                names = [f"sh{n * 10:04d}" for n in range(1, shots + 1)]
+                sequence.shots.add_many(names)
+                for n, shot in enumerate(sequence.shots.mapped_items(), start=1):
+                    shot.frame_out.set(1000 + 24 * (2 + n % 5))
+                    shot.hero.set(heroes[n % 3])
+                    shot.tasks.add_many(DEPARTMENTS)
+                    # How far the shot has come (0 to 12): later sequences lag behind.
+                    stage = 14 - 2 * s - 5 * f + n % 3
+                    for d, task in enumerate(shot.tasks.mapped_items()):
+                        status = _ORDER[max(0, min(3, stage - 3 * d))]
+                        if status != "todo":
+                            task.status.set(status)
+                done += shots
+                if progress is not None:
+                    progress(done)
     return project
 
 
+@dynamic_relation("handles", target=Shot, weight=5)
+def lamp_light_handles(shot: Shot) -> IntParam | None:
+    """The lead of "Lamp Light" wants 12 frames of handles on that film only.
+
+    A weight above 0 overrides the base ``handles`` param; returning ``None`` leaves the
+    other films on the base relation.
+    """
+    film: Film = shot.film  # type: ignore[assignment]  # Parent(4) of a shot is its film
+    if film.title.get() == "Lamp Light":
+        return IntParam(12)
+    return None
+
+
 @hookimpl
-def graftflow_project_types() -> dict[str, type[Object]]:
+def graftflow_install_extensions(session: Session) -> Mapping[str, list[Any]]:
+    """The demo's one override, handed out like any studio's extension."""
+    return {"lamp_light_handles": [lamp_light_handles]}
+
+
+@hookimpl
+def graftflow_project_types() -> dict[str, type[DemoProject]]:
     """The demo studio is a bundled plugin: its project type is offered as ``demo``."""
     return {"demo": DemoProject}

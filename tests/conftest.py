@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import Run, graftflow_command
 from redis_server import RedisServer
 
 import graftflow as gf
@@ -109,3 +110,55 @@ def run_python(tmp_path: Path) -> PythonRunner:
         return proc
 
     return run
+
+
+# -- the graftflow command, run for real ---------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A fake home directory, so nothing touches the real user data dir."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """The working directory of the command (resolved, as the command sees it)."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path.resolve()
+
+
+@pytest.fixture
+def run(home: Path, workdir: Path) -> Run:
+    """Run ``graftflow ARGS`` in ``workdir`` with a clean environment; return the result."""
+    command = graftflow_command()
+
+    def run_command(
+        *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GRAFTFLOW_", "XDG_")) and k != "FORCE_COLOR"
+        }
+        base.update(
+            COLUMNS="120",
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / ".local" / "share"),
+            XDG_CONFIG_HOME=str(home / ".config"),
+        )
+        base.update(env or {})
+        return subprocess.run(
+            [command, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=workdir,
+            env=base,
+            check=False,
+        )
+
+    return run_command

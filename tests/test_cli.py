@@ -3,97 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import shutil
 import sqlite3
-import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_support import Run, assert_ok, assert_user_error
 
 import graftflow as gf
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def graftflow_command() -> str:
-    """The installed ``graftflow`` script: next to this interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "graftflow"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("graftflow")
-    if found is None:
-        pytest.fail("the graftflow command is not installed next to python nor on PATH")
-    return found
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """A fake home directory, so nothing touches the real user data dir."""
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """The working directory of the command (resolved, as the command sees it)."""
-    path = tmp_path / "work"
-    path.mkdir()
-    return path.resolve()
-
-
-@pytest.fixture
-def run(home: Path, workdir: Path) -> Run:
-    """Run ``graftflow ARGS`` in ``workdir`` with a clean environment; return the result."""
-    command = graftflow_command()
-
-    def run_command(
-        *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        base = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("GRAFTFLOW_", "XDG_")) and k != "FORCE_COLOR"
-        }
-        base.update(
-            COLUMNS="120",
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / ".local" / "share"),
-            XDG_CONFIG_HOME=str(home / ".config"),
-        )
-        base.update(env or {})
-        return subprocess.run(
-            [command, *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=workdir,
-            env=base,
-            check=False,
-        )
-
-    return run_command
-
-
-def assert_ok(proc: subprocess.CompletedProcess[str]) -> None:
-    """The command succeeded quietly."""
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-
-
-def assert_user_error(proc: subprocess.CompletedProcess[str], pattern: str) -> None:
-    """Exit 1 with exactly one stderr line, ``graftflow: error: ...`` matching pattern."""
-    assert proc.returncode == 1, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert re.fullmatch(f"graftflow: error: {pattern}", lines[0]), lines[0]
-    assert "Traceback" not in proc.stderr
-    assert proc.stdout == ""
 
 
 def demo_counts(path: Path) -> dict[str, int]:
@@ -118,15 +37,31 @@ def demo_counts(path: Path) -> dict[str, int]:
 
 class TestDemo:
     def test_prints_tree(self, run: Run, workdir: Path) -> None:
-        """``demo`` creates the project and prints its tree: maps, items, values, actions."""
+        """``demo`` creates the project and prints a preview of its tree: maps with their
+        item counts, the first item in full, values, actions, and the override."""
         proc = run("--store", "sqlite:///s.db", "demo")
         assert_ok(proc)
         out = proc.stdout
-        assert out.startswith("/demo DemoProject")
-        for text in ["films map Films", "f01 Film", "sh0010 Shot", "frame_count computed = 72"]:
-            assert text in out
-        assert "bump_version action [Run]" in out
-        assert "hero connection = /demo/assets/bob" in out
+        assert out.startswith("/demo DemoProject\n")
+        for text in [
+            "films map Films · 2 items",
+            "sequences map Sequences · 10 items",
+            "shots map Shots · 60 items",
+            "sh0010 Shot\n",
+            "frame_count computed 72",
+            'hero connection "/demo/assets/mouse"',
+            "publish action Publish [Run]",
+            "bump_version action BumpVersion [Run]",
+            "… 57 more",
+            'sq020 Sequence  status="wip"',
+        ]:
+            assert text in out, text
+        flat = " ".join(out.split())  # the override sentence wraps at 80 columns
+        assert (
+            "override: handles is 12 on /demo/films/f02/sequences/sq010/shots/sh0010 "
+            "(lamp_light_handles, weight 5, from plugin demo (graftflow "
+        ) in flat
+        assert "the base relation gives 8 on /demo/films/f01/sequences/sq010/shots/sh0010" in flat
         assert "created project 'demo'" in out
         assert (workdir / "s.db").is_file()
 
@@ -139,29 +74,68 @@ class TestDemo:
         assert "reused project 'demo'" in proc.stdout
         assert "created project" not in proc.stdout
         assert demo_counts(workdir / "s.db") == first
-        assert first == {"projects": 1, "films": 2, "assets": 3, "sequences": 4, "shots": 12}
+        assert first == {"projects": 1, "films": 2, "assets": 4, "sequences": 20, "shots": 1200}
 
     def test_json(self, run: Run, workdir: Path) -> None:
-        """``demo --json`` prints JSON with the store URL, whether it created, and the tree."""
+        """``demo --json`` prints the store URL, whether it created, the tree preview and
+        the override, as data."""
         proc = run("--store", "sqlite:///s.db", "demo", "--json")
         assert_ok(proc)
         data = json.loads(proc.stdout)
-        assert set(data) == {"store", "created", "tree"}
+        assert set(data) == {"store", "created", "tree", "override"}
         assert data["store"] == f"sqlite:///{workdir / 's.db'}"
         assert data["created"] is True
         tree = data["tree"]
-        assert tree["oid"] == "/demo"
-        assert tree["type"] == "DemoProject"
-        films = tree["relations"]["films"]
-        assert films["kind"] == "map"
-        assert list(films["items"]) == ["f01", "f02"]
-        shot = films["items"]["f01"]["relations"]["sequences"]["items"]["sq010"]["relations"][
-            "shots"
-        ]["items"]["sh0010"]
+        assert (tree["oid"], tree["type"]) == ("/demo", "DemoProject")
+        films = {row["name"]: row for row in tree["relations"]}["films"]
+        assert (films["kind"], films["items"]["count"]) == ("map", 2)
+        (f01,) = films["items"]["expanded"]
+        assert f01["oid"] == "/demo/films/f01"
+        assert [item["oid"] for item in films["items"]["listed"]] == ["/demo/films/f02"]
+        sequences = {row["name"]: row for row in f01["relations"]}["sequences"]
+        shots = {row["name"]: row for row in sequences["items"]["expanded"][0]["relations"]}
+        (shot,) = shots["shots"]["items"]["expanded"]
         assert shot["oid"] == "/demo/films/f01/sequences/sq010/shots/sh0010"
-        assert shot["relations"]["frame_count"] == {"kind": "computed", "value": 72}
-        assert shot["relations"]["hero"] == {"kind": "connection", "value": "/demo/assets/bob"}
-        assert shot["relations"]["bump_version"] == {"kind": "action", "buttons": ["Run"]}
+        rows = {row["name"]: row for row in shot["relations"]}
+        assert rows["frame_count"]["value"] == 72
+        assert rows["hero"]["value"] == "/demo/assets/mouse"
+        assert rows["bump_version"]["buttons"] == ["Run"]
+        assert rows["handles"] | {"beaten": []} == rows["handles"] | {
+            "kind": "param",
+            "origin": "base",
+            "value": 8,
+            "beaten": [],
+        }
+        assert data["override"] == {
+            "oid": "/demo/films/f02/sequences/sq010/shots/sh0010",
+            "relation": "handles",
+            "value": 12,
+            "extension": "lamp_light_handles",
+            "weight": 5,
+            "source": f"plugin demo (graftflow {gf.__version__})",
+            "factory": "graftflow.plugins.demo.lamp_light_handles",
+            "base_oid": "/demo/films/f01/sequences/sq010/shots/sh0010",
+            "base_value": 8,
+        }
+
+    def test_override_follows_the_config(self, run: Run, workdir: Path) -> None:
+        """With the demo's extension disabled in the config, the f02 shots fall back to
+        the base relation and no override is claimed."""
+        config = workdir / "config.toml"
+        config.write_text('disabled_extensions = ["lamp_light_handles"]\n')
+        env = {"GRAFTFLOW_CONFIG": str(config)}
+        proc = run("--store", "sqlite:///s.db", "demo", "--json", env=env)
+        assert_ok(proc)
+        assert json.loads(proc.stdout)["override"] is None
+        proc = run(
+            "--store",
+            "sqlite:///s.db",
+            "get",
+            "/demo/films/f02/sequences/sq010/shots/sh0010/handles",
+            env=env,
+        )
+        assert_ok(proc)
+        assert proc.stdout == "8\n"
 
     def test_json_second_run(self, run: Run) -> None:
         """``demo --json`` on an existing demo reports created false."""
