@@ -193,3 +193,8 @@ def _fill(tree: Any, node: Object) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
     cli.main(args=argv, prog_name="graftflow")
+
+
+from .workflow._worker_cli import worker  # noqa: E402  (issue 6: registered last)
+
+cli.add_command(worker)
