@@ -198,7 +198,7 @@ class TestClaim:
         """owner.job_started runs in the claim's batch."""
         job_id = submit(queue, owner)
         queue.claim("w1", 5)
-        assert owner.calls.get() == [["started", job_id, "running", 1]]
+        assert owner.calls() == [["started", job_id, "running", 1]]
 
     def test_a_delayed_job_waits(self, queue: WorkQueue, owner: Owner, clock: FakeClock) -> None:
         job_id = submit(queue, owner, delay=10)
@@ -237,7 +237,7 @@ class TestFencing:
         assert done is not None
         job = queue.job(job_id)
         assert (job.status, job.result, job.worker, job.attempt) == ("done", 6, "fast", 2)
-        assert owner.calls.get()[-1] == ["finished", job_id, "done", 2]
+        assert owner.calls()[-1] == ["finished", job_id, "done", 2]
 
     def test_extending_keeps_the_job(
         self, queue: WorkQueue, owner: Owner, clock: FakeClock
@@ -274,7 +274,7 @@ class TestTimeouts:
         [job] = queue.sweep()
         assert (job.status, job.timeout_type) == ("timed_out", "schedule_to_start")
         assert queue.counts() == {"queued": 0, "running": 0}
-        assert owner.calls.get() == [["finished", job_id, "timed_out", 0]]
+        assert owner.calls() == [["finished", job_id, "timed_out", 0]]
 
     def test_start_to_close_is_retried_by_policy(
         self, queue: WorkQueue, owner: Owner, clock: FakeClock
@@ -293,7 +293,7 @@ class TestTimeouts:
         clock.advance(11)
         [job] = queue.sweep()
         assert (job.status, job.failures, job.attempt) == ("timed_out", 2, 2)
-        assert owner.calls.get()[-1] == ["finished", job_id, "timed_out", 2]
+        assert owner.calls()[-1] == ["finished", job_id, "timed_out", 2]
 
     def test_heartbeat_timeout(self, queue: WorkQueue, owner: Owner, clock: FakeClock) -> None:
         submit(queue, owner, heartbeat_timeout=5)
@@ -330,7 +330,7 @@ class TestTimeouts:
             [job] = queue.sweep()
             assert job.lost == lost
         assert (job.status, job.failures, job.timeout_type) == ("timed_out", 0, "lease")
-        assert owner.calls.get()[-1] == ["finished", job_id, "timed_out", MAX_LOST]
+        assert owner.calls()[-1] == ["finished", job_id, "timed_out", MAX_LOST]
 
 
 class TestCancel:
@@ -341,7 +341,7 @@ class TestCancel:
         assert (job.status, job.reason) == ("canceled", "not needed")
         assert queue.claim("w", 5) is None
         assert not queue.cancel(job_id)
-        assert owner.calls.get() == []  # the canceler is told nothing it does not know
+        assert owner.calls() == []  # the canceler is told nothing it does not know
 
     def test_cancel_a_running_job_fences_its_worker(self, queue: WorkQueue, owner: Owner) -> None:
         job_id = submit(queue, owner)
@@ -351,7 +351,7 @@ class TestCancel:
         assert queue.complete(held, 1) is None
         assert queue.job(job_id).status == "canceled"
         assert queue.counts() == {"queued": 0, "running": 0}
-        assert owner.calls.get()[-1] == ["finished", job_id, "canceled", 1]
+        assert owner.calls()[-1] == ["finished", job_id, "canceled", 1]
 
     def test_forget_an_ended_job(self, queue: WorkQueue, owner: Owner) -> None:
         job_id = submit(queue, owner)

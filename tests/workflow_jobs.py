@@ -44,18 +44,30 @@ CLOCK = FakeClock()
 
 
 class Owner(Object):
-    """An owner that keeps every callback it got, in the store."""
+    """An owner that keeps every callback it got, in the store.
 
-    calls = Param(list)
+    Calls are appended to an ordered map under a new number: two workers appending at
+    once cannot both take a number (on Redis a read-modify-write of a list param in a
+    batch could lose one), the loser's whole batch is refused and the queue tries again.
+    """
+
     explode = Param(False)
 
+    def calls(self) -> list[Any]:
+        store, key = self._mng.store, self.oid() + "/calls"
+        return [store.ordered_get(key, name) for name in store.ordered_range(key)]
+
+    def _log(self, entry: list[Any]) -> None:
+        store, key = self._mng.store, self.oid() + "/calls"
+        store.ordered_add(key, {str(store.ordered_len(key) + 1): entry})
+
     def job_started(self, job: Job) -> None:
-        self.calls.set([*self.calls.get(), ["started", job.id, job.status, job.attempt]])
+        self._log(["started", job.id, job.status, job.attempt])
 
     def job_finished(self, job: Job) -> None:
         if self.explode.get():
             raise RuntimeError("owner bug")
-        self.calls.set([*self.calls.get(), ["finished", job.id, job.status, job.attempt]])
+        self._log(["finished", job.id, job.status, job.attempt])
 
 
 class Studio(Object):
