@@ -21,7 +21,7 @@ from workers import run_together
 from workflow_jobs import FakeClock, Owner, Studio
 
 import graftflow as gf
-from graftflow.plugins.workflow import RetryPolicy, WorkQueue, Worker, WorkerEvent, set_clock
+from graftflow.plugins.workflow import RetryPolicy, Worker, WorkerEvent, WorkQueue, set_clock
 
 CLI = "import sys; from graftflow.plugins.cli import main; main(sys.argv[1:])"
 
@@ -39,7 +39,7 @@ def owner(memflow: gf.Flow, clock: FakeClock) -> Owner:
     return memflow.create_project("studio", Studio).owner  # type: ignore[no-any-return]
 
 
-def submit(flow: gf.Flow, function: str, input: Any = None, **kwargs: Any) -> str:  # noqa: A002
+def submit(flow: gf.Flow, function: str, input: Any = None, **kwargs: Any) -> str:
     return WorkQueue(flow).submit(
         owner="/studio/owner", function=f"workflow_jobs:{function}", input=input, **kwargs
     )
