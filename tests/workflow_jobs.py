@@ -219,7 +219,7 @@ class FanOutWorkflow(Workflow):
         count = process.input.get()
         if not process.events("ActivityScheduled"):
             return [
-                ScheduleActivity("workflow_jobs:multiply", [i, 10], activity_id=f"part-{i}")
+                ScheduleActivity("workflow_jobs:multiply", [2, i], activity_id=f"part-{i}")
                 for i in range(1, count + 1)
             ]
         done = process.events("ActivityCompleted")
