@@ -172,6 +172,22 @@ class TestWorkerInProcess:
         assert (job.status, job.timeout_type, job.attempt) == ("timed_out", "heartbeat", 2)
         assert owner.calls()[-1] == ["finished", job_id, "timed_out", 2]
 
+    def test_frequent_heartbeats_keep_a_job_alive_longer_than_its_timeout(
+        self, memflow: gf.Flow
+    ) -> None:
+        """Real time (no fake clock): a 0.8 s job with a 0.3 s heartbeat timeout and a
+        0.15 s lease is done, because its heartbeats are written even between lease
+        extensions."""
+        memflow.create_project("studio", Studio)
+        job_id = submit(memflow, "beat_for", 0.8, heartbeat_timeout=0.3)
+        event = Worker(memflow, lease=0.15).run_once()
+        assert event is not None
+        assert event["event"] == "done"
+        job = WorkQueue(memflow).job(job_id)
+        assert job.status == "done"
+        assert job.result > 10
+        assert job.heartbeat_at is not None
+
     def test_heartbeat_details_are_kept(self, memflow: gf.Flow, owner: Owner) -> None:
         job_id = submit(memflow, "with_details")
         Worker(memflow).run_once()

@@ -129,6 +129,17 @@ def stall(ctx: JobContext) -> None:
     ctx.heartbeat()
 
 
+def beat_for(ctx: JobContext) -> int:
+    """Heartbeat often for ``input`` real seconds; return how many beats were given."""
+    beats = 0
+    deadline = time.monotonic() + ctx.input
+    while time.monotonic() < deadline:
+        ctx.heartbeat()
+        beats += 1
+        time.sleep(0.01)
+    return beats
+
+
 def cancel_myself_then_heartbeat(ctx: JobContext) -> str:
     from graftflow.plugins.workflow import WorkQueue
 

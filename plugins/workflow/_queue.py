@@ -451,19 +451,26 @@ class WorkQueue:
     # the job as written, or None when the attempt lost the job to someone else.
 
     def extend(
-        self, held: Job, lease: float, *, heartbeat: bool = False, details: JSONValue = None
+        self,
+        held: Job,
+        lease: float,
+        *,
+        heartbeat: bool = False,
+        heartbeat_at: float | None = None,
+        details: JSONValue = None,
     ) -> Job | None:
-        """Extend the lease of a running attempt (and record a heartbeat)."""
+        """Extend the lease of a running attempt, and record a heartbeat (now, or at
+        ``heartbeat_at``, when the function last gave one) and its details."""
         now = self.now()
         why = held.overdue(now)
         if why is not None and why != "lease":
             self._time_out(held, why, now)
             return None
         changes: dict[str, Any] = {"lease_expires": now + lease}
-        if heartbeat:
-            changes["heartbeat_at"] = now
-            if details is not None:
-                changes["heartbeat_details"] = details
+        if heartbeat or heartbeat_at is not None:
+            changes["heartbeat_at"] = now if heartbeat_at is None else heartbeat_at
+        if details is not None:
+            changes["heartbeat_details"] = details
         return self._write(held, self._changed(held, **changes))
 
     def complete(self, held: Job, result: JSONValue) -> Job | None:

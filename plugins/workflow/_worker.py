@@ -52,7 +52,10 @@ class _Attempt:
         self.lost: Job | None = None
         self.lost_reason: str | None = None
         self.done = threading.Event()
-        self.last_write = queue.now()
+        #: When the function last called heartbeat(), and when a heartbeat was last
+        #: written: lease extensions alone must not hide a missing heartbeat.
+        self.beat_at: float | None = None
+        self.beat_written = queue.now()
 
     def _lose(self) -> None:
         try:
@@ -62,23 +65,29 @@ class _Attempt:
         self.lost = current or self.held
         self.lost_reason = "lost" if current is None else current.status
 
-    def extend(self, *, heartbeat: bool, details: JSONValue = None) -> None:
-        """Write a new lease (and heartbeat); note it if the job was taken from us."""
+    def extend(self, *, details: JSONValue = None) -> None:
+        """Write a new lease (and the last heartbeat, if one is not written yet); note
+        it if the job was taken from us."""
         with self.lock:
             if self.lost is not None:
                 return
-            got = self.queue.extend(self.held, self.lease, heartbeat=heartbeat, details=details)
-            self.last_write = self.queue.now()
+            beat = self.beat_at
+            pending = beat is not None and beat != self.held.heartbeat_at
+            got = self.queue.extend(
+                self.held, self.lease, heartbeat_at=beat if pending else None, details=details
+            )
             if got is None:
                 self._lose()
             else:
                 self.held = got
+                if pending:
+                    self.beat_written = self.queue.now()
 
     def keepalive(self) -> None:
         interval = self.lease / _EXTENDS_PER_LEASE
         while not self.done.wait(interval):
             try:
-                self.extend(heartbeat=False)
+                self.extend()
             except Exception:  # a store hiccup: the lease may lapse, the commit is fenced
                 continue
             if self.lost is not None:
@@ -123,11 +132,13 @@ class JobContext:
         if state.lost is None:
             job = state.held
             now = state.queue.now()
-            period = job.heartbeat_timeout or state.lease
-            if details is not None or now - state.last_write >= period / _EXTENDS_PER_LEASE:
-                state.extend(heartbeat=True, details=details)
-            elif job.overdue(now) not in (None, "lease"):
-                state.extend(heartbeat=True)  # records the timeout, and loses the job
+            if job.overdue(now) not in (None, "lease"):
+                state.extend()  # records the timeout, and loses the job
+            else:
+                state.beat_at = now
+                period = job.heartbeat_timeout or state.lease
+                if details is not None or now - state.beat_written >= period / _EXTENDS_PER_LEASE:
+                    state.extend(details=details)
         if state.lost is not None:
             if state.lost_reason == "canceled":
                 reason = state.lost.reason
