@@ -603,3 +603,8 @@ def _print_doctor(report: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
     cli.main(args=argv, prog_name="graftflow")
+
+
+from .workflow._worker_cli import worker  # noqa: E402  (issue 6: registered last)
+
+cli.add_command(worker)

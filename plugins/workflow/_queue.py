@@ -1,0 +1,685 @@
+"""The work queue: jobs kept in the flow's store, claimed by workers with a lease.
+
+Why it is built this way (issue 6):
+
+- **Only the Store protocol.** The queue works on every store (memory, SQLite, Redis)
+  because it uses nothing else. Its keys start with ``!workflow/``, which no oid can
+  (oids start with ``/``), as ``!projects`` does for the flow's project registry.
+- **One compare-and-set for every change of a job.** Each job has a *version log*, an
+  ordered map whose names are version numbers. A change from version ``v`` adds name
+  ``v + 1`` to it in the same batch as the new job record. ``ordered_add`` refuses a
+  name that exists, atomically on all three stores (SQLite: a unique index inside one
+  ``BEGIN IMMEDIATE`` transaction; Redis: the first pass of the write script; memory: a
+  lock), and a refused name undoes the whole batch. So of two workers racing for a job,
+  or a slow worker committing a result after its lease was taken over, exactly one
+  write lands; the other learns it lost and writes nothing. A plain read-check-write
+  would not be atomic on Redis, whose batches are collected on the client.
+  (``incr`` is atomic too, but not inside a batch on Redis, and a claim must be one
+  batch with the record and the ready list.)
+- **No scan of the store.** Queued jobs are listed in a ready list and running ones in
+  a running list (ordered maps per queue); workers page through those, never the store.
+- **Owners hear in the same batch.** ``owner.job_started(job)`` and
+  ``owner.job_finished(job)`` run inside the batch that changes the job, so a task's
+  status and its job's status are never out of step, even if the worker dies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import re
+import time
+import traceback
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, final
+
+from graftflow import ExistsError, Flow, GraftflowError
+from graftflow._json import JSONValue, json_error
+
+from ._retry import DEFAULT_RETRY, RetryPolicy
+from ._transaction import transaction
+
+__all__ = [
+    "MAX_LOST",
+    "Job",
+    "JobCanceled",
+    "JobLost",
+    "JobNotFoundError",
+    "JobStatus",
+    "WorkQueue",
+    "import_function",
+    "set_clock",
+]
+
+logger = logging.getLogger("graftflow.workflow")
+
+JobStatus = Literal["queued", "running", "done", "failed", "canceled", "timed_out"]
+#: Statuses a job never leaves.
+ENDED: Final = frozenset({"done", "failed", "canceled", "timed_out"})
+
+#: A job whose worker vanished this many times (lease expired with no other deadline
+#: passed) is timed out instead of queued again: it probably kills its worker.
+MAX_LOST: Final = 5
+
+Clock = Callable[[], float]
+
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_REFERENCE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_CLOCKS: weakref.WeakKeyDictionary[Flow, Clock] = weakref.WeakKeyDictionary()
+#: How many times a write is tried again when a batch conflicts with another writer on
+#: something else than the job itself (an owner's history, say).
+_WRITE_TRIES: Final = 20
+
+
+def set_clock(flow: Flow, clock: Clock) -> Callable[[], None]:
+    """Make queues, workers and decider processes of ``flow`` read time from ``clock``.
+
+    Tests use it to step time instead of sleeping. Returns a callable that restores the
+    real clock (``time.time``: wall time, because workers in other processes compare
+    the same deadlines).
+    """
+    _CLOCKS[flow] = clock
+
+    def restore() -> None:
+        if _CLOCKS.get(flow) is clock:
+            del _CLOCKS[flow]
+
+    return restore
+
+
+def clock_of(flow: Flow) -> Clock:
+    return _CLOCKS.get(flow, time.time)
+
+
+class JobNotFoundError(GraftflowError, LookupError):
+    """No job with that id in that queue (never submitted, or forgotten)."""
+
+
+class JobCanceled(Exception):
+    """Raised by a job function to end its job as ``canceled`` (the seed's
+    ``ActivityCanceled``); raised by ``ctx.heartbeat()`` when someone canceled the job.
+    """
+
+
+class JobLost(Exception):
+    """Raised by ``ctx.heartbeat()`` when this attempt no longer owns its job (its lease
+    or a timeout expired and the job was taken back); the attempt's result would be
+    thrown away, so the function should stop."""
+
+
+def import_function(job: Job) -> Callable[..., Any]:
+    """Import the function a job names (``module:qualname``), with importlib only.
+
+    :raises ImportError: naming the job, the reference and what failed.
+    """
+    ref = job.function
+    module_name, _, qualname = ref.partition(":")
+    where = f"job {job.id} (queue {job.queue!r}): cannot import the function {ref!r}"
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ImportError(
+            f"{where}: {type(exc).__name__}: {exc} (install the package that provides "
+            "it, or fix PYTHONPATH for the workers)"
+        ) from exc
+    for part in qualname.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise ImportError(f"{where}: module {module_name!r} has no {qualname!r}") from None
+    if not callable(target):
+        raise ImportError(f"{where}: it is a {type(target).__name__}, not a callable")
+    return target  # type: ignore[no-any-return]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A read-only record of one job, as the store held it when read.
+
+    ``attempt`` counts the attempts started so far (the running one included);
+    ``failures`` those that raised or timed out; ``lost`` those whose worker vanished.
+    ``error`` is the formatted traceback of the last failure (or a timeout's
+    description); ``timeout_type`` says which deadline passed (``"schedule_to_start"``,
+    ``"start_to_close"``, ``"heartbeat"`` or ``"lease"``).
+    """
+
+    id: str
+    queue: str
+    owner: str
+    function: str
+    input: JSONValue
+    status: JobStatus
+    retry: RetryPolicy
+    schedule_to_start: float | None
+    start_to_close: float | None
+    heartbeat_timeout: float | None
+    created: float
+    updated: float
+    due: float
+    version: int = 1
+    attempt: int = 0
+    failures: int = 0
+    lost: int = 0
+    result: JSONValue = None
+    error: str | None = None
+    error_type: str | None = None
+    timeout_type: str | None = None
+    worker: str | None = None
+    lease_expires: float | None = None
+    started: float | None = None
+    heartbeat_at: float | None = None
+    heartbeat_details: JSONValue = None
+    finished: float | None = None
+    reason: str | None = None
+    owner_error: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        """Whether the job reached a status it never leaves."""
+        return self.status in ENDED
+
+    def overdue(self, now: float) -> str | None:
+        """Which deadline of a running job has passed at ``now`` (``None``: none)."""
+        if self.status != "running" or self.started is None:
+            return None
+        if self.start_to_close is not None and now > self.started + self.start_to_close:
+            return "start_to_close"
+        if self.heartbeat_timeout is not None:
+            last = self.heartbeat_at if self.heartbeat_at is not None else self.started
+            if now > last + self.heartbeat_timeout:
+                return "heartbeat"
+        if self.lease_expires is not None and now > self.lease_expires:
+            return "lease"
+        return None
+
+    def start_deadline(self) -> float | None:
+        """When a queued job times out if no worker has started it."""
+        if self.schedule_to_start is None:
+            return None
+        return self.due + self.schedule_to_start
+
+    def to_json(self) -> dict[str, JSONValue]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["retry"] = self.retry.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Job:
+        fields = dict(data)
+        fields["retry"] = RetryPolicy.from_json(fields["retry"])
+        return cls(**fields)
+
+
+def _timeout(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"submit(): {name} must be a number of seconds > 0, not {value!r}")
+    return float(value)
+
+
+def error_types(exc: BaseException) -> tuple[str, ...]:
+    """The names a retry policy matches an exception with: its class and its bases."""
+    return tuple(cls.__name__ for cls in type(exc).__mro__ if cls not in (object, BaseException))
+
+
+class WorkQueue:
+    """A named queue of jobs in a flow's store.
+
+    :param flow: whose store holds the jobs; owners are found in it.
+    :param name: the queue (letters, digits, ``_``, ``.``, ``-``).
+    :param clock: where time comes from (default: :func:`set_clock`'s, else
+        ``time.time``).
+    """
+
+    def __init__(self, flow: Flow, name: str = "default", *, clock: Clock | None = None) -> None:
+        if not isinstance(name, str) or not _QUEUE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a queue name: use letters, digits, '_', '.' and '-'")
+        self.flow = flow
+        self.name = name
+        self._store = flow.store()
+        self._clock = clock
+        self._prefix = f"!workflow/{name}/"
+
+    def __repr__(self) -> str:
+        return f"<WorkQueue {self.name!r} in {self.flow!r}>"
+
+    def now(self) -> float:
+        """The queue's current time (its clock's)."""
+        return (self._clock or clock_of(self.flow))()
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def _jkey(self, job_id: str) -> str:
+        return f"{self._prefix}job/{job_id}"
+
+    def _vkey(self, job_id: str) -> str:
+        return f"{self._prefix}job/{job_id}/v"
+
+    @property
+    def _ready(self) -> str:
+        return f"{self._prefix}ready"
+
+    @property
+    def _running(self) -> str:
+        return f"{self._prefix}running"
+
+    # -- what owners do -----------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        owner: str,
+        function: str,
+        input: JSONValue,
+        retry: RetryPolicy | None = None,
+        schedule_to_start: float | None = None,
+        start_to_close: float | None = None,
+        heartbeat_timeout: float | None = None,
+        delay: float = 0.0,
+    ) -> str:
+        """Queue a job and return its id.
+
+        Written in one batch, nested in the caller's ``flow.batch()`` if there is one,
+        so a task's change to SCHEDULED and its job are one atomic write.
+
+        :param owner: the oid of the object told ``job_started`` / ``job_finished``.
+        :param function: ``"module:qualname"`` of a callable taking a job context.
+        :param input: JSON, given to the function as ``ctx.input``.
+        :param retry: when failures run again (default :data:`DEFAULT_RETRY`).
+        :param schedule_to_start: seconds it may wait for a worker before timing out.
+        :param start_to_close: seconds one attempt may run.
+        :param heartbeat_timeout: seconds between two ``ctx.heartbeat()`` calls at most.
+        :param delay: seconds before any worker may start it.
+        """
+        if not isinstance(owner, str) or not owner.startswith("/"):
+            raise ValueError(f"submit(): owner must be an absolute oid, not {owner!r}")
+        if not isinstance(function, str) or not _REFERENCE.fullmatch(function):
+            raise ValueError(
+                f"submit(): function must be a 'module:qualname' reference "
+                f"(e.g. 'studio.jobs:render'), not {function!r}"
+            )
+        problem = json_error(input)
+        if problem is not None:
+            raise ValueError(f"submit({function}): the input must be JSON: {problem}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"submit(): retry must be a RetryPolicy, not {retry!r}")
+        now = self.now()
+        job = Job(
+            id=uuid.uuid4().hex,
+            queue=self.name,
+            owner=owner,
+            function=function,
+            input=input,
+            status="queued",
+            retry=retry or DEFAULT_RETRY,
+            schedule_to_start=_timeout("schedule_to_start", schedule_to_start),
+            start_to_close=_timeout("start_to_close", start_to_close),
+            heartbeat_timeout=_timeout("heartbeat_timeout", heartbeat_timeout),
+            created=now,
+            updated=now,
+            due=now + max(float(delay), 0.0),
+        )
+        with transaction(self.flow):
+            self._store.ordered_add(self._vkey(job.id), {"1": self._log_entry(job)})
+            self._store.set(self._jkey(job.id), job.to_json())
+            self._store.ordered_add(self._ready, {job.id: self._ready_entry(job)})
+        return job.id
+
+    def job(self, job_id: str) -> Job:
+        """The job's record as stored now.
+
+        :raises JobNotFoundError: naming the queue and the id.
+        """
+        job = self._read(job_id)
+        if job is None:
+            raise JobNotFoundError(
+                f"queue {self.name!r} has no job {job_id!r} (never submitted, forgotten, "
+                "or submitted to another queue)"
+            )
+        return job
+
+    def cancel(self, job_id: str, reason: str | None = None, *, notify: bool = False) -> bool:
+        """Cancel a job that has not ended; return whether this call canceled it.
+
+        A running attempt learns it at its next ``ctx.heartbeat()`` (which raises
+        :class:`JobCanceled`) and its result is thrown away. The owner is not called
+        back unless ``notify``: whoever cancels usually is the owner.
+        """
+        while True:
+            job = self.job(job_id)
+            if job.ended:
+                return False
+            new = self._changed(
+                job, status="canceled", reason=reason, finished=self.now(), lease_expires=None
+            )
+            if self._write(job, new, notify="job_finished" if notify else None) is not None:
+                return True
+
+    def forget(self, job_id: str) -> None:
+        """Delete an ended job's record (it stays otherwise, for its owner to read)."""
+        job = self.job(job_id)
+        if not job.ended:
+            raise ValueError(f"job {job_id} is {job.status}: cancel it before forgetting it")
+        self._store.delete_tree(self._jkey(job_id))
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs wait (``queued``, due or not) and how many run."""
+        return {
+            "queued": self._store.ordered_len(self._ready),
+            "running": self._store.ordered_len(self._running),
+        }
+
+    def ready_ids(self) -> list[str]:
+        """Ids of the queued jobs, oldest first."""
+        return list(self._names(self._ready))
+
+    def running_ids(self) -> list[str]:
+        """Ids of the running jobs."""
+        return list(self._names(self._running))
+
+    # -- what workers do ----------------------------------------------------------------
+
+    def claim(self, worker: str, lease: float) -> Job | None:
+        """Take the oldest due job for ``worker`` with a lease of ``lease`` seconds.
+
+        Queued jobs whose schedule-to-start deadline passed are timed out on the way.
+        Returns the running job, or ``None`` if nothing is due.
+        """
+        now = self.now()
+        for job_id in self._names(self._ready):
+            entry = self._store.ordered_get(self._ready, job_id)
+            if not isinstance(entry, dict):
+                continue
+            expires = entry.get("expires")
+            if expires is not None and now > expires:
+                self._expire_queued(job_id, now)
+                continue
+            if entry.get("due", 0) > now:
+                continue
+            job = self._read(job_id)
+            if job is None or job.status != "queued":
+                continue
+            new = self._changed(
+                job,
+                status="running",
+                attempt=job.attempt + 1,
+                worker=worker,
+                lease_expires=now + lease,
+                started=now,
+                heartbeat_at=None,
+                timeout_type=None,
+            )
+            got = self._write(job, new, notify="job_started")
+            if got is not None:
+                return got
+        return None
+
+    def sweep(self) -> list[Job]:
+        """Time out what is overdue: running jobs past a deadline or whose worker
+        vanished (lease expired), queued jobs past their schedule-to-start deadline.
+
+        Every worker calls it between jobs, so a dead worker's job is taken back by the
+        living. Returns the jobs it changed, as they are now.
+        """
+        now = self.now()
+        changed = []
+        for job_id in self._names(self._running):
+            job = self._read(job_id)
+            if job is None:
+                continue
+            why = job.overdue(now)
+            if why is not None:
+                got = self._time_out(job, why, now)
+                if got is not None:
+                    changed.append(got)
+        for job_id in self._names(self._ready):
+            entry = self._store.ordered_get(self._ready, job_id)
+            expires = entry.get("expires") if isinstance(entry, dict) else None
+            if expires is not None and now > expires:
+                got = self._expire_queued(job_id, now)
+                if got is not None:
+                    changed.append(got)
+        return changed
+
+    # Holder operations: ``held`` is the job as this attempt last wrote it. Each returns
+    # the job as written, or None when the attempt lost the job to someone else.
+
+    def extend(
+        self,
+        held: Job,
+        lease: float,
+        *,
+        heartbeat: bool = False,
+        heartbeat_at: float | None = None,
+        details: JSONValue = None,
+    ) -> Job | None:
+        """Extend the lease of a running attempt, and record a heartbeat (now, or at
+        ``heartbeat_at``, when the function last gave one) and its details."""
+        now = self.now()
+        why = held.overdue(now)
+        if why is not None and why != "lease":
+            self._time_out(held, why, now)
+            return None
+        changes: dict[str, Any] = {"lease_expires": now + lease}
+        if heartbeat or heartbeat_at is not None:
+            changes["heartbeat_at"] = now if heartbeat_at is None else heartbeat_at
+        if details is not None:
+            changes["heartbeat_details"] = details
+        return self._write(held, self._changed(held, **changes))
+
+    def complete(self, held: Job, result: JSONValue) -> Job | None:
+        """Record an attempt's result: the job is done."""
+        problem = json_error(result)
+        if problem is not None:
+            raise ValueError(
+                f"job {held.id} ({held.function}) returned a value that is not JSON: {problem}"
+            )
+        new = self._changed(
+            held, status="done", result=result, error=None, error_type=None,
+            finished=self.now(), lease_expires=None,
+        )  # fmt: skip
+        return self._write(held, new, notify="job_finished")
+
+    def fail(self, held: Job, exc: BaseException) -> Job | None:
+        """Record an attempt's exception: retried by the job's policy, else failed."""
+        text = "".join(traceback.format_exception(exc))
+        return self._failed(held, text, error_types(exc), type(exc).__name__)
+
+    def fail_with(self, held: Job, text: str, error_type: str) -> Job | None:
+        """Record a failure described by ``text`` (a job that could not even start)."""
+        return self._failed(held, text, (error_type,), error_type)
+
+    def cancel_held(self, held: Job, reason: str | None) -> Job | None:
+        """End a job as ``canceled`` because its own function said so."""
+        new = self._changed(
+            held, status="canceled", reason=reason, finished=self.now(), lease_expires=None
+        )
+        return self._write(held, new, notify="job_finished")
+
+    def release(self, held: Job) -> Job | None:
+        """Give a running job back to the queue, as if this attempt never started
+        (a worker stopping with Ctrl-C)."""
+        new = self._changed(
+            held, status="queued", attempt=held.attempt - 1, worker=None, lease_expires=None,
+            started=None, due=self.now(),
+        )  # fmt: skip
+        return self._write(held, new)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _names(self, key: str, chunk: int = 200) -> Iterator[str]:
+        # Pages of the list, re-read as we go: entries leave it while we walk.
+        seen: set[str] = set()
+        start = 0
+        while True:
+            names = self._store.ordered_range(key, start, start + chunk)
+            for name in names:
+                if name not in seen:
+                    seen.add(name)
+                    yield name
+            if len(names) < chunk:
+                return
+            start += chunk
+
+    def _read(self, job_id: str) -> Job | None:
+        data = self._store.get(self._jkey(job_id)) if isinstance(job_id, str) else None
+        return None if data is None else Job.from_json(data)
+
+    def _changed(self, job: Job, **changes: Any) -> Job:
+        return dataclasses.replace(job, version=job.version + 1, updated=self.now(), **changes)
+
+    @staticmethod
+    def _ready_entry(job: Job) -> dict[str, JSONValue]:
+        return {"due": job.due, "expires": job.start_deadline()}
+
+    @staticmethod
+    def _log_entry(job: Job) -> dict[str, JSONValue]:
+        return {
+            "status": job.status,
+            "attempt": job.attempt,
+            "worker": job.worker,
+            "at": job.updated,
+        }
+
+    def _failed(self, held: Job, text: str, types: tuple[str, ...], error_type: str) -> Job | None:
+        failures = held.failures + 1
+        now = self.now()
+        common = {
+            "failures": failures,
+            "error": text,
+            "error_type": error_type,
+            "worker": None,
+            "lease_expires": None,
+        }
+        if held.retry.allows(failures, types):
+            new = self._changed(
+                held, status="queued", due=now + held.retry.backoff(failures), **common
+            )
+            return self._write(held, new)
+        new = self._changed(held, status="failed", finished=now, **common)
+        return self._write(held, new, notify="job_finished")
+
+    def _time_out(self, job: Job, why: str, now: float) -> Job | None:
+        common: dict[str, Any] = {"worker": None, "lease_expires": None, "timeout_type": why}
+        if why == "lease":
+            if job.lost + 1 < MAX_LOST:
+                return self._write(
+                    job, self._changed(job, status="queued", due=now, lost=job.lost + 1, **common)
+                )
+            text = f"job {job.id}: its worker vanished {MAX_LOST} times (lease expired)"
+            new = self._changed(
+                job, status="timed_out", lost=job.lost + 1, finished=now, error=text, **common
+            )
+            return self._write(job, new, notify="job_finished")
+        failures = job.failures + 1
+        text = f"attempt {job.attempt} of job {job.id} ({job.function}) timed out ({why})"
+        common.update(failures=failures, error=text, error_type="TimeoutError")
+        if job.retry.allows(failures):
+            new = self._changed(
+                job, status="queued", due=now + job.retry.backoff(failures), **common
+            )
+            return self._write(job, new)
+        new = self._changed(job, status="timed_out", finished=now, **common)
+        return self._write(job, new, notify="job_finished")
+
+    def _expire_queued(self, job_id: str, now: float) -> Job | None:
+        job = self._read(job_id)
+        if job is None or job.status != "queued":
+            return None
+        deadline = job.start_deadline()
+        if deadline is None or now <= deadline:
+            return None
+        text = f"job {job.id} ({job.function}) waited more than {job.schedule_to_start} s"
+        new = self._changed(
+            job, status="timed_out", timeout_type="schedule_to_start", error=text,
+            error_type="TimeoutError", finished=now,
+        )  # fmt: skip
+        return self._write(job, new, notify="job_finished")
+
+    def _write(self, old: Job, new: Job, *, notify: str | None = None) -> Job | None:
+        """Compare-and-set ``old`` -> ``new`` (see the module docstring); call the owner
+        inside the same batch. ``None``: someone else changed the job first."""
+        attempt_notify = notify
+        for _ in range(_WRITE_TRIES):
+            try:
+                self._commit(old, new, attempt_notify)
+            except ExistsError as exc:
+                current = self._read(old.id)
+                if current is None or current.version != old.version:
+                    return None
+                if exc.oid == self._vkey(old.id):
+                    return None  # cannot happen unless the log and record disagree
+                continue  # the conflict was the owner's (its history): read again
+            except Exception as exc:
+                if attempt_notify is None:
+                    raise
+                # The owner's callback failed: the job still moves on, and the
+                # failure is kept on it and in the session's diagnostics.
+                text = "".join(traceback.format_exception(exc))
+                new = dataclasses.replace(new, owner_error=text)
+                self._report_owner(new, attempt_notify, exc)
+                attempt_notify = None
+                continue
+            return new
+        # Someone kept winning the owner's side: keep the job's change, report the owner.
+        new = dataclasses.replace(new, owner_error="the owner's history kept conflicting")
+        self._report_owner(new, notify or "", RuntimeError(new.owner_error))
+        try:
+            self._commit(old, new, None)
+        except ExistsError:
+            return None
+        return new
+
+    def _commit(self, old: Job, new: Job, notify: str | None) -> None:
+        store = self._store
+        with transaction(self.flow):
+            store.ordered_add(self._vkey(old.id), {str(new.version): self._log_entry(new)})
+            store.set(self._jkey(new.id), new.to_json())
+            if old.status != new.status:
+                if old.status == "queued":
+                    store.ordered_remove(self._ready, old.id)
+                elif old.status == "running":
+                    store.ordered_remove(self._running, old.id)
+                if new.status == "queued":
+                    store.ordered_add(self._ready, {new.id: self._ready_entry(new)})
+                elif new.status == "running":
+                    store.ordered_add(self._running, {new.id: None})
+            elif new.status == "queued" and new.due != old.due:
+                store.ordered_remove(self._ready, old.id)
+                store.ordered_add(self._ready, {new.id: self._ready_entry(new)})
+            if notify is not None:
+                self._call_owner(new, notify)
+
+    def _call_owner(self, job: Job, method: str) -> None:
+        try:
+            owner = self.flow.get_object(job.owner)
+        except (GraftflowError, LookupError) as exc:
+            self.flow.session().report(
+                f"job {job.id} ({job.function}) is {job.status} but its owner {job.owner} "
+                f"cannot be found: {exc}",
+                source="workflow queue",
+                oid=job.owner,
+                error=exc,
+                level=logging.WARNING,
+            )
+            return
+        callback = getattr(owner, method, None)
+        if callback is None:
+            return
+        callback(job)
+
+    def _report_owner(self, job: Job, method: str, exc: BaseException) -> None:
+        self.flow.session().report(
+            f"{job.owner}.{method}() failed for job {job.id} ({job.function}): "
+            f"{type(exc).__name__}: {exc}",
+            source="workflow queue",
+            factory=method,
+            oid=job.owner,
+            error=exc,
+        )

@@ -1,0 +1,244 @@
+"""Job functions, owners and workflows for the workflow tests (issue 6, part B).
+
+Workers import these by reference (``workflow_jobs:multiply``), in this process or in
+real worker processes (the tests directory is on their PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from graftflow import Child, Object, Param
+from graftflow.plugins.workflow import (
+    CancelWorkflow,
+    CompleteWorkflow,
+    DeciderProcess,
+    DeciderProcesses,
+    FailWorkflow,
+    Job,
+    JobCanceled,
+    JobContext,
+    ScheduleActivity,
+    Workflow,
+)
+
+
+class FakeClock:
+    """A clock tests step by hand, so no test sleeps to pass a deadline."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+#: The clock in-process job functions advance (set by the tests that use it).
+CLOCK = FakeClock()
+
+
+class Owner(Object):
+    """An owner that keeps every callback it got, in the store.
+
+    Calls are appended to an ordered map under a new number: two workers appending at
+    once cannot both take a number (on Redis a read-modify-write of a list param in a
+    batch could lose one), the loser's whole batch is refused and the queue tries again.
+    """
+
+    explode = Param(False)
+
+    def calls(self) -> list[Any]:
+        store, key = self._mng.store, self.oid() + "/calls"
+        return [store.ordered_get(key, name) for name in store.ordered_range(key)]
+
+    def _log(self, entry: list[Any]) -> None:
+        store, key = self._mng.store, self.oid() + "/calls"
+        store.ordered_add(key, {str(store.ordered_len(key) + 1): entry})
+
+    def job_started(self, job: Job) -> None:
+        self._log(["started", job.id, job.status, job.attempt])
+
+    def job_finished(self, job: Job) -> None:
+        if self.explode.get():
+            raise RuntimeError("owner bug")
+        self._log(["finished", job.id, job.status, job.attempt])
+
+
+class Studio(Object):
+    """A project with owners and decider processes."""
+
+    owner = Child(Owner)
+    processes = Child(DeciderProcesses)
+
+
+# -- job functions --------------------------------------------------------------------
+
+
+def multiply(ctx: JobContext) -> int:
+    """The seed's MultiplicationActivity: repeated addition, with a heartbeat per step."""
+    a, b = ctx.input
+    if a > 10:
+        raise JobCanceled("first operand must be <= 10")
+    result = 0
+    for _ in range(a):
+        result += b
+        ctx.heartbeat()
+    return result
+
+
+def record(ctx: JobContext) -> str:
+    """Append ``job-id pid attempt`` to a file (O_APPEND: whole lines), after a nap."""
+    time.sleep(ctx.input.get("sleep", 0))
+    line = f"{ctx.job_id} {os.getpid()} {ctx.attempt}\n"
+    fd = os.open(ctx.input["file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+    return ctx.job_id
+
+
+def slow_first(ctx: JobContext) -> str:
+    """Attempt 1 says it started, then sleeps long (to be killed); later ones record."""
+    if ctx.attempt == 1:
+        Path(ctx.input["marker"]).write_text(str(os.getpid()))
+        time.sleep(ctx.input.get("sleep", 60))
+    return record(ctx)
+
+
+def boom(ctx: JobContext) -> None:
+    raise ValueError(f"cannot handle {ctx.input!r}")
+
+
+def flaky(ctx: JobContext) -> int:
+    """Fails with OSError until attempt ``input + 1``."""
+    if ctx.attempt <= ctx.input:
+        raise OSError(f"flaky attempt {ctx.attempt}")
+    return ctx.attempt
+
+
+def stall(ctx: JobContext) -> None:
+    """Let the fake clock pass ``input`` seconds without a heartbeat, then heartbeat."""
+    CLOCK.advance(ctx.input)
+    ctx.heartbeat()
+
+
+def beat_for(ctx: JobContext) -> int:
+    """Heartbeat often for ``input`` real seconds; return how many beats were given."""
+    beats = 0
+    deadline = time.monotonic() + ctx.input
+    while time.monotonic() < deadline:
+        ctx.heartbeat()
+        beats += 1
+        time.sleep(0.01)
+    return beats
+
+
+def cancel_myself_then_heartbeat(ctx: JobContext) -> str:
+    from graftflow.plugins.workflow import WorkQueue
+
+    WorkQueue(ctx.flow, ctx.job.queue).cancel(ctx.job_id, "changed my mind")
+    ctx.heartbeat({"step": 1})
+    return "never recorded"
+
+
+def with_details(ctx: JobContext) -> Any:
+    ctx.heartbeat({"done": 1})
+    return ctx.job.heartbeat_details
+
+
+def not_json(ctx: JobContext) -> object:
+    return {1, 2}
+
+
+# -- workflows --------------------------------------------------------------------------
+
+
+class MultiplyWorkflow(Workflow):
+    """The seed's FooWorkflow: multiply the input, then complete with the product."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        for event in reversed(process.events()):
+            kind = event["type"]
+            if kind == "ActivityCompleted":
+                return CompleteWorkflow(event["result"])
+            if kind == "ActivityCanceled":
+                return CancelWorkflow(event["reason"])
+            if kind in ("ActivityFailed", "ActivityTimedOut"):
+                return FailWorkflow(f"{kind}: {event.get('timeout_type') or event['error']}")
+        if not process.events("ActivityScheduled"):
+            return ScheduleActivity(
+                "workflow_jobs:multiply",
+                process.input.get(),
+                scheduled_timeout=300,
+                execution_timeout=10,
+                heartbeat_timeout=5,
+            )
+        return None
+
+
+class StallWorkflow(Workflow):
+    """Schedules an activity that misses its heartbeat deadline."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        timed_out = process.events("ActivityTimedOut")
+        if timed_out:
+            return CompleteWorkflow({"timed_out": timed_out[-1]["timeout_type"]})
+        if not process.events("ActivityScheduled"):
+            return ScheduleActivity("workflow_jobs:stall", 30, heartbeat_timeout=5)
+        return None
+
+
+class WaitTimeoutWorkflow(Workflow):
+    """Schedules an activity that must start within 5 s."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        timed_out = process.events("ActivityTimedOut")
+        if timed_out:
+            return FailWorkflow("no worker in time", {"timeout": timed_out[-1]["timeout_type"]})
+        if not process.events("ActivityScheduled"):
+            return ScheduleActivity("workflow_jobs:multiply", [2, 2], scheduled_timeout=5)
+        return None
+
+
+class SignalWorkflow(Workflow):
+    """Waits for the signal ``operands``, multiplies them; ``stop`` completes early."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        signals = process.events("SignalReceived")
+        if any(s["name"] == "stop" for s in signals):
+            return CompleteWorkflow("stopped")
+        done = process.events("ActivityCompleted")
+        if done:
+            return CompleteWorkflow(done[-1]["result"])
+        operands = [s for s in signals if s["name"] == "operands"]
+        if operands and not process.events("ActivityScheduled"):
+            return ScheduleActivity("workflow_jobs:multiply", operands[-1]["data"])
+        return None
+
+
+class FanOutWorkflow(Workflow):
+    """Runs ``input`` activities at once and completes with the sum of their results."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        count = process.input.get()
+        if not process.events("ActivityScheduled"):
+            return [
+                ScheduleActivity("workflow_jobs:multiply", [2, i], activity_id=f"part-{i}")
+                for i in range(1, count + 1)
+            ]
+        done = process.events("ActivityCompleted")
+        if len(done) == count:
+            return CompleteWorkflow(sum(e["result"] for e in done))
+        return None
+
+
+class BrokenWorkflow(Workflow):
+    def decide(self, process: DeciderProcess) -> Any:
+        raise KeyError("the decider has a bug")
