@@ -84,12 +84,13 @@ class TestReviewExample:
 import graftflow as gf
 from graftflow.plugins.demo import create_demo
 
-flow = gf.Flow(gf.Session(environ={{}}), gf.open_store("sqlite:///{store}"))
+store = gf.open_store("sqlite:///{store}")
+flow = gf.Flow(gf.Session(environ={{}}), store)
 create_demo(flow)
 shot = flow.get_object("{oid}")
 shot.review.notes.set("hold the last frame longer")
 assert shot.review.approve.run("Run") == "approved"
-flow.close()
+store.close()
 """)
         data = run_json(
             run_python,
