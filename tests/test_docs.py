@@ -87,6 +87,16 @@ def test_example_runs(code: str, run_python: Any) -> None:
     run_python(code)
 
 
+def test_readme_links_resolve() -> None:
+    """Every relative link of the README names a file or folder of the repository
+    (mkdocs --strict checks the links between pages; nothing else checks these)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [t for t in re.findall(r"\]\(([^)]+)\)", text) if "://" not in t]
+    assert len(targets) >= 10
+    missing = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
+    assert missing == []
+
+
 def titled_blocks() -> list[Any]:
     found = []
     for language in ("python", "toml", "text"):
