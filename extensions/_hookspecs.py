@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
-#: pluggy's project name: markers of other projects are ignored by graftflow.
 PROJECT = "graftflow"
+"""pluggy's project name: markers of other projects are ignored by graftflow."""
 
-#: Marks a function of a hook specification module (graftflow's and plugins' own).
 hookspec = pluggy.HookspecMarker(PROJECT)
-#: Marks a plugin's implementation of a graftflow hook.
+"""Marks a function of a hook specification module (graftflow's and plugins' own)."""
+
 hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin's implementation of a graftflow hook: ``@hookimpl`` above a function
+named like one of the hooks below."""
 
 
 @hookspec
@@ -36,8 +38,9 @@ def graftflow_install_extensions(
     The mapping is ``{extension_name: [factory, ...]}``; ``None`` adds nothing (for
     instance for a user the plugin does not serve). Plugins are asked after the
     ``graftflow.installers`` entry points and before the per-user config, in the order
-    their entry points sort (distribution, then name). A failing plugin is recorded in
-    ``session.diagnostics`` and the others still run.
+    their entry points sort (distribution, then name). Each plugin is called on its own:
+    one that raises is recorded in ``session.diagnostics`` (naming the plugin and its
+    distribution) and the others still run.
     """
 
 
@@ -45,8 +48,8 @@ def graftflow_install_extensions(
 def graftflow_project_types(session: Session) -> Mapping[str, type[Object]] | None:
     """Return project types this plugin offers, ``{type_name: ObjectSubclass}``.
 
-    The command line uses them to create projects by name (``demo`` is the bundled
-    demo studio's).
+    :func:`graftflow.extensions.project_types` gathers them for a session; the command
+    line uses them to create projects by name (``demo`` is the bundled demo studio's).
     """
 
 
@@ -55,5 +58,6 @@ def graftflow_store_schemes() -> Mapping[str, Callable[[str, bool], Store]] | No
     """Return extra store URL schemes, ``{scheme: factory(url, create) -> Store}``.
 
     :func:`graftflow.extensions.install_store_schemes` teaches them to
-    :func:`graftflow.open_store`.
+    :func:`graftflow.open_store` and returns a callable that forgets them again. A
+    scheme that is already known is left alone and recorded as a diagnostic.
     """

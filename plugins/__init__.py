@@ -1,6 +1,6 @@
 """graftflow.plugins: what ships built on graftflow (the CLI, the demo studio).
 
-Plugin authors import the hook markers from here::
+Plugin authors import the hook markers from here:
 
     from graftflow.plugins import hookimpl
 
