@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import graftflow_command
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -138,8 +139,6 @@ def command_lines() -> list[Any]:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A home directory of its own, where ``graftflow demo`` has already run once."""
-    from test_cli import graftflow_command
-
     home = tmp_path_factory.mktemp("docs-home")
     env = {
         k: v
