@@ -24,7 +24,7 @@ from graftflow import (
     StringParam,
     Value,
 )
-from graftflow.extensions import hookimpl
+from graftflow.extensions import Extendable, hookimpl
 
 __all__ = ["DemoProject", "create_demo", "graftflow_project_types"]
 
@@ -65,7 +65,7 @@ class BumpVersion(Action):
         return version
 
 
-class Shot(Object):
+class Shot(Extendable):
     """A shot: a frame range, a cast hero, four tasks and a rolled-up status."""
 
     frame_in = IntParam(1001).watched()
