@@ -219,6 +219,8 @@ class Activation(Extendable):
                     failure = traceback.format_exc()
             if failure:
                 self.error.set(failure)
+            elif row.on_error is not None and self.error.get():
+                self.error.set("")  # the work that failed before went through this time
             if target in FINISHED:
                 self.finished.set(now())
             self.status.set(target)
