@@ -193,3 +193,9 @@ def _fill(tree: Any, node: Object) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
     cli.main(args=argv, prog_name="graftflow")
+
+
+# The workflow plugin's commands (issue 6).
+from .workflow._cli import workflow  # noqa: E402
+
+cli.add_command(workflow)
