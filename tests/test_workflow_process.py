@@ -59,6 +59,15 @@ class TestSeedExamples:
         assert capsys.readouterr().out == "Hello, world!\nGoodbye!\n"
         assert process.finished.get() != ""
 
+    def test_execute_stops_an_endless_loop(self, memflow: gf.Flow) -> None:
+        """execute() with no input on a loop that needs input stops after max_steps."""
+        process = start(memflow, defs.LOOP)
+        with pytest.raises(
+            WorkflowError, match="execute\\(\\) ran 5 steps and the process goes on"
+        ):
+            process.execute(max_steps=5)
+        assert process.state.visits == 3  # work, review, work, review, work: all kept
+
     def test_user_input_updates_state(self, flow: gf.Flow) -> None:
         """execute_step(custom_data=...) feeds the step's action, which updates the state."""
         process = start(flow, defs.USER_INPUT, shot="sh010")

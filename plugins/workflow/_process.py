@@ -191,14 +191,25 @@ class Process(Extendable):
             task.done(**input)
         return task
 
-    def execute(self) -> str:
+    def execute(self, max_steps: int = 1000) -> str:
         """Run every step until the process ends or waits for something else.
 
-        Each step is its own batch. Returns the process status.
+        Each step is its own batch, run with no input. Returns the process status.
+
+        :param max_steps: stop with an error after this many steps: a definition that
+            loops on its state (a review nobody approves) would otherwise never end.
+        :raises WorkflowError: ``max_steps`` steps ran and the process still goes on.
         """
         self._check_running()
+        steps = 0
         while self.status.get() == STARTED and self.current_step() is not None:
+            if steps == max_steps:
+                raise WorkflowError(
+                    f"{self.oid()}: execute() ran {steps} steps and the process goes on; "
+                    "does it loop back without input (a review that is never approved)?"
+                )
             self.execute_step()
+            steps += 1
         return self.status.get()
 
     def cancel(self) -> None:
