@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import workflow_defs as defs
 from conftest import PythonRunner
+from workers import run_together
 from workflow_defs import Shot, StudioProcess
 
 import graftflow as gf
@@ -354,6 +355,40 @@ class TestPersistence:
         assert nodes(resumed.active_tasks()) == ["a", "join"]  # the join waits for a
         with pytest.raises(gf.GraftflowError, match="assigned to 'ann'"):
             resumed.active_tasks()[0].prepare()
+
+    @pytest.mark.slow
+    def test_branches_finished_together(self, tmp_path: Path) -> None:
+        """Two programs finish the two branches at once (SQLite): the join runs once."""
+        db = tmp_path / "studio.db"
+        flow = gf.Flow(store=gf.SQLiteStore(db))
+        shot = flow.create_project("shot", Shot)
+        rounds = [f"p{i}" for i in range(3)]
+        for name in rounds:
+            shot.processes.start(name, defs.PAIR)
+        code = f"""
+            import sys
+            import graftflow as gf
+            flow = gf.Flow(session=gf.Session(user="ann", environ={{}}),
+                           store=gf.SQLiteStore({str(db)!r}))
+            branch = sys.argv[1]
+            tasks = []
+            for name in {rounds!r}:
+                process = flow.get_object("/shot/processes/" + name)
+                (task,) = [t for t in process.active_tasks() if t.node.get() == branch]
+                task.assign()
+                task.prepare()
+                tasks.append(task)
+            print("ready", flush=True)
+            sys.stdin.readline()
+            for task in tasks:
+                task.done()
+            """
+        run_together(code, [["left"], ["right"]], tmp_path)
+        for name in rounds:
+            process = flow.get_object(f"/shot/processes/{name}")
+            joins = [t for t in process.task_list() if isinstance(t, JoinGate)]
+            assert [j.status.get() for j in joins] == ["DONE"], name
+            assert nodes(process.active_tasks()) == ["after"], name
 
     def test_restart_in_another_process(self, tmp_path: Path, run_python: PythonRunner) -> None:
         """Half done by one Python process, resumed and finished by another (SQLite file)."""

@@ -146,6 +146,20 @@ PARALLEL = Definition(
     ],
 )
 
+#: Two branches for two programs to finish at the same moment.
+PAIR = Definition(
+    "pair",
+    [
+        Start("start", next="split"),
+        Split("split", branches=["left", "right"]),
+        Task("left", next="join"),
+        Task("right", next="join"),
+        Join("join", next="after"),
+        Task("after", next="end"),
+        End("end"),
+    ],
+)
+
 #: A branch that reaches End while another is still open: End cancels it.
 RACE = Definition(
     "race",
