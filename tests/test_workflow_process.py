@@ -326,6 +326,18 @@ class TestAtomicity:
         with pytest.raises(WorkflowError, match=r"has no definition; start it with"):
             process.start()
 
+    def test_cancel_releases_nothing(self, flow: gf.Flow) -> None:
+        """Cancelling the last open branch of a cancelled process does not run the join."""
+        process = start(flow, defs.PARALLEL)
+        for task in process.active_tasks()[:2]:
+            task.assign()
+            task.prepare()
+            task.done()
+        process.cancel()
+        (join,) = [t for t in process.task_list() if isinstance(t, JoinGate)]
+        assert join.status.get() == "CANCELED"
+        assert "after" not in nodes(process.task_list())
+
     def test_cancel_process(self, flow: gf.Flow) -> None:
         """Cancelling a process cancels its tasks and logs the event."""
         process = start(flow, defs.PARALLEL)

@@ -56,7 +56,10 @@ class Operation:
                     f"{gate.oid()}: more than {MAX_STEPS} gates performed in one operation; "
                     "the definition loops through gates without ever waiting for a task"
                 )
-            # A join waits (its condition) until its last branch arrives.
+            # A join waits (its condition) until its last branch arrives; a gate of a
+            # process that finished or was cancelled meanwhile stays as it is.
+            if gate._process().status.get() != "STARTED":
+                continue
             if "perform" in gate.available_transitions():
                 gate.fire("perform", check_perm=False)
 

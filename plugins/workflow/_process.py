@@ -216,8 +216,8 @@ class Process(Extendable):
         """Cancel the process and every task that can be canceled."""
         with operation(self._mng.root):
             self._check_running()
+            self.status.set(CANCELED)  # first, so nothing a cancelled task releases runs
             self._cancel_active(None)
-            self.status.set(CANCELED)
             self.finished.set(now())
             self._log(event="canceled")
             fire_process_event(self, "canceled")
@@ -327,6 +327,8 @@ class Process(Extendable):
         return []  # End: _gate_performed finishes the process
 
     def _gate_performed(self, gate: Gate, nexts: list[tuple[str, str]]) -> None:
+        if self.status.get() != STARTED:
+            return  # a finished or cancelled process activates nothing more
         if gate.node_spec().kind == "end":
             self._finish(gate)
             return
