@@ -261,6 +261,19 @@ class TestPermissions:
         assert task.assignee.get() == "ann"
 
 
+class TestTransitionsAction:
+    def test_buttons_are_the_allowed_transitions(self, memflow: gf.Flow) -> None:
+        """Tools drive a task through its `transitions` action, one button per move."""
+        task = make_task(memflow, "human", "NEW")
+        action = memflow.get_object(task.oid() + "/transitions")
+        assert isinstance(action, gf.Action)
+        assert action.get_buttons() == ["assign", "cancel"]
+        assert action.run("assign") == "ASSIGNED"
+        assert action.get_buttons() == ["unassign", "reassign", "prepare", "cancel"]
+        with pytest.raises(TransitionError, match="cannot 'done'"):
+            action.run("done")
+
+
 class TestUndoAndHistory:
     def test_undo_hook(self, memflow: gf.Flow) -> None:
         """Undo sets DONE back to NEW and calls the process's <node>_undo(task)."""

@@ -30,6 +30,7 @@ from ._activation import (
     TaskPermissionError,
     Transition,
     TransitionError,
+    Transitions,
 )
 from ._diagram import to_dot, to_mermaid
 from ._events import fire_process_event, fire_transition
@@ -85,6 +86,7 @@ __all__ = [
     "TaskPermissionError",
     "Transition",
     "TransitionError",
+    "Transitions",
     "WorkflowError",
     "fire_process_event",
     "fire_transition",

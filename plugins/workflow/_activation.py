@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 
 from graftflow import (
+    Action,
+    Child,
     GraftflowError,
     IntParam,
     Param,
@@ -46,6 +48,7 @@ __all__ = [
     "TaskPermissionError",
     "Transition",
     "TransitionError",
+    "Transitions",
 ]
 
 NEW: Final = "NEW"
@@ -126,6 +129,23 @@ class TaskPermissionError(GraftflowError, PermissionError):
         self.transition = transition
 
 
+class Transitions(Action):
+    """The task's transitions as an action: one button per transition allowed now.
+
+    So any tool that runs actions (``graftflow run OID/transitions BUTTON``, a UI)
+    drives tasks without knowing about workflows.
+    """
+
+    def get_buttons(self) -> list[str]:
+        task: Activation = self._mng.parent  # type: ignore[assignment]
+        return task.available_transitions()
+
+    def run(self, button: str) -> str:
+        task: Activation = self._mng.parent  # type: ignore[assignment]
+        task.fire(button)
+        return task.status.get()
+
+
 class Activation(Extendable):
     """A task of a process: a status driven by :attr:`TRANSITIONS`.
 
@@ -151,6 +171,7 @@ class Activation(Extendable):
     created = StringParam("")
     finished = StringParam("")
     process = Parent(2)
+    transitions = Child(Transitions)
 
     # -- reading ------------------------------------------------------------------------
 
