@@ -29,6 +29,18 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 named like one of the hooks below."""
 
 
+@hookspec(historic=True)
+def graftflow_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Add this plugin's own hook specifications: ``plugin_manager.add_hookspecs(module)``.
+
+    Like pytest's ``pytest_addhooks``: called once per session's plugin manager, before
+    graftflow checks plugins' hook names, so other plugins may implement the hooks a
+    plugin defines without an "unknown hook" diagnostic. Historic: a plugin registered
+    later in code is called too. Add a module's specs only if they are not there yet
+    (another plugin may share them).
+    """
+
+
 @hookspec
 def graftflow_install_extensions(
     session: Session,

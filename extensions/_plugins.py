@@ -78,9 +78,26 @@ def _loaded(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
             source.status, source.detail = "failed", f"cannot load plugin {found.value!r}: {reason}"
             error = exc.__cause__ if isinstance(exc, LoadError) and exc.__cause__ else exc
             session.report(source.detail, source=label, error=error)
+    _add_hookspecs(session, pm)
     _check_hook_names(session, pm, sources)
     session.state[_STATE_KEY] = (pm, sources)
     return pm, sources
+
+
+def _add_hookspecs(session: Session, pm: pluggy.PluginManager) -> None:
+    """Let plugins add their hook specs (historic, so later registrations are asked too).
+
+    A plugin whose ``graftflow_add_hookspecs`` raises is recorded; pluggy stops calling
+    the others at the first failure, so their hooks may then be reported as unknown.
+    """
+    try:
+        pm.hook.graftflow_add_hookspecs.call_historic(kwargs={"plugin_manager": pm})
+    except Exception as exc:
+        session.report(
+            f"graftflow_add_hookspecs raised {type(exc).__name__}: {exc}",
+            source="plugins",
+            error=exc,
+        )
 
 
 def _check_hook_names(session: Session, pm: pluggy.PluginManager, sources: list[Source]) -> None:
@@ -101,13 +118,30 @@ def _check_hook_names(session: Session, pm: pluggy.PluginManager, sources: list[
             name = impl.plugin_name
             message = (
                 f"unknown hook {hook!r} in plugin {name!r}, so it is never called"
-                f"{did_you_mean(hook, specified)}"
+                f"{_similar_hook(hook, specified)}"
             )
             source = by_name.get(name)
             if source is not None:
                 source.detail = message
             label = source.label if source is not None else f"plugin {name}"
             session.report(message, source=label, error="PluginValidationError")
+
+
+def _similar_hook(hook: str, specified: list[str]) -> str:
+    """A "did you mean" for a hook name, compared without the shared ``graftflow_``.
+
+    Every hook starts with the prefix, which made unrelated hooks look alike once
+    plugins added their own (``graftflow_on_transition`` for a misspelt
+    ``graftflow_install_extensions``).
+    """
+    prefix = "graftflow_"
+    if not hook.startswith(prefix):
+        return did_you_mean(hook, specified)
+    short = {name.removeprefix(prefix): name for name in specified if name.startswith(prefix)}
+    hint = did_you_mean(hook.removeprefix(prefix), short)
+    for name, full in short.items():
+        hint = hint.replace(repr(name), repr(full))
+    return hint
 
 
 def _each(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[str, Any]]:

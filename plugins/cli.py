@@ -605,6 +605,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="graftflow")
 
 
-from .workflow._worker_cli import worker  # noqa: E402  (issue 6: registered last)
+# The workflow plugin's commands (issue 6), registered last: they use the helpers above.
+from .workflow._cli import workflow  # noqa: E402
+from .workflow._worker_cli import worker  # noqa: E402
 
+cli.add_command(workflow)
 cli.add_command(worker)

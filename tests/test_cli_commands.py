@@ -135,7 +135,7 @@ class TestLs:
         data = as_json(gf_cmd("ls", LAMP_SHOT, "--json"))
         assert isinstance(data, dict)
         rows = data["relations"]
-        assert [row["name"] for row in rows][:3] == ["handles", "frame_in", "frame_out"]
+        assert [row["name"] for row in rows][:3] == ["handles", "processes", "frame_in"]
         handles = rows[0]
         assert handles["value"] == 12
         assert (handles["origin"], handles["weight"]) == ("lamp_light_handles", 5)

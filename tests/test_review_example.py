@@ -73,8 +73,11 @@ class TestReviewExample:
             assert review["weight"] == 0
             assert review["beaten"] == []
             # The other relations are untouched and keep their order: the base ones, and
-            # on "Lamp Light" shots the demo plugin's own handles override.
-            expected = ["lamp_light_handles"] if "/films/f02/" in oid else []
+            # those the bundled plugins graft: the workflow's processes map, and on
+            # "Lamp Light" shots the demo plugin's handles override.
+            expected = ["workflow_demo_pipeline"]
+            if "/films/f02/" in oid:
+                expected.insert(0, "lamp_light_handles")
             assert [r["origin"] for r in records[:-1] if r["origin"] != "base"] == expected
         assert "review" not in data["task_relations"]  # only shots are targeted
 

@@ -15,8 +15,8 @@ import graftflow as gf
 from graftflow.plugins.workflow import (
     DEFAULT_RETRY,
     MAX_LOST,
-    Job,
     JobNotFoundError,
+    JobRecord,
     RetryPolicy,
     WorkQueue,
     set_clock,
@@ -398,4 +398,4 @@ class TestOwners:
 def test_job_records_round_trip(queue: WorkQueue, owner: Owner) -> None:
     """A Job survives its JSON form unchanged (what every store holds)."""
     job = queue.job(submit(queue, owner, retry=RetryPolicy(max_attempts=2)))
-    assert Job.from_json(job.to_json()) == job
+    assert JobRecord.from_json(job.to_json()) == job

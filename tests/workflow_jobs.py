@@ -18,9 +18,9 @@ from graftflow.plugins.workflow import (
     DeciderProcess,
     DeciderProcesses,
     FailWorkflow,
-    Job,
     JobCanceled,
     JobContext,
+    JobRecord,
     ScheduleActivity,
     Workflow,
 )
@@ -61,10 +61,10 @@ class Owner(Object):
         store, key = self._mng.store, self.oid() + "/calls"
         store.ordered_add(key, {str(store.ordered_len(key) + 1): entry})
 
-    def job_started(self, job: Job) -> None:
+    def job_started(self, job: JobRecord) -> None:
         self._log(["started", job.id, job.status, job.attempt])
 
-    def job_finished(self, job: Job) -> None:
+    def job_finished(self, job: JobRecord) -> None:
         if self.explode.get():
             raise RuntimeError("owner bug")
         self._log(["finished", job.id, job.status, job.attempt])

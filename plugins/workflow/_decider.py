@@ -21,6 +21,7 @@ from graftflow import Child, ExistsError, Map, Object, Param, StringParam
 from graftflow._json import JSONValue, json_error
 from graftflow._types import import_type, remember_type
 
+from ._nodes import WorkflowError
 from ._queue import Job, WorkQueue, clock_of
 from ._retry import RetryPolicy
 from ._transaction import after_commit, transaction
@@ -46,17 +47,15 @@ _ENDED = frozenset({"completed", "failed", "canceled"})
 _TRIES = 20
 
 
-class WorkflowError(Exception):
-    """A process cannot do what was asked (not running, unknown workflow...)."""
-
-
 def _emit(process: DeciderProcess, event: dict[str, JSONValue]) -> None:
-    """Announce one committed history event (the one place process events leave).
+    """Announce one committed history event (the one place process events leave)
+    through the ``graftflow_on_process_event`` hook: the event's ``type`` is the hook's
+    ``event``, the rest its ``data``."""
+    from ._events import fire_process_event
 
-    Part A of issue 6 owns the ``graftflow_on_process_event`` hook; at merge this is
-    pointed at its helper. Until then events are logged at debug level.
-    """
     logger.debug("%s: %s", process.oid(), event)
+    data = {key: value for key, value in event.items() if key != "type"}
+    fire_process_event(process, str(event.get("type", "event")), **data)
 
 
 # -- decisions ---------------------------------------------------------------------------

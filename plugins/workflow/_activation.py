@@ -1,0 +1,633 @@
+"""Activations: a task's status, driven by a finite state machine declared as data.
+
+Each task of a process is a flow object (an item of the process's ``tasks`` map) whose
+``status`` is a plain param. What may change it is a table of :class:`Transition` rows
+on the task's class (the viewflow activations' diagrams, written down): a name, the
+statuses it leaves from, the status it reaches, an optional condition (the name of a
+method of the task) and, for work that may fail, the status a failure leads to.
+
+:meth:`Activation.fire` is the one way through: it checks the table and the user's
+permission, runs the transition's work, moves the status and appends to the process
+history, all in one store batch, then tells plugins. A refused transition raises
+:class:`TransitionError` before anything is written. Tasks are flow objects on an
+extendable manager, so studios graft relations onto them like onto anything else.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Final, final
+
+from graftflow import (
+    Action,
+    Child,
+    GraftflowError,
+    IntParam,
+    Param,
+    Parent,
+    StringParam,
+)
+from graftflow.extensions import Extendable
+
+from ._events import fire_transition, operation
+from ._nodes import Job, Node, Task, import_ref
+
+if TYPE_CHECKING:
+    from ._process import Process
+
+__all__ = [
+    "ACTIVE",
+    "Activation",
+    "Gate",
+    "HumanTask",
+    "JobTask",
+    "JoinGate",
+    "TaskPermissionError",
+    "Transition",
+    "TransitionError",
+    "Transitions",
+]
+
+NEW: Final = "NEW"
+ASSIGNED: Final = "ASSIGNED"
+PREPARED: Final = "PREPARED"
+SCHEDULED: Final = "SCHEDULED"
+STARTED: Final = "STARTED"
+DONE: Final = "DONE"
+ERROR: Final = "ERROR"
+CANCELED: Final = "CANCELED"
+
+#: Statuses of a task that is finished with: anything else keeps its process going.
+FINISHED: Final = frozenset({DONE, CANCELED})
+#: The statuses of a task that still needs something to happen.
+ACTIVE: Final = frozenset({NEW, ASSIGNED, PREPARED, SCHEDULED, STARTED, ERROR})
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of a state machine table.
+
+    :ivar name: what :meth:`Activation.fire` is asked for (``"assign"``).
+    :ivar sources: the statuses it may leave from.
+    :ivar target: the status it reaches.
+    :ivar condition: the name of a method of the task that must return true.
+    :ivar on_error: the status reached instead if the transition's work raises (the
+        work's writes are rolled back, the traceback is kept in the task's ``error``).
+    """
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    condition: str | None = None
+    on_error: str | None = None
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 text, the form history and tasks keep."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class TransitionError(GraftflowError, RuntimeError):
+    """A transition the task's status (or condition) does not allow. Nothing changed.
+
+    :ivar oid: the task's oid.
+    :ivar status: its status.
+    :ivar transition: the refused transition.
+    :ivar allowed: the transitions that were available.
+    """
+
+    def __init__(
+        self, oid: str, status: str, transition: str, allowed: list[str], why: str = ""
+    ) -> None:
+        listed = ", ".join(allowed) if allowed else "none"
+        reason = why or f"not from status {status}"
+        super().__init__(
+            f"{oid}: cannot {transition!r} ({reason}); status {status}, allowed: {listed}"
+        )
+        self.oid = oid
+        self.status = status
+        self.transition = transition
+        self.allowed = allowed
+
+
+class TaskPermissionError(GraftflowError, PermissionError):
+    """The session's user may not make this transition (``has_perm`` said no).
+
+    :ivar oid: the task's oid.
+    :ivar user: the user refused.
+    :ivar transition: the transition asked for.
+    """
+
+    def __init__(self, oid: str, user: str, transition: str, why: str) -> None:
+        super().__init__(f"{oid}: user {user!r} may not {transition!r}: {why}")
+        self.oid = oid
+        self.user = user
+        self.transition = transition
+
+
+class Transitions(Action):
+    """The task's transitions as an action: one button per transition allowed now.
+
+    So any tool that runs actions (``graftflow run OID/transitions BUTTON``, a UI)
+    drives tasks without knowing about workflows.
+    """
+
+    def get_buttons(self) -> list[str]:
+        task: Activation = self._mng.parent  # type: ignore[assignment]
+        return task.available_transitions()
+
+    def run(self, button: str) -> str:
+        task: Activation = self._mng.parent  # type: ignore[assignment]
+        task.fire(button)
+        return task.status.get()
+
+
+class Activation(Extendable):
+    """A task of a process: a status driven by :attr:`TRANSITIONS`.
+
+    Subclasses declare the table and the work of each transition as
+    ``_before_<name>(**kwargs)`` (may fail; runs before the status moves) and
+    ``_after_<name>()`` (what the process does next, once the status moved).
+    """
+
+    #: The state machine, as data.
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = ()
+    #: The node kinds this activation serves (for the process's task types).
+    KINDS: ClassVar[tuple[str, ...]] = ()
+
+    status = StringParam(NEW)
+    #: The definition node this task activates.
+    node = StringParam("")
+    #: The execution token: ``start``, and ``start/split-3/0`` for a split's branch 0.
+    token = StringParam("")
+    #: The tasks whose completion activated this one.
+    previous = Param(list)
+    #: The traceback (or message) of the last failure.
+    error = StringParam("")
+    created = StringParam("")
+    finished = StringParam("")
+    process = Parent(2)
+    transitions = Child(Transitions)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def node_spec(self) -> Node:
+        """The definition node of this task."""
+        return self._process().get_definition().node(self.node.get())
+
+    def _process(self) -> Process:
+        return self.process  # type: ignore[return-value]
+
+    def is_active(self) -> bool:
+        """Whether the task still needs something to happen (not DONE nor CANCELED)."""
+        return self.status.get() not in FINISHED
+
+    def available_transitions(self) -> list[str]:
+        """The transitions the current status (and conditions) allow, in table order."""
+        status = self.status.get()
+        names: list[str] = []
+        for row in self.TRANSITIONS:
+            if status in row.sources and row.name not in names and self._condition_holds(row):
+                names.append(row.name)
+        return names
+
+    def _condition_holds(self, row: Transition) -> bool:
+        return row.condition is None or bool(getattr(self, row.condition)())
+
+    def has_perm(self, user: str) -> bool:
+        """Whether ``user`` may make transitions of this task. Override to restrict."""
+        return True
+
+    # -- the one way to change the status ------------------------------------------------
+
+    def fire(self, transition: str, /, *, check_perm: bool = True, **kwargs: Any) -> None:
+        """Make ``transition``: check it, do its work, move the status, log it.
+
+        One store batch: all of it is written, or nothing.
+
+        :param check_perm: ask :meth:`has_perm` for the session's user (the engine
+            passes ``False`` for what it does by itself).
+        :param kwargs: passed to the transition's work (``assign(user=...)``).
+        :raises TransitionError: the status or a condition does not allow it.
+        :raises TaskPermissionError: the session's user may not.
+        """
+        flow = self._mng.root
+        with operation(flow) as op:
+            source = self.status.get()
+            row = self._row(transition, source)
+            user = flow.session().user
+            if check_perm and not self.has_perm(user):
+                raise TaskPermissionError(
+                    self.oid(), user, transition, self._perm_reason(user) or "has_perm() is false"
+                )
+            before = getattr(type(self), f"_before_{transition}", None)
+            target = row.target
+            failure = ""
+            if row.on_error is None:
+                if before is not None:
+                    before(self, **kwargs)
+            else:
+                try:
+                    with self._mng.store.batch():
+                        if before is not None:
+                            before(self, **kwargs)
+                except Exception:
+                    target = row.on_error
+                    failure = traceback.format_exc()
+            if failure:
+                self.error.set(failure)
+            elif row.on_error is not None and self.error.get():
+                self.error.set("")  # the work that failed before went through this time
+            if target in FINISHED:
+                self.finished.set(now())
+            self.status.set(target)
+            self._process()._log(
+                task=self.name(),
+                node=self.node.get(),
+                transition=transition,
+                source=source,
+                target=target,
+                who=user,
+            )
+            op.events.append(lambda: fire_transition(self, transition, source, target))
+            if not failure:
+                after = getattr(type(self), f"_after_{transition}", None)
+                if after is not None:
+                    after(self)
+
+    def _row(self, transition: str, source: str) -> Transition:
+        known = False
+        for row in self.TRANSITIONS:
+            if row.name != transition:
+                continue
+            known = True
+            if source in row.sources:
+                if self._condition_holds(row):
+                    return row
+                raise TransitionError(
+                    self.oid(),
+                    source,
+                    transition,
+                    self.available_transitions(),
+                    f"its condition {row.condition}() is false",
+                )
+        why = "" if known else f"{type(self).__name__} has no such transition"
+        raise TransitionError(self.oid(), source, transition, self.available_transitions(), why)
+
+    def _perm_reason(self, user: str) -> str:
+        return ""
+
+    # -- shared work ------------------------------------------------------------------------
+
+    def _before_undo(self) -> None:
+        # The viewflow hook: the process class may have `<node>_undo(task)`.
+        hook = getattr(self._process(), f"{self.node.get()}_undo", None)
+        if callable(hook):
+            hook(self)
+        self.error.set("")
+        self.finished.set("")
+
+    def _after_cancel(self) -> None:
+        self._process()._task_finished(self, advance=False)
+
+
+def _table(*rows: tuple[Any, ...]) -> tuple[Transition, ...]:
+    return tuple(Transition(*row) for row in rows)
+
+
+class HumanTask(Activation):
+    """A task for a person: NEW -> ASSIGNED -> PREPARED -> DONE.
+
+    ``unassign`` and ``reassign`` while ASSIGNED, ``cancel`` from NEW or ASSIGNED,
+    ``undo`` from DONE back to NEW. Only the node's ``users`` (anybody if none) may
+    work on it, and once assigned, only the assignee.
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("task",)
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
+        ("assign", (NEW,), ASSIGNED),
+        ("unassign", (ASSIGNED,), NEW),
+        ("reassign", (ASSIGNED,), ASSIGNED),
+        ("prepare", (ASSIGNED,), PREPARED),
+        ("done", (PREPARED,), DONE),
+        ("cancel", (NEW, ASSIGNED), CANCELED),
+        ("undo", (DONE,), NEW),
+    )
+
+    assignee = StringParam("")
+
+    def _spec(self) -> Task:
+        spec = self.node_spec()
+        assert isinstance(spec, Task)
+        return spec
+
+    def has_perm(self, user: str) -> bool:
+        return not self._perm_reason(user)
+
+    def _perm_reason(self, user: str) -> str:
+        users = self._spec().users
+        if users and user not in users:
+            return f"only {', '.join(users)} may work on {self.node.get()!r}"
+        assignee = self.assignee.get()
+        if assignee and assignee != user and self.status.get() in (ASSIGNED, PREPARED):
+            return f"the task is assigned to {assignee!r}"
+        return ""
+
+    def _check_assignee(self, user: str) -> None:
+        users = self._spec().users
+        if users and user not in users:
+            raise TaskPermissionError(
+                self.oid(), user, "assign", f"only {', '.join(users)} may work on it"
+            )
+
+    # Named transitions, for people and tools (fire() does the work).
+    def assign(self, user: str | None = None) -> None:
+        """Assign the task to ``user`` (default: the session's user)."""
+        self.fire("assign", user=user)
+
+    def unassign(self) -> None:
+        """Give the task back: nobody is assigned."""
+        self.fire("unassign")
+
+    def reassign(self, user: str) -> None:
+        """Hand the task over to ``user``."""
+        self.fire("reassign", user=user)
+
+    def prepare(self) -> None:
+        """Start working on the task."""
+        self.fire("prepare")
+
+    def done(self, **input: Any) -> None:
+        """Finish the task: its node's actions run with ``input``, then the process moves on."""
+        self.fire("done", **input)
+
+    def cancel(self) -> None:
+        """Cancel the task (from NEW or ASSIGNED)."""
+        self.fire("cancel")
+
+    def undo(self) -> None:
+        """Set a DONE task back to NEW (the process's ``<node>_undo(task)`` runs)."""
+        self.fire("undo")
+
+    def _before_assign(self, user: str | None = None) -> None:
+        who = user or self._mng.root.session().user
+        self._check_assignee(who)
+        self.assignee.set(who)
+
+    def _before_reassign(self, user: str) -> None:
+        self._check_assignee(user)
+        self.assignee.set(user)
+
+    def _before_unassign(self) -> None:
+        self.assignee.set("")
+
+    def _before_done(self, **input: Any) -> None:
+        state = self._process().state
+        for ref in self._spec().actions:
+            update = import_ref(ref)(state, **input)
+            if isinstance(update, Mapping):
+                state.update(update)
+
+    def _after_done(self) -> None:
+        self._process()._task_finished(self)
+
+    def _before_undo(self) -> None:
+        super()._before_undo()
+        self.assignee.set("")
+
+
+class JobTask(Activation):
+    """A background function run by a worker.
+
+    NEW -> ASSIGNED -> SCHEDULED -> STARTED -> DONE; ``error`` to ERROR; ``retry``
+    and ``restart`` submit it again (SCHEDULED); ``undo`` back to NEW; ``cancel`` also
+    cancels the queued job. The worker calls :meth:`job_started` and
+    :meth:`job_finished` on it (found by its oid, the job's owner).
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("job",)
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
+        ("assign", (NEW,), ASSIGNED),
+        ("schedule", (ASSIGNED,), SCHEDULED, None, ERROR),
+        ("start", (SCHEDULED,), STARTED),
+        ("done", (STARTED,), DONE),
+        ("error", (ASSIGNED, SCHEDULED, STARTED), ERROR),
+        ("retry", (SCHEDULED, STARTED, ERROR), SCHEDULED, None, ERROR),
+        ("restart", (ERROR,), SCHEDULED, None, ERROR),
+        ("undo", (SCHEDULED, STARTED, ERROR, DONE), NEW),
+        ("cancel", (NEW, ASSIGNED, SCHEDULED, STARTED, ERROR), CANCELED),
+    )
+
+    job_id = StringParam("")
+    attempt = IntParam(0)
+    result = Param(None)
+
+    def _spec(self) -> Job:
+        spec = self.node_spec()
+        assert isinstance(spec, Job)
+        return spec
+
+    # -- the queue (part B's WorkQueue): the only two places that talk to it -------------
+
+    def _submit(self) -> str:
+        """Submit this task's function to the work queue; return the job id."""
+        from ._queue import WorkQueue
+
+        spec = self._spec()
+        retry = None
+        if spec.retry is not None:
+            from ._retry import RetryPolicy
+
+            retry = RetryPolicy(**spec.retry)
+        state = self._process().state.get()
+        job_input = state.get(spec.input_key) if spec.input_key else state
+        queue = WorkQueue(self._mng.root)
+        job_id: str = queue.submit(
+            owner=self.oid(), function=spec.func, input=job_input, retry=retry
+        )
+        return job_id
+
+    def _cancel_job(self, job_id: str) -> None:
+        """Cancel the queued job ``job_id``."""
+        from ._queue import WorkQueue
+
+        WorkQueue(self._mng.root).cancel(job_id)
+
+    # -- transitions' work ----------------------------------------------------------------
+
+    def _schedule(self, attempt: int) -> None:
+        self.job_id.set(self._submit())
+        self.attempt.set(attempt)
+        self.error.set("")
+
+    def _before_schedule(self) -> None:
+        self._schedule(1)
+
+    def _before_retry(self) -> None:
+        if self.status.get() in (SCHEDULED, STARTED):
+            self._drop_job()
+        self._schedule(self.attempt.get() + 1)
+
+    def _before_restart(self) -> None:
+        self._schedule(1)
+
+    def _before_done(self, result: Any = None) -> None:
+        self.result.set(result)
+        key = self._spec().result_key
+        if key:
+            self._process().state[key] = result
+
+    def _after_done(self) -> None:
+        self._process()._task_finished(self)
+
+    def _before_error(self, error: str = "") -> None:
+        self.error.set(error)
+
+    def _before_cancel(self) -> None:
+        # A job the queue canceled itself needs no cancelling.
+        gone = self.__dict__.pop("_gf_job_gone", False)
+        if not gone and self.status.get() in (SCHEDULED, STARTED):
+            self._drop_job()
+
+    def _before_undo(self) -> None:
+        if self.status.get() in (SCHEDULED, STARTED):
+            self._drop_job()
+        super()._before_undo()
+        self.job_id.set("")
+        self.result.set(None)
+        self.attempt.set(0)
+
+    def _drop_job(self) -> None:
+        job_id = self.job_id.get()
+        if job_id:
+            self._cancel_job(job_id)
+
+    # -- the worker's callbacks -------------------------------------------------------------
+
+    def _is_current(self, job: Any) -> bool:
+        job_id = getattr(job, "id", None)
+        return job_id is None or str(job_id) == self.job_id.get()
+
+    def job_started(self, job: Any) -> None:
+        """A worker claimed this task's job: SCHEDULED -> STARTED.
+
+        A job this task no longer waits for (retried, canceled, undone) is ignored,
+        and so is a second claim after a lease expired.
+        """
+        if self._is_current(job) and self.status.get() == SCHEDULED:
+            self.fire("start", check_perm=False)
+
+    def job_finished(self, job: Any) -> None:
+        """The job ended: ``job.status`` is ``"done"`` (``job.result``), ``"failed"``
+        (``job.error``: the traceback) or ``"canceled"``. One batch moves the task
+        (and the process after it)."""
+        if not self._is_current(job) or not self.is_active():
+            return
+        status = getattr(job, "status", None)
+        with operation(self._mng.root):
+            current = self.status.get()
+            if status == "done":
+                if current == SCHEDULED:
+                    self.fire("start", check_perm=False)
+                if self.status.get() == STARTED:
+                    self.fire("done", check_perm=False, result=getattr(job, "result", None))
+            elif status == "failed":
+                if current in (ASSIGNED, SCHEDULED, STARTED):
+                    error = getattr(job, "error", None) or "the job failed"
+                    self.fire("error", check_perm=False, error=str(error))
+            elif status == "canceled":
+                if "cancel" in self.available_transitions():
+                    self.__dict__["_gf_job_gone"] = True
+                    self.fire("cancel", check_perm=False)
+            else:
+                raise ValueError(
+                    f"{self.oid()}: job_finished() got a job with status {status!r}; "
+                    "expected 'done', 'failed' or 'canceled'"
+                )
+
+    # Named transitions.
+    def retry(self) -> None:
+        """Submit the job again (after an error, or to replace a stuck one)."""
+        self.fire("retry")
+
+    def restart(self) -> None:
+        """Submit the job again after an error, counting attempts from 1."""
+        self.fire("restart")
+
+    def cancel(self) -> None:
+        """Cancel the task and its queued job."""
+        self.fire("cancel")
+
+    def undo(self) -> None:
+        """Set the task back to NEW (its queued job, if any, is canceled)."""
+        self.fire("undo")
+
+
+class Gate(Activation):
+    """A node that decides at once (Start, Func/Handler, If, Switch, Split, End).
+
+    NEW -> DONE by ``perform``, or ERROR if its work raises (the traceback is kept);
+    ``retry`` from ERROR; ``undo`` from DONE or ERROR to NEW; ``cancel`` from NEW or
+    ERROR.
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("start", "func", "handler", "if", "switch", "split", "end")
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
+        ("perform", (NEW,), DONE, None, ERROR),
+        ("retry", (ERROR,), DONE, None, ERROR),
+        ("undo", (DONE, ERROR), NEW),
+        ("cancel", (NEW, ERROR), CANCELED),
+    )
+
+    def _before_perform(self) -> None:
+        self.__dict__["_gf_next"] = self._process()._decide(self)
+
+    _before_retry = _before_perform
+
+    def _after_perform(self) -> None:
+        self._process()._gate_performed(self, self.__dict__.pop("_gf_next", []))
+
+    _after_retry = _after_perform
+
+    def perform(self) -> None:
+        """Decide now (the engine does it when the gate is reached)."""
+        self.fire("perform")
+
+    def retry(self) -> None:
+        """Run the gate's work again after an error."""
+        self.fire("retry")
+
+    def cancel(self) -> None:
+        """Cancel the gate."""
+        self.fire("cancel")
+
+    def undo(self) -> None:
+        """Set the gate back to NEW."""
+        self.fire("undo")
+
+
+class JoinGate(Gate):
+    """A Join: ``perform`` waits (by its condition) until every branch is finished.
+
+    The branches are the tasks whose token starts with the join's ``join_key`` (the
+    split's token prefix); each must be DONE or CANCELED.
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("join",)
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
+        ("perform", (NEW,), DONE, "branches_finished", ERROR),
+        ("retry", (ERROR,), DONE, "branches_finished", ERROR),
+        ("undo", (DONE, ERROR), NEW),
+        ("cancel", (NEW, ERROR), CANCELED),
+    )
+
+    #: The token prefix of the branches this join waits for.
+    join_key = StringParam("")
+
+    def branches_finished(self) -> bool:
+        """Whether every task of the joined branches is DONE or CANCELED."""
+        return self._process()._branches_finished(self.join_key.get())

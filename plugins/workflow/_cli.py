@@ -1,0 +1,232 @@
+"""``graftflow workflow ...``: start processes, show them, move tasks, draw diagrams.
+
+Registered at the bottom of :mod:`graftflow.plugins.cli`. The CLI's helpers are
+imported inside the commands, so importing this module never imports the CLI module
+half way (it imports this one at its end).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ._activation import Activation
+    from ._nodes import Definition
+    from ._process import Process
+
+__all__ = ["workflow"]
+
+#: Definitions shipped with graftflow, for ``--builtin``.
+BUILTINS = ("shot_pipeline",)
+
+
+@click.group()
+def workflow() -> None:
+    """Workflow processes: start, show, move tasks, draw diagrams."""
+
+
+def _process_at(ctx: click.Context, oid: str) -> Process:
+    from graftflow.plugins.cli import _open_flow, fail, user_errors
+
+    from ._process import Process
+
+    flow = _open_flow(ctx, create=False)
+    with user_errors():
+        found = flow.get_object(oid)
+    if not isinstance(found, Process):
+        fail(f"{oid} is a {type(found).__name__}, not a workflow process")
+    return found
+
+
+def _task_at(ctx: click.Context, oid: str) -> Activation:
+    from graftflow.plugins.cli import _open_flow, fail, user_errors
+
+    from ._activation import Activation
+
+    flow = _open_flow(ctx, create=False)
+    with user_errors():
+        found = flow.get_object(oid)
+    if not isinstance(found, Activation):
+        fail(f"{oid} is a {type(found).__name__}, not a task of a workflow process")
+    return found
+
+
+def _definition(file: Path | None, builtin: str | None) -> Definition:
+    from graftflow.plugins.cli import fail, user_errors
+
+    if (file is None) == (builtin is None):
+        fail("give a definition: --file PATH or --builtin NAME (one of them)")
+    with user_errors():
+        if builtin is not None:
+            from ._demo import shot_pipeline
+
+            return shot_pipeline()
+        from ._definition_file import load_definition
+
+        assert file is not None
+        return load_definition(file)
+
+
+def _summary(process: Process) -> dict[str, Any]:
+    from ._activation import HumanTask
+
+    return {
+        "oid": process.oid(),
+        "definition": process.get_definition().name,
+        "status": process.status.get(),
+        "state": process.state.get(),
+        "tasks": [
+            {
+                "name": task.name(),
+                "node": task.node.get(),
+                "status": task.status.get(),
+                "token": task.token.get(),
+                "assignee": task.assignee.get() if isinstance(task, HumanTask) else "",
+                "transitions": task.available_transitions(),
+            }
+            for task in process.task_list()
+        ],
+    }
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    click.echo(f"{summary['oid']}  {summary['definition']}  {summary['status']}")
+    click.echo(f"state: {json.dumps(summary['state'], sort_keys=True)}")
+    for task in summary["tasks"]:
+        who = f" @{task['assignee']}" if task["assignee"] else ""
+        moves = f"  -> {', '.join(task['transitions'])}" if task["transitions"] else ""
+        click.echo(f"  {task['name']:<20} {task['status']:<10} {task['token']}{who}{moves}")
+
+
+@workflow.command()
+@click.argument("map_oid", metavar="OID")
+@click.argument("name", required=False)
+@click.option("--file", "file", type=click.Path(path_type=Path), help="A TOML definition.")
+@click.option("--builtin", type=click.Choice(BUILTINS), help="A definition shipped with graftflow.")
+@click.option("--state", "state_json", metavar="JSON", help="The initial state, a JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print the process as JSON.")
+@click.pass_context
+def start(
+    ctx: click.Context,
+    map_oid: str,
+    name: str | None,
+    file: Path | None,
+    builtin: str | None,
+    state_json: str | None,
+    as_json: bool,
+) -> None:
+    """Start a process in the processes map at OID (a shot's .../processes)."""
+    from graftflow.plugins.cli import _open_flow, fail, user_errors
+
+    from ._process import Processes
+
+    definition = _definition(file, builtin)
+    state = _json_object(state_json, "--state")
+    flow = _open_flow(ctx, create=False)
+    with user_errors():
+        processes = flow.get_object(map_oid)
+        if not isinstance(processes, Processes):
+            fail(f"{map_oid} is a {type(processes).__name__}, not a map of workflow processes")
+        process = processes.start(name, definition, state=state)
+        _show(process, as_json)
+
+
+def _json_object(text: str | None, option: str) -> dict[str, Any]:
+    from graftflow.plugins.cli import fail
+
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{option}: not JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(value, dict):
+        fail(f"{option}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _show(process: Process, as_json: bool) -> None:
+    summary = _summary(process)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        _print_summary(summary)
+
+
+@workflow.command()
+@click.argument("oid")
+@click.option("--json", "as_json", is_flag=True, help="Print the process as JSON.")
+@click.pass_context
+def show(ctx: click.Context, oid: str, as_json: bool) -> None:
+    """Show a process: status, state, tasks and their possible transitions."""
+    from graftflow.plugins.cli import user_errors
+
+    process = _process_at(ctx, oid)
+    with user_errors():
+        _show(process, as_json)
+
+
+@workflow.command()
+@click.argument("task_oid", metavar="TASK_OID")
+@click.argument("transition")
+@click.option("--input", "input_json", metavar="JSON", help="Input for 'done', a JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print the process as JSON.")
+@click.pass_context
+def move(
+    ctx: click.Context, task_oid: str, transition: str, input_json: str | None, as_json: bool
+) -> None:
+    """Make TRANSITION (assign, prepare, done, undo...) on a task, as the session's user."""
+    from graftflow.plugins.cli import user_errors
+
+    task = _task_at(ctx, task_oid)
+    values = _json_object(input_json, "--input")
+    with user_errors():
+        task.fire(transition, **values)
+        _show(task.process, as_json)  # type: ignore[arg-type]
+
+
+@workflow.command()
+@click.argument("oid", required=False)
+@click.option("--file", "file", type=click.Path(path_type=Path), help="A TOML definition.")
+@click.option("--builtin", type=click.Choice(BUILTINS), help="A definition shipped with graftflow.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print {oid, format, diagram} as JSON.")
+@click.pass_context
+def diagram(
+    ctx: click.Context,
+    oid: str | None,
+    file: Path | None,
+    builtin: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
+    """Print a process (OID) or a definition (--file/--builtin) as DOT or Mermaid.
+
+    A process's active tasks are highlighted with their tokens.
+    """
+    from graftflow.plugins.cli import fail, user_errors
+
+    from ._diagram import to_dot, to_mermaid
+
+    render = to_dot if fmt == "dot" else to_mermaid
+    target: Any
+    if oid is not None:
+        if file is not None or builtin is not None:
+            fail("give a process OID or a definition (--file/--builtin), not both")
+        target = _process_at(ctx, oid)
+        source = {"oid": oid}
+    else:
+        target = _definition(file, builtin)
+        source = {"file": str(file)} if file is not None else {"builtin": str(builtin)}
+    with user_errors():
+        text = render(target)
+    if as_json:
+        click.echo(json.dumps({**source, "format": fmt, "diagram": text}, indent=2))
+    else:
+        click.echo(text, nl=False)

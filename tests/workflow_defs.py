@@ -1,0 +1,276 @@
+"""Workflow definitions, step actions and process types shared by the workflow tests.
+
+Module level on purpose: processes store ``module:qualname`` references, and the
+restart tests resume them in a fresh interpreter that imports this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graftflow as gf
+from graftflow.plugins.workflow import (
+    Case,
+    Definition,
+    End,
+    Func,
+    Handler,
+    If,
+    Job,
+    JobTask,
+    Join,
+    Process,
+    Processes,
+    Split,
+    Start,
+    Switch,
+    Task,
+)
+from graftflow.plugins.workflow._process import _task_types
+
+# -- the seeds' step actions -----------------------------------------------------------------
+
+
+def print_hello(state: Any, **input: Any) -> None:
+    """The flow library's PrintAction(string='Hello, world!')."""
+    print("Hello, world!")
+
+
+def print_bye(state: Any, **input: Any) -> None:
+    print("Goodbye!")
+
+
+def user_inputted_data(state: Any, custom_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The flow library's UserInputtedData: the user's data goes into the state."""
+    return dict(custom_data or {})
+
+
+def count_visit(state: Any, **input: Any) -> None:
+    """Dot access: read and update the state through the wrapper."""
+    state.visits = state.get().get("visits", 0) + 1
+
+
+def failing_action(state: Any, **input: Any) -> None:
+    state.touched = True
+    raise ValueError("the render farm is on fire")
+
+
+def double(state: Any) -> dict[str, Any]:
+    return {"value": state["value"] * 2}
+
+
+def flaky(state: Any) -> dict[str, Any]:
+    """Fails until the state says it may pass (a Func node in ERROR, then retried)."""
+    state.tries = state.get().get("tries", 0) + 1
+    if not state.get().get("allow"):
+        raise RuntimeError("not yet")
+    return {"flaky": "passed"}
+
+
+def tag_handler(task: Any) -> None:
+    task.process.state["handled_by"] = task.oid()
+
+
+def is_big(state: Any) -> bool:
+    return bool(state.get("value", 0) > 10)
+
+
+def multiply(context: Any) -> int:
+    """The pyworkflow seed's MultiplicationActivity body, for Job nodes."""
+    a, b = context.input
+    result = 0
+    for _ in range(a):
+        result += b
+        context.heartbeat()
+    return result
+
+
+# -- definitions ---------------------------------------------------------------------------
+
+TWO_STEPS = Definition(
+    "two_steps",
+    [
+        Start("start", next="first"),
+        Task("first", next="second", actions=[print_hello]),
+        Task("second", next="end", actions=[print_bye]),
+        End("end"),
+    ],
+)
+
+USER_INPUT = Definition(
+    "user_input",
+    [
+        Start("start", next="ask"),
+        Task("ask", next="end", actions=[user_inputted_data]),
+        End("end"),
+    ],
+)
+
+#: The flow library's ChoiceStep: the user's input decides whether "second" is skipped.
+CHOICE = Definition(
+    "choice",
+    [
+        Start("start", next="first"),
+        Task("first", next="pick", actions=[print_hello]),
+        Task("pick", next="choose", actions=[user_inputted_data]),
+        Switch("choose", cases=[Case("third", when="skip_me")], default="second"),
+        Task("second", next="third", actions=[count_visit]),
+        Task("third", next="end", actions=[print_bye]),
+        End("end"),
+    ],
+)
+
+#: Going back: a rejected review returns to "work".
+LOOP = Definition(
+    "loop",
+    [
+        Start("start", next="work"),
+        Task("work", next="review", actions=[count_visit]),
+        Task("review", next="approved", actions=[user_inputted_data]),
+        If("approved", when="approved", then="end", else_="work"),
+        End("end"),
+    ],
+)
+
+PARALLEL = Definition(
+    "parallel",
+    [
+        Start("start", next="split"),
+        Split("split", branches=["a", "b", "c"]),
+        Task("a", next="join"),
+        Task("b", next="join"),
+        Task("c", next="join"),
+        Join("join", next="after"),
+        Task("after", next="end"),
+        End("end"),
+    ],
+)
+
+#: Two branches for two programs to finish at the same moment.
+PAIR = Definition(
+    "pair",
+    [
+        Start("start", next="split"),
+        Split("split", branches=["left", "right"]),
+        Task("left", next="join"),
+        Task("right", next="join"),
+        Join("join", next="after"),
+        Task("after", next="end"),
+        End("end"),
+    ],
+)
+
+#: A branch that reaches End while another is still open: End cancels it.
+RACE = Definition(
+    "race",
+    [
+        Start("start", next="split"),
+        Split("split", branches=["fast", "slow", "job"]),
+        Task("fast", next="end"),
+        Task("slow", next="end"),
+        Job("job", next="end", func=multiply),
+        End("end"),
+    ],
+)
+
+FUNCS = Definition(
+    "funcs",
+    [
+        Start("start", next="double"),
+        Func("double", next="flaky", func=double),
+        Func("flaky", next="handler", func=flaky),
+        Handler("handler", next="big", func=tag_handler),
+        If("big", condition=is_big, then="end", else_="small"),
+        Task("small", next="end"),
+        End("end"),
+    ],
+)
+
+JOB = Definition(
+    "job",
+    [
+        Start("start", next="multiply"),
+        Job(
+            "multiply",
+            next="check",
+            func=multiply,
+            input_key="operands",
+            result_key="product",
+            retry={"max_attempts": 2},
+        ),
+        Task("check", next="end"),
+        End("end"),
+    ],
+)
+
+FAILING = Definition(
+    "failing",
+    [
+        Start("start", next="bad"),
+        Task("bad", next="end", actions=[failing_action]),
+        End("end"),
+    ],
+)
+
+
+# -- process and task types ---------------------------------------------------------------------
+
+#: What the stand-in queue below was asked, in order: (owner, function, input, retry).
+SUBMITTED: list[tuple[str, str, Any, Any]] = []
+CANCELED: list[str] = []
+
+
+class QueueStandInJobTask(JobTask):
+    """A JobTask whose two queue calls are recorded instead of reaching the queue.
+
+    test_workflow_process drives jobs through the callback protocol
+    (``job_started`` / ``job_finished``) and checks the exact submissions here; the
+    same tasks on the real WorkQueue and real workers are in test_workflow_integration.
+    """
+
+    def _submit(self) -> str:
+        spec = self._spec()
+        state = self._process().state.get()
+        job_input = state.get(spec.input_key) if spec.input_key else state
+        SUBMITTED.append((self.oid(), spec.func, job_input, spec.retry))
+        return f"job-{len(SUBMITTED)}"
+
+    def _cancel_job(self, job_id: str) -> None:
+        CANCELED.append(job_id)
+
+
+class StudioProcess(Process):
+    """A process with the stand-in job task and an undo hook for node ``first``."""
+
+    TASK_TYPES = {**_task_types(), "job": QueueStandInJobTask}
+
+    def first_undo(self, task: Any) -> None:
+        self.state["undone"] = [*self.state.get().get("undone", []), task.name()]
+
+
+class Shot(gf.Object):
+    """Where processes live in these tests (the demo grafts the same map)."""
+
+    processes = gf.Child(Processes)
+
+
+class Film(gf.Object):
+    shot = gf.Child(Shot)
+
+
+def picky(context: Any) -> str:
+    """A job that refuses its input until the state allows it (ERROR, then retry)."""
+    if not context.input.get("allow"):
+        raise ValueError("operands not allowed yet")
+    return "accepted"
+
+
+#: A process whose job fails until its state is fixed.
+PICKY = Definition(
+    "picky",
+    [
+        Start("start", next="check"),
+        Job("check", next="end", func=picky, result_key="verdict"),
+        End("end"),
+    ],
+)
