@@ -158,9 +158,19 @@ class _Elsewhere(Extendable):
     """What the 29 other factories target: never an ExtShot."""
 
 
+#: How often installers and factories ran (W5): the kabaret side keeps the same counts.
+CALLS = {"installers": 0, "factories": 0, "applied": 0}
+
+
+def reset_calls() -> None:
+    for key in CALLS:
+        CALLS[key] = 0
+
+
 def _other(number: int) -> Callable[[gf.Object], gf.Relation[int]]:
     @dynamic_relation(f"other_{number}", target=_Elsewhere)
     def factory(parent: gf.Object) -> gf.Relation[int]:
+        CALLS["factories"] += 1
         return gf.IntParam(number)
 
     return factory
@@ -168,6 +178,8 @@ def _other(number: int) -> Callable[[gf.Object], gf.Relation[int]]:
 
 @dynamic_relation("review", target=ExtShot, weight=10)
 def review(parent: ExtShot) -> gf.Relation[str]:
+    CALLS["factories"] += 1
+    CALLS["applied"] += 1
     return gf.StringParam("pending")
 
 
@@ -175,14 +187,17 @@ _OTHERS = [_other(number) for number in range(29)]
 
 
 def install_1(session: gf.Session) -> dict[str, list[object]]:
+    CALLS["installers"] += 1
     return {"first": list(_OTHERS[:10])}
 
 
 def install_2(session: gf.Session) -> dict[str, list[object]]:
+    CALLS["installers"] += 1
     return {"second": list(_OTHERS[10:20])}
 
 
 def install_3(session: gf.Session) -> dict[str, list[object]]:
+    CALLS["installers"] += 1
     return {"third": [*_OTHERS[20:], review]}
 
 
@@ -191,6 +206,39 @@ EXTENDED = {
     "GRAFTFLOW_INSTALLERS": "workloads:install_1;workloads:install_2;workloads:install_3",
     # The test env's own test distributions must not add work to the figures.
     "GRAFTFLOW_BLOCKED": "gftest-pipeline gftest-review gftest-show",
+}
+
+
+class OverShot(Shot, Extendable):
+    """W3: the same item, whose base ``status`` param an extension overrides."""
+
+
+class OverShots(gf.Map[OverShot]):
+    pass
+
+
+class OverProject(gf.Object):
+    shots = gf.Child(OverShots)
+
+
+@dynamic_relation("status", target=OverShot, weight=5)
+def override_status(parent: OverShot) -> gf.Relation[str]:
+    return gf.StringParam("approved")
+
+
+@dynamic_relation("status", target=OverShot, weight=-1)
+def negative_status(parent: OverShot) -> gf.Relation[str]:
+    return gf.StringParam("negative")  # a negative weight never overrides a base relation
+
+
+def install_override(session: gf.Session) -> dict[str, list[object]]:
+    return {"override": [override_status, negative_status]}
+
+
+#: W3: one installer, a weight-5 override of the base ``status`` and a negative one.
+OVERRIDE = {
+    "GRAFTFLOW_INSTALLERS": "workloads:install_override",
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
 }
 
 
