@@ -1,11 +1,12 @@
 """The core benchmarks (graftflow alone): best of R runs, the stores side by side.
 
 run.py calls :func:`run_core` after the side-by-side suite. Timings are figures to
-compare, never pass/fail: machines here are noisy, so what matters is the ratio between rows measured in the same run. The tree workloads run on
-memory and SQLite; the store workloads (get/set of small values, one by one and in one
-batch) also on Redis, on a redis-server this script starts and stops itself. Without
-redis-server (or the redis package) the Redis figures are null, and a note says so.
-Results go to the ``core`` key of .bench/results.json.
+compare, never pass/fail: machines here are noisy, so what matters is the ratio between
+rows measured in the same run. The tree workloads run on memory and SQLite; the store
+workloads (get/set of small values, one by one and in one batch) also on Redis, on a
+redis-server this script starts and stops itself. Without redis-server (or the redis
+package) the Redis figures are null, and a note says so. Results go to the ``core`` key
+of .bench/results.json.
 """
 
 from __future__ import annotations

@@ -26,14 +26,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).parent))
 
 import kabaret_side
 import suite
 
 import graftflow
 
+HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 PLOT = ROOT / "docs" / "img" / "benchmarks.png"
 
@@ -65,7 +65,7 @@ def row(
 
 
 def at_least(ratio: float | None, times: float) -> bool:
-    """A ``≥ times× faster`` target; not met when kabaret could not be measured."""
+    """A ``>= timesx faster`` target; not met when kabaret could not be measured."""
     return ratio is not None and ratio >= times
 
 
@@ -80,7 +80,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         n,
         add["graftflow"],
         add["kabaret"],
-        "≥ 50× faster than kabaret",
+        ">= 50x faster than kabaret",
         False,
         graftflow_add_many_s=add["graftflow_add_many"],
         note="add(name) one at a time on both sides (each builds its item); "
@@ -93,13 +93,13 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
     g1, k1 = w1["graftflow"], w1.get("kabaret")
     g2, k2 = w2["graftflow"], w2.get("kabaret")
     rows["W1_cold"] = row(
-        n, g1.cold_s, k1 and k1.cold_s, "≥ 50× faster than kabaret", False, **slow
+        n, g1.cold_s, k1 and k1.cold_s, ">= 50x faster than kabaret", False, **slow
     )
     rows["W1_cold"]["met"] = at_least(rows["W1_cold"]["ratio"], 50)
-    rows["W1_warm"] = row(n, g1.warm_s, k1 and k1.warm_s, "≥ 1.3× faster than kabaret", False)
+    rows["W1_warm"] = row(n, g1.warm_s, k1 and k1.warm_s, ">= 1.3x faster than kabaret", False)
     rows["W1_warm"]["met"] = at_least(rows["W1_warm"]["ratio"], 1.3)
     rows["W2_cold"] = row(
-        n, g2.cold_s, k2 and k2.cold_s, "≥ 20× faster than kabaret", False, **slow
+        n, g2.cold_s, k2 and k2.cold_s, ">= 20x faster than kabaret", False, **slow
     )
     rows["W2_cold"]["met"] = at_least(rows["W2_cold"]["ratio"], 20)
     vs_w1 = g2.warm_s / g1.warm_s
@@ -107,7 +107,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         n,
         g2.warm_s,
         k2 and k2.warm_s,
-        "graftflow's W2_warm within 1.1× of its W1_warm",
+        "graftflow's W2_warm within 1.1x of its W1_warm",
         vs_w1 <= 1.1,
         graftflow_vs_W1_warm=vs_w1,
     )
@@ -117,7 +117,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         n,
         g_over,
         k_over,
-        "≤ 2 µs per object (graftflow)",
+        "<= 2 µs per object (graftflow)",
         g_over <= 2 * US,
         unit="seconds per object: W2_cold minus W1_cold (same items, no installers), / n",
     )
@@ -155,7 +155,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         "graftflow_s": None,
         "kabaret_s": None,
         "ratio": min(ratios) if None not in ratios else None,  # type: ignore[type-var]
-        "target": "graftflow's tracemalloc peak ≤ 0.5× kabaret's (W1_cold and W2_cold)",
+        "target": "graftflow's tracemalloc peak <= 0.5x kabaret's (W1_cold and W2_cold)",
         "met": all(r["met"] for r in memory_rows.values()),
         "unit": "bytes (tracemalloc peak); ratio = the smaller of kabaret/graftflow",
         "peaks": memory_rows,
@@ -184,7 +184,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         sizes,
         g_items.get(n),
         k_items.get(n),
-        f"graftflow's per-item cold cost at {sizes[-1]:,} ≤ 1.5× its cost at {sizes[0]:,}",
+        f"graftflow's per-item cold cost at {sizes[-1]:,} <= 1.5x its cost at {sizes[0]:,}",
         growth <= 1.5,
         unit="seconds per item (cold read), at n",
         per_item_s={
@@ -214,7 +214,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         start["distributions"],
         start["first_s"],
         None,
-        "≤ 1.2× the bare entry-point scan; a second session < 1 ms",
+        "<= 1.2x the bare entry-point scan; a second session < 1 ms",
         to_bare <= 1.2 and start["second_s"] < 1e-3,
         bare_s=start["bare_s"],
         graftflow_vs_bare=to_bare,
@@ -247,7 +247,7 @@ def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
     """(n, graftflow, kabaret, ratio, notes) as the table shows them."""
     n = data["n"]
     n_text = ", ".join(f"{x:,}" for x in n) if isinstance(n, list) else f"{n:,}"
-    ratio = "—" if data["ratio"] is None else f"{data['ratio']:,.1f}×"
+    ratio = "—" if data["ratio"] is None else f"{data['ratio']:,.1f}x"
     note = ""
     if data.get("kabaret_repeat"):
         note = f"kabaret best of {data['kabaret_repeat']}"
@@ -264,7 +264,7 @@ def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
         per = data["per_item_s"]
         g = " / ".join(fmt_time(v) for v in per["graftflow"].values())
         k = " / ".join(fmt_time(v) for v in per["kabaret"].values()) or "—"
-        return n_text, g, k, ratio, f"per item; growth {data['graftflow_growth']:.2f}×"
+        return n_text, g, k, ratio, f"per item; growth {data['graftflow_growth']:.2f}x"
     if name == "W2_overhead":
         return (
             n_text,
@@ -274,7 +274,7 @@ def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
             "per object",
         )
     if name == "W2_warm":
-        note = f"{data['graftflow_vs_W1_warm']:.2f}× graftflow's W1_warm"
+        note = f"{data['graftflow_vs_W1_warm']:.2f}x graftflow's W1_warm"
     if name == "W3_override":
         note = f"winner {data['graftflow_values']} / {data['kabaret_values']}; {note}"
     if name == "W1_add":
@@ -283,7 +283,7 @@ def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
         note = f"page {fmt_time(data['page_s'])}, item {fmt_time(data['read_item_s'])}, add shown"
     if name == "W8_session_start":
         note = (
-            f"bare scan {fmt_time(data['bare_s'])} ({data['graftflow_vs_bare']:.2f}×), "
+            f"bare scan {fmt_time(data['bare_s'])} ({data['graftflow_vs_bare']:.2f}x), "
             f"2nd session {fmt_time(data['second_session_s'])}"
         )
     return n_text, fmt_time(data["graftflow_s"]), fmt_time(data["kabaret_s"]), ratio, note

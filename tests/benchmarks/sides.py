@@ -145,7 +145,7 @@ class KabaretSide:
         return run
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
-        root, session = kab.new_root(store)
+        root, _session = kab.new_root(store)
         return getattr(root, tree).shots
 
     def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:

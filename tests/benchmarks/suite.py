@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import kabaret_side as kab
 import sides
 import workloads as gfw
 
