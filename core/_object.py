@@ -61,7 +61,7 @@ class Object:
             ) from None
         cls = type(self)
         manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
-        self.__dict__["_mng"] = manager_type(self, pmng, name)
+        _setattr(self, "_mng", manager_type(self, pmng, name))
 
     @classmethod
     def _create_value_store(cls, parent: Object | Flow, name: str) -> Store | None:
@@ -98,8 +98,11 @@ class Object:
 
     # -- attribute protocol ---------------------------------------------------------------
 
+    # These read _mng as an attribute, never through self.__dict__: touching __dict__
+    # turns the object's compact attribute storage into a dict (64 bytes per object).
+
     def __setattr__(self, name: str, value: Any) -> None:
-        mng: TreeManager | None = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         if mng is not None and mng.relation(name) is not None:
             raise RelationAssignmentError(
                 f"cannot assign to {name!r} of {mng.oid}: it is a relation; "
@@ -108,7 +111,7 @@ class Object:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        mng: TreeManager | None = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         if mng is not None and mng.relation(name) is not None:
             raise RelationAssignmentError(f"cannot delete the relation {name!r} of {mng.oid}")
         object.__delattr__(self, name)
@@ -119,9 +122,12 @@ class Object:
             # Only reached when normal lookup fails: dynamic relations are served here.
             if name[:1] == "_":
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            mng = self.__dict__.get("_mng")
-            if mng is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            try:
+                mng = self._mng  # missing before __init__: "_mng" is refused just above
+            except AttributeError:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                ) from None
             return mng.undeclared(name)
 
     def _gf_built(self) -> list[Object]:
@@ -133,8 +139,20 @@ class Object:
         raise self._mng.missing(name)
 
     def __repr__(self) -> str:
-        mng = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         return f"<{type(self).__name__} {mng.oid if mng else '(unbuilt)'}>"
+
+
+#: Stores an attribute past Object.__setattr__ (the manager, cached related things).
+_setattr = object.__setattr__
+
+
+def _manager_of(obj: Object) -> TreeManager | None:
+    """The object's manager, ``None`` while ``Object.__init__`` has not set it yet."""
+    try:
+        return obj._mng
+    except AttributeError:
+        return None
 
 
 def relations(target: Object | type[Object]) -> tuple[Relation[Any], ...]:

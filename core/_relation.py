@@ -3,7 +3,7 @@
 A relation is a descriptor. Read from the class it is the relation itself (for
 introspection); read from an object it asks the object's manager which relation really
 serves that name (a dynamic one may override it) and builds the related thing once.
-The result is cached in the object's ``__dict__``, so every later read is a plain
+The result is cached as an attribute of the object, so every later read is a plain
 attribute lookup: a dynamic relation costs the same as a static one once resolved.
 """
 
@@ -97,7 +97,9 @@ class Relation(Generic[T]):
                 f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
             ) from exc
         if relation.cached:
-            obj.__dict__[self.name] = related
+            # Not obj.__dict__[...]: touching __dict__ turns the object's compact
+            # attribute storage into a real dict, 64 more bytes per object.
+            _setattr(obj, self.name, related)
         return related
 
     def __repr__(self) -> str:
@@ -140,5 +142,7 @@ def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:
 
 
 _END: Final = object()
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr: Final = object.__setattr__
 #: Shared by every relation without hints; ui() replaces it rather than updating it.
 _NO_HINTS: Final[dict[str, Any]] = {}

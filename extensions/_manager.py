@@ -48,6 +48,11 @@ class _Offer:
 
 
 _EMPTY: Final[dict[str, _Offer]] = {}
+#: The table while factories run (as empty as _EMPTY, but told apart by identity) ...
+_BUILDING: Final[dict[str, _Offer]] = {}
+#: ... and once a factory read one of the object's relations while it was built.
+_BUILDING_READ: Final[dict[str, _Offer]] = {}
+_setattr: Final = object.__setattr__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -111,6 +116,8 @@ class DynamicTreeManager(TreeManager):
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         if not table:
+            if table is _BUILDING:  # a factory reads its parent: the base serves it
+                self._table = _BUILDING_READ
             return relation
         won = table.get(relation.name)
         return relation if won is None else won.relation
@@ -130,7 +137,7 @@ class DynamicTreeManager(TreeManager):
             # Raised from __getattr__ it would read as "no such relation".
             raise RelationError(f"{self.prefix}{name}: {type(exc).__name__}: {exc}") from exc
         if relation.cached:
-            obj.__dict__[name] = related
+            _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
         return related
 
     def extensions_reloaded(self) -> None:
@@ -152,8 +159,8 @@ class DynamicTreeManager(TreeManager):
         session = self.root._session
         old = self._table
         # Seen while factories run: a factory reading its parent sees the base relations
-        # instead of recursing into this build.
-        self._table = _EMPTY
+        # instead of recursing into this build (and resolve() notes that it did).
+        self._table = _BUILDING
         self._gen = session.generation
         reg = session.state.get(REGISTRY_KEY) or registry(session)
         cls = type(self.object)
@@ -163,9 +170,8 @@ class DynamicTreeManager(TreeManager):
         if not entries:
             table = _EMPTY
         else:
-            built = len(self.object.__dict__)
             table = self._collect(reg, session, entries)
-            if len(self.object.__dict__) != built:  # a factory read its parent
+            if self._table is _BUILDING_READ:  # a factory read its parent
                 self._evict(_EMPTY, table)
         self._table = table
         if old is not None:
