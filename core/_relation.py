@@ -18,7 +18,7 @@ from ._errors import RelationError
 if TYPE_CHECKING:
     from ._object import Object
 
-__all__ = ["UNSET", "Relation", "order_relations"]
+__all__ = ["NO_HINTS", "UNSET", "Relation", "check_index", "order_relations"]
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Relation[Any]")
@@ -51,13 +51,13 @@ class Relation(Generic[T]):
     cached: ClassVar[bool] = True
 
     def __init__(self, *, index: int | None = UNSET) -> None:
-        if index is not UNSET and index is not None and (type(index) is not int or index < 0):
-            raise TypeError(f"a relation index is an int >= 0 or None, not {index!r}")
+        if index is not UNSET and index is not None:
+            check_index(index)
         #: The relation's name: the attribute name for a declared relation; set by the
         #: factory for a dynamic one.
         self.name: str = ""
         self.index: int | None = index
-        self._hints: dict[str, Any] = _NO_HINTS
+        self._hints: dict[str, Any] = NO_HINTS
         self._owner: type[Object] | None = None
 
     def ui(self: R, **hints: Any) -> R:
@@ -141,8 +141,14 @@ def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:
     return result
 
 
+def check_index(index: object) -> None:
+    """Refuse an index that is neither unset, ``None``, nor an int >= 0."""
+    if type(index) is not int or index < 0:
+        raise TypeError(f"a relation index is an int >= 0 or None, not {index!r}")
+
+
 _END: Final = object()
 #: Stores an attribute past Object.__setattr__ (which refuses relation names).
 _setattr: Final = object.__setattr__
 #: Shared by every relation without hints; ui() replaces it rather than updating it.
-_NO_HINTS: Final[dict[str, Any]] = {}
+NO_HINTS: Final[dict[str, Any]] = {}

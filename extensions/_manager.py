@@ -53,6 +53,7 @@ _BUILDING: Final[dict[str, _Offer]] = {}
 #: ... and once a factory read one of the object's relations while it was built.
 _BUILDING_READ: Final[dict[str, _Offer]] = {}
 _setattr: Final = object.__setattr__
+_base_init: Final = TreeManager.__init__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -72,11 +73,11 @@ class DynamicTreeManager(TreeManager):
     _gen: int
 
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
-        super().__init__(obj, parent, name)
+        _base_init(self, obj, parent, name)  # not super(): one object per item, keep it lean
         self._table = None
         self._gen = -1
         skip: frozenset[Callable[..., Any]] = _NO_SKIP
-        if isinstance(parent, DynamicTreeManager):
+        if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
             won = parent._table.get(name) if parent._table else None
             entry = won.entry if won is not None else None
@@ -210,6 +211,22 @@ class DynamicTreeManager(TreeManager):
             # This runs once per object: the common returns go straight to _offer, with
             # no intermediate tuples (allocations here are paid again in GC time).
             if isinstance(result, Relation):
+                name = entry.name
+                if (
+                    name is not None
+                    and not result.name
+                    and problems.get(name) == ""
+                    and name not in table
+                    and name not in cls._gf_by_name
+                ):
+                    # The common case, inlined: @dynamic_relation's unnamed relation, a
+                    # name already found good for this class, no contest for it.
+                    result.name = name
+                    index = entry.index
+                    if index is UNSET:
+                        index = 0 if result.index is UNSET else result.index
+                    table[name] = _Offer(result, entry.weight, index, entry)
+                    continue
                 self._offer(table, problems, session, entry, result, entry.weight)
                 continue
             if (
