@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._store import Store
     from ._values import Value
 
-__all__ = ["Object", "relations"]
+__all__ = ["Object", "Served", "relations", "serve_undeclared"]
 
 
 class Object:
@@ -147,6 +147,38 @@ class Object:
 _setattr = object.__setattr__
 
 
+class Served:
+    """A class attribute standing for a relation the manager serves per object.
+
+    Upper layers that know a name in advance (a ``@dynamic_relation`` aimed at a class)
+    put one on the class with :func:`serve_undeclared`: reading the name then goes
+    straight to ``obj._mng.undeclared(name)``, where an unknown name would first fail
+    the normal lookup (an AttributeError built and dropped: ~0.4 µs on Python 3.11)
+    and then reach ``__getattr__``. Read from the class it does not exist, and once an
+    object has built the related thing, the object's own attribute wins.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        return obj._mng.undeclared(self.name)
+
+    def __repr__(self) -> str:
+        return f"<served {self.name!r}>"
+
+
+def serve_undeclared(cls: type[Object], name: str) -> None:
+    """Let objects of ``cls`` reach ``name`` through their manager without a failed
+    lookup first; nothing is done if any class of ``cls``'s MRO has the name already."""
+    if not any(name in klass.__dict__ for klass in cls.__mro__):
+        setattr(cls, name, Served(name))
+
+
 def _manager_of(obj: Object) -> TreeManager | None:
     """The object's manager, ``None`` while ``Object.__init__`` has not set it yet."""
     try:
@@ -204,7 +236,7 @@ def _collect_relations(cls: type[Object]) -> None:
         for klass in cls.__mro__:
             if name in klass.__dict__:
                 attr = klass.__dict__[name]
-                if not isinstance(attr, Relation):
+                if not isinstance(attr, (Relation, Served)):
                     raise RelationDefinitionError(
                         f"{where}: the relation {name!r} (declared on "
                         f"{relation.owner.__qualname__ if relation.owner else '?'}) collides with "

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
+from graftflow._object import Served
 from graftflow._oid import check_relation_name
 from graftflow._relation import UNSET, order_relations
 
@@ -353,7 +354,7 @@ def _check_name(cls: type[Object], name: str) -> str:
         return str(exc)
     for klass in cls.__mro__:
         attr = klass.__dict__.get(name)
-        if attr is not None and not isinstance(attr, Relation):
+        if attr is not None and not isinstance(attr, (Relation, Served)):
             kind = "method" if callable(attr) else "attribute"
             return (
                 f"the dynamic relation {name!r} would shadow the {kind} "
