@@ -172,7 +172,7 @@ class DynamicTreeManager(TreeManager):
         if not entries:
             table = _EMPTY
         else:
-            table = self._collect(reg, session, entries)
+            table = self._collect(reg, session, entries, cls)
             if self._table is _BUILDING_READ:  # a factory read its parent
                 self._evict(_EMPTY, table)
         self._table = table
@@ -181,14 +181,18 @@ class DynamicTreeManager(TreeManager):
         return table
 
     def _collect(
-        self, reg: Registry, session: Session, entries: tuple[FactoryEntry, ...]
+        self,
+        reg: Registry,
+        session: Session,
+        entries: tuple[FactoryEntry, ...],
+        cls: type[Object],
     ) -> dict[str, _Offer]:
         obj = self.object
-        cls = type(obj)
         skip = self._skip
         problems = reg.name_problems.get(cls)
         if problems is None:
             problems = reg.name_problems[cls] = {}
+        declared = cls._gf_by_name
         table: dict[str, _Offer] = {}
         for entry in entries:
             if skip and entry.factory in skip:
@@ -218,7 +222,7 @@ class DynamicTreeManager(TreeManager):
                     and not result.name
                     and problems.get(name) == ""
                     and name not in table
-                    and name not in cls._gf_by_name
+                    and name not in declared
                 ):
                     # The common case, inlined: @dynamic_relation's unnamed relation, a
                     # name already found good for this class, no contest for it.
