@@ -41,6 +41,9 @@ class Config:
     scaling: tuple[int, ...] = (1_000, 10_000, 100_000)
     #: kabaret's map lookup grows with N: it is measured up to this size only.
     kabaret_scaling_max: int = 10_000
+    #: W4's size: under tracemalloc kabaret's map lookup (a sorted copy of every name
+    #: per item read) is traced allocation by allocation, quadratic: minutes at 10,000.
+    memory_n: int = 2_000
     bigmap_n: int = 1_000_000
     bigmap_reads: int = 1_000
     distributions: int = 200
@@ -330,8 +333,8 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     say("W4 memory")
     raw["W4"] = {
         tree: {
-            "graftflow": memory_peak(gf_side, tree, n),
-            "kabaret": memory_peak(kab_side, tree, n) if kab_side else None,
+            "graftflow": memory_peak(gf_side, tree, config.memory_n),
+            "kabaret": memory_peak(kab_side, tree, config.memory_n) if kab_side else None,
         }
         for tree in ("plain", "ext")
     }
