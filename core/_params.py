@@ -277,6 +277,22 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         return self._get_adapter().validate_python(raw)  # type: ignore[no-any-return]
 
 
+def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:
+    """What ``Param.__init__`` sets for a literal default of a simple type and no index:
+    the common case of factories, which build a param per object (issue 5's
+    W2_overhead), done without its checks (none can fail here)."""
+    param.name = ""
+    param.index = UNSET
+    param._hints = NO_HINTS
+    param._owner = None
+    param._default = default
+    param._factory = False
+    param.value_type = value_type
+    param._watched = False
+    param._adapter = None
+    param._native = True
+
+
 class IntParam(Param[int]):
     """An ``int`` param (``bool`` is refused: it is not a number of frames)."""
 
@@ -285,7 +301,10 @@ class IntParam(Param[int]):
     def __init__(
         self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
     ) -> None:
-        Param.__init__(self, default, int, index=index)
+        if type(default) is int and index is UNSET:
+            _init_simple(self, default, int)
+        else:
+            Param.__init__(self, default, int, index=index)
 
 
 class FloatParam(Param[float]):
@@ -296,7 +315,10 @@ class FloatParam(Param[float]):
     def __init__(
         self, default: float | Callable[[], float] | None = 0.0, *, index: int | None = UNSET
     ) -> None:
-        Param.__init__(self, default, float, index=index)
+        if type(default) is float and index is UNSET:
+            _init_simple(self, default, float)
+        else:
+            Param.__init__(self, default, float, index=index)
 
 
 class BoolParam(Param[bool]):
@@ -307,7 +329,10 @@ class BoolParam(Param[bool]):
     def __init__(
         self, default: bool | Callable[[], bool] | None = False, *, index: int | None = UNSET
     ) -> None:
-        Param.__init__(self, default, bool, index=index)
+        if type(default) is bool and index is UNSET:
+            _init_simple(self, default, bool)
+        else:
+            Param.__init__(self, default, bool, index=index)
 
 
 class StringParam(Param[str]):
@@ -318,7 +343,10 @@ class StringParam(Param[str]):
     def __init__(
         self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET
     ) -> None:
-        Param.__init__(self, default, str, index=index)
+        if type(default) is str and index is UNSET:
+            _init_simple(self, default, str)
+        else:
+            Param.__init__(self, default, str, index=index)
 
 
 class DictParam(Param[dict[str, Any]]):

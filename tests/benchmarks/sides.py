@@ -48,6 +48,9 @@ class GraftflowSide:
     def reset_calls(self) -> None:
         gfw.reset_calls()
 
+    def counting(self, on: bool) -> None:
+        gfw.COUNTING["on"] = on
+
     def session(self, tree: str) -> gf.Session:
         return gf.Session(environ=dict(self._environ[tree]))
 
@@ -120,6 +123,9 @@ class KabaretSide:
 
     def reset_calls(self) -> None:
         kab.reset_calls()
+
+    def counting(self, on: bool) -> None:
+        kab.COUNTING["on"] = on
 
     def populated(self, tree: str, n: int) -> Any:
         """A MemoryValueStore holding what n ``shots.add()`` write (without building n

@@ -114,33 +114,64 @@ def read_pass(
     :param check: raise unless every item read the tree's expected value; without it
         the values seen are only recorded (W3 compares the two sides' winners).
     """
-    _, expected = sides.READS[tree]
-    values: set[Any] = set()
-    store = side.populated(tree, n)
-    best_cold = float("inf")
-    calls: dict[str, int] = {}
-    kept: list[Any] = []
-    with side.context(tree):
-        for attempt in range(repeat):
-            kept.clear()  # let the previous root go before the next run
-            run, kept = side.cold_reader(tree, store, n)
+    return read_passes(side, (tree,), n, repeat, warm_repeat, check)[tree]
+
+
+def read_passes(
+    side: Any,
+    trees: tuple[str, ...],
+    n: int,
+    repeat: int,
+    warm_repeat: int,
+    check: bool = True,
+) -> dict[str, ReadFigures]:
+    """:func:`read_pass` for several trees, their runs interleaved (plain, ext, plain,
+    ext...): figures compared with each other (W2_overhead, W2_warm against W1_warm)
+    then share whatever load the machine had at the time."""
+    stores = {tree: side.populated(tree, n) for tree in trees}
+    best_cold = dict.fromkeys(trees, float("inf"))
+    best_warm = dict.fromkeys(trees, float("inf"))
+    calls: dict[str, dict[str, int]] = {}
+    values: dict[str, set[Any]] = {tree: set() for tree in trees}
+    kept: dict[str, list[Any]] = {tree: [] for tree in trees}
+
+    def record(tree: str, what: str, seen: set[Any]) -> None:
+        values[tree] |= seen
+        if check:
+            check_values(f"{side.name} {tree} {what}", seen, sides.READS[tree][1])
+
+    for attempt in range(repeat):
+        for tree in trees:
+            kept[tree].clear()  # let the previous root go before the next run
+            run, kept[tree] = side.cold_reader(tree, stores[tree], n)
             side.reset_calls()
-            elapsed, seen = timed(run)
+            with side.context(tree):
+                elapsed, seen = timed(run)
             if attempt == 0:
-                calls = side.calls()
-            values |= seen
-            if check:
-                check_values(f"{side.name} {tree} cold", seen, expected)
-            best_cold = min(best_cold, elapsed)
-        warm = side.warm_reader(tree, kept[-1], n)
-        best_warm = float("inf")
-        for _ in range(warm_repeat):
-            elapsed, seen = timed(warm)
-            values |= seen
-            if check:
-                check_values(f"{side.name} {tree} warm", seen, expected)
-            best_warm = min(best_warm, elapsed)
-    return ReadFigures(best_cold, best_warm, repeat, calls, values)
+                calls[tree] = side.calls()
+            record(tree, "cold", seen)
+            best_cold[tree] = min(best_cold[tree], elapsed)
+    warm = {tree: side.warm_reader(tree, kept[tree][-1], n) for tree in trees}
+    for _ in range(warm_repeat):
+        for tree in trees:
+            with side.context(tree):
+                elapsed, seen = timed(warm[tree])
+            record(tree, "warm", seen)
+            best_warm[tree] = min(best_warm[tree], elapsed)
+    return {
+        tree: ReadFigures(best_cold[tree], best_warm[tree], repeat, calls[tree], values[tree])
+        for tree in trees
+    }
+
+
+def count_calls(side: Any, n: int) -> dict[str, int]:
+    """W5: installer and factory calls during one W2_cold pass of n items, with the
+    counting factories (the timed passes run uncounted ones)."""
+    side.counting(True)
+    try:
+        return read_pass(side, "ext", n, 1, 1).calls
+    finally:
+        side.counting(False)
 
 
 def add_pass(side: Any, n: int, repeat: int) -> float:
@@ -315,14 +346,16 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
         "graftflow_add_many": min(timed(gf_side.add_many(n))[0] for _ in range(repeat)),
         "kabaret": add_pass(kab_side, n, slow) if kab_side else None,
     }
-    say("W1 reads")
-    w1 = {"graftflow": read_pass(gf_side, "plain", n, repeat, repeat)}
+    say("W1 and W2 reads")
+    # Each side's W1 and W2 runs are interleaved: W2_overhead and W2_warm / W1_warm
+    # compare them with each other.
+    gf_reads = read_passes(gf_side, ("plain", "ext"), n, repeat, repeat)
+    w1 = {"graftflow": gf_reads["plain"]}
+    w2 = {"graftflow": gf_reads["ext"]}
     if kab_side:
-        w1["kabaret"] = read_pass(kab_side, "plain", n, slow, repeat)
-    say("W2 reads")
-    w2 = {"graftflow": read_pass(gf_side, "ext", n, repeat, repeat)}
-    if kab_side:
-        w2["kabaret"] = read_pass(kab_side, "ext", n, slow, repeat)
+        kab_reads = read_passes(kab_side, ("plain", "ext"), n, slow, repeat)
+        w1["kabaret"] = kab_reads["plain"]
+        w2["kabaret"] = kab_reads["ext"]
     say("W3 override")
     w3 = {"graftflow": read_pass(gf_side, "over", n, repeat, 1, check=False)}
     if kab_side:
@@ -338,6 +371,13 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
             "kabaret": memory_peak(kab_side, tree, config.memory_n) if kab_side else None,
         }
         for tree in ("plain", "ext")
+    }
+
+    say("W5 calls")
+    raw["W5"] = {
+        "n": config.memory_n,
+        "graftflow": count_calls(gf_side, config.memory_n),
+        "kabaret": count_calls(kab_side, config.memory_n) if kab_side else None,
     }
 
     say("W6 scaling")
