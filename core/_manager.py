@@ -99,9 +99,12 @@ class TreeManager:
         item that nobody reads.
         """
         oid = self._oid
-        if oid is None:
-            return f"{self.parent._mng.child_oid(self.name)}/{name}"  # type: ignore[union-attr]
-        return f"{oid}/{name}" if self.parent is not None else "/" + name
+        if oid is not None:
+            return f"{oid}/{name}" if self.parent is not None else "/" + name
+        above = self.parent._mng  # type: ignore[union-attr]
+        if above._oid is not None and above.parent is not None:
+            return f"{above._oid}/{self.name}/{name}"  # a map item's value: one step
+        return f"{above.child_oid(self.name)}/{name}"
 
     @property
     def prefix(self) -> str:
