@@ -10,20 +10,15 @@ then explicit arguments (``Session(user=...)``, the CLI's ``--store``).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
+from ._config_file import config_path, read_config_file
 from ._errors import ConfigError, did_you_mean
 from ._oid import installer_ref, split_names
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["Config", "config_path", "load_config"]
 
@@ -84,29 +79,6 @@ class Config(BaseModel):
         return value
 
 
-def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
-    """Where the user's config file is, and whether the user named it explicitly.
-
-    ``GRAFTFLOW_CONFIG`` names it; otherwise it is ``config.toml`` in the platform's
-    user config directory (``~/.config/graftflow`` on Linux).
-    """
-    explicit = environ.get("GRAFTFLOW_CONFIG", "").strip()
-    if explicit:
-        return Path(explicit).expanduser(), True
-    if sys.platform not in ("win32", "darwin"):
-        # platformdirs reads os.environ; a session built for another environment (a
-        # server serving several users) must find that environment's file (XDG spec).
-        xdg = environ.get("XDG_CONFIG_HOME", "").strip()
-        home = environ.get("HOME", "").strip()
-        if xdg and Path(xdg).is_absolute():
-            return Path(xdg) / "graftflow" / "config.toml", False
-        if home:
-            return Path(home) / ".config" / "graftflow" / "config.toml", False
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("graftflow", appauthor=False)) / "config.toml", False
-
-
 def load_config(
     path: Path | str, *, required: bool = True, named_by: str | None = None
 ) -> Config | None:
@@ -117,25 +89,8 @@ def load_config(
     :raises ConfigError: the file cannot be read, is not TOML, or has a bad key; the
         message names the file and the key.
     """
-    path = Path(path)
-    where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if not required:
-            return None
-        raise ConfigError(
-            where,
-            None,
-            f"config file {where} does not exist" + (f" (named by {named_by})" if named_by else ""),
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(where, None, f"config file {where} cannot be read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(where, None, f"config file {where} is not valid TOML: {exc}") from None
-    return validate_config(data, where)
+    data = read_config_file(path, required=required, named_by=named_by)
+    return None if data is None else validate_config(data, str(Path(path)))
 
 
 def validate_config(data: Mapping[str, Any], where: str | None = None) -> Config:

@@ -36,16 +36,16 @@ class TreeManager:
     :param name: the object's name under its parent.
     """
 
-    __slots__ = ("name", "object", "oid", "parent", "prefix", "propagate", "root", "store")
+    # Memory per object matters (a map may hold a million items; issue 5's W4_memory):
+    # no ``prefix`` slot, and the oid string (~70 bytes) is made only when asked for.
+    # An item's values know their own keys, so most items never need theirs.
+    __slots__ = ("_oid", "name", "object", "parent", "propagate", "root", "store")
 
     object: Object
     #: The parent object (the :class:`Flow` for a project, ``None`` for the flow).
     parent: Object | Flow | None
     name: str
-    #: The object's oid, computed once: objects are never renamed or moved.
-    oid: str
-    #: ``oid + "/"``: what children's oids start with.
-    prefix: str
+    _oid: str | None
     root: Flow
     store: Store
     #: Whether objects below take this manager's type when their class sets none.
@@ -55,9 +55,7 @@ class TreeManager:
         self.object = obj
         self.parent = parent.object
         self.name = name
-        oid = parent.prefix + name
-        self.oid = oid
-        self.prefix = oid + "/"
+        self._oid = None
         self.root = parent.root
         cls = type(obj)
         store = cls._create_value_store(parent.object, name) if cls._gf_own_store else None
@@ -76,8 +74,7 @@ class TreeManager:
         mng.object = flow  # type: ignore[assignment]
         mng.parent = None
         mng.name = ""
-        mng.oid = "/"
-        mng.prefix = "/"
+        mng._oid = "/"
         mng.root = flow
         mng.store = store
         mng.propagate = False
@@ -85,6 +82,34 @@ class TreeManager:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.oid}>"
+
+    @property
+    def oid(self) -> str:
+        """The object's oid, made on first use and kept: objects are never moved."""
+        oid = self._oid
+        if oid is None:
+            oid = self._oid = self.parent._mng.child_oid(self.name)  # type: ignore[union-attr]
+        return oid
+
+    def child_oid(self, name: str) -> str:
+        """The oid of ``name`` below this object (a value's key, a child's oid).
+
+        This object's own oid is not kept for the occasion: a map item's values are
+        built once and keep their keys, so the item's oid would be one more string per
+        item that nobody reads.
+        """
+        oid = self._oid
+        if oid is not None:
+            return f"{oid}/{name}" if self.parent is not None else "/" + name
+        above = self.parent._mng  # type: ignore[union-attr]
+        if above._oid is not None and above.parent is not None:
+            return f"{above._oid}/{self.name}/{name}"  # a map item's value: one step
+        return f"{above.child_oid(self.name)}/{name}"
+
+    @property
+    def prefix(self) -> str:
+        """``oid + "/"``: what the oids of the things below this object start with."""
+        return self.oid + "/" if self.parent is not None else "/"
 
     @property
     def session(self) -> Session:

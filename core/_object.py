@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._store import Store
     from ._values import Value
 
-__all__ = ["Object", "relations"]
+__all__ = ["Object", "Served", "relations", "serve_undeclared"]
 
 
 class Object:
@@ -61,7 +61,7 @@ class Object:
             ) from None
         cls = type(self)
         manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
-        self.__dict__["_mng"] = manager_type(self, pmng, name)
+        _setattr(self, "_mng", manager_type(self, pmng, name))
 
     @classmethod
     def _create_value_store(cls, parent: Object | Flow, name: str) -> Store | None:
@@ -98,8 +98,11 @@ class Object:
 
     # -- attribute protocol ---------------------------------------------------------------
 
+    # These read _mng as an attribute, never through self.__dict__: touching __dict__
+    # turns the object's compact attribute storage into a dict (64 bytes per object).
+
     def __setattr__(self, name: str, value: Any) -> None:
-        mng: TreeManager | None = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         if mng is not None and mng.relation(name) is not None:
             raise RelationAssignmentError(
                 f"cannot assign to {name!r} of {mng.oid}: it is a relation; "
@@ -108,7 +111,7 @@ class Object:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        mng: TreeManager | None = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         if mng is not None and mng.relation(name) is not None:
             raise RelationAssignmentError(f"cannot delete the relation {name!r} of {mng.oid}")
         object.__delattr__(self, name)
@@ -119,9 +122,12 @@ class Object:
             # Only reached when normal lookup fails: dynamic relations are served here.
             if name[:1] == "_":
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            mng = self.__dict__.get("_mng")
-            if mng is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            try:
+                mng = self._mng  # missing before __init__: "_mng" is refused just above
+            except AttributeError:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                ) from None
             return mng.undeclared(name)
 
     def _gf_built(self) -> list[Object]:
@@ -133,8 +139,52 @@ class Object:
         raise self._mng.missing(name)
 
     def __repr__(self) -> str:
-        mng = self.__dict__.get("_mng")
+        mng = _manager_of(self)
         return f"<{type(self).__name__} {mng.oid if mng else '(unbuilt)'}>"
+
+
+#: Stores an attribute past Object.__setattr__ (the manager, cached related things).
+_setattr = object.__setattr__
+
+
+class Served:
+    """A class attribute standing for a relation the manager serves per object.
+
+    Upper layers that know a name in advance (a ``@dynamic_relation`` aimed at a class)
+    put one on the class with :func:`serve_undeclared`: reading the name then goes
+    straight to ``obj._mng.undeclared(name)``, where an unknown name would first fail
+    the normal lookup (an AttributeError built and dropped: ~0.4 µs on Python 3.11)
+    and then reach ``__getattr__``. Read from the class it does not exist, and once an
+    object has built the related thing, the object's own attribute wins.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        return obj._mng.undeclared(self.name)
+
+    def __repr__(self) -> str:
+        return f"<served {self.name!r}>"
+
+
+def serve_undeclared(cls: type[Object], name: str) -> None:
+    """Let objects of ``cls`` reach ``name`` through their manager without a failed
+    lookup first; nothing is done if any class of ``cls``'s MRO has the name already."""
+    if not any(name in klass.__dict__ for klass in cls.__mro__):
+        setattr(cls, name, Served(name))
+
+
+def _manager_of(obj: Object) -> TreeManager | None:
+    """The object's manager, ``None`` while ``Object.__init__`` has not set it yet."""
+    try:
+        return obj._mng
+    except AttributeError:
+        return None
 
 
 def relations(target: Object | type[Object]) -> tuple[Relation[Any], ...]:
@@ -186,7 +236,7 @@ def _collect_relations(cls: type[Object]) -> None:
         for klass in cls.__mro__:
             if name in klass.__dict__:
                 attr = klass.__dict__[name]
-                if not isinstance(attr, Relation):
+                if not isinstance(attr, (Relation, Served)):
                     raise RelationDefinitionError(
                         f"{where}: the relation {name!r} (declared on "
                         f"{relation.owner.__qualname__ if relation.owner else '?'}) collides with "

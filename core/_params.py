@@ -28,7 +28,7 @@ from typing import (
 
 from ._errors import InvalidValueError, RelationDefinitionError
 from ._json import JSONValue, json_error
-from ._relation import UNSET, Relation
+from ._relation import NO_HINTS, UNSET, Relation, check_index
 from ._store import MISSING
 from ._values import Value
 
@@ -160,10 +160,16 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         *,
         index: int | None = UNSET,
     ) -> None:
-        super().__init__(index=index)
-        # Factories build a param per object, so construction is kept cheap: a tuple
-        # for isinstance (a `|` union is rebuilt on every call), no helper calls for the
-        # simple types.
+        # Factories build a param per object, so construction is kept cheap (issue 5's
+        # W2_overhead): Relation's fields are set here rather than through super(), a
+        # tuple for isinstance (a `|` union is rebuilt on every call), no helper calls
+        # for the simple types.
+        if index is not UNSET and index is not None:
+            check_index(index)
+        self.name = ""
+        self.index = index
+        self._hints = NO_HINTS
+        self._owner = None
         if isinstance(default, _MUTABLE):
             raise RelationDefinitionError(
                 f"{type(self).__name__}: a mutable default ({type(default).__name__}) would be "
@@ -271,6 +277,22 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         return self._get_adapter().validate_python(raw)  # type: ignore[no-any-return]
 
 
+def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:
+    """What ``Param.__init__`` sets for a literal default of a simple type and no index:
+    the common case of factories, which build a param per object (issue 5's
+    W2_overhead), done without its checks (none can fail here)."""
+    param.name = ""
+    param.index = UNSET
+    param._hints = NO_HINTS
+    param._owner = None
+    param._default = default
+    param._factory = False
+    param.value_type = value_type
+    param._watched = False
+    param._adapter = None
+    param._native = True
+
+
 class IntParam(Param[int]):
     """An ``int`` param (``bool`` is refused: it is not a number of frames)."""
 
@@ -279,7 +301,10 @@ class IntParam(Param[int]):
     def __init__(
         self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
     ) -> None:
-        super().__init__(default, int, index=index)
+        if type(default) is int and index is UNSET:
+            _init_simple(self, default, int)
+        else:
+            Param.__init__(self, default, int, index=index)
 
 
 class FloatParam(Param[float]):
@@ -290,7 +315,10 @@ class FloatParam(Param[float]):
     def __init__(
         self, default: float | Callable[[], float] | None = 0.0, *, index: int | None = UNSET
     ) -> None:
-        super().__init__(default, float, index=index)
+        if type(default) is float and index is UNSET:
+            _init_simple(self, default, float)
+        else:
+            Param.__init__(self, default, float, index=index)
 
 
 class BoolParam(Param[bool]):
@@ -301,7 +329,10 @@ class BoolParam(Param[bool]):
     def __init__(
         self, default: bool | Callable[[], bool] | None = False, *, index: int | None = UNSET
     ) -> None:
-        super().__init__(default, bool, index=index)
+        if type(default) is bool and index is UNSET:
+            _init_simple(self, default, bool)
+        else:
+            Param.__init__(self, default, bool, index=index)
 
 
 class StringParam(Param[str]):
@@ -312,7 +343,10 @@ class StringParam(Param[str]):
     def __init__(
         self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET
     ) -> None:
-        super().__init__(default, str, index=index)
+        if type(default) is str and index is UNSET:
+            _init_simple(self, default, str)
+        else:
+            Param.__init__(self, default, str, index=index)
 
 
 class DictParam(Param[dict[str, Any]]):

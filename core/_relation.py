@@ -3,7 +3,7 @@
 A relation is a descriptor. Read from the class it is the relation itself (for
 introspection); read from an object it asks the object's manager which relation really
 serves that name (a dynamic one may override it) and builds the related thing once.
-The result is cached in the object's ``__dict__``, so every later read is a plain
+The result is cached as an attribute of the object, so every later read is a plain
 attribute lookup: a dynamic relation costs the same as a static one once resolved.
 """
 
@@ -18,7 +18,7 @@ from ._errors import RelationError
 if TYPE_CHECKING:
     from ._object import Object
 
-__all__ = ["UNSET", "Relation", "order_relations"]
+__all__ = ["NO_HINTS", "UNSET", "Relation", "check_index", "order_relations"]
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Relation[Any]")
@@ -51,13 +51,13 @@ class Relation(Generic[T]):
     cached: ClassVar[bool] = True
 
     def __init__(self, *, index: int | None = UNSET) -> None:
-        if index is not UNSET and index is not None and (type(index) is not int or index < 0):
-            raise TypeError(f"a relation index is an int >= 0 or None, not {index!r}")
+        if index is not UNSET and index is not None:
+            check_index(index)
         #: The relation's name: the attribute name for a declared relation; set by the
         #: factory for a dynamic one.
         self.name: str = ""
         self.index: int | None = index
-        self._hints: dict[str, Any] = _NO_HINTS
+        self._hints: dict[str, Any] = NO_HINTS
         self._owner: type[Object] | None = None
 
     def ui(self: R, **hints: Any) -> R:
@@ -97,7 +97,9 @@ class Relation(Generic[T]):
                 f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
             ) from exc
         if relation.cached:
-            obj.__dict__[self.name] = related
+            # Not obj.__dict__[...]: touching __dict__ turns the object's compact
+            # attribute storage into a real dict, 64 more bytes per object.
+            _setattr(obj, self.name, related)
         return related
 
     def __repr__(self) -> str:
@@ -139,6 +141,14 @@ def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:
     return result
 
 
+def check_index(index: object) -> None:
+    """Refuse an index that is neither unset, ``None``, nor an int >= 0."""
+    if type(index) is not int or index < 0:
+        raise TypeError(f"a relation index is an int >= 0 or None, not {index!r}")
+
+
 _END: Final = object()
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr: Final = object.__setattr__
 #: Shared by every relation without hints; ui() replaces it rather than updating it.
-_NO_HINTS: Final[dict[str, Any]] = {}
+NO_HINTS: Final[dict[str, Any]] = {}

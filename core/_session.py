@@ -148,15 +148,20 @@ class Session:
         :param strict: raise :class:`ConfigError` for a broken config file instead
             (the command line does, to print one clear line).
         """
-        from ._config import config_path, load_config
+        from ._config_file import config_path, read_config_file
         from ._errors import ConfigError
 
         env = os.environ if environ is None else environ
         path, explicit = config_path(env)
         try:
-            config = load_config(
+            data = read_config_file(
                 path, required=explicit, named_by="GRAFTFLOW_CONFIG" if explicit else None
             )
+            config = None
+            if data is not None:  # pydantic is imported only when there is a file to check
+                from ._config import validate_config
+
+                config = validate_config(data, str(path))
         except ConfigError as exc:
             if strict:
                 raise

@@ -27,8 +27,14 @@ from ._store import check_range, quote_names
 __all__ = ["SQLiteStore"]
 
 #: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
-SCHEMA_VERSION: Final = 1
+#: Version 1 files (no positions) are upgraded in place when opened (see _migrate_v1).
+SCHEMA_VERSION: Final = 2
 
+# An ordered map's members carry a position: 0, 1, 2... in insertion order. A page is
+# then an index range scan from a position (no OFFSET: page 10,000 of a million-item
+# map costs what page 0 costs). A removal leaves a hole (member_holes) instead of
+# renumbering everything after it; a range read steps over the holes before the page,
+# and the positions are closed up again once a map has _COMPACT_AT holes.
 _SCHEMA: Final = """
 CREATE TABLE graftflow_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -36,12 +42,21 @@ CREATE TABLE hashes (
     key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, field)
 ) WITHOUT ROWID;
 CREATE TABLE members (
-    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL
+    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    pos INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX members_by_name ON members (key, name);
-CREATE INDEX members_in_order ON members (key, seq, name);
-CREATE TABLE member_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX members_in_order ON members (key, pos, name);
+CREATE TABLE member_counts (
+    key TEXT PRIMARY KEY, n INTEGER NOT NULL, next INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE member_holes (
+    key TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (key, pos)
+) WITHOUT ROWID;
 """
+
+#: Holes a map may have before its positions are renumbered (in the removal's batch).
+_COMPACT_AT: Final = 1024
 
 # Children of a fork keep their parent's connections referenced here, never closed:
 # closing them in the child could disturb the parent's locks and WAL.
@@ -206,12 +221,59 @@ class SQLiteStore:
             "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
         ).fetchone()
         version = int(row[0]) if row and row[0].isdigit() else None
+        if version == 1:
+            self._migrate_v1(conn)
+            return
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
                 f"graftflow reads version {SCHEMA_VERSION}; "
                 "upgrade graftflow or use another file"
             )
+
+    def _migrate_v1(self, conn: sqlite3.Connection) -> None:
+        """Give a version 1 file's map members their positions (one transaction)."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
+                ).fetchone()
+                if row and row[0] == "1":  # another process may have upgraded it already
+                    conn.execute("ALTER TABLE members ADD COLUMN pos INTEGER NOT NULL DEFAULT 0")
+                    keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM members")]
+                    for key in keys:
+                        seqs = conn.execute(
+                            "SELECT seq FROM members WHERE key = ? ORDER BY seq", (key,)
+                        ).fetchall()
+                        conn.executemany(
+                            "UPDATE members SET pos = ? WHERE seq = ?",
+                            [(pos, seq) for pos, (seq,) in enumerate(seqs)],
+                        )
+                    conn.execute("DROP INDEX members_in_order")
+                    conn.execute("CREATE INDEX members_in_order ON members (key, pos, name)")
+                    conn.execute(
+                        "ALTER TABLE member_counts ADD COLUMN next INTEGER NOT NULL DEFAULT 0"
+                    )
+                    conn.execute("UPDATE member_counts SET next = n")
+                    conn.execute(
+                        "CREATE TABLE member_holes (key TEXT NOT NULL, pos INTEGER NOT NULL, "
+                        "PRIMARY KEY (key, pos)) WITHOUT ROWID"
+                    )
+                    conn.execute(
+                        "UPDATE graftflow_meta SET value = ? WHERE name = 'schema_version'",
+                        (str(SCHEMA_VERSION),),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: cannot upgrade the store from schema version 1 to "
+                f"{SCHEMA_VERSION} ({exc}); nothing was changed"
+            ) from exc
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
@@ -322,7 +384,7 @@ class SQLiteStore:
         # Keys under `key` are exactly those in [key + "/", key + "0"): "0" follows "/".
         low, high = key + "/", key + "0"
         with self.batch():
-            for table in ("kv", "hashes", "members", "member_counts"):
+            for table in ("kv", "hashes", "members", "member_counts", "member_holes"):
                 self._execute(f"DELETE FROM {table} WHERE key = ?", (key,))
                 self._execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (low, high))
 
@@ -352,17 +414,24 @@ class SQLiteStore:
     # -- ordered maps -----------------------------------------------------------------
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
-        rows = [(key, name, dumps_checked(f"{key}/{name}", value)) for name, value in items.items()]
+        encoded = [(name, dumps_checked(f"{key}/{name}", value)) for name, value in items.items()]
         conn = self._conn()
-        if not rows:
+        if not encoded:
             return
         try:
             with self.batch():
-                conn.executemany("INSERT INTO members (key, name, value) VALUES (?, ?, ?)", rows)
+                row = conn.execute(
+                    "SELECT next FROM member_counts WHERE key = ?", (key,)
+                ).fetchone()
+                first = 0 if row is None else int(row[0])
+                conn.executemany(
+                    "INSERT INTO members (key, name, value, pos) VALUES (?, ?, ?, ?)",
+                    [(key, name, text, first + i) for i, (name, text) in enumerate(encoded)],
+                )
                 conn.execute(
-                    "INSERT INTO member_counts (key, n) VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n",
-                    (key, len(rows)),
+                    "INSERT INTO member_counts (key, n, next) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, next = excluded.next",
+                    (key, len(encoded), first + len(encoded)),
                 )
         except sqlite3.IntegrityError:
             pass  # some names exist: the batch rolled back; say which below
@@ -387,12 +456,45 @@ class SQLiteStore:
 
     def ordered_remove(self, key: str, name: str) -> bool:
         with self.batch():
-            cursor = self._execute("DELETE FROM members WHERE key = ? AND name = ?", (key, name))
-            if cursor.rowcount == 0:
+            row = self._execute(
+                "SELECT pos FROM members WHERE key = ? AND name = ?", (key, name)
+            ).fetchone()
+            if row is None:
                 return False
+            pos = int(row[0])
+            self._execute("DELETE FROM members WHERE key = ? AND name = ?", (key, name))
             self._execute("UPDATE member_counts SET n = n - 1 WHERE key = ?", (key,))
-            self._execute("DELETE FROM member_counts WHERE key = ? AND n <= 0", (key,))
+            n, end = self._execute(
+                "SELECT n, next FROM member_counts WHERE key = ?", (key,)
+            ).fetchone()
+            if n <= 0:
+                self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
+                self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
+            elif pos == end - 1:  # the last one: the next add reuses its position
+                self._execute("UPDATE member_counts SET next = ? WHERE key = ?", (pos, key))
+            else:
+                self._execute("INSERT INTO member_holes (key, pos) VALUES (?, ?)", (key, pos))
+                if end - n >= _COMPACT_AT:
+                    self._compact(key)
         return True
+
+    def _compact(self, key: str) -> None:
+        """Renumber a map's positions from its first hole on (inside a batch)."""
+        conn = self._conn()
+        first = conn.execute("SELECT min(pos) FROM member_holes WHERE key = ?", (key,)).fetchone()[
+            0
+        ]
+        if first is None:
+            return
+        seqs = conn.execute(
+            "SELECT seq FROM members WHERE key = ? AND pos > ? ORDER BY pos", (key, first)
+        ).fetchall()
+        conn.executemany(
+            "UPDATE members SET pos = ? WHERE seq = ?",
+            [(first + i, seq) for i, (seq,) in enumerate(seqs)],
+        )
+        conn.execute("DELETE FROM member_holes WHERE key = ?", (key,))
+        conn.execute("UPDATE member_counts SET next = n WHERE key = ?", (key,))
 
     def ordered_len(self, key: str) -> int:
         row = self._execute("SELECT n FROM member_counts WHERE key = ?", (key,)).fetchone()
@@ -400,10 +502,41 @@ class SQLiteStore:
 
     def ordered_range(self, key: str, start: int = 0, stop: int | None = None) -> list[str]:
         check_range(key, start, stop)
-        limit = -1 if stop is None else max(stop - start, 0)
-        rows = self._execute(
-            "SELECT name FROM members WHERE key = ? ORDER BY seq LIMIT ? OFFSET ?",
-            (key, limit, start),
+        if stop is not None and stop <= start:
+            return []
+        conn = self._conn()
+        # The counts, the holes and the page must come from one snapshot of the file.
+        own = not conn.in_transaction
+        try:
+            if own:
+                conn.execute("BEGIN")
+            try:
+                return self._range(conn, key, start, stop)
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        except UnicodeEncodeError as exc:
+            raise _unstorable_text((key,), exc) from None
+
+    def _range(self, conn: sqlite3.Connection, key: str, start: int, stop: int | None) -> list[str]:
+        row = conn.execute("SELECT n, next FROM member_counts WHERE key = ?", (key,)).fetchone()
+        if row is None or start >= row[0]:
+            return []
+        n, end = row
+        pos = start  # the position of the start-th member: past every hole before it
+        if end != n:
+            for (hole,) in conn.execute(
+                "SELECT pos FROM member_holes WHERE key = ? ORDER BY pos", (key,)
+            ):
+                if hole > pos:
+                    break
+                pos += 1
+        limit = -1 if stop is None else stop - start
+        rows = conn.execute(
+            "SELECT name FROM members WHERE key = ? AND pos >= ? ORDER BY pos LIMIT ?",
+            (key, pos, limit),
         )
         return [row[0] for row in rows]
 
@@ -411,6 +544,7 @@ class SQLiteStore:
         with self.batch():
             self._execute("DELETE FROM members WHERE key = ?", (key,))
             self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
+            self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
 
 
 def _unstorable_text(params: tuple[Any, ...], exc: UnicodeEncodeError) -> InvalidValueError:

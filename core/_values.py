@@ -33,7 +33,7 @@ class Value(Generic[T]):
         # Typed Any (not Relation): relations are descriptors, and a descriptor-typed
         # attribute would make type checkers apply __get__ to it. Subclasses narrow it.
         self._relation: Any = relation
-        self._key: str = mng.prefix + relation.name
+        self._key: str = mng.child_oid(relation.name)
         self._store: Store = mng.store
 
     def name(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
+from graftflow._object import Served
 from graftflow._oid import check_relation_name
 from graftflow._relation import UNSET, order_relations
 
@@ -48,6 +49,12 @@ class _Offer:
 
 
 _EMPTY: Final[dict[str, _Offer]] = {}
+#: The table while factories run (as empty as _EMPTY, but told apart by identity) ...
+_BUILDING: Final[dict[str, _Offer]] = {}
+#: ... and once a factory read one of the object's relations while it was built.
+_BUILDING_READ: Final[dict[str, _Offer]] = {}
+_setattr: Final = object.__setattr__
+_base_init: Final = TreeManager.__init__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -67,11 +74,11 @@ class DynamicTreeManager(TreeManager):
     _gen: int
 
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
-        super().__init__(obj, parent, name)
+        _base_init(self, obj, parent, name)  # not super(): one object per item, keep it lean
         self._table = None
         self._gen = -1
         skip: frozenset[Callable[..., Any]] = _NO_SKIP
-        if isinstance(parent, DynamicTreeManager):
+        if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
             won = parent._table.get(name) if parent._table else None
             entry = won.entry if won is not None else None
@@ -111,6 +118,8 @@ class DynamicTreeManager(TreeManager):
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         if not table:
+            if table is _BUILDING:  # a factory reads its parent: the base serves it
+                self._table = _BUILDING_READ
             return relation
         won = table.get(relation.name)
         return relation if won is None else won.relation
@@ -130,7 +139,7 @@ class DynamicTreeManager(TreeManager):
             # Raised from __getattr__ it would read as "no such relation".
             raise RelationError(f"{self.prefix}{name}: {type(exc).__name__}: {exc}") from exc
         if relation.cached:
-            obj.__dict__[name] = related
+            _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
         return related
 
     def extensions_reloaded(self) -> None:
@@ -152,8 +161,8 @@ class DynamicTreeManager(TreeManager):
         session = self.root._session
         old = self._table
         # Seen while factories run: a factory reading its parent sees the base relations
-        # instead of recursing into this build.
-        self._table = _EMPTY
+        # instead of recursing into this build (and resolve() notes that it did).
+        self._table = _BUILDING
         self._gen = session.generation
         reg = session.state.get(REGISTRY_KEY) or registry(session)
         cls = type(self.object)
@@ -163,9 +172,8 @@ class DynamicTreeManager(TreeManager):
         if not entries:
             table = _EMPTY
         else:
-            built = len(self.object.__dict__)
-            table = self._collect(reg, session, entries)
-            if len(self.object.__dict__) != built:  # a factory read its parent
+            table = self._collect(reg, session, entries, cls)
+            if self._table is _BUILDING_READ:  # a factory read its parent
                 self._evict(_EMPTY, table)
         self._table = table
         if old is not None:
@@ -173,14 +181,18 @@ class DynamicTreeManager(TreeManager):
         return table
 
     def _collect(
-        self, reg: Registry, session: Session, entries: tuple[FactoryEntry, ...]
+        self,
+        reg: Registry,
+        session: Session,
+        entries: tuple[FactoryEntry, ...],
+        cls: type[Object],
     ) -> dict[str, _Offer]:
         obj = self.object
-        cls = type(obj)
         skip = self._skip
         problems = reg.name_problems.get(cls)
         if problems is None:
             problems = reg.name_problems[cls] = {}
+        declared = cls._gf_by_name
         table: dict[str, _Offer] = {}
         for entry in entries:
             if skip and entry.factory in skip:
@@ -204,6 +216,22 @@ class DynamicTreeManager(TreeManager):
             # This runs once per object: the common returns go straight to _offer, with
             # no intermediate tuples (allocations here are paid again in GC time).
             if isinstance(result, Relation):
+                name = entry.name
+                if (
+                    name is not None
+                    and not result.name
+                    and problems.get(name) == ""
+                    and name not in table
+                    and name not in declared
+                ):
+                    # The common case, inlined: @dynamic_relation's unnamed relation, a
+                    # name already found good for this class, no contest for it.
+                    result.name = name
+                    index = entry.index
+                    if index is UNSET:
+                        index = 0 if result.index is UNSET else result.index
+                    table[name] = _Offer(result, entry.weight, index, entry)
+                    continue
                 self._offer(table, problems, session, entry, result, entry.weight)
                 continue
             if (
@@ -330,7 +358,7 @@ def _check_name(cls: type[Object], name: str) -> str:
         return str(exc)
     for klass in cls.__mro__:
         attr = klass.__dict__.get(name)
-        if attr is not None and not isinstance(attr, Relation):
+        if attr is not None and not isinstance(attr, (Relation, Served)):
             kind = "method" if callable(attr) else "attribute"
             return (
                 f"the dynamic relation {name!r} would shadow the {kind} "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from graftflow import Object, Session
+from graftflow._object import serve_undeclared
 from graftflow._oid import installer_ref, split_names
 from graftflow._relation import UNSET
 
@@ -165,6 +166,11 @@ class Registry:
                 if entry.target is None or issubclass(cls, entry.target)
             )
             self._by_type[cls] = entries
+            for entry in entries:
+                if entry.name is not None:
+                    # Names known in advance skip the failed attribute lookup that
+                    # precedes __getattr__ (issue 5's W2_overhead).
+                    serve_undeclared(cls, entry.name)
         return entries
 
     # -- building ---------------------------------------------------------------------

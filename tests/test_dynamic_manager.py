@@ -1107,3 +1107,58 @@ class TestMissing:
         message = r"^/p/forms/i \(Form\) has no relation 'broken'$"
         with pytest.raises(gf.MissingRelationError, match=message):
             item.broken
+
+
+class Badge(Extendable):
+    label = gf.StringParam("base")
+
+
+@dynamic_relation("sticker", target=Badge)
+def sticker(parent: Badge) -> gf.Relation[str]:
+    CALLS["sticker"] += 1
+    return gf.StringParam("shiny")
+
+
+install_sticker = installer(badges=[sticker])
+
+
+class TestServedNames:
+    """A @dynamic_relation's name is put on its target class, so reading it skips the
+    failed lookup before __getattr__; nothing else may change because of it."""
+
+    def test_served_name_reads_like_before(self) -> None:
+        p = given(Badge, badges=[sticker])
+        assert p.sticker.get() == "shiny"
+        assert isinstance(Badge.__dict__["sticker"], gf._object.Served)
+        assert p.sticker is p.sticker  # built once, then the object's own attribute
+        assert CALLS["sticker"] == 1
+        with pytest.raises(gf.RelationAssignmentError, match="cannot assign to 'sticker'"):
+            p.sticker = 1
+
+    def test_class_still_has_no_such_attribute(self) -> None:
+        given(Badge, badges=[sticker]).sticker.get()
+        assert not hasattr(Badge, "sticker")
+        assert [r.name for r in gf.relations(Badge)] == ["label"]
+
+    def test_session_without_the_factory_misses(self) -> None:
+        given(Badge, badges=[sticker]).sticker.get()
+        other = make_project(Badge)
+        with pytest.raises(gf.MissingRelationError, match="has no relation 'sticker'"):
+            other.sticker
+        assert getattr(other, "sticker", "none") == "none"
+
+    def test_later_subclass_may_declare_the_name(self) -> None:
+        given(Badge, badges=[sticker]).sticker.get()
+
+        class Declared(Badge):
+            sticker = gf.StringParam("declared")
+
+        assert make_project(Declared).sticker.get() == "declared"
+        assert given(Declared, badges=[sticker]).sticker.get() == "shiny"  # weight 0 wins
+
+    def test_name_is_not_reported_as_shadowing(self) -> None:
+        p = given(Badge, badges=[sticker])
+        p.sticker.get()
+        again = given(Badge, badges=[sticker])
+        assert again.sticker.get() == "shiny"
+        assert again.root().session().diagnostics == []

@@ -7,6 +7,7 @@ metadata that importlib.metadata reads like any installed distribution's.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from graftflow.extensions import (
     plugin_manager,
     registry,
 )
+from graftflow.extensions._entry_points import entry_points
 
 pytest_plugins = ["extension_fixtures"]
 
@@ -886,3 +888,75 @@ class TestEntryPointCache:
             for name in [name for name in sys.modules if name.startswith("gftest_broken")]:
                 del sys.modules[name]
             forget_entry_points()
+
+
+class TestEntryPointScan:
+    """One scan per process serves every graftflow group, as importlib.metadata would."""
+
+    def test_shadowed_distribution_is_left_out(self, tmp_dists: TmpDists, tmp_path: Path) -> None:
+        """Two distributions of one name: the one first on sys.path hides the other,
+        as importlib.metadata.entry_points() does."""
+        later = tmp_path / "later"
+        later.mkdir()
+        hidden = TmpDists(later)
+        hidden.dist("gfscan-twin", "2.0", {"graftflow.installers": {"hidden": "x:y"}})
+        tmp_dists.dist("gfscan-twin", "1.0", {"graftflow.installers": {"shown": "x:y"}})
+        sys.path.append(str(later))
+        try:
+            forget_entry_points()
+            ours = [f for f in entry_points("graftflow.installers") if f.dist == "gfscan-twin"]
+            stdlib = [
+                ep
+                for ep in importlib.metadata.entry_points(group="graftflow.installers")
+                if ep.value == "x:y"
+            ]
+        finally:
+            sys.path.remove(str(later))
+            forget_entry_points()
+        assert [(f.name, f.version) for f in ours] == [("shown", "1.0")]
+        assert [ep.name for ep in stdlib] == ["shown"]
+
+    def test_same_as_importlib_for_every_group(self, tmp_dists: TmpDists) -> None:
+        """Names, values, distributions and versions match importlib.metadata's view, for
+        installers and plugins, with other groups and unrelated files around."""
+        tmp_dists.dist(
+            "gfscan-many",
+            "3.1",
+            {
+                "console_scripts": {"tool": "gfscan.cli:main"},
+                "graftflow.installers": {"one": "gfscan.a:install", "two": "gfscan.b:install"},
+                "graftflow.plugins": {"plug": "gfscan.plugin"},
+            },
+        )
+        tmp_dists.dist("gfscan-none", "1.0", {"console_scripts": {"other": "gfscan.c:main"}})
+        for group in ("graftflow.installers", "graftflow.plugins"):
+            ours = {(f.name, f.value, f.dist, f.version) for f in entry_points(group)}
+            theirs = {
+                (
+                    ep.name,
+                    ep.value,
+                    ep.dist.name if ep.dist else None,
+                    ep.dist.version if ep.dist else None,
+                )
+                for ep in importlib.metadata.entry_points(group=group)
+            }
+            assert ours == theirs, group
+        assert ("one", "gfscan.a:install", "gfscan-many", "3.1") in {
+            (f.name, f.value, f.dist, f.version) for f in entry_points("graftflow.installers")
+        }
+
+    def test_metadata_without_a_version_line_falls_back(self, tmp_dists: TmpDists) -> None:
+        """Name and version come from METADATA's head; an unusual file still gives its
+        name (importlib.metadata's full parse) rather than failing the scan."""
+        tmp_dists.dist("gfscan-odd", "1.0", {"graftflow.installers": {"odd": "x:y"}})
+        info = tmp_dists.root / "gfscan_odd-1.0.dist-info"
+        (info / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: gfscan-odd\n\nVersion: 9.9\n", encoding="utf-8"
+        )
+        forget_entry_points()
+        found = [f for f in entry_points("graftflow.installers") if f.name == "odd"]
+        assert [(f.dist, f.version) for f in found] == [("gfscan-odd", None)]
+
+    def test_other_groups_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="graftflow's groups only, not 'console_scripts'"):
+            entry_points("console_scripts")

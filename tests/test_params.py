@@ -504,3 +504,25 @@ class TestLinks:
             "sibling": "relative",
             "hero_kind": "relative",
         }
+
+
+@pytest.mark.parametrize(
+    ("cls", "default", "value_type"),
+    [
+        (gf.StringParam, "wip", str),
+        (gf.IntParam, 3, int),
+        (gf.FloatParam, 1.5, float),
+        (gf.BoolParam, True, bool),
+    ],
+)
+def test_typed_param_fast_path_matches_param(cls: Any, default: Any, value_type: type) -> None:
+    """The typed params' shortcut for a literal default sets exactly what Param does."""
+    fast = cls(default)
+    slow = gf.Param(default, value_type)
+    slots = [name for klass in type(slow).__mro__ for name in getattr(klass, "__slots__", ())]
+    assert slots
+    for name in slots:
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert fast.validate("/p/x", default) == default
+    with pytest.raises(gf.InvalidValueError):
+        fast.validate("/p/x", [default])

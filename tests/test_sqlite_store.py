@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import re
 import sqlite3
 import threading
@@ -125,10 +126,10 @@ class TestFileFormat:
             assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
     def test_schema_version_is_recorded(self, store: gf.SQLiteStore, path: Path) -> None:
-        """A new file records schema version 1 in graftflow_meta."""
+        """A new file records schema version 2 in graftflow_meta."""
         with raw_connection(path) as conn:
             rows = conn.execute("SELECT name, value FROM graftflow_meta").fetchall()
-        assert rows == [("schema_version", "1")]
+        assert rows == [("schema_version", "2")]
 
     def test_values_are_stored_as_json_text(self, store: gf.SQLiteStore, path: Path) -> None:
         """Values are plain JSON in the file, readable by any program (never pickle)."""
@@ -136,6 +137,122 @@ class TestFileFormat:
         with raw_connection(path) as conn:
             (text,) = conn.execute("SELECT value FROM kv WHERE key = '/k'").fetchone()
         assert json.loads(text) == {"a": [1, None]}
+
+
+#: The layout graftflow wrote before map members had positions (schema version 1).
+V1_SCHEMA = """
+CREATE TABLE graftflow_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE hashes (
+    key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, field)
+) WITHOUT ROWID;
+CREATE TABLE members (
+    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL
+);
+CREATE UNIQUE INDEX members_by_name ON members (key, name);
+CREATE INDEX members_in_order ON members (key, seq, name);
+CREATE TABLE member_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO graftflow_meta VALUES ('schema_version', '1');
+"""
+
+
+class TestPositions:
+    """Pages are index range scans from a position; removals leave holes, closed later."""
+
+    def test_pages_after_removals_match_a_list(
+        self, store: gf.SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Adds and removals anywhere (first, last, middle, runs), with compaction every
+        few holes: every page, from every start, is the list's slice."""
+        import graftflow._sqlite_store as module
+
+        monkeypatch.setattr(module, "_COMPACT_AT", 7)
+        model = [f"n{i:03d}" for i in range(60)]
+        store.ordered_add("/m", dict.fromkeys(model))
+        rng = random.Random(11)
+        for step in range(45):
+            if step % 5 == 4:
+                fresh = [f"x{step:03d}{j}" for j in range(3)]
+                store.ordered_add("/m", dict.fromkeys(fresh))
+                model.extend(fresh)
+            else:
+                victim = model[rng.choice([0, -1, rng.randrange(len(model))])]
+                assert store.ordered_remove("/m", victim) is True
+                model.remove(victim)
+            assert store.ordered_len("/m") == len(model)
+            for start in (0, 1, 5, len(model) // 2, len(model) - 1, len(model)):
+                assert store.ordered_range("/m", start, start + 4) == model[start : start + 4]
+            assert store.ordered_range("/m") == model
+        with raw_connection(store.path) as conn:
+            holes = conn.execute("SELECT count(*) FROM member_holes").fetchone()[0]
+            n, end = conn.execute("SELECT n, next FROM member_counts").fetchone()
+        assert holes == end - n < 7
+
+    def test_deep_page_uses_the_position_index(self, store: gf.SQLiteStore) -> None:
+        """The page query is a search on (key, pos): no OFFSET scan of the pages before."""
+        store.ordered_add("/m", {f"n{i}": None for i in range(10)})
+        with raw_connection(store.path) as conn:
+            plan = conn.execute(
+                "EXPLAIN QUERY PLAN SELECT name FROM members WHERE key = ? AND pos >= ? "
+                "ORDER BY pos LIMIT ?",
+                ("/m", 5, 2),
+            ).fetchall()
+        assert "USING COVERING INDEX members_in_order (key=? AND pos>?)" in str(plan)
+
+    def test_emptied_map_forgets_its_holes(self, store: gf.SQLiteStore) -> None:
+        """Removing every item leaves no count and no hole behind; adding starts at 0."""
+        store.ordered_add("/m", {"a": None, "b": None, "c": None})
+        for name in ("b", "a", "c"):
+            store.ordered_remove("/m", name)
+        with raw_connection(store.path) as conn:
+            assert conn.execute("SELECT count(*) FROM member_holes").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM member_counts").fetchone() == (0,)
+        store.ordered_add("/m", {"d": None})
+        assert store.ordered_range("/m") == ["d"]
+
+    def test_delete_tree_and_clear_drop_holes(self, store: gf.SQLiteStore) -> None:
+        store.ordered_add("/p/m", {"a": None, "b": None, "c": None})
+        store.ordered_add("/q", {"a": None, "b": None, "c": None})
+        store.ordered_remove("/p/m", "a")
+        store.ordered_remove("/q", "a")
+        store.delete_tree("/p")
+        store.ordered_clear("/q")
+        with raw_connection(store.path) as conn:
+            assert conn.execute("SELECT count(*) FROM member_holes").fetchone() == (0,)
+
+    def test_version_1_file_is_upgraded(self, path: Path) -> None:
+        """A file written before positions existed is upgraded in place when opened:
+        same names, same order, same values, and removals and pages work on it."""
+        with raw_connection(path) as conn:
+            for statement in V1_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            for key, names in (("/a", "xyzw"), ("/b", "pq")):
+                for name in names:
+                    conn.execute(
+                        "INSERT INTO members (key, name, value) VALUES (?, ?, ?)",
+                        (key, name, json.dumps(name.upper())),
+                    )
+                conn.execute("INSERT INTO member_counts VALUES (?, ?)", (key, len(names)))
+            conn.execute("DELETE FROM members WHERE name = 'y'")  # a v1 gap in seq
+            conn.execute("UPDATE member_counts SET n = 3 WHERE key = '/a'")
+            conn.execute("INSERT INTO kv VALUES ('/k', '1')")
+        store = gf.SQLiteStore(path)
+        try:
+            assert store.ordered_range("/a") == ["x", "z", "w"]
+            assert store.ordered_range("/a", 1, 2) == ["z"]
+            assert store.ordered_range("/b") == ["p", "q"]
+            assert store.ordered_get("/a", "w") == "W"
+            assert store.get("/k") == 1
+            store.ordered_remove("/a", "x")
+            store.ordered_add("/a", {"v": None})
+            assert store.ordered_range("/a", 1) == ["w", "v"]
+        finally:
+            store.close()
+        with raw_connection(path) as conn:
+            version = conn.execute("SELECT value FROM graftflow_meta").fetchone()
+        assert version == ("2",)
+        gf.SQLiteStore(path).close()  # opening an upgraded file again changes nothing
 
 
 class TestOpenErrors:
@@ -232,7 +349,7 @@ class TestOpenErrors:
         with pytest.raises(
             gf.StoreError,
             match=exact(
-                f"{path} has store schema version 999, this graftflow reads version 1; "
+                f"{path} has store schema version 999, this graftflow reads version 2; "
                 "upgrade graftflow or use another file"
             ),
         ):

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import graftflow as gf
 from graftflow.extensions import Extendable, dynamic_relation
@@ -158,10 +159,31 @@ class _Elsewhere(Extendable):
     """What the 29 other factories target: never an ExtShot."""
 
 
-def _other(number: int) -> Callable[[gf.Object], gf.Relation[int]]:
-    @dynamic_relation(f"other_{number}", target=_Elsewhere)
-    def factory(parent: gf.Object) -> gf.Relation[int]:
-        return gf.IntParam(number)
+#: How often installers and factories ran (W5): the kabaret side keeps the same counts.
+CALLS = {"installers": 0, "factories": 0, "applied": 0}
+#: W5 counts in a pass of its own: the timed passes run factories without counters,
+#: so the benchmark's bookkeeping is not part of either framework's figures.
+COUNTING = {"on": False}
+
+
+def reset_calls() -> None:
+    for key in CALLS:
+        CALLS[key] = 0
+
+
+def _other(number: int, counted: bool) -> Callable[[gf.Object], gf.Relation[int]]:
+    if counted:
+
+        @dynamic_relation(f"other_{number}", target=_Elsewhere)
+        def factory(parent: gf.Object) -> gf.Relation[int]:
+            CALLS["factories"] += 1
+            return gf.IntParam(number)
+
+    else:
+
+        @dynamic_relation(f"other_{number}", target=_Elsewhere)
+        def factory(parent: gf.Object) -> gf.Relation[int]:
+            return gf.IntParam(number)
 
     return factory
 
@@ -171,19 +193,37 @@ def review(parent: ExtShot) -> gf.Relation[str]:
     return gf.StringParam("pending")
 
 
-_OTHERS = [_other(number) for number in range(29)]
+@dynamic_relation("review", target=ExtShot, weight=10)
+def counted_review(parent: ExtShot) -> gf.Relation[str]:
+    CALLS["factories"] += 1
+    CALLS["applied"] += 1
+    return gf.StringParam("pending")
+
+
+_OTHERS = [_other(number, counted=False) for number in range(29)]
+_COUNTED_OTHERS = [_other(number, counted=True) for number in range(29)]
+
+
+def _factories() -> tuple[list[Any], Any]:
+    if COUNTING["on"]:
+        return _COUNTED_OTHERS, counted_review
+    return _OTHERS, review
 
 
 def install_1(session: gf.Session) -> dict[str, list[object]]:
-    return {"first": list(_OTHERS[:10])}
+    CALLS["installers"] += 1
+    return {"first": list(_factories()[0][:10])}
 
 
 def install_2(session: gf.Session) -> dict[str, list[object]]:
-    return {"second": list(_OTHERS[10:20])}
+    CALLS["installers"] += 1
+    return {"second": list(_factories()[0][10:20])}
 
 
 def install_3(session: gf.Session) -> dict[str, list[object]]:
-    return {"third": [*_OTHERS[20:], review]}
+    CALLS["installers"] += 1
+    others, last = _factories()
+    return {"third": [*others[20:], last]}
 
 
 #: 3 installers x 10 factories, exactly one of which applies to ExtShot (issue 5's W2).
@@ -191,6 +231,39 @@ EXTENDED = {
     "GRAFTFLOW_INSTALLERS": "workloads:install_1;workloads:install_2;workloads:install_3",
     # The test env's own test distributions must not add work to the figures.
     "GRAFTFLOW_BLOCKED": "gftest-pipeline gftest-review gftest-show",
+}
+
+
+class OverShot(Shot, Extendable):
+    """W3: the same item, whose base ``status`` param an extension overrides."""
+
+
+class OverShots(gf.Map[OverShot]):
+    pass
+
+
+class OverProject(gf.Object):
+    shots = gf.Child(OverShots)
+
+
+@dynamic_relation("status", target=OverShot, weight=5)
+def override_status(parent: OverShot) -> gf.Relation[str]:
+    return gf.StringParam("approved")
+
+
+@dynamic_relation("status", target=OverShot, weight=-1)
+def negative_status(parent: OverShot) -> gf.Relation[str]:
+    return gf.StringParam("negative")  # a negative weight never overrides a base relation
+
+
+def install_override(session: gf.Session) -> dict[str, list[object]]:
+    return {"override": [override_status, negative_status]}
+
+
+#: W3: one installer, a weight-5 override of the base ``status`` and a negative one.
+OVERRIDE = {
+    "GRAFTFLOW_INSTALLERS": "workloads:install_override",
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
 }
 
 
