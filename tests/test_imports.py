@@ -44,6 +44,30 @@ class TestImports:
         loaded = loaded_after(run_python, "import graftflow.extensions")
         assert "graftflow.plugins" not in loaded
 
+    def test_loading_plugins_leaves_the_workflow_engine_unloaded(self, run_python: Any) -> None:
+        """Every session loads the bundled plugins; the workflow plugin's entry point
+        must not bring its engine (processes, queue, workers) or pydantic with it, and
+        a demo shot's grafted ``processes`` loads it only when read."""
+        code = (
+            "import graftflow as gf\n"
+            "from graftflow.extensions import registry\n"
+            "session = gf.Session(environ={})\n"
+            "reg = registry(session)\n"
+            "assert 'workflow_demo_pipeline' in reg.extensions, reg.extensions\n"
+            "assert [m for m in sys.modules if m.startswith('graftflow.plugins.workflow._')]"
+            " == ['graftflow.plugins.workflow._plugin', 'graftflow.plugins.workflow._hookspecs']"
+            ", sorted(sys.modules)\n"
+            "assert 'pydantic' not in sys.modules\n"
+            "from graftflow.plugins.demo import create_demo\n"
+            "flow = gf.Flow(session=session)\n"
+            "shot = create_demo(flow, sequences=1, shots=1).films['f01'].sequences['sq010']"
+            ".shots['sh0010']\n"
+            "shot.processes\n"
+        )
+        loaded = loaded_after(run_python, code)
+        assert "graftflow.plugins.workflow._process" in loaded
+        assert "graftflow.plugins.workflow._queue" not in loaded  # no job was submitted
+
     def test_typed_validation_imports_pydantic_lazily(self, run_python: Any) -> None:
         """pydantic arrives with the first typed validation that needs it, not before."""
         loaded = loaded_after(

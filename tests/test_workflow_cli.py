@@ -75,6 +75,9 @@ class TestWorkflowCommands:
         )
         mermaid = ok(run, "workflow", "diagram", PIPELINE, "--format", "mermaid", env=store_env)
         assert "  class n_animation active" in mermaid.splitlines()
+        # The group's --json (before the command) works for the workflow commands too.
+        shown_json = json.loads(ok(run, "--json", "workflow", "show", PIPELINE, env=store_env))
+        assert [t["name"] for t in shown_json["tasks"]][:2] == ["start-1", "layout-1"]
 
     def test_move_refused_by_the_table(self, run: Run, store_env: dict[str, str]) -> None:
         """An illegal transition is one line naming the task, status and allowed moves."""

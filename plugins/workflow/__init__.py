@@ -24,65 +24,65 @@ like anything else:
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._activation import (
-    Activation,
-    Gate,
-    HumanTask,
-    JobTask,
-    JoinGate,
-    TaskPermissionError,
-    Transition,
-    TransitionError,
-    Transitions,
-)
-from ._decider import (
-    CancelWorkflow,
-    CompleteWorkflow,
-    DeciderProcess,
-    DeciderProcesses,
-    Decision,
-    FailWorkflow,
-    ScheduleActivity,
-    Workflow,
-)
-from ._diagram import to_dot, to_mermaid
-from ._events import fire_process_event, fire_transition
-from ._nodes import (
-    Case,
-    Definition,
-    DefinitionError,
-    End,
-    Func,
-    Handler,
-    If,
-    Job,
-    Join,
-    Node,
-    Split,
-    Start,
-    Switch,
-    Task,
-    WorkflowError,
-)
-from ._process import History, Process, Processes, ProcessTasks
-from ._queue import (
-    MAX_LOST,
-    JobCanceled,
-    JobLost,
-    JobNotFoundError,
-    JobStatus,
-    WorkQueue,
-    set_clock,
-)
-from ._queue import Job as JobRecord
-from ._retry import DEFAULT_RETRY, RetryPolicy
-from ._state import StateParam, StateValue
-from ._worker import JobContext, Worker, WorkerEvent
-
 if TYPE_CHECKING:
+    from ._activation import (
+        Activation,
+        Gate,
+        HumanTask,
+        JobTask,
+        JoinGate,
+        TaskPermissionError,
+        Transition,
+        TransitionError,
+        Transitions,
+    )
+    from ._decider import (
+        CancelWorkflow,
+        CompleteWorkflow,
+        DeciderProcess,
+        DeciderProcesses,
+        Decision,
+        FailWorkflow,
+        ScheduleActivity,
+        Workflow,
+    )
     from ._definition_file import load_definition, parse_definition
+    from ._diagram import to_dot, to_mermaid
+    from ._events import fire_process_event, fire_transition
+    from ._nodes import (
+        Case,
+        Definition,
+        DefinitionError,
+        End,
+        Func,
+        Handler,
+        If,
+        Job,
+        Join,
+        Node,
+        Split,
+        Start,
+        Switch,
+        Task,
+        WorkflowError,
+    )
+    from ._process import History, Process, Processes, ProcessTasks
+    from ._queue import (
+        MAX_LOST,
+        JobCanceled,
+        JobLost,
+        JobNotFoundError,
+        JobStatus,
+        WorkQueue,
+        set_clock,
+    )
+    from ._queue import Job as JobRecord
+    from ._retry import DEFAULT_RETRY, RetryPolicy
+    from ._state import StateParam, StateValue
+    from ._worker import JobContext, Worker, WorkerEvent
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -144,11 +144,81 @@ __all__ = [
     "to_mermaid",
 ]
 
+#: Where each public name lives. The package loads a module when one of its names is
+#: first used: the plugin is imported by every session that loads plugins (its entry
+#: point), and must not cost them the whole workflow engine, the queue and pydantic.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Activation": ("_activation", "Activation"),
+    "CancelWorkflow": ("_decider", "CancelWorkflow"),
+    "Case": ("_nodes", "Case"),
+    "CompleteWorkflow": ("_decider", "CompleteWorkflow"),
+    "DEFAULT_RETRY": ("_retry", "DEFAULT_RETRY"),
+    "DeciderProcess": ("_decider", "DeciderProcess"),
+    "DeciderProcesses": ("_decider", "DeciderProcesses"),
+    "Decision": ("_decider", "Decision"),
+    "Definition": ("_nodes", "Definition"),
+    "DefinitionError": ("_nodes", "DefinitionError"),
+    "End": ("_nodes", "End"),
+    "FailWorkflow": ("_decider", "FailWorkflow"),
+    "Func": ("_nodes", "Func"),
+    "Gate": ("_activation", "Gate"),
+    "Handler": ("_nodes", "Handler"),
+    "History": ("_process", "History"),
+    "HumanTask": ("_activation", "HumanTask"),
+    "If": ("_nodes", "If"),
+    "Job": ("_nodes", "Job"),
+    "JobCanceled": ("_queue", "JobCanceled"),
+    "JobContext": ("_worker", "JobContext"),
+    "JobLost": ("_queue", "JobLost"),
+    "JobNotFoundError": ("_queue", "JobNotFoundError"),
+    "JobRecord": ("_queue", "Job"),
+    "JobStatus": ("_queue", "JobStatus"),
+    "JobTask": ("_activation", "JobTask"),
+    "Join": ("_nodes", "Join"),
+    "JoinGate": ("_activation", "JoinGate"),
+    "MAX_LOST": ("_queue", "MAX_LOST"),
+    "Node": ("_nodes", "Node"),
+    "Process": ("_process", "Process"),
+    "ProcessTasks": ("_process", "ProcessTasks"),
+    "Processes": ("_process", "Processes"),
+    "RetryPolicy": ("_retry", "RetryPolicy"),
+    "ScheduleActivity": ("_decider", "ScheduleActivity"),
+    "Split": ("_nodes", "Split"),
+    "Start": ("_nodes", "Start"),
+    "StateParam": ("_state", "StateParam"),
+    "StateValue": ("_state", "StateValue"),
+    "Switch": ("_nodes", "Switch"),
+    "Task": ("_nodes", "Task"),
+    "TaskPermissionError": ("_activation", "TaskPermissionError"),
+    "Transition": ("_activation", "Transition"),
+    "TransitionError": ("_activation", "TransitionError"),
+    "Transitions": ("_activation", "Transitions"),
+    "WorkQueue": ("_queue", "WorkQueue"),
+    "Worker": ("_worker", "Worker"),
+    "WorkerEvent": ("_worker", "WorkerEvent"),
+    "Workflow": ("_decider", "Workflow"),
+    "WorkflowError": ("_nodes", "WorkflowError"),
+    "fire_process_event": ("_events", "fire_process_event"),
+    "fire_transition": ("_events", "fire_transition"),
+    "load_definition": ("_definition_file", "load_definition"),
+    "parse_definition": ("_definition_file", "parse_definition"),
+    "set_clock": ("_queue", "set_clock"),
+    "to_dot": ("_diagram", "to_dot"),
+    "to_mermaid": ("_diagram", "to_mermaid"),
+}
+
 
 def __getattr__(name: str) -> Any:
-    # Reading TOML definitions needs pydantic: only programs that read files pay for it.
-    if name in ("load_definition", "parse_definition"):
-        from . import _definition_file
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(
+            f"module 'graftflow.plugins.workflow' has no attribute {name!r}"
+        ) from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    globals()[name] = value  # later reads skip this function
+    return value
 
-        return getattr(_definition_file, name)
-    raise AttributeError(f"module 'graftflow.plugins.workflow' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

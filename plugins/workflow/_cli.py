@@ -120,6 +120,7 @@ def start(
     as_json: bool,
 ) -> None:
     """Start a process in the processes map at OID (a shot's .../processes)."""
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import _open_flow, fail, user_errors
 
     from ._process import Processes
@@ -163,6 +164,7 @@ def _show(process: Process, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, oid: str, as_json: bool) -> None:
     """Show a process: status, state, tasks and their possible transitions."""
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import user_errors
 
     process = _process_at(ctx, oid)
@@ -180,6 +182,7 @@ def move(
     ctx: click.Context, task_oid: str, transition: str, input_json: str | None, as_json: bool
 ) -> None:
     """Make TRANSITION (assign, prepare, done, undo...) on a task, as the session's user."""
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import user_errors
 
     task = _task_at(ctx, task_oid)
@@ -210,6 +213,7 @@ def diagram(
 
     A process's active tasks are highlighted with their tokens.
     """
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import fail, user_errors
 
     from ._diagram import to_dot, to_mermaid

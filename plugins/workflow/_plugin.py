@@ -29,10 +29,12 @@ def graftflow_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
 def _shot_processes() -> Callable[[Object], Any]:
     from graftflow.plugins.demo import Shot
 
-    from ._process import Processes
-
     @dynamic_relation("processes", target=Shot)
-    def processes(shot: Object) -> Child[Processes]:
+    def processes(shot: Object) -> Child[Any]:
+        # Imported when a shot is first built, not when installers run: every session
+        # loads this plugin, few of them open a process.
+        from ._process import Processes
+
         return Child(Processes)
 
     return processes

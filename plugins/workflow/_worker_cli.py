@@ -52,6 +52,7 @@ def worker(
     as_json: bool,
 ) -> None:
     """Run the jobs of a work queue (job tasks, decider activities)."""
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import _open_flow, user_errors
 
     from ._worker import Worker, WorkerEvent
