@@ -69,6 +69,19 @@ class Diagnostic:
             f"{origin}: {error}{self.message}{times}" if origin else f"{error}{self.message}{times}"
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for ``--json``; ``text`` is the one-line form people read."""
+        return {
+            "source": self.source,
+            "extension": self.extension,
+            "factory": self.factory,
+            "oid": self.oid,
+            "error": self.error,
+            "message": self.message,
+            "count": self.count,
+            "text": str(self),
+        }
+
 
 def _user_from(environ: Mapping[str, str], config: Config | None) -> str:
     explicit = environ.get("GRAFTFLOW_USER")

@@ -101,19 +101,7 @@ def examine(session: Session, progress: Callable[[str], None] | None = None) -> 
             if entry.target is not None and not any(issubclass(cls, entry.target) for cls in seen)
         }
     )
-    report.problems = [
-        {
-            "source": d.source,
-            "extension": d.extension,
-            "factory": d.factory,
-            "oid": d.oid,
-            "error": d.error,
-            "message": d.message,
-            "count": d.count,
-            "text": str(d),
-        }
-        for d in session.diagnostics
-    ]
+    report.problems = [diagnostic.to_dict() for diagnostic in session.diagnostics]
     return report
 
 

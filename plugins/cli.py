@@ -419,7 +419,7 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
                     "oid": node.oid(),
                     "type": type(node).__name__,
                     "relations": [record.to_dict() for record in records],
-                    "diagnostics": [_diagnostic(d) for d in diagnostics],
+                    "diagnostics": [d.to_dict() for d in diagnostics],
                 }
             )
         else:
@@ -434,7 +434,7 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
         "extensions": {
             name: [_entry(entry) for entry in entries] for name, entries in reg.extensions.items()
         },
-        "diagnostics": [_diagnostic(d) for d in session.diagnostics],
+        "diagnostics": [d.to_dict() for d in session.diagnostics],
     }
     if _wants_json(ctx, as_json):
         _emit(data)
@@ -449,18 +449,6 @@ def _entry(entry: Any) -> dict[str, Any]:
         "relation": entry.name,
         "target": None if entry.target is None else [t.__qualname__ for t in entry.target],
         "weight": entry.weight,
-    }
-
-
-def _diagnostic(diagnostic: Any) -> dict[str, Any]:
-    return {
-        "source": diagnostic.source,
-        "extension": diagnostic.extension,
-        "factory": diagnostic.factory,
-        "oid": diagnostic.oid,
-        "error": diagnostic.error,
-        "message": diagnostic.message,
-        "count": diagnostic.count,
     }
 
 
@@ -511,20 +499,8 @@ def _print_diagnostics(console: Console, diagnostics: list[dict[str, Any]]) -> N
         console.print("[green]no problems[/]")
         return
     console.print(f"[red bold]{len(diagnostics)} problem(s)[/]")
-    for d in diagnostics:
-        where = " ".join(
-            part
-            for part in (
-                d["source"] and f"[{d['source']}]",
-                d["extension"] and f"extension {d['extension']!r}",
-                d["factory"] and f"factory {d['factory']}",
-                d["oid"] and f"on {d['oid']}",
-            )
-            if part
-        )
-        times = f" (x{d['count']})" if d["count"] > 1 else ""
-        error = f"{d['error']}: " if d["error"] else ""
-        console.print(f"  [red]✗[/] {escape(where)}: {escape(error + d['message'])}{times}")
+    for diagnostic in diagnostics:
+        console.print(f"  [red]✗[/] {escape(diagnostic['text'])}")
 
 
 def _print_describe(node: Object, records: list[Any], diagnostics: list[Any]) -> None:
@@ -556,7 +532,7 @@ def _print_describe(node: Object, records: list[Any], diagnostics: list[Any]) ->
             escape(beat),
         )
     console.print(table)
-    _print_diagnostics(console, [_diagnostic(d) for d in diagnostics])
+    _print_diagnostics(console, [d.to_dict() for d in diagnostics])
 
 
 @cli.command()

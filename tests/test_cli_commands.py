@@ -444,6 +444,13 @@ class TestDoctor:
         data = json.loads(run("doctor", "--json", env=env).stdout)
         assert data["ok"] is False
         assert [p["factory"] for p in data["problems"]] == ["studio_tools.broken"]
+        (problem,) = data["problems"]
+        assert problem["text"] == (
+            "[GRAFTFLOW_INSTALLERS: studio_tools:install_broken] extension 'broken_tools' "
+            f"factory studio_tools.broken on {problem['oid']}: ValueError: factory raised "
+            f"ValueError: no frame range for this shot (x{problem['count']})"
+        )
+        assert problem["count"] > 1  # one line however many shots it failed on
 
     def test_unimportable_installer(self, run: Run) -> None:
         proc = run("doctor", "--json", env={"GRAFTFLOW_INSTALLERS": "nowhere:install"})
