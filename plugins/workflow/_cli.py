@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["workflow"]
 
+T = TypeVar("T")
+
 #: Definitions shipped with graftflow, for ``--builtin``.
 BUILTINS = ("shot_pipeline",)
 
@@ -29,30 +31,28 @@ def workflow() -> None:
     """Workflow processes: start, show, move tasks, draw diagrams."""
 
 
-def _process_at(ctx: click.Context, oid: str) -> Process:
+def _object_at(ctx: click.Context, oid: str, kind: type[T], what: str) -> T:
+    """The object at ``oid``, which must be a ``kind``; anything else is one error line."""
     from graftflow.plugins.cli import _open_flow, fail, user_errors
-
-    from ._process import Process
 
     flow = _open_flow(ctx, create=False)
     with user_errors():
         found = flow.get_object(oid)
-    if not isinstance(found, Process):
-        fail(f"{oid} is a {type(found).__name__}, not a workflow process")
+    if not isinstance(found, kind):
+        fail(f"{oid} is a {type(found).__name__}, not {what}")
     return found
+
+
+def _process_at(ctx: click.Context, oid: str) -> Process:
+    from ._process import Process
+
+    return _object_at(ctx, oid, Process, "a workflow process")
 
 
 def _task_at(ctx: click.Context, oid: str) -> Activation:
-    from graftflow.plugins.cli import _open_flow, fail, user_errors
-
     from ._activation import Activation
 
-    flow = _open_flow(ctx, create=False)
-    with user_errors():
-        found = flow.get_object(oid)
-    if not isinstance(found, Activation):
-        fail(f"{oid} is a {type(found).__name__}, not a task of a workflow process")
-    return found
+    return _object_at(ctx, oid, Activation, "a task of a workflow process")
 
 
 def _definition(file: Path | None, builtin: str | None) -> Definition:
