@@ -76,6 +76,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+@contextmanager
+def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
+    """One ``BEGIN IMMEDIATE`` transaction: committed if the block ends, rolled back
+    (if SQLite has not already) if it raises. Batches nest savepoints instead."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class SQLiteStore:
     """A :class:`~graftflow.Store` in one SQLite file.
 
@@ -191,8 +205,7 @@ class SQLiteStore:
         then the tables, under the write lock so two processes cannot both create them."""
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _write_locked(conn):
                 if not self._tables(conn):  # another process may have won the race
                     # One statement at a time: executescript() would COMMIT early.
                     for statement in _SCHEMA.split(";"):
@@ -202,11 +215,6 @@ class SQLiteStore:
                         "INSERT INTO graftflow_meta (name, value) VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),),
                     )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         return self._tables(conn)
@@ -234,8 +242,7 @@ class SQLiteStore:
     def _migrate_v1(self, conn: sqlite3.Connection) -> None:
         """Give a version 1 file's map members their positions (one transaction)."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _write_locked(conn):
                 row = conn.execute(
                     "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
                 ).fetchone()
@@ -264,11 +271,6 @@ class SQLiteStore:
                         "UPDATE graftflow_meta SET value = ? WHERE name = 'schema_version'",
                         (str(SCHEMA_VERSION),),
                     )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             raise StoreError(
                 f"{self.path}: cannot upgrade the store from schema version 1 to "
