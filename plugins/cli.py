@@ -547,7 +547,6 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     from ._doctor import examine
 
     session = _session(ctx)
-    ctx.call_on_close(install_store_schemes(session))
     with progress_bar("checking extensions", None), studio_code("the doctor"):
         report = examine(session)
     if _wants_json(ctx, as_json):
