@@ -491,7 +491,7 @@ class RedisStore:
             # poll; wait a little instead of spinning.
             time.sleep(0.5)
 
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         channel = self._channel
         self._call(lambda: pubsub.subscribe(**{channel: on_message}))
         thread = pubsub.run_in_thread(sleep_time=0.05, daemon=True, exception_handler=keep_going)
