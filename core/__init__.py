@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._action import Action
 from ._computed import Computed, ComputedValue
 from ._errors import (
+    CommitCallbackError,
     ConfigError,
     ExistsError,
     GraftflowError,
@@ -60,6 +61,7 @@ __all__ = [
     "Action",
     "BoolParam",
     "Child",
+    "CommitCallbackError",
     "Computed",
     "ComputedValue",
     "Config",
