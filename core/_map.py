@@ -23,8 +23,8 @@ from ._errors import (
 )
 from ._object import Object
 from ._oid import check_item_name
+from ._refs import import_type, ref_of
 from ._store import MISSING, iter_names, quote_names
-from ._types import import_type, remember_type
 
 __all__ = ["DynamicMap", "Map"]
 
@@ -134,9 +134,9 @@ class DynamicMap(Object, Generic[ItemT]):
         super().touch()
 
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
-        item = item_type(self, name)
-        self._items[name] = item
-        return item
+        # Two threads may build the same item at once: the first one kept wins, and
+        # both return it (setdefault is one step for the GIL).
+        return self._items.setdefault(name, item_type(self, name))  # type: ignore[no-any-return]
 
     def _gf_built(self) -> list[Object]:
         return [*super()._gf_built(), *self._items.values()]
@@ -219,7 +219,7 @@ class Map(DynamicMap[ItemT]):
                 f"{self._mng.oid}: object_type must be a subclass of {mapped.__qualname__}, "
                 f"not {object_type!r}"
             )
-        return remember_type(object_type)
+        return ref_of(object_type)
 
     def _check_new_name(self, name: Any) -> str:
         mng = self._mng
@@ -246,6 +246,7 @@ class Map(DynamicMap[ItemT]):
         except ExistsError:
             raise ExistsError(mng.oid, f"{mng.oid} already has an item {name!r}", (name,)) from None
         item = self._build(name, object_type or self.mapped_type())
+        mng.root._created(self._items, name)  # forgotten if the flow's batch rolls back
         mng.touch()
         return item
 

@@ -7,17 +7,27 @@ questions is asked, not when the object is created, and the related objects are 
 built only when read (the seed's dynamic children were built with their parent).
 
 Placement and weights live in the table, never on the relations: a factory may hand
-the same relation object to every call.
+the same relation object to every call, so an unnamed one is copied under its name
+(:meth:`Relation.renamed <graftflow.Relation.renamed>`), never named in place.
+
+Threads: a table is built into a local dict and published once, the first published
+wins (another thread's equal table is dropped), so no reader ever sees a half-built
+one; a factory that reads the object it is building for is told apart per thread.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
-from graftflow._object import Served
-from graftflow._oid import check_relation_name
-from graftflow._relation import UNSET, order_relations
+from graftflow.extending import (
+    UNSET,
+    Served,
+    check_relation_name,
+    keep_related,
+    order_relations,
+)
 
 from ._factory import is_weight, read_result
 from ._registry import REGISTRY_KEY, FactoryEntry, Registry, registry
@@ -39,6 +49,7 @@ class _Offer:
     def __init__(
         self, relation: Relation[Any], weight: float | None, index: Any, entry: FactoryEntry | None
     ) -> None:
+        #: The relation serving the name: the factory's own, or a copy under the name.
         self.relation = relation
         self.weight = weight
         self.index = index
@@ -48,12 +59,18 @@ class _Offer:
         self.beaten: tuple[_Offer, ...] = ()
 
 
+class _Building(threading.local):
+    """Per thread: the managers whose tables this thread is building."""
+
+    def __init__(self) -> None:
+        #: ``id(manager)`` -> whether a factory read that object meanwhile.
+        self.managers: dict[int, bool] = {}
+
+
 _EMPTY: Final[dict[str, _Offer]] = {}
-#: The table while factories run (as empty as _EMPTY, but told apart by identity) ...
-_BUILDING: Final[dict[str, _Offer]] = {}
-#: ... and once a factory read one of the object's relations while it was built.
-_BUILDING_READ: Final[dict[str, _Offer]] = {}
-_setattr: Final = object.__setattr__
+_building: Final = _Building()
+#: Held while a finished table is published: the first one published wins.
+_publish_lock: Final = threading.Lock()
 _base_init: Final = TreeManager.__init__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
@@ -118,8 +135,6 @@ class DynamicTreeManager(TreeManager):
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         if not table:
-            if table is _BUILDING:  # a factory reads its parent: the base serves it
-                self._table = _BUILDING_READ
             return relation
         won = table.get(relation.name)
         return relation if won is None else won.relation
@@ -139,7 +154,7 @@ class DynamicTreeManager(TreeManager):
             # Raised from __getattr__ it would read as "no such relation".
             raise RelationError(f"{self.prefix}{name}: {type(exc).__name__}: {exc}") from exc
         if relation.cached:
-            _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
+            return keep_related(obj, name, related)
         return related
 
     def extensions_reloaded(self) -> None:
@@ -159,23 +174,42 @@ class DynamicTreeManager(TreeManager):
 
     def _build(self) -> dict[str, _Offer]:
         session = self.root._session
-        old = self._table
-        # Seen while factories run: a factory reading its parent sees the base relations
-        # instead of recursing into this build (and resolve() notes that it did).
-        self._table = _BUILDING
-        self._gen = session.generation
+        # Read before the registry: reload_extensions() drops the registry first, then
+        # moves the generation on, so a table can only be stamped older than it is.
+        gen = session.generation
+        building = _building.managers
+        key = id(self)
+        if key in building:
+            # A factory of this object reads the object while its table is built: the
+            # base relations serve it (and what it built is checked afterwards).
+            building[key] = True
+            return _EMPTY
         reg = session.state.get(REGISTRY_KEY) or registry(session)
+        if reg.provisional:  # an installer reads the flow: nothing to keep yet
+            return _EMPTY
         cls = type(self.object)
         entries = reg._by_type.get(cls)
         if entries is None:
             entries = reg.for_type(cls)
+        read = False
         if not entries:
             table = _EMPTY
         else:
-            table = self._collect(reg, session, entries, cls)
-            if self._table is _BUILDING_READ:  # a factory read its parent
-                self._evict(_EMPTY, table)
-        self._table = table
+            building[key] = False
+            try:
+                table = self._collect(reg, session, entries, cls)
+            finally:
+                read = building.pop(key)
+        with _publish_lock:
+            old = self._table
+            if old is not None and self._gen == gen:
+                table = old  # another thread published this generation's table first
+                old = None
+            else:
+                self._table = table
+                self._gen = gen
+        if read:  # a factory built something from a base relation meanwhile
+            self._evict(_EMPTY, table)
         if old is not None:
             self._evict(old, table)
         return table
@@ -191,8 +225,8 @@ class DynamicTreeManager(TreeManager):
         skip = self._skip
         problems = reg.name_problems.get(cls)
         if problems is None:
-            problems = reg.name_problems[cls] = {}
-        declared = cls._gf_by_name
+            problems = reg.name_problems.setdefault(cls, {})
+        offer = self._offer
         table: dict[str, _Offer] = {}
         for entry in entries:
             if skip and entry.factory in skip:
@@ -213,40 +247,23 @@ class DynamicTreeManager(TreeManager):
                 continue
             if result is None:
                 continue
-            # This runs once per object: the common returns go straight to _offer, with
-            # no intermediate tuples (allocations here are paid again in GC time).
+            # The common returns go straight to _offer, with no intermediate lists
+            # (allocations here, once per object, are paid again in GC time).
             if isinstance(result, Relation):
-                name = entry.name
-                if (
-                    name is not None
-                    and not result.name
-                    and problems.get(name) == ""
-                    and name not in table
-                    and name not in declared
-                ):
-                    # The common case, inlined: @dynamic_relation's unnamed relation, a
-                    # name already found good for this class, no contest for it.
-                    result.name = name
-                    index = entry.index
-                    if index is UNSET:
-                        index = 0 if result.index is UNSET else result.index
-                    table[name] = _Offer(result, entry.weight, index, entry)
-                    continue
-                self._offer(table, problems, session, entry, result, entry.weight)
-                continue
-            if (
+                offer(table, problems, session, entry, result, entry.weight)
+            elif (
                 type(result) is tuple
                 and len(result) == 2
                 and isinstance(result[0], Relation)
                 and is_weight(result[1])
             ):
-                self._offer(table, problems, session, entry, result[0], result[1])
-                continue
-            candidates, bad = read_result(result, entry.weight)
-            for problem in bad:
-                self._report(session, entry, problem, "TypeError")
-            for relation, weight in candidates:
-                self._offer(table, problems, session, entry, relation, weight)
+                offer(table, problems, session, entry, result[0], result[1])
+            else:
+                candidates, bad = read_result(result, entry.weight)
+                for problem in bad:
+                    self._report(session, entry, problem, "TypeError")
+                for relation, weight in candidates:
+                    offer(table, problems, session, entry, relation, weight)
         return table or _EMPTY
 
     def _offer(
@@ -258,41 +275,47 @@ class DynamicTreeManager(TreeManager):
         relation: Relation[Any],
         weight: float,
     ) -> None:
-        """Enter one candidate into the object's table: check its name, hold the contest."""
+        """Enter one candidate into the object's table: check its name, hold the contest.
+
+        The one path for every candidate: the name (``@dynamic_relation``'s, on a copy
+        of the relation), its check (cached per class and name), the index rule and the
+        override contest.
+        """
         name = relation.name
         declared = entry.name
         if declared is not None and name != declared:
             if name:
                 self._report(session, entry, _misnamed(declared, name), "InvalidNameError")
                 return
-            # @dynamic_relation names what it returns: values key on the name.
-            relation.name = name = declared
-        problem = problems.get(name) if name else None
+            relation = relation.renamed(declared)  # the factory's relation stays unnamed
+            name = declared
+        problem = problems.get(name)
         if problem is None:
-            problem = _name_problem(problems, type(self.object), relation)
+            problem = _name_problem(problems, type(self.object), name, relation)
         if problem:
             self._report(session, entry, problem, "InvalidNameError")
             return
+        # The index rule: @dynamic_relation's, else the relation's own, else 0 (first).
         index = entry.index
         if index is UNSET:
             index = 0 if relation.index is UNSET else relation.index
-        offer = _Offer(relation, weight, index, entry)
         held = table.get(name)
-        by_name = type(self.object)._gf_by_name
         if held is None:
-            base = by_name.get(name)
-            if base is None:
-                table[name] = offer
+            base = type(self.object)._gf_by_name.get(name)
+            if base is None:  # the common case: no contest for the name
+                table[name] = _Offer(relation, weight, index, entry)
                 return
-            held = _Offer(base, None, None, None)
-            table[name] = held
+            held = table[name] = _Offer(base, None, None, None)
         # The contest: the highest weight wins, equal weights go to the later offer, and
         # a negative weight never overrides a base relation.
         if held.entry is None:
             wins = weight >= 0
         else:
             assert held.weight is not None
-            wins = weight >= held.weight and (weight >= 0 or name not in by_name)
+            wins = weight >= held.weight and (
+                weight >= 0 or name not in type(self.object)._gf_by_name
+            )
+        offer = _Offer(relation, weight, index, entry)
         if wins:
             offer.beaten = (*held.beaten, held)
             held.beaten = ()
@@ -324,7 +347,7 @@ class DynamicTreeManager(TreeManager):
             before = old[name].relation if name in old else base.get(name)
             after = new[name].relation if name in new else base.get(name)
             if before is not after:
-                del built[name]
+                built.pop(name, None)
 
 
 def _misnamed(declared: str, name: str) -> str:
@@ -334,12 +357,14 @@ def _misnamed(declared: str, name: str) -> str:
     )
 
 
-def _name_problem(problems: dict[str, str], cls: type[Object], relation: Relation[Any]) -> str:
-    """Why ``relation.name`` cannot be a dynamic relation on ``cls`` objects ("" if fine).
+def _name_problem(
+    problems: dict[str, str], cls: type[Object], name: str, relation: Relation[Any]
+) -> str:
+    """Why ``name`` cannot name ``relation`` as a dynamic relation on ``cls`` objects
+    ("" if it can).
 
     :param problems: the answers already found for ``cls``, by name (filled here).
     """
-    name = relation.name
     if not name or not isinstance(name, str):
         return (
             f"returned {relation!r} without a name; set relation.name (or use "

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
 import graftflow
 from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
-from graftflow.extensions import describe, install_store_schemes, registry
+from graftflow.extensions import call_hook, describe, registry, store_schemes
 
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
@@ -33,14 +31,11 @@ __all__ = ["cli", "main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def default_store_url(session: Session | None = None) -> str:
-    """``GRAFTFLOW_STORE``, else the config's ``store``, else a SQLite file in the user
-    data directory."""
-    url = os.environ.get("GRAFTFLOW_STORE")
-    if url:
-        return url
-    if session is not None and session.config is not None and session.config.store:
-        return session.config.store
+def default_store_url(session: Session) -> str:
+    """``GRAFTFLOW_STORE``, else the config's ``store`` (the session's
+    :attr:`~graftflow.Session.store_url`), else a SQLite file in the user data directory."""
+    if session.store_url:
+        return session.store_url
     import platformdirs
 
     path = Path(platformdirs.user_data_dir("graftflow", appauthor=False)) / "graftflow.db"
@@ -48,10 +43,23 @@ def default_store_url(session: Session | None = None) -> str:
     return f"sqlite:///{path}"
 
 
+class UserError(click.ClickException):
+    """A user mistake: one line on stderr, ``graftflow: error: ...``, and exit 1.
+
+    click's own :class:`~click.UsageError` (exit 2) is the answer to a wrong use of the
+    command line itself (options, arguments).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # one line, whatever the source said
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"graftflow: error: {self.format_message()}", file=file, err=file is None)
+
+
 def fail(message: str) -> NoReturn:
-    """Print one clear line on stderr and exit 1: the answer to a user mistake."""
-    click.echo(f"graftflow: error: {' '.join(message.split())}", err=True)
-    sys.exit(1)
+    """Stop with a user mistake: one clear line on stderr, exit 1."""
+    raise UserError(message)
 
 
 @contextmanager
@@ -60,7 +68,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except GraftflowError as exc:
-        fail(str(exc))
+        raise UserError(str(exc)) from exc
 
 
 @contextmanager
@@ -69,12 +77,16 @@ def studio_code(what: str) -> Iterator[None]:
     ``--debug`` asks for the traceback."""
     try:
         yield
+    except click.ClickException:
+        raise  # already one of our one-line answers
     except GraftflowError as exc:
-        fail(str(exc))
+        raise UserError(str(exc)) from exc
     except Exception as exc:
         if click.get_current_context().obj.get("debug"):
             raise
-        fail(f"{what} failed: {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        raise UserError(
+            f"{what} failed: {type(exc).__name__}: {exc} (--debug shows the traceback)"
+        ) from exc
 
 
 def json_option(command: F) -> F:
@@ -110,7 +122,39 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda done: bar.update(task, completed=done)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``graftflow`` group: its own commands, then those plugins add.
+
+    Plugins add theirs through the ``graftflow_register_commands`` hook, asked once, and
+    only when needed: a name that is not one of graftflow's own, or the full list
+    (``--help``). ``graftflow get`` never loads them. A blocked plugin adds nothing; a
+    plugin whose hook raises is one warning line, never a failed ``--help``.
+    """
+
+    _plugins_asked = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not self._plugins_asked:
+            self._ask_plugins()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._ask_plugins()
+        return super().list_commands(ctx)
+
+    def _ask_plugins(self) -> None:
+        if self._plugins_asked:
+            return
+        self._plugins_asked = True
+        session = Session.from_environment()
+        call_hook(session, "graftflow_register_commands", cli=self)
+        for diagnostic in session.diagnostics:
+            click.echo(f"graftflow: warning: {diagnostic}", err=True)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(graftflow.__version__, prog_name="graftflow")
 @click.option(
     "--store",
@@ -154,10 +198,9 @@ def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
     """The flow on the chosen store; ``create=False`` refuses a store file that does not
     exist yet (a mistyped path must not leave an empty database behind)."""
     session = _session(ctx)
-    ctx.call_on_close(install_store_schemes(session))
     url = ctx.obj["store_url"] or default_store_url(session)
     with user_errors():
-        store = open_store(url, create=create)
+        store = open_store(url, create=create, schemes=store_schemes(session))
     ctx.call_on_close(store.close)
     return Flow(session=session, store=store)
 
@@ -554,7 +597,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     else:
         _print_doctor(report)
     if not report.ok:
-        sys.exit(1)
+        ctx.exit(1)
 
 
 def _print_doctor(report: Any) -> None:
@@ -578,11 +621,3 @@ def _print_doctor(report: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
     cli.main(args=argv, prog_name="graftflow")
-
-
-# The workflow plugin's commands (issue 6), registered last: they use the helpers above.
-from .workflow._cli import workflow  # noqa: E402
-from .workflow._worker_cli import worker  # noqa: E402
-
-cli.add_command(workflow)
-cli.add_command(worker)

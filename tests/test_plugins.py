@@ -17,10 +17,10 @@ import graftflow.plugins
 from graftflow.extensions import (
     describe,
     hookimpl,
-    install_store_schemes,
     plugin_manager,
     project_types,
     registry,
+    store_schemes,
 )
 
 pytest_plugins = ["extension_fixtures"]
@@ -340,31 +340,36 @@ class TestShowOverride:
 
 class TestStoreSchemes:
     def test_plugin_scheme_opens_stores(self) -> None:
-        """A plugin's scheme is known to open_store() until the undo runs."""
+        """A plugin's scheme opens stores when the session's schemes are passed."""
         session = gf.Session(environ={})
         plugin = SchemePlugin()
         plugin_manager(session).register(plugin, name="schemes")
-        undo = install_store_schemes(session)
-        try:
-            store = gf.open_store("teststore://x")
-            assert isinstance(store, gf.MemoryStore)
-            assert plugin.opened == [("teststore://x", True)]
-            gf.open_store("teststore://y", create=False)
-            assert plugin.opened[-1] == ("teststore://y", False)
-        finally:
-            undo()
+        schemes = store_schemes(session)
+        store = gf.open_store("teststore://x", schemes=schemes)
+        assert isinstance(store, gf.MemoryStore)
+        assert plugin.opened == [("teststore://x", True)]
+        gf.open_store("teststore://y", create=False, schemes=schemes)
+        assert plugin.opened[-1] == ("teststore://y", False)
+
+    def test_scheme_serves_its_session_only(self) -> None:
+        """Nothing is registered for the process: other callers never see the scheme
+        (a server holds sessions of users with different plugins)."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(SchemePlugin(), name="schemes")
+        assert "teststore" in store_schemes(session)
         with pytest.raises(gf.StoreError, match=r"^unknown store scheme 'teststore' in "):
             gf.open_store("teststore://x")
+        other = gf.Session(environ={})
+        assert "teststore" not in store_schemes(other)
 
     def test_clash_and_non_callable_are_diagnostics(self) -> None:
         """A known scheme or a non-callable factory is a diagnostic, not a crash."""
         session = gf.Session(environ={})
         plugin_manager(session).register(SchemePlugin(), name="schemes")
-        undo = install_store_schemes(session)
-        undo()
+        assert list(store_schemes(session)) == ["teststore"]
         assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
             ("plugin schemes", "ValueError", "store scheme 'memory' is already registered"),
-            ("plugin schemes", "TypeError", "the factory for 'notcallable' is 42, not callable"),
+            ("plugin schemes", "ValueError", "the factory for 'notcallable' is 42, not callable"),
         ]
         assert isinstance(gf.open_store("memory://"), gf.MemoryStore)
 
@@ -372,7 +377,7 @@ class TestStoreSchemes:
         """A hook returning something else than a dict is a diagnostic."""
         session = gf.Session(environ={})
         plugin_manager(session).register(RaisingHooks(), name="raiser")
-        install_store_schemes(session)()
+        assert store_schemes(session) == {}
         assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
             (
                 "plugin raiser",

@@ -1,8 +1,7 @@
 """``graftflow workflow ...``: start processes, show them, move tasks, draw diagrams.
 
-Registered at the bottom of :mod:`graftflow.plugins.cli`. The CLI's helpers are
-imported inside the commands, so importing this module never imports the CLI module
-half way (it imports this one at its end).
+Added to the command line by the workflow plugin's ``graftflow_register_commands``
+hook. The CLI's helpers are imported inside the commands.
 """
 
 from __future__ import annotations
