@@ -123,6 +123,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
     __slots__ = ("_adapter", "_default", "_factory", "_native", "_watched", "value_type")
 
     kind: ClassVar[str] = "param"
+    stateless: ClassVar[bool] = True
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -278,7 +279,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         # The manager copies a factory's unnamed param once per object (issue 5's
         # W2_overhead): slot by slot rather than Relation's loop, unless a subclass
         # added slots of its own (tests/test_params.py checks every slot is copied).
-        if len(type(self)._gf_slots) != _PARAM_SLOTS:
+        if type(self)._gf_slots is not _PARAM_SLOTS:
             return super().renamed(name)
         clone = _new(type(self))
         clone.name = name
@@ -294,7 +295,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         return clone
 
 
-_PARAM_SLOTS = len(Param._gf_slots)
+_PARAM_SLOTS = Param._gf_slots
 _new = object.__new__
 
 

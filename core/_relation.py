@@ -61,6 +61,10 @@ class Relation(Generic[T]):
     kind: ClassVar[str] = "relation"
     #: Whether the related thing is built once and cached on its parent object.
     cached: ClassVar[bool] = True
+    #: Whether what it builds holds no state of its own (a value handle is a view on
+    #: the store): two threads building it at once may then each keep theirs. Otherwise
+    #: the first one cached wins (:func:`keep_related`), so nobody keeps an orphan.
+    stateless: ClassVar[bool] = False
     #: Every slot of the class, its bases' included: what a copy must carry over.
     _gf_slots: ClassVar[tuple[str, ...]] = ("_hints", "_owner", "index", "name")
 
@@ -68,10 +72,9 @@ class Relation(Generic[T]):
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("__slots__", ())
         own = (own,) if isinstance(own, str) else tuple(own)
-        cls._gf_slots = (
-            *cls._gf_slots,
-            *(slot for slot in own if slot not in ("__weakref__", "__dict__")),
-        )
+        own = tuple(slot for slot in own if slot not in ("__weakref__", "__dict__"))
+        if own:  # else the base's tuple itself: "no slots of its own" is one identity test
+            cls._gf_slots = (*cls._gf_slots, *own)
 
     def __init__(self, *, index: int | None = UNSET) -> None:
         if index is not UNSET and index is not None:
@@ -138,6 +141,11 @@ class Relation(Generic[T]):
                 f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
             ) from exc
         if relation.cached:
+            if relation.stateless:
+                # Not obj.__dict__[...]: touching __dict__ turns the object's compact
+                # attribute storage into a real dict, 64 more bytes per object.
+                _setattr(obj, self.name, related)
+                return related
             return keep_related(obj, self.name, related)
         return related
 

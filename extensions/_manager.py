@@ -18,7 +18,7 @@ one; a factory that reads the object it is building for is told apart per thread
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
 from graftflow.extending import (
@@ -38,40 +38,25 @@ if TYPE_CHECKING:
 __all__ = ["DynamicTreeManager", "Extendable"]
 
 
-class _Offer:
-    """A relation offered for a name on one object; the table keeps each name's winner.
-
-    One small object per name and object, since tables are built once per object.
-    """
-
-    __slots__ = ("beaten", "entry", "index", "relation", "weight")
-
-    def __init__(
-        self, relation: Relation[Any], weight: float | None, index: Any, entry: FactoryEntry | None
-    ) -> None:
-        #: The relation serving the name: the factory's own, or a copy under the name.
-        self.relation = relation
-        self.weight = weight
-        self.index = index
-        #: ``None`` for the object's own (base) relation.
-        self.entry = entry
-        #: The offers this one won over (only a winner's is filled).
-        self.beaten: tuple[_Offer, ...] = ()
-
-
-class _Building(threading.local):
-    """Per thread: the managers whose tables this thread is building."""
-
-    def __init__(self) -> None:
-        #: ``id(manager)`` -> whether a factory read that object meanwhile.
-        self.managers: dict[int, bool] = {}
+#: What the table keeps for one name of one object: ``(relation, weight, index, entry,
+#: beaten)``; the relation serving the name (the factory's own, or a copy under the
+#: name), its weight and index, the factory entry (``None`` for the object's own base
+#: relation), and the offers it won over. A plain tuple: one is made per name and
+#: object, and a tuple costs a tenth of an object with attributes (issue 5's
+#: W2_overhead).
+_Offer: TypeAlias = "tuple[Relation[Any], float | None, Any, FactoryEntry | None, tuple[Any, ...]]"
+RELATION, WEIGHT, INDEX, ENTRY, BEATEN = range(5)
 
 
 _EMPTY: Final[dict[str, _Offer]] = {}
-_building: Final = _Building()
-#: Held while a finished table is published: the first one published wins.
-_publish_lock: Final = threading.Lock()
+#: The table while a thread runs the object's factories (its ``_gen`` then says which
+#: thread: ``~thread_id``, never a generation), ...
+_BUILDING: Final[dict[str, _Offer]] = {}
+#: ... and once one of those factories read the object meanwhile.
+_BUILDING_READ: Final[dict[str, _Offer]] = {}
+_get_ident: Final = threading.get_ident
 _base_init: Final = TreeManager.__init__
+_setattr: Final = object.__setattr__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -98,7 +83,7 @@ class DynamicTreeManager(TreeManager):
         if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
             won = parent._table.get(name) if parent._table else None
-            entry = won.entry if won is not None else None
+            entry = won[ENTRY] if won is not None else None
             if entry is not None and not entry.recursive:
                 # A factory is not applied inside the subtree it created (the seed's
                 # "infinite extension branch"), unless it asked to be.
@@ -115,9 +100,9 @@ class DynamicTreeManager(TreeManager):
         entries: list[tuple[Relation[Any], Any]] = [
             (relation, UNSET)
             for relation in base
-            if relation.name not in table or table[relation.name].entry is None
+            if relation.name not in table or table[relation.name][ENTRY] is None
         ]
-        entries.extend((won.relation, won.index) for won in table.values() if won.entry)
+        entries.extend((won[RELATION], won[INDEX]) for won in table.values() if won[ENTRY])
         return tuple(order_relations(entries))
 
     def relation(self, name: str) -> Relation[Any] | None:
@@ -125,7 +110,7 @@ class DynamicTreeManager(TreeManager):
             return None
         won = self._dynamic().get(name)
         if won is not None:
-            return won.relation
+            return won[RELATION]
         return type(self.object)._gf_by_name.get(name)
 
     def resolve(self, relation: Relation[Any]) -> Relation[Any]:
@@ -137,16 +122,16 @@ class DynamicTreeManager(TreeManager):
         if not table:
             return relation
         won = table.get(relation.name)
-        return relation if won is None else won.relation
+        return relation if won is None else won[RELATION]
 
     def undeclared(self, name: str) -> Any:
         table = self._table
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         won = table.get(name)
-        if won is None or won.entry is None:
+        if won is None or won[ENTRY] is None:
             raise self.missing(name)
-        relation = won.relation
+        relation = won[RELATION]
         obj = self.object
         try:
             related = relation.create(obj)
@@ -154,6 +139,9 @@ class DynamicTreeManager(TreeManager):
             # Raised from __getattr__ it would read as "no such relation".
             raise RelationError(f"{self.prefix}{name}: {type(exc).__name__}: {exc}") from exc
         if relation.cached:
+            if relation.stateless:
+                _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
+                return related
             return keep_related(obj, name, related)
         return related
 
@@ -177,16 +165,18 @@ class DynamicTreeManager(TreeManager):
         # Read before the registry: reload_extensions() drops the registry first, then
         # moves the generation on, so a table can only be stamped older than it is.
         gen = session.generation
-        building = _building.managers
-        key = id(self)
-        if key in building:
-            # A factory of this object reads the object while its table is built: the
-            # base relations serve it (and what it built is checked afterwards).
-            building[key] = True
+        old, old_gen = self._table, self._gen
+        building = ~_get_ident()  # this thread's mark, told apart from any generation
+        if old_gen == building:
+            # A factory of this object reads the object while this thread builds its
+            # table: the base relations serve it (and what it built is checked below).
+            self._table = _BUILDING_READ
             return _EMPTY
-        reg = session.state.get(REGISTRY_KEY) or registry(session)
-        if reg.provisional:  # an installer reads the flow: nothing to keep yet
-            return _EMPTY
+        reg = session.state.get(REGISTRY_KEY)
+        if reg is None:
+            reg = registry(session)
+            if reg.provisional:  # an installer reads the flow: nothing to keep yet
+                return _EMPTY
         cls = type(self.object)
         entries = reg._by_type.get(cls)
         if entries is None:
@@ -195,22 +185,23 @@ class DynamicTreeManager(TreeManager):
         if not entries:
             table = _EMPTY
         else:
-            building[key] = False
+            # Other threads see the mark, not this thread's: they build a table of their
+            # own rather than read a half-built one (or base relations only).
+            self._table, self._gen = _BUILDING, building
             try:
                 table = self._collect(reg, session, entries, cls)
-            finally:
-                read = building.pop(key)
-        with _publish_lock:
-            old = self._table
-            if old is not None and self._gen == gen:
-                table = old  # another thread published this generation's table first
-                old = None
-            else:
-                self._table = table
-                self._gen = gen
+            except BaseException:
+                self._table, self._gen = old, old_gen
+                raise
+            read = self._table is _BUILDING_READ
+        # Published whole, table first: a reader that sees it with the old generation
+        # builds again. Two threads racing for one object build equal tables (the same
+        # factories, the same winners), so whichever is published last will do.
+        self._table = table
+        self._gen = gen
         if read:  # a factory built something from a base relation meanwhile
             self._evict(_EMPTY, table)
-        if old is not None:
+        if old is not None and old_gen >= 0 and old_gen != gen:  # a reload's new winners
             self._evict(old, table)
         return table
 
@@ -303,25 +294,25 @@ class DynamicTreeManager(TreeManager):
         if held is None:
             base = type(self.object)._gf_by_name.get(name)
             if base is None:  # the common case: no contest for the name
-                table[name] = _Offer(relation, weight, index, entry)
+                table[name] = (relation, weight, index, entry, ())
                 return
-            held = table[name] = _Offer(base, None, None, None)
+            held = (base, None, None, None, ())
         # The contest: the highest weight wins, equal weights go to the later offer, and
         # a negative weight never overrides a base relation.
-        if held.entry is None:
+        held_weight, held_entry, held_beaten = held[WEIGHT], held[ENTRY], held[BEATEN]
+        if held_entry is None:
             wins = weight >= 0
         else:
-            assert held.weight is not None
-            wins = weight >= held.weight and (
+            assert held_weight is not None
+            wins = weight >= held_weight and (
                 weight >= 0 or name not in type(self.object)._gf_by_name
             )
-        offer = _Offer(relation, weight, index, entry)
-        if wins:
-            offer.beaten = (*held.beaten, held)
-            held.beaten = ()
-            table[name] = offer
+        if wins:  # the winner carries every loser so far, the one it beat last
+            loser = (*held[:BEATEN], ())
+            table[name] = (relation, weight, index, entry, (*held_beaten, loser))
         else:
-            held.beaten = (*held.beaten, offer)
+            loser = (relation, weight, index, entry, ())
+            table[name] = (*held[:BEATEN], (*held_beaten, loser))
 
     def _report(self, session: Session, entry: FactoryEntry, message: str, error: str) -> None:
         session.report(
@@ -344,8 +335,8 @@ class DynamicTreeManager(TreeManager):
         for name in old.keys() | new.keys():
             if name not in built:
                 continue
-            before = old[name].relation if name in old else base.get(name)
-            after = new[name].relation if name in new else base.get(name)
+            before = old[name][RELATION] if name in old else base.get(name)
+            after = new[name][RELATION] if name in new else base.get(name)
             if before is not after:
                 built.pop(name, None)
 
