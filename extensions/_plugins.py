@@ -253,9 +253,15 @@ def call_hook(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[Sourc
     paired = []
     for result in results:
         name = next((name for made, name in origins if made is result), None)
-        source = pm.source(name) if name is not None else Source("plugin", hook, None, None, hook)
+        source = pm.source(name) if name is not None else _wrapper_source(hook)
         paired.append((source, result))
     return paired
+
+
+def _wrapper_source(hook: str) -> Source:
+    """Where a result a hook wrapper made up came from: the wrappers of ``hook``."""
+    label = f"{hook} wrapper"
+    return Source("plugin", label, None, None, label)
 
 
 def _mappings(

@@ -21,6 +21,7 @@ from rich.console import Console
 
 import graftflow
 from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
+from graftflow.extending import known_store_schemes
 from graftflow.extensions import call_hook, describe, registry, store_schemes
 
 from ._cli_input import parse_value
@@ -148,6 +149,7 @@ class _Commands(click.Group):
         if self._plugins_asked:
             return
         self._plugins_asked = True
+        _quiet_logging()  # asked before the group's callback: problems are printed below
         session = Session.from_environment()
         call_hook(session, "graftflow_register_commands", cli=self)
         for diagnostic in session.diagnostics:
@@ -180,8 +182,12 @@ def cli(
     Objects are named by oids, paths from the root: /demo/films/f01 is the film f01 of
     the project demo. Start with `graftflow demo`, then `graftflow ls /demo`.
     """
-    logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
+    _quiet_logging()
     ctx.obj = {"store_url": store_url, "user": user, "json": as_json, "debug": debug}
+
+
+def _quiet_logging() -> None:
+    logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
 
 
 def _session(ctx: click.Context) -> Session:
@@ -199,8 +205,11 @@ def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
     exist yet (a mistyped path must not leave an empty database behind)."""
     session = _session(ctx)
     url = ctx.obj["store_url"] or default_store_url(session)
+    # Plugins are asked for schemes only when the URL needs one: a built-in store opens
+    # without loading them.
+    known = url.partition("://")[0] in known_store_schemes()
     with user_errors():
-        store = open_store(url, create=create, schemes=store_schemes(session))
+        store = open_store(url, create=create, schemes=None if known else store_schemes(session))
     ctx.call_on_close(store.close)
     return Flow(session=session, store=store)
 

@@ -15,8 +15,10 @@ import graftflow as gf
 import graftflow.extensions
 import graftflow.plugins
 from graftflow.extensions import (
+    call_hook,
     describe,
     hookimpl,
+    hookspec,
     plugin_manager,
     project_types,
     registry,
@@ -253,6 +255,141 @@ class TestPluginsInCode:
             "RuntimeError",
             "graftflow_project_types raised RuntimeError: types unavailable",
         )
+
+
+def installs(label: str, **opts: Any) -> Any:
+    """A plugin whose install hook offers ``who`` = ``label``, with pluggy's ``opts``."""
+
+    class Plugin:
+        @hookimpl(**opts)
+        def graftflow_install_extensions(self) -> dict[str, list[Any]]:
+            return {label: [who(label)]}
+
+    return Plugin()
+
+
+class Wrapper:
+    """A new-style pluggy wrapper around the install hook (issue 16: it used to be
+    reported as "returned generator")."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    @hookimpl(wrapper=True)
+    def graftflow_install_extensions(self, session: gf.Session) -> Any:
+        results = yield
+        self.seen.append([sorted(result) for result in results])
+        return [*results, {"wrapped": [who("wrapped")]}]
+
+
+class Raising:
+    @hookimpl
+    def graftflow_install_extensions(self) -> None:
+        raise RuntimeError("install server down")
+
+
+class FirstResultSpecs:
+    @hookspec(firstresult=True)
+    def graftflow_test_pick(self, session: gf.Session) -> Any:
+        """A plugin-defined hook: the first answer wins."""
+
+
+def target_with(*plugins: tuple[str, Any]) -> Any:
+    """A Target in a session where ``plugins`` were registered in this order."""
+    session = gf.Session(environ={})
+    pm = plugin_manager(session)
+    for name, plugin in plugins:
+        pm.register(plugin, name=name)
+    return gf.Flow(session=session).create_project("t", Target)
+
+
+def winner(*plugins: tuple[str, Any]) -> tuple[str, gf.Session]:
+    """The ``who`` a Target ends up with when ``plugins`` are registered in order."""
+    project = target_with(*plugins)
+    return project.who.get(), project.root().session()
+
+
+class TestHooksThroughPluggy:
+    """graftflow's hooks run through pluggy's own machinery (issue 16)."""
+
+    def test_call_order_last_registered_first(self) -> None:
+        """pluggy calls the last registered first; the relation found last wins a tie."""
+        assert winner(("a", installs("a")), ("b", installs("b")))[0] == "a"
+        assert winner(("b", installs("b")), ("a", installs("a")))[0] == "b"
+
+    def test_tryfirst_and_trylast_move_an_implementation(self) -> None:
+        """tryfirst is called first and trylast last, whatever the registration order."""
+        early, late = installs("early", tryfirst=True), installs("late", trylast=True)
+        assert winner(("early", early), ("late", late))[0] == "late"
+        assert winner(("late", late), ("early", early))[0] == "late"
+        early, late = installs("early", trylast=True), installs("late", tryfirst=True)
+        assert winner(("late", late), ("early", early))[0] == "early"
+
+    def test_wrapper_sees_and_changes_the_results(self) -> None:
+        """A wrapper=True implementation wraps the call: it sees every result and may add
+        one, which the registry takes like any other."""
+        wrapper = Wrapper()
+        project = target_with(("a", installs("a")), ("wrapper", wrapper))
+        assert project.who.get() == "wrapped"
+        (seen,) = wrapper.seen  # one call, with the installed plugins' results too
+        assert seen[0] == ["a"]
+        assert project.root().session().diagnostics == []
+        (record,) = [r for r in describe(project) if r.name == "who"]
+        assert (record.origin, record.source) == ("wrapped", "graftflow_install_extensions wrapper")
+
+    def test_raising_implementation_is_isolated(self) -> None:
+        """One implementation raising is one diagnostic; the others are still called,
+        and its plugin is marked failed."""
+        found, session = winner(("a", installs("a")), ("raising", Raising()), ("b", installs("b")))
+        assert found == "a"
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            (
+                "plugin raising",
+                "RuntimeError",
+                "graftflow_install_extensions raised RuntimeError: install server down",
+            )
+        ]
+        raising = plugin_source(session, "raising")
+        assert (raising.status, raising.detail) == (
+            "failed",
+            "graftflow_install_extensions raised RuntimeError: install server down",
+        )
+
+    def test_tracing_sees_the_calls(self) -> None:
+        """pluggy's tracing hears graftflow's hook calls (they go through pm.hook)."""
+        session = gf.Session(environ={})
+        pm = plugin_manager(session)
+        pm.register(installs("a"), name="a")
+        heard: list[str] = []
+        undo = pm.add_hookcall_monitoring(
+            lambda name, impls, kwargs: heard.append(name), lambda *args: None
+        )
+        try:
+            registry(session)
+            project_types(session)
+        finally:
+            undo()
+        assert heard == ["graftflow_install_extensions", "graftflow_project_types"]
+
+    def test_firstresult_hook_gives_one_answer(self) -> None:
+        """call_hook() honours firstresult: one (plugin, answer) pair, the first found."""
+        session = gf.Session(environ={})
+        pm = plugin_manager(session)
+        pm.add_hookspecs(FirstResultSpecs)
+
+        class Answer:
+            def __init__(self, value: Any) -> None:
+                self.value = value
+
+            @hookimpl
+            def graftflow_test_pick(self) -> Any:
+                return self.value
+
+        pm.register(Answer("first registered"), name="one")
+        pm.register(Answer(None), name="two")
+        pm.register(Answer("last registered"), name="three")
+        ((source, answer),) = call_hook(session, "graftflow_test_pick", session=session)
+        assert (source.label, answer) == ("plugin three", "last registered")
 
 
 class TestShowOverride:
