@@ -86,8 +86,10 @@ class TestPluginCommands:
         code, out, err = graftflow(run, plugins, "--help")
         assert code == 0
         assert err == [
-            "graftflow: warning: [plugin broken (gfcmd-broken 1.0)]: RuntimeError: "
-            "graftflow_register_commands raised RuntimeError: the command module is missing"
+            (
+                "graftflow: warning: [plugin broken (gfcmd-broken 1.0)]: RuntimeError: "
+                "graftflow_register_commands raised RuntimeError: the command module is missing"
+            )
         ]
         assert "hello" in commands(out)
 
