@@ -113,6 +113,10 @@ class Session:
     ``GRAFTFLOW_INSTALLERS`` and ``GRAFTFLOW_BLOCKED`` apply, as installed entry points
     and plugins do.
 
+    One session may serve several threads: upper layers build their per-session state
+    once (:meth:`build_state`), :meth:`report` counts every report, and
+    :meth:`reload_extensions` may run while other threads read.
+
     :param user: the user name (default: ``GRAFTFLOW_USER``, else the config's
         ``user``, else the login name).
     :param config: a :class:`~graftflow.Config`, or a mapping validated into one.

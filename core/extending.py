@@ -24,7 +24,11 @@ Values and stores:
 
 - :data:`JSONValue`, :func:`json_error` (why a value is not JSON, or ``None``), and
   :data:`MISSING`, the ``default`` that tells "no value" from a stored ``None``.
-- :func:`known_store_schemes`: the URL schemes every caller of ``open_store`` has.
+- :func:`register_store_scheme` teaches ``open_store`` a URL scheme for the whole
+  process (and returns the undo); :func:`known_store_schemes` lists what it knows.
+- :class:`ComputedValue` and :class:`ConnectionValue`, the value handles of
+  ``Computed`` and ``Connection``, for relation authors who subclass them (a param's,
+  ``ParamValue``, is in ``graftflow``: it types the values users read).
 
 References (``module:qualname``, never evaluated):
 
@@ -37,18 +41,22 @@ Messages: :func:`did_you_mean`, :func:`short_repr` (a value shown in one line).
 
 from __future__ import annotations
 
+from ._computed import ComputedValue
 from ._errors import did_you_mean, short_repr
 from ._json import JSONValue, json_error
+from ._links import ConnectionValue
 from ._manager import TreeManager
 from ._object import Served, serve_undeclared
 from ._oid import check_relation_name
 from ._refs import import_ref, import_type, installer_ref, ref_of
 from ._relation import UNSET, keep_related, order_relations
-from ._store import MISSING, known_store_schemes
+from ._store import MISSING, known_store_schemes, register_store_scheme
 
 __all__ = [
     "MISSING",
     "UNSET",
+    "ComputedValue",
+    "ConnectionValue",
     "JSONValue",
     "Served",
     "TreeManager",
@@ -62,6 +70,7 @@ __all__ = [
     "known_store_schemes",
     "order_relations",
     "ref_of",
+    "register_store_scheme",
     "serve_undeclared",
     "short_repr",
 ]

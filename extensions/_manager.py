@@ -45,7 +45,11 @@ __all__ = ["DynamicTreeManager", "Extendable"]
 #: object, and a tuple costs a tenth of an object with attributes (issue 5's
 #: W2_overhead).
 _Offer: TypeAlias = "tuple[Relation[Any], float | None, Any, FactoryEntry | None, tuple[Any, ...]]"
-RELATION, WEIGHT, INDEX, ENTRY, BEATEN = range(5)
+RELATION: Final = 0
+WEIGHT: Final = 1
+INDEX: Final = 2
+ENTRY: Final = 3
+BEATEN: Final = 4
 
 
 _EMPTY: Final[dict[str, _Offer]] = {}
@@ -299,7 +303,7 @@ class DynamicTreeManager(TreeManager):
             held = (base, None, None, None, ())
         # The contest: the highest weight wins, equal weights go to the later offer, and
         # a negative weight never overrides a base relation.
-        held_weight, held_entry, held_beaten = held[WEIGHT], held[ENTRY], held[BEATEN]
+        held_relation, held_weight, held_index, held_entry, held_beaten = held
         if held_entry is None:
             wins = weight >= 0
         else:
@@ -308,11 +312,17 @@ class DynamicTreeManager(TreeManager):
                 weight >= 0 or name not in type(self.object)._gf_by_name
             )
         if wins:  # the winner carries every loser so far, the one it beat last
-            loser = (*held[:BEATEN], ())
+            loser: _Offer = (held_relation, held_weight, held_index, held_entry, ())
             table[name] = (relation, weight, index, entry, (*held_beaten, loser))
         else:
             loser = (relation, weight, index, entry, ())
-            table[name] = (*held[:BEATEN], (*held_beaten, loser))
+            table[name] = (
+                held_relation,
+                held_weight,
+                held_index,
+                held_entry,
+                (*held_beaten, loser),
+            )
 
     def _report(self, session: Session, entry: FactoryEntry, message: str, error: str) -> None:
         session.report(
