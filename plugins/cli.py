@@ -27,7 +27,7 @@ from graftflow.extensions import call_hook, describe, registry, store_schemes
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
 
-__all__ = ["cli", "main"]
+__all__ = ["UserError", "cli", "fail", "main", "open_flow", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -200,9 +200,14 @@ def _session(ctx: click.Context) -> Session:
     return session
 
 
-def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
-    """The flow on the chosen store; ``create=False`` refuses a store file that does not
-    exist yet (a mistyped path must not leave an empty database behind)."""
+def open_flow(ctx: click.Context, *, create: bool = False) -> Flow:
+    """The flow of the global ``--store`` and ``--user``: what a command works on, a
+    plugin's command included.
+
+    The store is closed when the command ends. Without ``create``, a store file that
+    does not exist yet is refused (a mistyped path must not leave an empty database
+    behind): only commands that build something (``demo``) create one.
+    """
     session = _session(ctx)
     url = ctx.obj["store_url"] or default_store_url(session)
     # Plugins are asked for schemes only when the URL needs one: a built-in store opens
@@ -236,7 +241,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     """
     from .demo import create_demo
 
-    flow = _open_flow(ctx, create=True)
+    flow = open_flow(ctx, create=True)
     with user_errors():
         created = "demo" not in flow.projects()
         if created:
@@ -317,7 +322,7 @@ def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) 
     """
     if limit < 0:
         fail(f"--limit must be 0 or more, not {limit}")
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     node = _lookup(flow, oid)
     if isinstance(node, Value):
         fail(f"{node.oid()} is a value, not an object; read it with: graftflow get {node.oid()}")
@@ -343,7 +348,7 @@ def _value_at(flow: Flow, oid: str) -> Value[Any]:
 @click.pass_context
 def get(ctx: click.Context, oid: str, as_json: bool) -> None:
     """Print the value at OID (a param, a computed value, a connection)."""
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     value = _value_at(flow, oid)
     with studio_code(f"reading {value.oid()}"):
         data = json_value(value)
@@ -367,7 +372,7 @@ def set_(ctx: click.Context, oid: str, value: str, as_json: bool) -> None:
     choice); lists, dicts and null are written as JSON. A connection takes the oid of
     its target, or "null" to clear it.
     """
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     handle = _value_at(flow, oid)
     if handle.kind not in ("param", "session_param", "connection"):
         fail(f"{handle.oid()} is a {handle.kind} value; only params and connections can be set")
@@ -405,7 +410,7 @@ def run(
     ctx: click.Context, oid: str, button: str | None, params: tuple[str, ...], as_json: bool
 ) -> None:
     """Run the action at OID, pressing BUTTON (default: its first button)."""
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     action = _lookup(flow, oid)
     if not isinstance(action, Action):
         what = "a value" if isinstance(action, Value) else f"a {type(action).__name__} object"
@@ -458,7 +463,7 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
     with which weight, from which installer, and what it beat.
     """
     if oid is not None:
-        flow = _open_flow(ctx, create=False)
+        flow = open_flow(ctx)
         node = _lookup(flow, oid)
         if not isinstance(node, Object):
             fail(f"{oid} is not an object; describe works on objects, e.g. its parent")
