@@ -32,7 +32,7 @@ def workflow() -> None:
 
 def _object_at(ctx: click.Context, oid: str, kind: type[T], what: str) -> T:
     """The object at ``oid``, which must be a ``kind``; anything else is one error line."""
-    from graftflow.plugins.cli import open_flow, fail, user_errors
+    from graftflow.plugins.cli import fail, open_flow, user_errors
 
     flow = open_flow(ctx)
     with user_errors():
@@ -120,7 +120,7 @@ def start(
 ) -> None:
     """Start a process in the processes map at OID (a shot's .../processes)."""
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
-    from graftflow.plugins.cli import open_flow, fail, user_errors
+    from graftflow.plugins.cli import fail, open_flow, user_errors
 
     from ._process import Processes
 
