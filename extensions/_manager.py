@@ -10,9 +10,11 @@ Placement and weights live in the table, never on the relations: a factory may h
 the same relation object to every call, so an unnamed one is copied under its name
 (:meth:`Relation.renamed <graftflow.Relation.renamed>`), never named in place.
 
-Threads: a table is built into a local dict and published once, the first published
-wins (another thread's equal table is dropped), so no reader ever sees a half-built
-one; a factory that reads the object it is building for is told apart per thread.
+Threads: a table is built into a local dict and published whole, so no reader ever
+sees a half-built one. While a thread builds it, the object carries that thread's mark:
+a factory of that thread reading the object is served the base relations, and another
+thread builds a table of its own (an equal one: the same factories, the same winners)
+rather than wait; whichever is published last stays.
 """
 
 from __future__ import annotations

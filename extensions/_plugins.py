@@ -18,7 +18,7 @@ plain implementation is isolated as it is registered: one that raises is recorde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final
 
@@ -34,7 +34,6 @@ from ._sources import BlockList, Source
 __all__ = [
     "call_hook",
     "plugin_manager",
-    "plugin_sources",
     "project_types",
     "store_schemes",
 ]
@@ -42,6 +41,8 @@ __all__ = [
 PLUGINS_GROUP: Final = "graftflow.plugins"
 _STATE_KEY: Final = "graftflow.extensions.plugins"
 
+#: Marks a hook implementation graftflow has isolated already.
+_ISOLATED: Final = "_graftflow_isolated"
 #: While call_hook() runs in this thread: each result with the plugin that returned it.
 _ORIGINS: ContextVar[list[tuple[object, str]] | None] = ContextVar(
     "graftflow_hook_origins", default=None
@@ -61,17 +62,30 @@ class PluginManager(pluggy.PluginManager):
         #: What became of each plugin, in the order found (entry points first).
         self._listed: list[Source] = []
         self._by_name: dict[str, Source] = {}
+        #: While the installed plugins register: they are isolated all at once after.
+        self._loading = False
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
         registered = super().register(plugin, name)
-        if registered is not None:
-            for caller in self.get_hookcallers(plugin) or ():
-                for impl in caller.get_hookimpls():
-                    if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
-                        # HookImpl.function is what pluggy calls (it read the argument
-                        # names from the original already); a wrapper stays as it is.
-                        impl.function = self._isolated(caller.name, impl)  # type: ignore[misc]
+        if registered is not None and not self._loading:
+            self._isolate(self.get_hookcallers(plugin) or ())
         return registered
+
+    def _isolate(self, callers: Iterable[pluggy.HookCaller]) -> None:
+        """Wrap each plain implementation of ``callers`` not wrapped yet."""
+        for caller in callers:
+            for impl in caller.get_hookimpls():
+                if impl.wrapper or impl.hookwrapper or hasattr(impl.function, _ISOLATED):
+                    continue  # a wrapper stays as it is: it wraps the call, not a result
+                # HookImpl.function is what pluggy calls (it read the argument names
+                # from the original already).
+                impl.function = self._isolated(caller.name, impl)  # type: ignore[misc]
+
+    @property
+    def sources(self) -> list[Source]:
+        """What became of each plugin: the ``graftflow.plugins`` entry points in their
+        order, then plugins registered in code, as they were first heard of."""
+        return list(self._listed)
 
     def source(self, name: str) -> Source:
         """What became of the plugin ``name`` (made for a plugin registered in code)."""
@@ -103,6 +117,7 @@ class PluginManager(pluggy.PluginManager):
                 origins.append((result, name))
             return result
 
+        setattr(isolated, _ISOLATED, True)
         return isolated
 
 
@@ -117,12 +132,6 @@ def plugin_manager(session: Session) -> PluginManager:
     session, whichever thread asks first.
     """
     return session.build_state(_STATE_KEY, lambda: _load(session), building=_not_reentrant)
-
-
-def plugin_sources(session: Session) -> list[Source]:
-    """What became of each plugin: ``graftflow.plugins`` entry points in their order,
-    then plugins registered in code that implement a hook."""
-    return list(plugin_manager(session)._listed)
 
 
 def _not_reentrant() -> PluginManager:
@@ -152,11 +161,14 @@ def _load(session: Session) -> PluginManager:
                 _failed_load(session, source, found.value, exc)
     # pluggy calls the last registered first: registered backwards, the plugins are
     # called in entry-point order (the order the docs promise).
+    pm._loading = True
     for name, plugin, source in reversed(loaded):
         try:
             pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             _failed_load(session, source, source.ref or name, exc)
+    pm._loading = False
+    pm._isolate(vars(pm.hook).values())  # one pass, rather than one per plugin
     _add_hookspecs(pm)
     _check_hook_names(pm)
     return pm
@@ -187,23 +199,25 @@ def _check_hook_names(pm: PluginManager) -> None:
     pluggy's ``check_pending()`` raises for the first one only, which would hide the
     other plugins' mistakes.
     """
-    specified = [name for name, caller in vars(pm.hook).items() if caller.has_spec()]
-    for source in list(pm._listed):  # plugin by plugin, in entry-point order
-        plugin = pm.get_plugin(source.name) if source.status == "ok" else None
-        if plugin is None:
-            continue
-        for caller in pm.get_hookcallers(plugin) or ():
-            if caller.has_spec():
-                continue
-            for impl in caller.get_hookimpls():
-                if impl.plugin is not plugin or impl.optionalhook:
-                    continue
-                message = (
-                    f"unknown hook {caller.name!r} in plugin {source.name!r}, so it is never "
-                    f"called{_similar_hook(caller.name, specified)}"
-                )
-                source.detail = message
-                pm.session.report(message, source=source.label, error="PluginValidationError")
+    callers = list(vars(pm.hook).values())
+    specified = [caller.name for caller in callers if caller.has_spec()]
+    unknown = [
+        (caller.name, impl)
+        for caller in callers
+        if not caller.has_spec()
+        for impl in caller.get_hookimpls()
+        if not impl.optionalhook
+    ]
+    order = {source.name: position for position, source in enumerate(pm._listed)}
+    # Plugin by plugin, in entry-point order (sorted() keeps each plugin's hooks in order).
+    for hook, impl in sorted(unknown, key=lambda found: order.get(found[1].plugin_name, -1)):
+        source = pm.source(impl.plugin_name)
+        message = (
+            f"unknown hook {hook!r} in plugin {source.name!r}, so it is never called"
+            f"{_similar_hook(hook, specified)}"
+        )
+        source.detail = message
+        pm.session.report(message, source=source.label, error="PluginValidationError")
 
 
 def _similar_hook(hook: str, specified: list[str]) -> str:

@@ -241,8 +241,10 @@ def _build(session: Session) -> Registry:
     pm = plugin_manager(session)
     for impl in pm.hook.graftflow_install_extensions.get_hookimpls():
         pm.source(impl.plugin_name)  # listed, even if it gives nothing
-    reg.sources.extend(pm._listed)
+    reg.sources.extend(pm.sources)
     for source, result in call_hook(session, "graftflow_install_extensions", session=session):
+        if all(listed is not source for listed in reg.sources):  # a hook wrapper's result
+            reg.sources.append(source)
         reg._take(source, result, "graftflow_install_extensions")
 
     config = session.config
