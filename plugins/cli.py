@@ -151,9 +151,11 @@ class _Commands(click.Group):
         self._plugins_asked = True
         _quiet_logging()  # asked before the group's callback: problems are printed below
         session = Session.from_environment()
+        broken_config = list(session.diagnostics)  # the command itself says so, once
         call_hook(session, "graftflow_register_commands", cli=self)
         for diagnostic in session.diagnostics:
-            click.echo(f"graftflow: warning: {diagnostic}", err=True)
+            if diagnostic not in broken_config:
+                click.echo(f"graftflow: warning: {diagnostic}", err=True)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -122,3 +122,14 @@ class TestPluginCommands:
         code, _, err = graftflow(run, plugins, "--store", "memory://", "ls")
         assert (code, err) == (0, [])
         assert not Path(marker(plugins)).exists()
+
+    def test_broken_config_is_said_once(self, run: Run, plugins: TmpDists, home: Path) -> None:
+        """A broken config file is the command's one error line, not also a warning."""
+        config = home / "broken.toml"
+        config.write_text("store = [", encoding="utf-8")
+        code, _, err = graftflow(run, plugins, "hello", "Ana", GRAFTFLOW_CONFIG=str(config))
+        assert code == 0  # hello needs no store; the broken plugin's warning is there
+        assert [line for line in err if "broken.toml" in line] == []
+        code, _, err = graftflow(run, plugins, "worker", GRAFTFLOW_CONFIG=str(config))
+        assert code == 1
+        assert [line for line in err if "broken.toml" in line] == [err[-1]]
