@@ -19,6 +19,11 @@ Relations:
 
 - :data:`UNSET`: the index of a relation nobody placed; :func:`order_relations` lays
   out ``(item, index)`` pairs by the one placement rule; :func:`check_relation_name`.
+  A relation's ``renamed(name)`` copies it under a name (never rename one you were
+  given: it may be shared).
+
+Per-session state: ``Session.build_state(key, build, building=...)`` builds a layer's
+state once per session, whichever thread asks first (the registry is kept that way).
 
 Values and stores:
 
