@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._action import Action
-from ._computed import Computed, ComputedValue
+from ._computed import Computed
 from ._errors import (
     CommitCallbackError,
     ConfigError,
@@ -29,7 +29,7 @@ from ._errors import (
     StoreError,
 )
 from ._flow import Flow, subscribe
-from ._links import Child, Connection, ConnectionValue, Parent, Relative
+from ._links import Child, Connection, Parent, Relative
 from ._manager import TreeManager
 from ._map import DynamicMap, Map
 from ._memory_store import MemoryStore
@@ -48,7 +48,7 @@ from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
 from ._sqlite_store import SQLiteStore
-from ._store import Store, open_store, register_store_scheme
+from ._store import Store, open_store
 from ._values import Value
 
 if TYPE_CHECKING:
@@ -63,11 +63,9 @@ __all__ = [
     "Child",
     "CommitCallbackError",
     "Computed",
-    "ComputedValue",
     "Config",
     "ConfigError",
     "Connection",
-    "ConnectionValue",
     "Diagnostic",
     "DictParam",
     "DynamicMap",
@@ -106,7 +104,6 @@ __all__ = [
     "get_object",
     "open_store",
     "project_of",
-    "register_store_scheme",
     "relations",
     "subscribe",
 ]

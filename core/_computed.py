@@ -9,6 +9,7 @@ read the last result without the code that computes it.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._errors import GraftflowError, InvalidValueError
@@ -26,40 +27,51 @@ T = TypeVar("T")
 
 
 class ComputedValue(Value[T]):
-    """The value of a :class:`Computed` relation on one object."""
+    """The value of a :class:`Computed` relation on one object.
 
-    __slots__ = ("_cache", "_computing")
+    Several threads may read it at once: each computation is tracked by the call that
+    runs it (a context variable), so one thread's computation is neither a cycle nor a
+    result for another, and a result computed from inputs that changed meanwhile
+    (a ``touch()`` during the computation) is returned but not kept.
+    """
+
+    __slots__ = ("_cache", "_version")
 
     kind: ClassVar[str] = "computed"
 
     def __init__(self, parent: Object, relation: Computed[T]) -> None:
         super().__init__(parent, relation)
         self._cache: Any = MISSING
-        self._computing = False
+        #: Moved on by every touch() and outside set(): a computation that started
+        #: before one does not cache its (stale) result.
+        self._version = 0
 
     def get(self) -> T:
         relation: Computed[T] = self._relation
-        if relation.is_cached and self._cache is not MISSING:
-            return self._cache  # type: ignore[no-any-return]
-        if self._computing:
+        if relation.is_cached:
+            cached = self._cache
+            if cached is not MISSING:
+                return cached  # type: ignore[no-any-return]
+        running = _RUNNING.get()
+        if any(value is self for value, _ in running):
             raise GraftflowError(
                 f"{self._key}: compute_child_value() read the value it is computing (a cycle)"
             )
-        self._computing = True
-        self._cache = MISSING
+        result: list[Any] = [MISSING]
+        version = self._version
+        token = _RUNNING.set((*running, (self, result)))
         try:
             self._parent.compute_child_value(self)
         finally:
-            self._computing = False
-        result = self._cache
-        if result is MISSING:
+            _RUNNING.reset(token)
+        if result[0] is MISSING:
             raise GraftflowError(
                 f"{self._key}: {type(self._parent).__name__}.compute_child_value() returned "
                 f"without calling value.set(result) for {self.name()!r}"
             )
-        if not relation.is_cached:
-            self._cache = MISSING
-        return result  # type: ignore[no-any-return]
+        if relation.is_cached and self._version == version:
+            self._cache = result[0]
+        return result[0]  # type: ignore[no-any-return]
 
     def set(self, value: T) -> None:
         relation: Computed[T] = self._relation
@@ -70,12 +82,17 @@ class ComputedValue(Value[T]):
                     self._key, f"Computed {self._key}: {problem}; nothing was written"
                 )
             self._store.set(self._key, value)
+        for computing, result in _RUNNING.get():
+            if computing is self:  # the result this call is computing: not news
+                result[0] = value
+                return
+        self._version += 1
         self._cache = value
-        if not self._computing:  # a result being computed is not news; an outside set is
-            self._changed()
+        self._changed()
 
     def revert_to_default(self) -> None:
         """Forget the cached (and stored) result: the next read computes again."""
+        self._version += 1
         self._cache = MISSING
         relation: Computed[T] = self._relation
         if relation.stores_value:
@@ -84,8 +101,16 @@ class ComputedValue(Value[T]):
 
     def touch(self) -> None:
         """Invalidate the cached result and notify subscribers."""
+        self._version += 1
         self._cache = MISSING
         self._notify()
+
+
+#: The computations running in this thread (or task), innermost last: each value with
+#: the one-item list its ``set()`` fills.
+_RUNNING: ContextVar[tuple[tuple[ComputedValue[Any], list[Any]], ...]] = ContextVar(
+    "graftflow_computing", default=()
+)
 
 
 class Computed(Relation[ComputedValue[T]], Generic[T]):

@@ -17,8 +17,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from ._config_file import config_path, read_config_file
+from ._environment import split_names
 from ._errors import ConfigError, did_you_mean
-from ._oid import installer_ref, split_names
+from ._refs import installer_ref
 
 __all__ = ["Config", "config_path", "load_config"]
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ._environment import Environment
 from ._errors import ConfigError
 
 __all__ = ["config_path", "read_config_file"]
@@ -23,7 +24,7 @@ def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
     ``GRAFTFLOW_CONFIG`` names it; otherwise it is ``config.toml`` in the platform's
     user config directory (``~/.config/graftflow`` on Linux).
     """
-    explicit = environ.get("GRAFTFLOW_CONFIG", "").strip()
+    explicit = Environment.read(environ).config
     if explicit:
         return Path(explicit).expanduser(), True
     if sys.platform not in ("win32", "darwin"):

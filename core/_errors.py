@@ -10,6 +10,7 @@ where one exists, the fix.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
 
 __all__ = [
@@ -35,6 +36,16 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
         return ""
     quoted = " or ".join(repr(c) for c in close)
     return f"; did you mean {quoted}?"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` cut to about 60 characters (containers to a few items): what a
+    one-line message shows of a value someone passed."""
+    return _SHORT.repr(value)
 
 
 class GraftflowError(Exception):

@@ -9,6 +9,7 @@ everything below it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
@@ -18,10 +19,10 @@ from ._manager import TreeManager
 from ._memory_store import MemoryStore
 from ._object import Object
 from ._oid import check_item_name
+from ._refs import import_type, ref_of
 from ._relation import Relation
 from ._session import Session
 from ._store import MISSING, Store, display_url
-from ._types import import_type, remember_type
 from ._values import Value
 
 __all__ = ["Flow", "subscribe"]
@@ -55,10 +56,17 @@ class Flow:
         self._store = store
         self._mng = TreeManager.for_root(self, store)
         self._projects: dict[str, Object] = {}
-        self._handlers: dict[str, list[TouchHandler]] = {}
+        #: oid -> its handlers; each tuple is replaced, never changed, so the thread
+        #: that fires them reads a stable one without taking the lock.
+        self._handlers: dict[str, tuple[TouchHandler, ...]] = {}
         #: Stops listening to other processes' changes (stores that can tell them).
         self._unwatch: Callable[[], None] | None = None
-        self._session._flows.add(self)
+        # Subscribing and closing; reads never take it.
+        self._lock = threading.Lock()
+        #: Per thread: one list per open batch() of what it cached that a rollback
+        #: must make the flow forget, as ``(cache, name)`` pairs.
+        self._local = threading.local()
+        self._session._add_flow(self)
 
     def __repr__(self) -> str:
         return f"<Flow {display_url(self._store.url)} user={self._session.user}>"
@@ -71,30 +79,49 @@ class Flow:
 
     def close(self) -> None:
         """Close the stores this flow created (its default store, subtree stores)."""
-        if self._unwatch is not None:
-            self._unwatch()
-            self._unwatch = None
-        owned, self._owned = self._owned, []
+        with self._lock:
+            unwatch, self._unwatch = self._unwatch, None
+            owned, self._owned = self._owned, []
+        if unwatch is not None:
+            unwatch()
         for store in owned:
             store.close()
 
     def _adopt_store(self, store: Store) -> None:
-        self._owned.append(store)
+        with self._lock:
+            self._owned.append(store)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Make the writes inside one atomic batch of the flow's store.
 
-        If the batch fails, the flow also forgets every object it built so far, so no
-        project or map item created inside the failed batch lingers in a cache: read
-        them again from the flow (objects held elsewhere are stale).
+        If the batch fails, the flow also forgets the projects and map items this
+        thread created inside it, so none of them lingers in a cache (objects held
+        elsewhere are stale); what other threads built is left alone.
         """
+        levels: list[list[tuple[dict[str, Any], str]]] | None = getattr(self._local, "levels", None)
+        if levels is None:
+            levels = self._local.levels = []
+        created: list[tuple[dict[str, Any], str]] = []
+        levels.append(created)
         try:
             with self._store.batch():
                 yield
         except BaseException:
-            self._projects.clear()
+            for cache, name in created:
+                cache.pop(name, None)
             raise
+        else:
+            if len(levels) > 1:  # the outer batch may still fail: it forgets these too
+                levels[-2].extend(created)
+        finally:
+            levels.pop()
+
+    def _created(self, cache: dict[str, Any], name: str) -> None:
+        """``cache[name]`` was just created; forget it if this thread's batch fails."""
+        levels = getattr(self._local, "levels", None)
+        if levels:
+            levels[-1].append((cache, name))
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback()`` once the current outermost batch of this thread commits.
@@ -138,17 +165,19 @@ class Flow:
                 f"create_project({name!r}): the type must be an Object subclass, "
                 f"not {project_type!r}"
             )
-        path = remember_type(project_type)
+        path = ref_of(project_type)
         try:
             self._store.ordered_add(PROJECTS_KEY, {name: path})
         except ExistsError:
             raise ExistsError(
                 f"/{name}", f"a project named {name!r} already exists", (name,)
             ) from None
-        project = project_type(self, name)
-        self._projects[name] = project
+        # Only this thread could add the name to the store; another may have read the
+        # new project meanwhile: first one kept wins, as everywhere in the tree.
+        project = self._projects.setdefault(name, project_type(self, name))
+        self._created(self._projects, name)
         self._touched(f"/{name}")
-        return project
+        return project  # type: ignore[return-value]
 
     def project(self, name: str) -> Object:
         """The project called ``name``, built from its stored type on first access.
@@ -181,9 +210,8 @@ class Flow:
             raise ObjectTypeError(
                 f"/{name}", path, f"project {name!r}: {path!r} is not an Object subclass"
             )
-        project = project_type(self, name)
-        self._projects[name] = project
-        return project
+        # Two threads may build it at once: the first one kept wins, both return it.
+        return self._projects.setdefault(name, project_type(self, name))
 
     def projects(self) -> list[str]:
         """Names of every project, in creation order."""
@@ -215,20 +243,25 @@ class Flow:
             stack.extend(obj._gf_built())
 
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:
-        handlers = self._handlers.setdefault(oid, [])
-        handlers.append(handler)
-        watch = getattr(self._store, "watch", None)
-        if self._unwatch is None and watch is not None:
-            # A shared store (Redis) tells about other processes' writes: listen only
-            # once someone subscribed, and fire the same handlers (on its thread).
-            self._unwatch = watch(self._remote_changes)
+        with self._lock:
+            self._handlers[oid] = (*self._handlers.get(oid, ()), handler)
+            watch = getattr(self._store, "watch", None)
+            if self._unwatch is None and watch is not None:
+                # A shared store (Redis) tells about other processes' writes: listen
+                # only once someone subscribed, and fire the same handlers (on the
+                # store's listener thread).
+                self._unwatch = watch(self._remote_changes)
 
         def unsubscribe() -> None:
-            current = self._handlers.get(oid)
-            if current is not None and handler in current:
-                current.remove(handler)
-                if not current:
-                    del self._handlers[oid]
+            with self._lock:
+                current = self._handlers.get(oid, ())
+                if handler in current:
+                    rest = list(current)
+                    rest.remove(handler)
+                    if rest:
+                        self._handlers[oid] = tuple(rest)
+                    else:
+                        del self._handlers[oid]
 
         return unsubscribe
 
@@ -251,7 +284,7 @@ class Flow:
             targets.append(oid)
         touched = targets[0]
         for target in targets:
-            for handler in tuple(handlers.get(target, ())):
+            for handler in handlers.get(target, ()):
                 try:
                     handler(touched)
                 except Exception as exc:

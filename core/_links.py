@@ -113,6 +113,7 @@ class Connection(Relation[ConnectionValue[ObjT]], Generic[ObjT]):
     __slots__ = ("related_type",)
 
     kind: ClassVar[str] = "connection"
+    stateless: ClassVar[bool] = True
 
     def __init__(self, related_type: type[ObjT], *, index: int | None = UNSET) -> None:
         super().__init__(index=index)
@@ -129,6 +130,7 @@ class Parent(Relation["Object | Flow"]):
     __slots__ = ("levels",)
 
     kind: ClassVar[str] = "parent"
+    stateless: ClassVar[bool] = True  # the ancestor exists already: both reads find it
 
     def __init__(self, levels: int = 1, *, index: int | None = UNSET) -> None:
         super().__init__(index=index)

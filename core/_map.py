@@ -23,8 +23,8 @@ from ._errors import (
 )
 from ._object import Object
 from ._oid import check_item_name
+from ._refs import import_type, ref_of
 from ._store import MISSING, iter_names, quote_names
-from ._types import import_type, remember_type
 
 __all__ = ["DynamicMap", "Map"]
 
@@ -57,8 +57,9 @@ class DynamicMap(Object, Generic[ItemT]):
 
     # Per-instance caches, set in __init__ (annotated here for type checkers).
     _items: dict[str, Any]
-    _names: tuple[str, ...] | None
-    _name_set: frozenset[str] | None
+    #: The computed names and the same as a set, kept as one pair so that a thread
+    #: reading them while another calls touch() gets both or neither.
+    _names: tuple[tuple[str, ...], frozenset[str]] | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -78,7 +79,6 @@ class DynamicMap(Object, Generic[ItemT]):
         state = self.__dict__
         state["_items"] = {}
         state["_names"] = None
-        state["_name_set"] = None
 
     @classmethod
     def mapped_type(cls) -> type[ItemT]:
@@ -96,15 +96,17 @@ class DynamicMap(Object, Generic[ItemT]):
         """The items of one page (built now if they were not yet)."""
         return [self[name] for name in self.mapped_names(page_num, page_size)]
 
-    def _all_names(self) -> tuple[str, ...]:
-        names: tuple[str, ...] | None = self._names
-        if names is None:
+    def _listing(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        listing = self._names
+        if listing is None:
             names = tuple(self.mapped_names())
             for name in names:
                 check_item_name(name, f"{self.oid()} mapped_names()")
-            self.__dict__["_names"] = names
-            self.__dict__["_name_set"] = frozenset(names)
-        return names
+            listing = self.__dict__["_names"] = (names, frozenset(names))
+        return listing
+
+    def _all_names(self) -> tuple[str, ...]:
+        return self._listing()[0]
 
     def __len__(self) -> int:
         return len(self._all_names())
@@ -112,8 +114,7 @@ class DynamicMap(Object, Generic[ItemT]):
     def __contains__(self, name: object) -> bool:
         if type(name) is not str:
             return False
-        self._all_names()
-        return name in self._name_set  # type: ignore[operator]  # set by _all_names()
+        return name in self._listing()[1]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all_names())
@@ -130,13 +131,13 @@ class DynamicMap(Object, Generic[ItemT]):
     def touch(self) -> None:
         """Forget the computed names and the built items, then notify subscribers."""
         self._items.clear()
-        self.__dict__["_names"] = self.__dict__["_name_set"] = None
+        self.__dict__["_names"] = None
         super().touch()
 
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
-        item = item_type(self, name)
-        self._items[name] = item
-        return item
+        # Two threads may build the same item at once: the first one kept wins, and
+        # both return it (setdefault is one step for the GIL).
+        return self._items.setdefault(name, item_type(self, name))  # type: ignore[no-any-return]
 
     def _gf_built(self) -> list[Object]:
         return [*super()._gf_built(), *self._items.values()]
@@ -219,7 +220,7 @@ class Map(DynamicMap[ItemT]):
                 f"{self._mng.oid}: object_type must be a subclass of {mapped.__qualname__}, "
                 f"not {object_type!r}"
             )
-        return remember_type(object_type)
+        return ref_of(object_type)
 
     def _check_new_name(self, name: Any) -> str:
         mng = self._mng
@@ -246,6 +247,7 @@ class Map(DynamicMap[ItemT]):
         except ExistsError:
             raise ExistsError(mng.oid, f"{mng.oid} already has an item {name!r}", (name,)) from None
         item = self._build(name, object_type or self.mapped_type())
+        mng.root._created(self._items, name)  # forgotten if the flow's batch rolls back
         mng.touch()
         return item
 

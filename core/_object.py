@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ._errors import RelationAssignmentError, RelationDefinitionError
 from ._manager import TreeManager
 from ._oid import check_relation_name
-from ._relation import Relation, order_relations
+from ._relation import ABSENT, Relation, _get_ident, _probing, order_relations
 
 if TYPE_CHECKING:
     from ._flow import Flow
@@ -132,7 +132,8 @@ class Object:
 
     def _gf_built(self) -> list[Object]:
         """The objects built below this one so far (relations cache them here)."""
-        return [value for value in self.__dict__.values() if isinstance(value, Object)]
+        # list() copies in one step: another thread may be caching a relation now.
+        return [value for value in list(self.__dict__.values()) if isinstance(value, Object)]
 
     def _gf_item(self, name: str) -> Any:
         """Resolve a path step that is not a relation; maps override it with items."""
@@ -166,6 +167,8 @@ class Served:
     def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
         if obj is None:
             raise AttributeError(self.name)
+        if _probing and _probing.get(_get_ident()) is obj:
+            return ABSENT  # keep_related() is asking whether another thread cached it
         return obj._mng.undeclared(self.name)
 
     def __repr__(self) -> str:

@@ -18,8 +18,6 @@ __all__ = [
     "ITEM_NAME_RULE",
     "check_item_name",
     "check_relation_name",
-    "installer_ref",
-    "split_names",
     "split_oid",
 ]
 
@@ -100,24 +98,3 @@ def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
                 oid, f"invalid oid {oid!r}: {part!r} is not a valid name ({ITEM_NAME_RULE})"
             )
     return absolute, parts
-
-
-#: ``module:attr`` where both sides are dotted identifiers (the entry-point syntax).
-_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-_SEPARATORS = re.compile(r"[,;\s]+")
-
-
-def installer_ref(ref: str) -> str | None:
-    """``ref`` as ``module:attr`` without layout whitespace, or ``None`` if malformed.
-
-    Whitespace around the reference and around ``:`` or ``.`` is layout; inside a name
-    it is a mistake (``studio tools:install`` must not become ``studiotools:install``).
-    Shared by the config file's ``installers`` and ``GRAFTFLOW_INSTALLERS``.
-    """
-    cleaned = re.sub(r"\s*([:.])\s*", r"\1", ref.strip())
-    return cleaned if _REF.fullmatch(cleaned) else None
-
-
-def split_names(value: str) -> list[str]:
-    """Split a block list as users write it: commas, semicolons or whitespace."""
-    return [name for name in _SEPARATORS.split(value) if name]

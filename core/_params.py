@@ -26,7 +26,7 @@ from typing import (
     overload,
 )
 
-from ._errors import InvalidValueError, RelationDefinitionError
+from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
 from ._relation import NO_HINTS, UNSET, Relation, check_index
 from ._store import MISSING
@@ -123,6 +123,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
     __slots__ = ("_adapter", "_default", "_factory", "_native", "_watched", "value_type")
 
     kind: ClassVar[str] = "param"
+    stateless: ClassVar[bool] = True
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -264,9 +265,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
     def _describe_error(self, oid: str, value: Any, exc: Any) -> str:
         first = exc.errors()[0]
         where = "".join(f"[{part!r}]" for part in first.get("loc", ()))
-        got = repr(value)
-        if len(got) > 60:
-            got = got[:57] + "..."
+        got = short_repr(value)
         return (
             f"{type(self).__name__} {oid}: {first['msg']}{' at ' + where if where else ''} "
             f"(got {got} of type {type(value).__name__}); nothing was written"
@@ -275,6 +274,29 @@ class Param(Relation[ParamValue[T]], Generic[T]):
     def from_json(self, raw: JSONValue) -> T:
         """Turn a stored JSON value back into the param's Python type."""
         return self._get_adapter().validate_python(raw)  # type: ignore[no-any-return]
+
+    def renamed(self: P, name: str) -> P:
+        # The manager copies a factory's unnamed param once per object (issue 5's
+        # W2_overhead): slot by slot rather than Relation's loop, unless a subclass
+        # added slots of its own (tests/test_params.py checks every slot is copied).
+        if type(self)._gf_slots is not _PARAM_SLOTS:
+            return super().renamed(name)
+        clone = _new(type(self))
+        clone.name = name
+        clone.index = self.index
+        clone._hints = self._hints
+        clone._owner = None
+        clone._default = self._default
+        clone._factory = self._factory
+        clone.value_type = self.value_type
+        clone._watched = self._watched
+        clone._adapter = self._adapter
+        clone._native = self._native
+        return clone
+
+
+_PARAM_SLOTS = Param._gf_slots
+_new = object.__new__
 
 
 def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:

@@ -9,6 +9,7 @@ attribute lookup: a dynamic relation costs the same as a static one once resolve
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
@@ -18,21 +19,32 @@ from ._errors import RelationError
 if TYPE_CHECKING:
     from ._object import Object
 
-__all__ = ["NO_HINTS", "UNSET", "Relation", "check_index", "order_relations"]
+__all__ = [
+    "ABSENT",
+    "NO_HINTS",
+    "UNSET",
+    "Relation",
+    "check_index",
+    "keep_related",
+    "order_relations",
+]
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Relation[Any]")
 
 
-class _Unset:
-    __slots__ = ()
+class _Sentinel:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __repr__(self) -> str:
-        return "UNSET"
+        return self._name
 
 
 #: The index of a relation nobody placed explicitly.
-UNSET: Final[Any] = _Unset()
+UNSET: Final[Any] = _Sentinel("UNSET")
 
 
 class Relation(Generic[T]):
@@ -49,6 +61,20 @@ class Relation(Generic[T]):
     kind: ClassVar[str] = "relation"
     #: Whether the related thing is built once and cached on its parent object.
     cached: ClassVar[bool] = True
+    #: Whether what it builds holds no state of its own (a value handle is a view on
+    #: the store): two threads building it at once may then each keep theirs. Otherwise
+    #: the first one cached wins (:func:`keep_related`), so nobody keeps an orphan.
+    stateless: ClassVar[bool] = False
+    #: Every slot of the class, its bases' included: what a copy must carry over.
+    _gf_slots: ClassVar[tuple[str, ...]] = ("_hints", "_owner", "index", "name")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__slots__", ())
+        own = (own,) if isinstance(own, str) else tuple(own)
+        own = tuple(slot for slot in own if slot not in ("__weakref__", "__dict__"))
+        if own:  # else the base's tuple itself: "no slots of its own" is one identity test
+            cls._gf_slots = (*cls._gf_slots, *own)
 
     def __init__(self, *, index: int | None = UNSET) -> None:
         if index is not UNSET and index is not None:
@@ -64,6 +90,22 @@ class Relation(Generic[T]):
         """Attach display hints (label, icon, editor, hidden, ...); returns the relation."""
         self._hints = {**self._hints, **hints}
         return self
+
+    def renamed(self: R, name: str) -> R:
+        """A copy of this relation under another name; the relation itself is unchanged.
+
+        How graftflow names the unnamed relation a ``@dynamic_relation`` function
+        returns: the function may hand the same relation to several callers. The copy
+        belongs to no class.
+        """
+        clone = _new(type(self))
+        for slot in self._gf_slots:
+            value = getattr(self, slot, ABSENT)
+            if value is not ABSENT:  # a slot its class leaves unset until needed
+                _setattr(clone, slot, value)
+        clone.name = name
+        clone._owner = None
+        return clone
 
     @property
     def ui_hints(self) -> Mapping[str, Any]:
@@ -88,6 +130,8 @@ class Relation(Generic[T]):
     def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
         if obj is None:
             return self
+        if _probing and _probing.get(_get_ident()) is obj:
+            return ABSENT  # keep_related() is asking whether another thread cached it
         relation = obj._mng.resolve(self)
         try:
             related = relation.create(obj)
@@ -97,14 +141,51 @@ class Relation(Generic[T]):
                 f"{obj._mng.prefix}{self.name}: {type(exc).__name__}: {exc}"
             ) from exc
         if relation.cached:
-            # Not obj.__dict__[...]: touching __dict__ turns the object's compact
-            # attribute storage into a real dict, 64 more bytes per object.
-            _setattr(obj, self.name, related)
+            if relation.stateless:
+                # Not obj.__dict__[...]: touching __dict__ turns the object's compact
+                # attribute storage into a real dict, 64 more bytes per object.
+                _setattr(obj, self.name, related)
+                return related
+            return keep_related(obj, self.name, related)
         return related
 
     def __repr__(self) -> str:
         where = f"{self._owner.__qualname__}." if self._owner is not None else ""
         return f"<{type(self).__name__} {where}{self.name or '(unnamed)'}>"
+
+
+#: What a relation reads as while :func:`keep_related` probes for a cached one.
+ABSENT: Final[Any] = _Sentinel("ABSENT")
+#: Thread id -> the object that thread's keep_related() is probing (empty nearly always).
+_probing: dict[int, object] = {}
+_keep_lock: Final = threading.Lock()
+_get_ident: Final = threading.get_ident
+
+
+def keep_related(obj: Object, name: str, related: T) -> T:
+    """Cache ``related`` as ``obj``'s attribute ``name``, unless another thread was first.
+
+    Two threads reading the same relation of an object for the first time both build
+    it; the first one cached wins, and both return it, so nobody keeps an orphan. The
+    check reads the object's attribute through the normal lookup (never
+    ``obj.__dict__``: touching it turns the object's compact attribute storage into a
+    dict, 64 more bytes per object); a relation read meanwhile answers :data:`ABSENT`.
+
+    :returns: what is cached, ``related`` or the other thread's.
+    """
+    ident = _get_ident()
+    with _keep_lock:
+        _probing[ident] = obj
+        try:
+            kept = object.__getattribute__(obj, name)
+        except AttributeError:
+            kept = ABSENT
+        finally:
+            del _probing[ident]
+        if kept is ABSENT:
+            _setattr(obj, name, related)
+            return related
+        return kept  # type: ignore[no-any-return]
 
 
 def order_relations(entries: Iterable[tuple[T, int | None]]) -> list[T]:
@@ -150,5 +231,6 @@ def check_index(index: object) -> None:
 _END: Final = object()
 #: Stores an attribute past Object.__setattr__ (which refuses relation names).
 _setattr: Final = object.__setattr__
+_new: Final = object.__new__
 #: Shared by every relation without hints; ui() replaces it rather than updating it.
 NO_HINTS: Final[dict[str, Any]] = {}

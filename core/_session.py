@@ -11,15 +11,17 @@ work (a broken installer, a raising touch handler) are recorded in
 from __future__ import annotations
 
 import getpass
-import itertools
 import logging
 import os
+import threading
 import uuid
 import weakref
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from ._environment import Environment
 
 if TYPE_CHECKING:
     from ._config import Config
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["Diagnostic", "Session"]
 
 logger = logging.getLogger("graftflow")
+
+T = TypeVar("T")
+_ABSENT: Final = object()
 
 
 @dataclass(slots=True)
@@ -83,10 +88,9 @@ class Diagnostic:
         }
 
 
-def _user_from(environ: Mapping[str, str], config: Config | None) -> str:
-    explicit = environ.get("GRAFTFLOW_USER")
-    if explicit:
-        return explicit
+def _user_from(environ: Mapping[str, str], env: Environment, config: Config | None) -> str:
+    if env.user:
+        return env.user
     if config is not None and config.user:
         return config.user
     for var in ("LOGNAME", "USER", "LNAME", "USERNAME"):
@@ -109,14 +113,16 @@ class Session:
     ``GRAFTFLOW_INSTALLERS`` and ``GRAFTFLOW_BLOCKED`` apply, as installed entry points
     and plugins do.
 
+    One session may serve several threads: upper layers build their per-session state
+    once (:meth:`build_state`), :meth:`report` counts every report, and
+    :meth:`reload_extensions` may run while other threads read.
+
     :param user: the user name (default: ``GRAFTFLOW_USER``, else the config's
         ``user``, else the login name).
     :param config: a :class:`~graftflow.Config`, or a mapping validated into one.
     :param environ: used instead of ``os.environ`` when given (tests, servers).
     :raises ConfigError: ``config`` is a mapping with a bad key.
     """
-
-    _counter: ClassVar[itertools.count[int]] = itertools.count(1)
 
     def __init__(
         self,
@@ -125,10 +131,15 @@ class Session:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        #: The ``GRAFTFLOW_*`` variables of :attr:`environ`, read here only (again by
+        #: :meth:`reload_extensions`).
+        self.env: Environment = Environment.read(self.environ)
         self.config: Config | None = _as_config(config)
         #: The file :attr:`config` was read from (``None``: given in code, or none).
         self.config_file: Path | None = None
-        self.user: str = user if user is not None else _user_from(self.environ, self.config)
+        self.user: str = (
+            user if user is not None else _user_from(self.environ, self.env, self.config)
+        )
         #: ``user:token``: unique per session, the user name first (the seed's idiom).
         self.uid: str = f"{self.user}:{uuid.uuid4().hex[:12]}"
         self.diagnostics: list[Diagnostic] = []
@@ -141,6 +152,14 @@ class Session:
         self._seen: dict[Hashable, Diagnostic] = {}
         #: Flows working in this session, told when its extensions change.
         self._flows: weakref.WeakSet[Flow] = weakref.WeakSet()
+        # Held while a layer builds its state (re-entrant: building the registry loads
+        # the plugins, another key) and while extensions are reloaded.
+        self._lock = threading.RLock()
+        #: Keys whose state the thread holding _lock is building.
+        self._building: set[str] = set()
+        # Reports come from any thread (a worker's keepalive, a store's listener) and
+        # must not wait for a registry build: diagnostics have their own lock.
+        self._report_lock = threading.Lock()
 
     @classmethod
     def from_environment(
@@ -190,18 +209,70 @@ class Session:
     def __repr__(self) -> str:
         return f"<Session {self.uid} ({len(self.diagnostics)} diagnostics)>"
 
+    @property
+    def store_url(self) -> str | None:
+        """``GRAFTFLOW_STORE``, else the config's ``store``; ``None`` if neither says."""
+        if self.env.store:
+            return self.env.store
+        return self.config.store if self.config is not None else None
+
+    @property
+    def blocked(self) -> frozenset[str]:
+        """Names to skip: ``GRAFTFLOW_BLOCKED`` and the config's ``blocked``, merged."""
+        names = set(self.env.blocked)
+        if self.config is not None:
+            names.update(self.config.blocked)
+        return frozenset(names)
+
     def reload_extensions(self) -> None:
         """Read installers again, and bring objects already built up to date.
 
-        Per-session state is dropped, so installers run again; every flow of the
-        session then walks the objects it has built, and their managers refresh what
-        depends on extensions (a relation whose winner changed is built anew on its
-        next read). Objects nobody asked for their relations stay untouched and lazy.
+        Per-session state is dropped, so installers run again, and the ``GRAFTFLOW_*``
+        variables of :attr:`environ` are read again (a changed ``GRAFTFLOW_BLOCKED``
+        applies); every flow of the session then walks the objects it has built, and
+        their managers refresh what depends on extensions (a relation whose winner
+        changed is built anew on its next read). Objects nobody asked for their
+        relations stay untouched and lazy.
         """
-        self.state.clear()
-        self.generation += 1
-        for flow in list(self._flows):
+        with self._lock:
+            self.env = Environment.read(self.environ)
+            # Cleared before the generation moves on: a reader that saw the new
+            # generation can only find the new state (see DynamicTreeManager._build).
+            self.state.clear()
+            self.generation += 1
+            flows = list(self._flows)
+        for flow in flows:
             flow._extensions_reloaded()
+
+    def build_state(self, key: str, build: Callable[[], T], *, building: Callable[[], T]) -> T:
+        """``state[key]``, made by ``build()`` once per session, whichever thread asks.
+
+        How upper layers keep per-session state (the extension registry, the plugin
+        manager): the build runs under the session's lock, so a thread asking meanwhile
+        waits and then gets the finished state; nothing half-built is ever in
+        :attr:`state`. A build that needs its own key again (an installer reading the
+        flow it extends) gets ``building()`` instead, which is not kept.
+        """
+        state = self.state.get(key, _ABSENT)
+        if state is not _ABSENT:
+            return state  # type: ignore[no-any-return]
+        with self._lock:
+            state = self.state.get(key, _ABSENT)
+            if state is not _ABSENT:
+                return state  # type: ignore[no-any-return]
+            if key in self._building:
+                return building()
+            self._building.add(key)
+            try:
+                made = build()
+            finally:
+                self._building.discard(key)
+            self.state[key] = made
+            return made
+
+    def _add_flow(self, flow: Flow) -> None:
+        with self._lock:  # reload_extensions() copies the set under the same lock
+            self._flows.add(flow)
 
     def report(
         self,
@@ -228,18 +299,17 @@ class Session:
         message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
         if key is None:
             key = (source, extension, factory, error_name, message)
-        seen = self._seen.get(key)
-        if seen is not None:
-            seen.count += 1
-            return seen
-        diagnostic = Diagnostic(source, extension, factory, oid, message, error_name)
-        self._seen[key] = diagnostic
-        self.diagnostics.append(diagnostic)
+        with self._report_lock:
+            seen = self._seen.get(key)
+            if seen is not None:
+                seen.count += 1
+                return seen
+            diagnostic = Diagnostic(source, extension, factory, oid, message, error_name)
+            self._seen[key] = diagnostic
+            self.diagnostics.append(diagnostic)
+            text = str(diagnostic)  # as it is now: its count grows later, the log must not
         self.logger.log(
-            level,
-            "%s",
-            str(diagnostic),  # as it is now: its count grows later, the record must not
-            exc_info=error if isinstance(error, BaseException) else None,
+            level, "%s", text, exc_info=error if isinstance(error, BaseException) else None
         )
         return diagnostic
 

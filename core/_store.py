@@ -12,9 +12,10 @@ which never collide with an oid.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ._errors import StoreError
 from ._json import JSONValue
@@ -25,6 +26,7 @@ __all__ = [
     "check_range",
     "display_url",
     "iter_names",
+    "known_store_schemes",
     "open_store",
     "quote_names",
     "register_store_scheme",
@@ -124,34 +126,48 @@ class Store(Protocol):
 
 
 StoreFactory = Callable[[str, bool], Store]
+#: Schemes registered for the whole process (a plugin's come per session, see open_store).
 _SCHEMES: dict[str, StoreFactory] = {}
+_BUILT_IN: Final = ("memory", "sqlite", "redis", "rediss")
+_schemes_lock: Final = threading.Lock()
 
 
 def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], None]:
-    """Teach :func:`open_store` a URL scheme; return a callable that forgets it again.
+    """Teach :func:`open_store` a URL scheme for the whole process; return the undo.
 
-    The plugins layer uses this for the ``graftflow_store_schemes()`` hook, so the core
-    never imports a backend it does not ship.
+    For a scheme every session of a program should know. Plugins' schemes (the
+    ``graftflow_store_schemes()`` hook) are per session instead: pass them to
+    :func:`open_store` as ``schemes``.
 
     :param factory: ``factory(url, create) -> Store``.
+    :raises ValueError: the scheme is built in or registered already.
     """
-    if scheme in _SCHEMES or scheme in ("memory", "sqlite", "redis", "rediss"):
-        raise ValueError(f"store scheme {scheme!r} is already registered")
-    _SCHEMES[scheme] = factory
+    with _schemes_lock:
+        if scheme in _SCHEMES or scheme in _BUILT_IN:
+            raise ValueError(f"store scheme {scheme!r} is already registered")
+        _SCHEMES[scheme] = factory
 
     def unregister() -> None:
-        if _SCHEMES.get(scheme) is factory:
-            del _SCHEMES[scheme]
+        with _schemes_lock:
+            if _SCHEMES.get(scheme) is factory:
+                del _SCHEMES[scheme]
 
     return unregister
 
 
-def _known_schemes() -> str:
-    extra = "".join(f", {scheme}://..." for scheme in sorted(_SCHEMES))
+def known_store_schemes() -> frozenset[str]:
+    """The schemes :func:`open_store` knows for every caller: built in or registered."""
+    return frozenset((*_BUILT_IN, *_SCHEMES))
+
+
+def _known_schemes(more: Mapping[str, StoreFactory]) -> str:
+    extra = "".join(f", {scheme}://..." for scheme in sorted({*_SCHEMES, *more}))
     return f"memory://, sqlite:///PATH, redis://HOST:PORT/DB{extra}"
 
 
-def open_store(url: str, *, create: bool = True) -> Store:
+def open_store(
+    url: str, *, create: bool = True, schemes: Mapping[str, StoreFactory] | None = None
+) -> Store:
     """Open the store a URL names.
 
     ``memory://`` is a fresh in-process store. ``sqlite:///PATH`` follows the
@@ -159,16 +175,19 @@ def open_store(url: str, *, create: bool = True) -> Store:
     relative to the working directory and ``sqlite:////srv/studio.db`` is absolute;
     ``~`` is expanded. ``redis://host:port/db[?prefix=name]`` is a shared
     :class:`~graftflow.RedisStore`. Other schemes come from
-    :func:`register_store_scheme`.
+    :func:`register_store_scheme`, or from ``schemes``.
 
     :param create: create a missing SQLite file (``False``: a missing file is an error).
+    :param schemes: more schemes for this call only, ``{scheme: factory(url, create)}``:
+        a session's plugins' (``graftflow.extensions.store_schemes(session)``).
     """
+    more: Mapping[str, StoreFactory] = schemes or {}
     if not isinstance(url, str) or not url:
         raise StoreError(f"a store URL must be a non-empty str, not {url!r}")
     scheme, sep, rest = url.partition("://")
     if not sep:
         hint = f"; did you mean 'sqlite:///{url}'?" if url.endswith((".db", ".sqlite")) else ""
-        raise StoreError(f"{url!r} is not a store URL (known: {_known_schemes()}){hint}")
+        raise StoreError(f"{url!r} is not a store URL (known: {_known_schemes(more)}){hint}")
     if scheme == "memory":
         if rest:
             raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
@@ -191,9 +210,11 @@ def open_store(url: str, *, create: bool = True) -> Store:
                 f"{url!r}: the Redis store needs the redis package; pip install 'graftflow[redis]'"
             ) from None
         return RedisStore(url)
-    factory = _SCHEMES.get(scheme)
+    factory = _SCHEMES.get(scheme) or more.get(scheme)
     if factory is None:
-        raise StoreError(f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes()})")
+        raise StoreError(
+            f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes(more)})"
+        )
     return factory(url, create)
 
 

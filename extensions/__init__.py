@@ -16,8 +16,9 @@ from ._entry_points import forget_entry_points
 from ._factory import DynamicRelationFactory, dynamic_relation
 from ._hookspecs import hookimpl, hookspec
 from ._manager import DynamicTreeManager, Extendable
-from ._plugins import install_store_schemes, plugin_manager, project_types
-from ._registry import FactoryEntry, Registry, Source, registry
+from ._plugins import call_hook, plugin_manager, project_types, store_schemes
+from ._registry import FactoryEntry, Registry, registry
+from ._sources import Source
 
 __all__ = [
     "DynamicRelationFactory",
@@ -27,13 +28,14 @@ __all__ = [
     "Registry",
     "RelationRecord",
     "Source",
+    "call_hook",
     "describe",
     "dynamic_relation",
     "forget_entry_points",
     "hookimpl",
     "hookspec",
-    "install_store_schemes",
     "plugin_manager",
     "project_types",
     "registry",
+    "store_schemes",
 ]

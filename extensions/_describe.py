@@ -7,7 +7,7 @@ from typing import Any
 
 from graftflow import Object, Relation
 
-from ._manager import DynamicTreeManager, _Offer
+from ._manager import BEATEN, ENTRY, INDEX, RELATION, WEIGHT, DynamicTreeManager, _Offer
 
 __all__ = ["RelationRecord", "describe"]
 
@@ -78,7 +78,7 @@ def describe(obj: Object) -> list[RelationRecord]:
         if won is None:
             records.append(_record(relation, position, None))
             continue
-        beaten = tuple(_beaten(offer, obj) for offer in won.beaten)
+        beaten = tuple(_beaten(offer, obj) for offer in won[BEATEN])
         records.append(_record(relation, position, won, beaten))
     return records
 
@@ -89,14 +89,14 @@ def _record(
     offer: _Offer | None,
     beaten: tuple[RelationRecord, ...] = (),
 ) -> RelationRecord:
-    entry = offer.entry if offer is not None else None
+    entry = offer[ENTRY] if offer is not None else None
     if offer is None or entry is None:
         return RelationRecord(relation.name, relation.kind, index, None, "base", None, None, beaten)
     return RelationRecord(
         relation.name,
         relation.kind,
         index,
-        offer.weight,
+        offer[WEIGHT],
         entry.extension,
         entry.qualname,
         entry.source,
@@ -105,8 +105,9 @@ def _record(
 
 
 def _beaten(offer: _Offer, obj: Object) -> RelationRecord:
-    if offer.entry is None:  # the base relation: where the class shows it
+    relation = offer[RELATION]
+    if offer[ENTRY] is None:  # the base relation: where the class shows it
         base = type(obj)._gf_relations
-        index = next((i for i, r in enumerate(base) if r is offer.relation), None)
-        return _record(offer.relation, index, None)
-    return _record(offer.relation, offer.index, offer)
+        index = next((i for i, r in enumerate(base) if r is relation), None)
+        return _record(relation, index, None)
+    return _record(relation, offer[INDEX], offer)

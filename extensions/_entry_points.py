@@ -8,16 +8,12 @@ result is cached until :func:`forget_entry_points`.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
 
-from graftflow._errors import did_you_mean
-
-__all__ = ["Found", "LoadError", "canonical", "entry_points", "forget_entry_points", "load_ref"]
+__all__ = ["Found", "canonical", "entry_points", "forget_entry_points"]
 
 _cache: dict[str, tuple[Found, ...]] = {}
 #: Every installed entry point by group, from the one scan (``None``: not scanned yet).
@@ -36,6 +32,11 @@ class Found:
     attr: str | None
     dist: str | None
     version: str | None
+
+    @property
+    def ref(self) -> str:
+        """What to import: ``module:attr``, or the module alone."""
+        return f"{self.module}:{self.attr}" if self.attr else self.module
 
     @property
     def label(self) -> str:
@@ -172,32 +173,3 @@ def _identity(dist: importlib.metadata.Distribution) -> tuple[str, str] | tuple[
 
 def _order(found: Found) -> tuple[str, str, str]:
     return (canonical(found.dist or ""), found.name, found.value)
-
-
-class LoadError(Exception):
-    """Importing an installer or plugin failed; the message says what and why."""
-
-
-def load_ref(module: str, attr: str | None) -> Any:
-    """Import ``module`` and walk the dotted ``attr``, as entry points are loaded.
-
-    :raises LoadError: the module does not import (whatever it raised) or lacks the
-        attribute; the message names both and suggests a close attribute name.
-    """
-    try:
-        obj: Any = importlib.import_module(module)
-    except Exception as exc:
-        raise LoadError(f"cannot import module {module!r}: {type(exc).__name__}: {exc}") from exc
-    if not attr:
-        return obj
-    where = module
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            public = [name for name in dir(obj) if not name.startswith("_")]
-            raise LoadError(
-                f"{where!r} has no attribute {part!r}{did_you_mean(part, public)}"
-            ) from None
-        where = f"{where}.{part}"
-    return obj

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeAlias, TypeVar
 
 from graftflow import InvalidNameError, Object, Relation
-from graftflow._oid import check_relation_name
-from graftflow._relation import UNSET
+from graftflow.extending import UNSET, check_relation_name, short_repr
 
 __all__ = [
     "DynamicRelationFactory",
@@ -70,7 +69,8 @@ class DynamicRelationFactory(Generic[ObjT]):
             return result, weight  # the manager reports the bad return
         if not result.name:
             # Values read their store key from the relation's name: it must carry it.
-            result.name = self.name
+            # A copy: the function may hand the same relation to other callers.
+            result = result.renamed(self.name)
         elif result.name != self.name:
             raise InvalidNameError(
                 result.name,
@@ -190,7 +190,4 @@ _FORMS = "a factory returns None, a relation, (relation, weight), or a list of t
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {short_repr(value)}"

@@ -4,6 +4,14 @@ A plugin is any module or object with functions marked ``@graftflow.plugins.hook
 and named like the specs below. Installed plugins are found through the entry-point
 group ``graftflow.plugins``; a plugin implements only the hooks it needs, and may accept
 fewer arguments than the spec names (pluggy's rule).
+
+Hooks are called through pluggy, so its options work: ``@hookimpl(tryfirst=True)``,
+``trylast``, and wrappers (``@hookimpl(wrapper=True)``: a generator that yields once
+and returns the result). Order: installed plugins in entry-point order (distribution,
+then name), a plugin registered in code before them, ``tryfirst``/``trylast`` moving
+an implementation. An implementation that raises is recorded in
+``session.diagnostics`` (naming the plugin and its distribution) and the others
+still run.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from graftflow import Object, Session, Store
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
@@ -49,10 +59,8 @@ def graftflow_install_extensions(
 
     The mapping is ``{extension_name: [factory, ...]}``; ``None`` adds nothing (for
     instance for a user the plugin does not serve). Plugins are asked after the
-    ``graftflow.installers`` entry points and before the per-user config, in the order
-    their entry points sort (distribution, then name). Each plugin is called on its own:
-    one that raises is recorded in ``session.diagnostics`` (naming the plugin and its
-    distribution) and the others still run.
+    ``graftflow.installers`` entry points and before the per-user config, in the hook
+    order above: between equal weights, the relation found later wins.
     """
 
 
@@ -69,7 +77,20 @@ def graftflow_project_types(session: Session) -> Mapping[str, type[Object]] | No
 def graftflow_store_schemes() -> Mapping[str, Callable[[str, bool], Store]] | None:
     """Return extra store URL schemes, ``{scheme: factory(url, create) -> Store}``.
 
-    :func:`graftflow.extensions.install_store_schemes` teaches them to
-    :func:`graftflow.open_store` and returns a callable that forgets them again. A
+    :func:`graftflow.extensions.store_schemes` gathers them for a session, to pass to
+    :func:`graftflow.open_store` (``schemes=...``): they serve that session only. A
     scheme that is already known is left alone and recorded as a diagnostic.
+    """
+
+
+@hookspec
+def graftflow_register_commands(cli: click.Group) -> None:
+    """Add commands to the ``graftflow`` command line: ``cli.add_command(command)``.
+
+    ``cli`` is the top-level click group. It is called when the command line needs
+    more than its own commands (a name it does not know, or the list for ``--help``),
+    so plugins cost nothing to ``graftflow get``. A blocked plugin adds no command; one
+    that raises adds nothing more and ``graftflow`` prints one warning line naming it.
+    Import click and your commands' modules inside the hook, not at the top of the
+    plugin module: every session loads plugins, few of them run the command line.
     """

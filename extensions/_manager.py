@@ -7,17 +7,29 @@ questions is asked, not when the object is created, and the related objects are 
 built only when read (the seed's dynamic children were built with their parent).
 
 Placement and weights live in the table, never on the relations: a factory may hand
-the same relation object to every call.
+the same relation object to every call, so an unnamed one is copied under its name
+(:meth:`Relation.renamed <graftflow.Relation.renamed>`), never named in place.
+
+Threads: a table is built into a local dict and published whole, so no reader ever
+sees a half-built one. While a thread builds it, the object carries that thread's mark:
+a factory of that thread reading the object is served the base relations, and another
+thread builds a table of its own (an equal one: the same factories, the same winners)
+rather than wait; whichever is published last stays.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+import threading
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
-from graftflow._object import Served
-from graftflow._oid import check_relation_name
-from graftflow._relation import UNSET, order_relations
+from graftflow.extending import (
+    UNSET,
+    Served,
+    check_relation_name,
+    keep_related,
+    order_relations,
+)
 
 from ._factory import is_weight, read_result
 from ._registry import REGISTRY_KEY, FactoryEntry, Registry, registry
@@ -28,33 +40,29 @@ if TYPE_CHECKING:
 __all__ = ["DynamicTreeManager", "Extendable"]
 
 
-class _Offer:
-    """A relation offered for a name on one object; the table keeps each name's winner.
-
-    One small object per name and object, since tables are built once per object.
-    """
-
-    __slots__ = ("beaten", "entry", "index", "relation", "weight")
-
-    def __init__(
-        self, relation: Relation[Any], weight: float | None, index: Any, entry: FactoryEntry | None
-    ) -> None:
-        self.relation = relation
-        self.weight = weight
-        self.index = index
-        #: ``None`` for the object's own (base) relation.
-        self.entry = entry
-        #: The offers this one won over (only a winner's is filled).
-        self.beaten: tuple[_Offer, ...] = ()
+#: What the table keeps for one name of one object: ``(relation, weight, index, entry,
+#: beaten)``; the relation serving the name (the factory's own, or a copy under the
+#: name), its weight and index, the factory entry (``None`` for the object's own base
+#: relation), and the offers it won over. A plain tuple: one is made per name and
+#: object, and a tuple costs a tenth of an object with attributes (issue 5's
+#: W2_overhead).
+_Offer: TypeAlias = "tuple[Relation[Any], float | None, Any, FactoryEntry | None, tuple[Any, ...]]"
+RELATION: Final = 0
+WEIGHT: Final = 1
+INDEX: Final = 2
+ENTRY: Final = 3
+BEATEN: Final = 4
 
 
 _EMPTY: Final[dict[str, _Offer]] = {}
-#: The table while factories run (as empty as _EMPTY, but told apart by identity) ...
+#: The table while a thread runs the object's factories (its ``_gen`` then says which
+#: thread: ``~thread_id``, never a generation), ...
 _BUILDING: Final[dict[str, _Offer]] = {}
-#: ... and once a factory read one of the object's relations while it was built.
+#: ... and once one of those factories read the object meanwhile.
 _BUILDING_READ: Final[dict[str, _Offer]] = {}
-_setattr: Final = object.__setattr__
+_get_ident: Final = threading.get_ident
 _base_init: Final = TreeManager.__init__
+_setattr: Final = object.__setattr__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
 
 
@@ -81,7 +89,7 @@ class DynamicTreeManager(TreeManager):
         if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
             won = parent._table.get(name) if parent._table else None
-            entry = won.entry if won is not None else None
+            entry = won[ENTRY] if won is not None else None
             if entry is not None and not entry.recursive:
                 # A factory is not applied inside the subtree it created (the seed's
                 # "infinite extension branch"), unless it asked to be.
@@ -98,9 +106,9 @@ class DynamicTreeManager(TreeManager):
         entries: list[tuple[Relation[Any], Any]] = [
             (relation, UNSET)
             for relation in base
-            if relation.name not in table or table[relation.name].entry is None
+            if relation.name not in table or table[relation.name][ENTRY] is None
         ]
-        entries.extend((won.relation, won.index) for won in table.values() if won.entry)
+        entries.extend((won[RELATION], won[INDEX]) for won in table.values() if won[ENTRY])
         return tuple(order_relations(entries))
 
     def relation(self, name: str) -> Relation[Any] | None:
@@ -108,7 +116,7 @@ class DynamicTreeManager(TreeManager):
             return None
         won = self._dynamic().get(name)
         if won is not None:
-            return won.relation
+            return won[RELATION]
         return type(self.object)._gf_by_name.get(name)
 
     def resolve(self, relation: Relation[Any]) -> Relation[Any]:
@@ -118,20 +126,18 @@ class DynamicTreeManager(TreeManager):
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         if not table:
-            if table is _BUILDING:  # a factory reads its parent: the base serves it
-                self._table = _BUILDING_READ
             return relation
         won = table.get(relation.name)
-        return relation if won is None else won.relation
+        return relation if won is None else won[RELATION]
 
     def undeclared(self, name: str) -> Any:
         table = self._table
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         won = table.get(name)
-        if won is None or won.entry is None:
+        if won is None or won[ENTRY] is None:
             raise self.missing(name)
-        relation = won.relation
+        relation = won[RELATION]
         obj = self.object
         try:
             related = relation.create(obj)
@@ -139,7 +145,10 @@ class DynamicTreeManager(TreeManager):
             # Raised from __getattr__ it would read as "no such relation".
             raise RelationError(f"{self.prefix}{name}: {type(exc).__name__}: {exc}") from exc
         if relation.cached:
-            _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
+            if relation.stateless:
+                _setattr(obj, name, related)  # not obj.__dict__: see graftflow._relation
+                return related
+            return keep_related(obj, name, related)
         return related
 
     def extensions_reloaded(self) -> None:
@@ -159,24 +168,46 @@ class DynamicTreeManager(TreeManager):
 
     def _build(self) -> dict[str, _Offer]:
         session = self.root._session
-        old = self._table
-        # Seen while factories run: a factory reading its parent sees the base relations
-        # instead of recursing into this build (and resolve() notes that it did).
-        self._table = _BUILDING
-        self._gen = session.generation
-        reg = session.state.get(REGISTRY_KEY) or registry(session)
+        # Read before the registry: reload_extensions() drops the registry first, then
+        # moves the generation on, so a table can only be stamped older than it is.
+        gen = session.generation
+        old, old_gen = self._table, self._gen
+        building = ~_get_ident()  # this thread's mark, told apart from any generation
+        if old_gen == building:
+            # A factory of this object reads the object while this thread builds its
+            # table: the base relations serve it (and what it built is checked below).
+            self._table = _BUILDING_READ
+            return _EMPTY
+        reg = session.state.get(REGISTRY_KEY)
+        if reg is None:
+            reg = registry(session)
+            if reg.provisional:  # an installer reads the flow: nothing to keep yet
+                return _EMPTY
         cls = type(self.object)
         entries = reg._by_type.get(cls)
         if entries is None:
             entries = reg.for_type(cls)
+        read = False
         if not entries:
             table = _EMPTY
         else:
-            table = self._collect(reg, session, entries, cls)
-            if self._table is _BUILDING_READ:  # a factory read its parent
-                self._evict(_EMPTY, table)
+            # Other threads see the mark, not this thread's: they build a table of their
+            # own rather than read a half-built one (or base relations only).
+            self._table, self._gen = _BUILDING, building
+            try:
+                table = self._collect(reg, session, entries, cls)
+            except BaseException:
+                self._table, self._gen = old, old_gen
+                raise
+            read = self._table is _BUILDING_READ
+        # Published whole, table first: a reader that sees it with the old generation
+        # builds again. Two threads racing for one object build equal tables (the same
+        # factories, the same winners), so whichever is published last will do.
         self._table = table
-        if old is not None:
+        self._gen = gen
+        if read:  # a factory built something from a base relation meanwhile
+            self._evict(_EMPTY, table)
+        if old is not None and old_gen >= 0 and old_gen != gen:  # a reload's new winners
             self._evict(old, table)
         return table
 
@@ -191,8 +222,8 @@ class DynamicTreeManager(TreeManager):
         skip = self._skip
         problems = reg.name_problems.get(cls)
         if problems is None:
-            problems = reg.name_problems[cls] = {}
-        declared = cls._gf_by_name
+            problems = reg.name_problems.setdefault(cls, {})
+        offer = self._offer
         table: dict[str, _Offer] = {}
         for entry in entries:
             if skip and entry.factory in skip:
@@ -213,40 +244,23 @@ class DynamicTreeManager(TreeManager):
                 continue
             if result is None:
                 continue
-            # This runs once per object: the common returns go straight to _offer, with
-            # no intermediate tuples (allocations here are paid again in GC time).
+            # The common returns go straight to _offer, with no intermediate lists
+            # (allocations here, once per object, are paid again in GC time).
             if isinstance(result, Relation):
-                name = entry.name
-                if (
-                    name is not None
-                    and not result.name
-                    and problems.get(name) == ""
-                    and name not in table
-                    and name not in declared
-                ):
-                    # The common case, inlined: @dynamic_relation's unnamed relation, a
-                    # name already found good for this class, no contest for it.
-                    result.name = name
-                    index = entry.index
-                    if index is UNSET:
-                        index = 0 if result.index is UNSET else result.index
-                    table[name] = _Offer(result, entry.weight, index, entry)
-                    continue
-                self._offer(table, problems, session, entry, result, entry.weight)
-                continue
-            if (
+                offer(table, problems, session, entry, result, entry.weight)
+            elif (
                 type(result) is tuple
                 and len(result) == 2
                 and isinstance(result[0], Relation)
                 and is_weight(result[1])
             ):
-                self._offer(table, problems, session, entry, result[0], result[1])
-                continue
-            candidates, bad = read_result(result, entry.weight)
-            for problem in bad:
-                self._report(session, entry, problem, "TypeError")
-            for relation, weight in candidates:
-                self._offer(table, problems, session, entry, relation, weight)
+                offer(table, problems, session, entry, result[0], result[1])
+            else:
+                candidates, bad = read_result(result, entry.weight)
+                for problem in bad:
+                    self._report(session, entry, problem, "TypeError")
+                for relation, weight in candidates:
+                    offer(table, problems, session, entry, relation, weight)
         return table or _EMPTY
 
     def _offer(
@@ -258,47 +272,59 @@ class DynamicTreeManager(TreeManager):
         relation: Relation[Any],
         weight: float,
     ) -> None:
-        """Enter one candidate into the object's table: check its name, hold the contest."""
+        """Enter one candidate into the object's table: check its name, hold the contest.
+
+        The one path for every candidate: the name (``@dynamic_relation``'s, on a copy
+        of the relation), its check (cached per class and name), the index rule and the
+        override contest.
+        """
         name = relation.name
         declared = entry.name
         if declared is not None and name != declared:
             if name:
                 self._report(session, entry, _misnamed(declared, name), "InvalidNameError")
                 return
-            # @dynamic_relation names what it returns: values key on the name.
-            relation.name = name = declared
-        problem = problems.get(name) if name else None
+            relation = relation.renamed(declared)  # the factory's relation stays unnamed
+            name = declared
+        problem = problems.get(name)
         if problem is None:
-            problem = _name_problem(problems, type(self.object), relation)
+            problem = _name_problem(problems, type(self.object), name, relation)
         if problem:
             self._report(session, entry, problem, "InvalidNameError")
             return
+        # The index rule: @dynamic_relation's, else the relation's own, else 0 (first).
         index = entry.index
         if index is UNSET:
             index = 0 if relation.index is UNSET else relation.index
-        offer = _Offer(relation, weight, index, entry)
         held = table.get(name)
-        by_name = type(self.object)._gf_by_name
         if held is None:
-            base = by_name.get(name)
-            if base is None:
-                table[name] = offer
+            base = type(self.object)._gf_by_name.get(name)
+            if base is None:  # the common case: no contest for the name
+                table[name] = (relation, weight, index, entry, ())
                 return
-            held = _Offer(base, None, None, None)
-            table[name] = held
+            held = (base, None, None, None, ())
         # The contest: the highest weight wins, equal weights go to the later offer, and
         # a negative weight never overrides a base relation.
-        if held.entry is None:
+        held_relation, held_weight, held_index, held_entry, held_beaten = held
+        if held_entry is None:
             wins = weight >= 0
         else:
-            assert held.weight is not None
-            wins = weight >= held.weight and (weight >= 0 or name not in by_name)
-        if wins:
-            offer.beaten = (*held.beaten, held)
-            held.beaten = ()
-            table[name] = offer
+            assert held_weight is not None
+            wins = weight >= held_weight and (
+                weight >= 0 or name not in type(self.object)._gf_by_name
+            )
+        if wins:  # the winner carries every loser so far, the one it beat last
+            loser: _Offer = (held_relation, held_weight, held_index, held_entry, ())
+            table[name] = (relation, weight, index, entry, (*held_beaten, loser))
         else:
-            held.beaten = (*held.beaten, offer)
+            loser = (relation, weight, index, entry, ())
+            table[name] = (
+                held_relation,
+                held_weight,
+                held_index,
+                held_entry,
+                (*held_beaten, loser),
+            )
 
     def _report(self, session: Session, entry: FactoryEntry, message: str, error: str) -> None:
         session.report(
@@ -321,10 +347,10 @@ class DynamicTreeManager(TreeManager):
         for name in old.keys() | new.keys():
             if name not in built:
                 continue
-            before = old[name].relation if name in old else base.get(name)
-            after = new[name].relation if name in new else base.get(name)
+            before = old[name][RELATION] if name in old else base.get(name)
+            after = new[name][RELATION] if name in new else base.get(name)
             if before is not after:
-                del built[name]
+                built.pop(name, None)
 
 
 def _misnamed(declared: str, name: str) -> str:
@@ -334,12 +360,14 @@ def _misnamed(declared: str, name: str) -> str:
     )
 
 
-def _name_problem(problems: dict[str, str], cls: type[Object], relation: Relation[Any]) -> str:
-    """Why ``relation.name`` cannot be a dynamic relation on ``cls`` objects ("" if fine).
+def _name_problem(
+    problems: dict[str, str], cls: type[Object], name: str, relation: Relation[Any]
+) -> str:
+    """Why ``name`` cannot name ``relation`` as a dynamic relation on ``cls`` objects
+    ("" if it can).
 
     :param problems: the answers already found for ``cls``, by name (filled here).
     """
-    name = relation.name
     if not name or not isinstance(name, str):
         return (
             f"returned {relation!r} without a name; set relation.name (or use "

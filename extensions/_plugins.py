@@ -4,127 +4,220 @@ Per session rather than per process because the block list is per user: an artis
 config may block a plugin that the next session in the same server process wants.
 Importing a plugin module is cached by Python anyway, so a second session only pays
 for registering.
+
+Hooks are called through pluggy (``pm.hook.<name>(...)``), so its wrappers,
+``tryfirst``/``trylast``, ``firstresult`` and tracing all apply, in pluggy's order:
+the most recently registered plugin first. Installed plugins are registered in reverse
+entry-point order (distribution, then name), so they are *called* in entry-point order;
+a plugin registered in code afterwards is called before them. One thing graftflow
+adds: pluggy stops a hook call at the first implementation that raises (by design,
+pytest-dev/pluggy#419), and a broken plugin must never break the others, so each
+plain implementation is isolated as it is registered: one that raises is recorded in
+``session.diagnostics`` and counts as having returned ``None``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from typing import Any, Final
 
 import pluggy
 
-from graftflow import Object, Session, register_store_scheme
-from graftflow._errors import did_you_mean
+from graftflow import Object, Session, Store
+from graftflow.extending import did_you_mean, import_ref, known_store_schemes
 
 from . import _hookspecs
-from ._entry_points import LoadError, entry_points, load_ref
+from ._entry_points import entry_points
+from ._sources import BlockList, Source
 
-if TYPE_CHECKING:
-    from ._registry import Source
-
-__all__ = ["install_store_schemes", "plugin_manager", "plugin_sources", "project_types"]
+__all__ = [
+    "call_hook",
+    "plugin_manager",
+    "project_types",
+    "store_schemes",
+]
 
 PLUGINS_GROUP: Final = "graftflow.plugins"
 _STATE_KEY: Final = "graftflow.extensions.plugins"
 
+#: Marks a hook implementation graftflow has isolated already.
+_ISOLATED: Final = "_graftflow_isolated"
+#: While call_hook() runs in this thread: each result with the plugin that returned it.
+_ORIGINS: ContextVar[list[tuple[object, str]] | None] = ContextVar(
+    "graftflow_hook_origins", default=None
+)
 
-def plugin_manager(session: Session) -> pluggy.PluginManager:
+
+class PluginManager(pluggy.PluginManager):
+    """A session's pluggy plugin manager: graftflow's hook specs, implementations isolated.
+
+    :ivar session: the session whose plugins these are.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(_hookspecs.PROJECT)
+        self.session = session
+        self.add_hookspecs(_hookspecs)
+        #: What became of each plugin, in the order found (entry points first).
+        self._listed: list[Source] = []
+        self._by_name: dict[str, Source] = {}
+        #: While the installed plugins register: they are isolated all at once after.
+        self._loading = False
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        registered = super().register(plugin, name)
+        if registered is not None and not self._loading:
+            self._isolate(self.get_hookcallers(plugin) or ())
+        return registered
+
+    def _isolate(self, callers: Iterable[pluggy.HookCaller]) -> None:
+        """Wrap each plain implementation of ``callers`` not wrapped yet."""
+        for caller in callers:
+            for impl in caller.get_hookimpls():
+                if impl.wrapper or impl.hookwrapper or hasattr(impl.function, _ISOLATED):
+                    continue  # a wrapper stays as it is: it wraps the call, not a result
+                # HookImpl.function is what pluggy calls (it read the argument names
+                # from the original already).
+                impl.function = self._isolated(caller.name, impl)  # type: ignore[misc]
+
+    @property
+    def sources(self) -> list[Source]:
+        """What became of each plugin: the ``graftflow.plugins`` entry points in their
+        order, then plugins registered in code, as they were first heard of."""
+        return list(self._listed)
+
+    def source(self, name: str) -> Source:
+        """What became of the plugin ``name`` (made for a plugin registered in code)."""
+        source = self._by_name.get(name)
+        if source is None:
+            source = self._listed_as(Source("plugin", name, None, None, f"plugin {name}"))
+        return source
+
+    def _listed_as(self, source: Source) -> Source:
+        self._listed.append(source)
+        self._by_name.setdefault(source.name, source)
+        return source
+
+    def _isolated(self, hook: str, impl: Any) -> Callable[..., Any]:
+        function = impl.function
+        name: str = impl.plugin_name
+
+        def isolated(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = function(*args, **kwargs)
+            except Exception as exc:
+                message = f"{hook} raised {type(exc).__name__}: {exc}"
+                source = self.source(name)
+                source.status, source.detail = "failed", message
+                self.session.report(message, source=source.label, error=exc)
+                return None
+            origins = _ORIGINS.get()
+            if origins is not None and result is not None:
+                origins.append((result, name))
+            return result
+
+        setattr(isolated, _ISOLATED, True)
+        return isolated
+
+
+def plugin_manager(session: Session) -> PluginManager:
     """The session's pluggy plugin manager, with the installed plugins registered.
 
     Blocked plugins are never imported; a plugin that fails to import or whose hooks
     do not match the specs is left out and recorded in ``session.diagnostics``. Register
     more plugins in code (``plugin_manager(session).register(obj)``) before the
     session's extendable objects are first used, or call
-    ``session.reload_extensions()`` afterwards (which also forgets them).
+    ``session.reload_extensions()`` afterwards (which also forgets them). Built once per
+    session, whichever thread asks first.
     """
-    return _loaded(session)[0]
+    return session.build_state(_STATE_KEY, lambda: _load(session), building=_not_reentrant)
 
 
-def plugin_sources(session: Session) -> list[Source]:
-    """What became of each ``graftflow.plugins`` entry point in this session."""
-    return _loaded(session)[1]
+def _not_reentrant() -> PluginManager:
+    raise RuntimeError("a plugin asked for the plugin manager while it was being loaded")
 
 
-def _loaded(session: Session) -> tuple[pluggy.PluginManager, list[Source]]:
-    cached: tuple[pluggy.PluginManager, list[Source]] | None = session.state.get(_STATE_KEY)
-    if cached is not None:
-        return cached
-    from ._registry import Source, block_list
-
-    pm = pluggy.PluginManager(_hookspecs.PROJECT)
-    pm.add_hookspecs(_hookspecs)
-    blocked = block_list(session)
-    sources: list[Source] = []
+def _load(session: Session) -> PluginManager:
+    pm = PluginManager(session)
+    blocked = BlockList.of(session)
+    loaded: list[tuple[str, Any, Source]] = []
     for found in entry_points(PLUGINS_GROUP):
         label = found.label_as("plugin")
-        source = Source("plugin", found.name, found.value, found.dist, label)
-        sources.append(source)
+        taken = found.name in pm._by_name
+        source = pm._listed_as(Source("plugin", found.name, found.value, found.dist, label))
         hit = blocked.match(found.name, found.value, dist=found.dist)
         if hit:
-            source.status, source.detail = "blocked", f"blocked by {hit!r}"
+            source.block(hit)
             pm.set_blocked(found.name)
-            continue
-        if pm.has_plugin(found.name):
+        elif taken:
             source.status = "failed"
             source.detail = f"another plugin is already named {found.name!r}"
             session.report(source.detail, source=label, error="ValueError")
-            continue
+        else:
+            try:
+                loaded.append((found.name, import_ref(found.ref, module=True), source))
+            except ImportError as exc:
+                _failed_load(session, source, found.value, exc)
+    # pluggy calls the last registered first: registered backwards, the plugins are
+    # called in entry-point order (the order the docs promise).
+    pm._loading = True
+    for name, plugin, source in reversed(loaded):
         try:
-            plugin = load_ref(found.module, found.attr)
-            pm.register(plugin, name=found.name)
-        except (LoadError, ValueError, pluggy.PluginValidationError) as exc:
-            # pluggy's validation messages span lines; a diagnostic is one line.
-            reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            source.status, source.detail = "failed", f"cannot load plugin {found.value!r}: {reason}"
-            error = exc.__cause__ if isinstance(exc, LoadError) and exc.__cause__ else exc
-            session.report(source.detail, source=label, error=error)
-    _add_hookspecs(session, pm)
-    _check_hook_names(session, pm, sources)
-    session.state[_STATE_KEY] = (pm, sources)
-    return pm, sources
+            pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            _failed_load(session, source, source.ref or name, exc)
+    pm._loading = False
+    pm._isolate(vars(pm.hook).values())  # one pass, rather than one per plugin
+    _add_hookspecs(pm)
+    _check_hook_names(pm)
+    return pm
 
 
-def _add_hookspecs(session: Session, pm: pluggy.PluginManager) -> None:
+def _failed_load(session: Session, source: Source, ref: str, exc: Exception) -> None:
+    # pluggy's validation messages span lines; a diagnostic is one line.
+    reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    source.status, source.detail = "failed", f"cannot load plugin {ref!r}: {reason}"
+    # The import's own exception is logged with its traceback: a SyntaxError in a
+    # plugin module needs its line number.
+    error = exc.__cause__ if isinstance(exc, ImportError) and exc.__cause__ else exc
+    session.report(source.detail, source=source.label, error=error)
+
+
+def _add_hookspecs(pm: PluginManager) -> None:
     """Let plugins add their hook specs (historic, so later registrations are asked too).
 
-    A plugin whose ``graftflow_add_hookspecs`` raises is recorded; pluggy stops calling
-    the others at the first failure, so their hooks may then be reported as unknown.
+    Each implementation is isolated: one that raises is recorded, the others still
+    add theirs.
     """
-    try:
-        pm.hook.graftflow_add_hookspecs.call_historic(kwargs={"plugin_manager": pm})
-    except Exception as exc:
-        session.report(
-            f"graftflow_add_hookspecs raised {type(exc).__name__}: {exc}",
-            source="plugins",
-            error=exc,
-        )
+    pm.hook.graftflow_add_hookspecs.call_historic(kwargs={"plugin_manager": pm})
 
 
-def _check_hook_names(session: Session, pm: pluggy.PluginManager, sources: list[Source]) -> None:
+def _check_hook_names(pm: PluginManager) -> None:
     """Report every hook implementation no spec knows: a misspelt name is never called.
 
     pluggy's ``check_pending()`` raises for the first one only, which would hide the
     other plugins' mistakes.
     """
-    by_name = {source.name: source for source in sources}
-    hooks = vars(pm.hook)
-    specified = [name for name, caller in hooks.items() if caller.has_spec()]
-    for hook, caller in hooks.items():
-        if hook.startswith("_") or caller.has_spec():
-            continue
-        for impl in caller.get_hookimpls():
-            if impl.optionalhook:
-                continue
-            name = impl.plugin_name
-            message = (
-                f"unknown hook {hook!r} in plugin {name!r}, so it is never called"
-                f"{_similar_hook(hook, specified)}"
-            )
-            source = by_name.get(name)
-            if source is not None:
-                source.detail = message
-            label = source.label if source is not None else f"plugin {name}"
-            session.report(message, source=label, error="PluginValidationError")
+    callers = list(vars(pm.hook).values())
+    specified = [caller.name for caller in callers if caller.has_spec()]
+    unknown = [
+        (caller.name, impl)
+        for caller in callers
+        if not caller.has_spec()
+        for impl in caller.get_hookimpls()
+        if not impl.optionalhook
+    ]
+    order = {source.name: position for position, source in enumerate(pm._listed)}
+    # Plugin by plugin, in entry-point order (sorted() keeps each plugin's hooks in order).
+    for hook, impl in sorted(unknown, key=lambda found: order.get(found[1].plugin_name, -1)):
+        source = pm.source(impl.plugin_name)
+        message = (
+            f"unknown hook {hook!r} in plugin {source.name!r}, so it is never called"
+            f"{_similar_hook(hook, specified)}"
+        )
+        source.detail = message
+        pm.session.report(message, source=source.label, error="PluginValidationError")
 
 
 def _similar_hook(hook: str, specified: list[str]) -> str:
@@ -144,68 +237,96 @@ def _similar_hook(hook: str, specified: list[str]) -> str:
     return hint
 
 
-def _each(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call one hook plugin by plugin, so one failing plugin does not hide the others.
+def call_hook(session: Session, hook: str, /, **kwargs: Any) -> list[tuple[Source, Any]]:
+    """Call a hook through pluggy; pair each result with the plugin that returned it.
 
-    :returns: ``(label, result)`` pairs, the label naming the plugin as the registry does.
+    Results come in pluggy's call order (see the module docstring). An implementation
+    that raised is already recorded and missing here; if a hook *wrapper* raises, the
+    whole call is recorded as one diagnostic and gives nothing.
+
+    :returns: ``(source, result)`` pairs, ``None`` results left out; a result a
+        wrapper made up is paired with a source named after the hook.
     """
     pm = plugin_manager(session)
-    labels = {source.name: source.label for source in plugin_sources(session)}
-    results = []
-    for impl in getattr(pm.hook, hook).get_hookimpls():
-        label = labels.get(impl.plugin_name, f"plugin {impl.plugin_name}")
-        try:
-            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        except Exception as exc:
-            session.report(f"{hook} raised {type(exc).__name__}: {exc}", source=label, error=exc)
-            continue
-        if result is None:
-            continue
-        if not isinstance(result, Mapping):
+    caller = getattr(pm.hook, hook)
+    origins: list[tuple[object, str]] = []
+    token = _ORIGINS.set(origins)
+    try:
+        outcome = caller(**kwargs)
+    except Exception as exc:
+        session.report(
+            f"a {hook} hook wrapper raised {type(exc).__name__}: {exc}",
+            source="plugins",
+            error=exc,
+        )
+        return []
+    finally:
+        _ORIGINS.reset(token)
+    firstresult = caller.spec is not None and caller.spec.opts.get("firstresult", False)
+    results = ([] if outcome is None else [outcome]) if firstresult else outcome
+    paired = []
+    for result in results:
+        name = next((name for made, name in origins if made is result), None)
+        source = pm.source(name) if name is not None else _wrapper_source(hook)
+        paired.append((source, result))
+    return paired
+
+
+def _wrapper_source(hook: str) -> Source:
+    """Where a result a hook wrapper made up came from: the wrappers of ``hook``."""
+    label = f"{hook} wrapper"
+    return Source("plugin", label, None, None, label)
+
+
+def _mappings(
+    session: Session, hook: str, /, **kwargs: Any
+) -> list[tuple[Source, Mapping[Any, Any]]]:
+    """:func:`call_hook` for hooks that return a mapping; any other result is reported."""
+    found = []
+    for source, result in call_hook(session, hook, **kwargs):
+        if isinstance(result, Mapping):
+            found.append((source, result))
+        else:
             session.report(
                 f"{hook} returned {type(result).__name__}; expected a dict or None",
-                source=label,
+                source=source.label,
                 error="TypeError",
             )
-            continue
-        results.append((label, result))
-    return results
+    return found
 
 
 def project_types(session: Session) -> dict[str, type[Object]]:
     """Project types offered by the session's plugins (``graftflow_project_types``)."""
     types: dict[str, type[Object]] = {}
-    for label, result in _each(session, "graftflow_project_types", session=session):
+    for source, result in _mappings(session, "graftflow_project_types", session=session):
         for name, project_type in result.items():
             if not (isinstance(project_type, type) and issubclass(project_type, Object)):
                 session.report(
                     f"project type {name!r} is {project_type!r}, not an Object subclass",
-                    source=label,
+                    source=source.label,
                     error="TypeError",
                 )
                 continue
-            types[str(name)] = project_type
+            types.setdefault(str(name), project_type)
     return types
 
 
-def install_store_schemes(session: Session) -> Callable[[], None]:
-    """Teach :func:`graftflow.open_store` the plugins' schemes; return the undo.
+def store_schemes(session: Session) -> dict[str, Callable[[str, bool], Store]]:
+    """Store URL schemes offered by the session's plugins (``graftflow_store_schemes``).
 
-    A scheme that is already known (built in, or from another plugin) is left as it is
-    and recorded as a diagnostic.
+    Pass them to :func:`graftflow.open_store` (``schemes=...``): they serve this session
+    only, never the whole process. A scheme graftflow knows already, or that an
+    earlier plugin offered, is left alone and recorded as a diagnostic.
     """
-    undos: list[Callable[[], None]] = []
-    for label, result in _each(session, "graftflow_store_schemes"):
+    schemes: dict[str, Callable[[str, bool], Store]] = {}
+    for source, result in _mappings(session, "graftflow_store_schemes"):
         for scheme, factory in result.items():
-            try:
-                if not callable(factory):
-                    raise TypeError(f"the factory for {scheme!r} is {factory!r}, not callable")
-                undos.append(register_store_scheme(str(scheme), factory))
-            except (TypeError, ValueError) as exc:
-                session.report(str(exc), source=label, error=exc)
-
-    def undo() -> None:
-        for each in reversed(undos):
-            each()
-
-    return undo
+            if not callable(factory):
+                problem = f"the factory for {scheme!r} is {factory!r}, not callable"
+            elif scheme in schemes or scheme in known_store_schemes():
+                problem = f"store scheme {scheme!r} is already registered"
+            else:
+                schemes[str(scheme)] = factory
+                continue
+            session.report(problem, source=source.label, error="ValueError")
+    return schemes

@@ -12,62 +12,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from graftflow import Object, Session
-from graftflow._object import serve_undeclared
-from graftflow._oid import installer_ref, split_names
-from graftflow._relation import UNSET
+from graftflow.extending import UNSET, import_ref, installer_ref, serve_undeclared, short_repr
 
-from ._entry_points import LoadError, canonical, entry_points, load_ref
+from ._entry_points import entry_points
 from ._factory import DynamicRelationFactory, qualname
-from ._plugins import plugin_manager, plugin_sources
+from ._plugins import call_hook, plugin_manager
+from ._sources import BlockList, Source
 
-__all__ = ["FactoryEntry", "Registry", "Source", "block_list", "registry"]
+__all__ = ["FactoryEntry", "Registry", "registry"]
 
 INSTALLERS_GROUP: Final = "graftflow.installers"
 #: Where a session keeps its registry, in ``session.state``.
 REGISTRY_KEY: Final = "graftflow.extensions.registry"
 
 Factory = Callable[[Object], Any]
-
-
-@dataclass(slots=True)
-class Source:
-    """One place installers come from, and what became of it in this session.
-
-    :ivar kind: ``"entry point"``, ``"plugin"``, ``"config"`` or ``"env"``.
-    :ivar name: the entry-point or plugin name, or the ``module:attr`` reference.
-    :ivar ref: ``module:attr`` of the installer (for plugins, the plugin's module).
-    :ivar dist: the distribution that declares it, if any.
-    :ivar label: how diagnostics and ``describe()`` name it, in one phrase.
-    :ivar status: ``"ok"``, ``"blocked"`` or ``"failed"``.
-    :ivar detail: why it was blocked or failed.
-    :ivar extensions: extension names it contributed (disabled ones included, marked).
-    """
-
-    kind: str
-    name: str
-    ref: str | None
-    dist: str | None
-    label: str
-    status: str = "ok"
-    detail: str | None = None
-    extensions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data, for ``--json``."""
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "ref": self.ref,
-            "dist": self.dist,
-            "label": self.label,
-            "status": self.status,
-            "detail": self.detail,
-            "extensions": list(self.extensions),
-        }
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -94,34 +56,6 @@ class FactoryEntry:
     recursive: bool
 
 
-class _BlockList:
-    """Names to skip: entry points, distributions, plugins, ``module:attr``, extensions."""
-
-    __slots__ = ("_canonical", "names")
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.names = frozenset(names)
-        #: canonical distribution name -> the name as written (``GFTEST_review``).
-        self._canonical = {canonical(name): name for name in sorted(self.names)}
-
-    def match(self, *candidates: str | None, dist: str | None = None) -> str | None:
-        """The first candidate blocked, as written in the block list; else ``None``."""
-        for candidate in candidates:
-            if candidate and candidate in self.names:
-                return candidate
-        if dist:
-            return self._canonical.get(canonical(dist))
-        return None
-
-
-def block_list(session: Session) -> _BlockList:
-    """``GRAFTFLOW_BLOCKED`` plus the config's ``blocked`` list."""
-    names = split_names(session.environ.get("GRAFTFLOW_BLOCKED", ""))
-    if session.config is not None:
-        names.extend(session.config.blocked)
-    return _BlockList(names)
-
-
 class Registry:
     """What the installers of one session contributed.
 
@@ -129,8 +63,11 @@ class Registry:
     :ivar extensions: extension name to its factories, in the order found.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, provisional: bool = False) -> None:
         self.session = session
+        #: An empty stand-in given to an installer that reads the flow while the
+        #: session's registry is being built: objects do not keep what it gives them.
+        self.provisional = provisional
         self.sources: list[Source] = []
         self.extensions: dict[str, list[FactoryEntry]] = {}
         self._entries: list[FactoryEntry] = []
@@ -138,7 +75,7 @@ class Registry:
         #: class -> name -> why the name cannot be a dynamic relation there, or "".
         self.name_problems: dict[type[Object], dict[str, str]] = {}
         #: Names to skip, read once for every installer of the session.
-        self.blocked = block_list(session)
+        self.blocked = BlockList.of(session)
         self._disabled = frozenset(session.config.disabled_extensions if session.config else ())
 
     def __repr__(self) -> str:
@@ -165,12 +102,15 @@ class Registry:
                 for entry in self._entries
                 if entry.target is None or issubclass(cls, entry.target)
             )
-            self._by_type[cls] = entries
             for entry in entries:
                 if entry.name is not None:
                     # Names known in advance skip the failed attribute lookup that
-                    # precedes __getattr__ (issue 5's W2_overhead).
+                    # precedes __getattr__ (issue 5's W2_overhead). The marker stays on
+                    # the class for the process; a session without the extension is
+                    # unaffected: its objects' managers answer "no such relation".
                     serve_undeclared(cls, entry.name)
+            # Two threads may compute it at once: the same tuple, whichever is kept.
+            entries = self._by_type.setdefault(cls, entries)
         return entries
 
     # -- building ---------------------------------------------------------------------
@@ -184,32 +124,30 @@ class Registry:
         source.detail = message
         self._report(source, message, error=error)
 
-    def _run(self, source: Source, installer: Any, call: Callable[[], Any] | None = None) -> None:
-        """Call one installer and take what it returns, entry by entry."""
-        if call is None:
-            if not callable(installer):
-                self._fail(
-                    source,
-                    f"{source.ref} is {installer!r}, not a callable installer(session)",
-                    "TypeError",
-                )
-                return
-
-            def call() -> Any:
-                return installer(self.session)
-
-        what = "graftflow_install_extensions" if source.kind == "plugin" else "installer"
-        try:
-            result = call()
-        except Exception as exc:
-            self._fail(source, f"{what} raised {type(exc).__name__}: {exc}", exc)
+    def _run(self, source: Source, installer: Any) -> None:
+        """Call one installer and take what it returns."""
+        if not callable(installer):
+            self._fail(
+                source,
+                f"{source.ref} is {installer!r}, not a callable installer(session)",
+                "TypeError",
+            )
             return
+        try:
+            result = installer(self.session)
+        except Exception as exc:
+            self._fail(source, f"installer raised {type(exc).__name__}: {exc}", exc)
+            return
+        self._take(source, result, "installer")
+
+    def _take(self, source: Source, result: Any, what: str) -> None:
+        """Take what an installer (or a plugin's install hook) returned, entry by entry."""
         if result is None:
             return  # the seed's installers return nothing for sessions they do not serve
         if not isinstance(result, Mapping):
             self._fail(
                 source,
-                f"{what} returned {type(result).__name__} {_short(result)}; expected a dict "
+                f"{what} returned {type(result).__name__} {short_repr(result)}; expected a dict "
                 "{extension_name: [factory, ...]} or None",
                 "TypeError",
             )
@@ -230,7 +168,7 @@ class Registry:
             if isinstance(factories, (str, bytes)) or not isinstance(factories, Iterable):
                 self._report(
                     source,
-                    f"extension {extension!r} maps to {_short(factories)}; expected a list "
+                    f"extension {extension!r} maps to {short_repr(factories)}; expected a list "
                     "of factories",
                     extension=extension,
                     error="TypeError",
@@ -240,7 +178,7 @@ class Registry:
                 if not callable(factory):
                     self._report(
                         source,
-                        f"factory {position} of extension {extension!r} is {_short(factory)}, "
+                        f"factory {position} of extension {extension!r} is {short_repr(factory)}, "
                         "not a callable factory(parent)",
                         extension=extension,
                         error="TypeError",
@@ -268,22 +206,18 @@ class Registry:
 
 
 def registry(session: Session) -> Registry:
-    """The session's registry, built the first time it is needed.
+    """The session's registry, built the first time it is needed, by one thread.
 
-    While it is being built (an installer touching the flow), extendable objects see an
-    empty registry rather than running the installers again.
+    Other threads asking meanwhile wait for the finished registry. An installer that
+    reads the flow while it runs (its thread asking again) gets an empty, provisional
+    registry instead of running the installers again.
     """
     reg: Registry | None = session.state.get(REGISTRY_KEY)
     if reg is not None:
         return reg
-    session.state[REGISTRY_KEY] = Registry(session)
-    try:
-        reg = _build(session)
-    except BaseException:
-        session.state.pop(REGISTRY_KEY, None)
-        raise
-    session.state[REGISTRY_KEY] = reg
-    return reg
+    return session.build_state(
+        REGISTRY_KEY, lambda: _build(session), building=lambda: Registry(session, provisional=True)
+    )
 
 
 def _build(session: Session) -> Registry:
@@ -295,31 +229,23 @@ def _build(session: Session) -> Registry:
         reg.sources.append(source)
         hit = blocked.match(found.name, found.value, dist=found.dist)
         if hit:
-            source.status, source.detail = "blocked", f"blocked by {hit!r}"
+            source.block(hit)
             continue
         try:
-            installer = load_ref(found.module, found.attr)
-        except LoadError as exc:
+            installer = import_ref(found.ref, module=True)
+        except ImportError as exc:
             reg._fail(source, f"cannot load installer {found.value!r}: {exc}", _cause(exc))
             continue
         reg._run(source, installer)
 
     pm = plugin_manager(session)
-    loaded = plugin_sources(session)
-    reg.sources.extend(loaded)
-    by_name = {source.name: source for source in loaded}
     for impl in pm.hook.graftflow_install_extensions.get_hookimpls():
-        name = impl.plugin_name
-        plugin = by_name.get(name)
-        if plugin is None:  # registered in code, not through an entry point
-            plugin = Source("plugin", name, None, None, f"plugin {name}")
-            reg.sources.append(plugin)
-
-        def call(impl: Any = impl) -> Any:
-            kwargs = dict.fromkeys(impl.argnames, session)
-            return impl.function(**kwargs)
-
-        reg._run(plugin, None, call)
+        pm.source(impl.plugin_name)  # listed, even if it gives nothing
+    reg.sources.extend(pm.sources)
+    for source, result in call_hook(session, "graftflow_install_extensions", session=session):
+        if all(listed is not source for listed in reg.sources):  # a hook wrapper's result
+            reg.sources.append(source)
+        reg._take(source, result, "graftflow_install_extensions")
 
     config = session.config
     for ref in config.installers if config else ():
@@ -327,7 +253,7 @@ def _build(session: Session) -> Registry:
         source = Source("config", ref, ref, None, f"{where}: {ref}")
         _from_ref(reg, source, ref, blocked)
 
-    raw = session.environ.get("GRAFTFLOW_INSTALLERS")
+    raw = session.env.installers
     if raw is not None:
         for entry in _env_entries(reg, raw):
             source = Source("env", entry, entry, None, f"GRAFTFLOW_INSTALLERS: {entry}")
@@ -335,16 +261,15 @@ def _build(session: Session) -> Registry:
     return reg
 
 
-def _from_ref(reg: Registry, source: Source, ref: str, blocked: _BlockList) -> None:
+def _from_ref(reg: Registry, source: Source, ref: str, blocked: BlockList) -> None:
     reg.sources.append(source)
     hit = blocked.match(ref)
     if hit:
-        source.status, source.detail = "blocked", f"blocked by {hit!r}"
+        source.block(hit)
         return
-    module, _, attr = ref.partition(":")
     try:
-        installer = load_ref(module, attr)
-    except LoadError as exc:
+        installer = import_ref(ref)
+    except ImportError as exc:
         reg._fail(source, f"cannot load installer {ref!r}: {exc}", _cause(exc))
         return
     reg._run(source, installer)
@@ -390,12 +315,7 @@ def _env_entries(reg: Registry, raw: str) -> list[str]:
     return entries
 
 
-def _cause(exc: LoadError) -> BaseException | str:
+def _cause(exc: ImportError) -> BaseException | str:
     # The import's own exception is logged with its traceback (once): a SyntaxError in
     # an installer module needs its line number.
     return exc.__cause__ if exc.__cause__ is not None else "AttributeError"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -11,36 +11,32 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
 import graftflow
 from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
-from graftflow.extensions import describe, install_store_schemes, registry
+from graftflow.extending import known_store_schemes
+from graftflow.extensions import call_hook, describe, registry, store_schemes
 
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
 
-__all__ = ["cli", "main"]
+__all__ = ["UserError", "cli", "fail", "main", "open_flow", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def default_store_url(session: Session | None = None) -> str:
-    """``GRAFTFLOW_STORE``, else the config's ``store``, else a SQLite file in the user
-    data directory."""
-    url = os.environ.get("GRAFTFLOW_STORE")
-    if url:
-        return url
-    if session is not None and session.config is not None and session.config.store:
-        return session.config.store
+def default_store_url(session: Session) -> str:
+    """``GRAFTFLOW_STORE``, else the config's ``store`` (the session's
+    :attr:`~graftflow.Session.store_url`), else a SQLite file in the user data directory."""
+    if session.store_url:
+        return session.store_url
     import platformdirs
 
     path = Path(platformdirs.user_data_dir("graftflow", appauthor=False)) / "graftflow.db"
@@ -48,10 +44,23 @@ def default_store_url(session: Session | None = None) -> str:
     return f"sqlite:///{path}"
 
 
+class UserError(click.ClickException):
+    """A user mistake: one line on stderr, ``graftflow: error: ...``, and exit 1.
+
+    click's own :class:`~click.UsageError` (exit 2) is the answer to a wrong use of the
+    command line itself (options, arguments).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # one line, whatever the source said
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"graftflow: error: {self.format_message()}", file=file, err=file is None)
+
+
 def fail(message: str) -> NoReturn:
-    """Print one clear line on stderr and exit 1: the answer to a user mistake."""
-    click.echo(f"graftflow: error: {' '.join(message.split())}", err=True)
-    sys.exit(1)
+    """Stop with a user mistake: one clear line on stderr, exit 1."""
+    raise UserError(message)
 
 
 @contextmanager
@@ -60,7 +69,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except GraftflowError as exc:
-        fail(str(exc))
+        raise UserError(str(exc)) from exc
 
 
 @contextmanager
@@ -69,12 +78,16 @@ def studio_code(what: str) -> Iterator[None]:
     ``--debug`` asks for the traceback."""
     try:
         yield
+    except click.ClickException:
+        raise  # already one of our one-line answers
     except GraftflowError as exc:
-        fail(str(exc))
+        raise UserError(str(exc)) from exc
     except Exception as exc:
         if click.get_current_context().obj.get("debug"):
             raise
-        fail(f"{what} failed: {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        raise UserError(
+            f"{what} failed: {type(exc).__name__}: {exc} (--debug shows the traceback)"
+        ) from exc
 
 
 def json_option(command: F) -> F:
@@ -110,7 +123,42 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda done: bar.update(task, completed=done)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``graftflow`` group: its own commands, then those plugins add.
+
+    Plugins add theirs through the ``graftflow_register_commands`` hook, asked once, and
+    only when needed: a name that is not one of graftflow's own, or the full list
+    (``--help``). ``graftflow get`` never loads them. A blocked plugin adds nothing; a
+    plugin whose hook raises is one warning line, never a failed ``--help``.
+    """
+
+    _plugins_asked = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not self._plugins_asked:
+            self._ask_plugins()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._ask_plugins()
+        return super().list_commands(ctx)
+
+    def _ask_plugins(self) -> None:
+        if self._plugins_asked:
+            return
+        self._plugins_asked = True
+        _quiet_logging()  # asked before the group's callback: problems are printed below
+        session = Session.from_environment()
+        broken_config = list(session.diagnostics)  # the command itself says so, once
+        call_hook(session, "graftflow_register_commands", cli=self)
+        for diagnostic in session.diagnostics:
+            if diagnostic not in broken_config:
+                click.echo(f"graftflow: warning: {diagnostic}", err=True)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(graftflow.__version__, prog_name="graftflow")
 @click.option(
     "--store",
@@ -136,8 +184,12 @@ def cli(
     Objects are named by oids, paths from the root: /demo/films/f01 is the film f01 of
     the project demo. Start with `graftflow demo`, then `graftflow ls /demo`.
     """
-    logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
+    _quiet_logging()
     ctx.obj = {"store_url": store_url, "user": user, "json": as_json, "debug": debug}
+
+
+def _quiet_logging() -> None:
+    logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
 
 
 def _session(ctx: click.Context) -> Session:
@@ -150,14 +202,21 @@ def _session(ctx: click.Context) -> Session:
     return session
 
 
-def _open_flow(ctx: click.Context, *, create: bool) -> Flow:
-    """The flow on the chosen store; ``create=False`` refuses a store file that does not
-    exist yet (a mistyped path must not leave an empty database behind)."""
+def open_flow(ctx: click.Context, *, create: bool = False) -> Flow:
+    """The flow of the global ``--store`` and ``--user``: what a command works on, a
+    plugin's command included.
+
+    The store is closed when the command ends. Without ``create``, a store file that
+    does not exist yet is refused (a mistyped path must not leave an empty database
+    behind): only commands that build something (``demo``) create one.
+    """
     session = _session(ctx)
-    ctx.call_on_close(install_store_schemes(session))
     url = ctx.obj["store_url"] or default_store_url(session)
+    # Plugins are asked for schemes only when the URL needs one: a built-in store opens
+    # without loading them.
+    known = url.partition("://")[0] in known_store_schemes()
     with user_errors():
-        store = open_store(url, create=create)
+        store = open_store(url, create=create, schemes=None if known else store_schemes(session))
     ctx.call_on_close(store.close)
     return Flow(session=session, store=store)
 
@@ -184,7 +243,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     """
     from .demo import create_demo
 
-    flow = _open_flow(ctx, create=True)
+    flow = open_flow(ctx, create=True)
     with user_errors():
         created = "demo" not in flow.projects()
         if created:
@@ -265,7 +324,7 @@ def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) 
     """
     if limit < 0:
         fail(f"--limit must be 0 or more, not {limit}")
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     node = _lookup(flow, oid)
     if isinstance(node, Value):
         fail(f"{node.oid()} is a value, not an object; read it with: graftflow get {node.oid()}")
@@ -291,7 +350,7 @@ def _value_at(flow: Flow, oid: str) -> Value[Any]:
 @click.pass_context
 def get(ctx: click.Context, oid: str, as_json: bool) -> None:
     """Print the value at OID (a param, a computed value, a connection)."""
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     value = _value_at(flow, oid)
     with studio_code(f"reading {value.oid()}"):
         data = json_value(value)
@@ -315,7 +374,7 @@ def set_(ctx: click.Context, oid: str, value: str, as_json: bool) -> None:
     choice); lists, dicts and null are written as JSON. A connection takes the oid of
     its target, or "null" to clear it.
     """
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     handle = _value_at(flow, oid)
     if handle.kind not in ("param", "session_param", "connection"):
         fail(f"{handle.oid()} is a {handle.kind} value; only params and connections can be set")
@@ -353,7 +412,7 @@ def run(
     ctx: click.Context, oid: str, button: str | None, params: tuple[str, ...], as_json: bool
 ) -> None:
     """Run the action at OID, pressing BUTTON (default: its first button)."""
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     action = _lookup(flow, oid)
     if not isinstance(action, Action):
         what = "a value" if isinstance(action, Value) else f"a {type(action).__name__} object"
@@ -406,7 +465,7 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
     with which weight, from which installer, and what it beat.
     """
     if oid is not None:
-        flow = _open_flow(ctx, create=False)
+        flow = open_flow(ctx)
         node = _lookup(flow, oid)
         if not isinstance(node, Object):
             fail(f"{oid} is not an object; describe works on objects, e.g. its parent")
@@ -554,7 +613,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     else:
         _print_doctor(report)
     if not report.ok:
-        sys.exit(1)
+        ctx.exit(1)
 
 
 def _print_doctor(report: Any) -> None:
@@ -578,11 +637,3 @@ def _print_doctor(report: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
     cli.main(args=argv, prog_name="graftflow")
-
-
-# The workflow plugin's commands (issue 6), registered last: they use the helpers above.
-from .workflow._cli import workflow  # noqa: E402
-from .workflow._worker_cli import worker  # noqa: E402
-
-cli.add_command(workflow)
-cli.add_command(worker)

@@ -178,10 +178,13 @@ def test_there_are_command_lines() -> None:
 @pytest.mark.parametrize("args", command_lines())
 def test_command_line_runs(args: list[str], sandbox: dict[str, Any]) -> None:
     """A documented ``graftflow`` command line exits 0 against the demo store."""
+    import click
+
     from graftflow.plugins.cli import cli
 
     name = command_name(args)
-    if name not in cli.commands:
+    # get_command(), not cli.commands: plugins add theirs when asked (the commands hook).
+    if cli.get_command(click.Context(cli), name) is None:
         pytest.skip(
             f"NOT TESTED: this build's graftflow has no {name!r} command yet "
             "(issue 4 item 1 adds it; the docs already show it)"

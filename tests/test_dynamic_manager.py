@@ -529,7 +529,51 @@ def snapshot(relation: gf.Relation[Any]) -> tuple[Any, ...]:
     return (relation.name, relation.index, relation.owner, relation._owner, dict(relation.ui_hints))
 
 
+#: One unnamed relation two factories hand out under two names (issue 16's seam bug).
+UNNAMED_SHARED = gf.StringParam("shared", index=1).ui(label="Shared")
+
+
+@dynamic_relation("first_name", target=Form)
+def unnamed_first(parent: Form) -> gf.StringParam:
+    return UNNAMED_SHARED
+
+
+@dynamic_relation("second_name", target=Form, index=None)
+def unnamed_second(parent: Form) -> gf.StringParam:
+    return UNNAMED_SHARED
+
+
 class TestSharedRelation:
+    def test_one_unnamed_relation_serves_two_names(self) -> None:
+        """Two @dynamic_relation factories returning the same unnamed relation both work:
+        each name is served by a copy, and the factories' relation stays unnamed."""
+        before = snapshot(UNNAMED_SHARED)
+        item = given(Form, both=[unnamed_first, unnamed_second])
+        assert ours(item) == []
+        assert names(item) == ["status", "first_name", "size", "note", "second_name"]
+        item.first_name.set("one")
+        assert (item.first_name.get(), item.second_name.get()) == ("one", "shared")
+        assert item.first_name.relation is not UNNAMED_SHARED
+        assert item.first_name.relation.ui_hints == {"label": "Shared"}
+        assert snapshot(UNNAMED_SHARED) == before == ("", 1, None, None, {"label": "Shared"})
+
+    def test_the_copy_is_made_once_per_object(self) -> None:
+        """Every read of one object's relation finds the same copy, in describe() too."""
+        item = given(Form, both=[unnamed_first])
+        relation = item.first_name.relation
+        assert gf.relations(item)[1] is relation
+        assert item._mng.relation("first_name") is relation
+        assert record(item, "first_name").index == 1
+
+    def test_decorated_factory_called_directly(self) -> None:
+        """Called by hand, a @dynamic_relation factory returns a named copy with its
+        weight, and leaves the relation its function returned unnamed."""
+        item = given(Form)
+        relation, weight = unnamed_first(item)
+        assert (relation.name, weight, relation.index) == ("first_name", 0, 1)
+        assert relation is not UNNAMED_SHARED
+        assert UNNAMED_SHARED.name == ""
+
     def test_manager_never_mutates_it(self) -> None:
         """One relation object serving many objects keeps its name, index, owner and hints."""
         before = (snapshot(SHARED), snapshot(SHARED_TAIL))

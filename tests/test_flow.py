@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
@@ -325,7 +326,7 @@ class TestOtherProcess:
         assert proc.stdout.strip() == (
             f"project 'local' has the type {path!r}, which cannot be imported "
             f"({LocalStudio.__qualname__} was defined inside a function of the process that "
-            "stored it, so no other process can import it; define the class at module level); "
+            "stored it, so no other process can import it; define it at module level); "
             "install the package that provides it (or fix PYTHONPATH) and try again"
         )
 
@@ -755,7 +756,8 @@ class TestBatch:
         assert flow.store().get("/p/films/f01/title") is None
 
     def test_failed_batch_forgets_built_objects(self, flow: gf.Flow) -> None:
-        """After a failed batch the flow serves no object built inside it."""
+        """After a failed batch the flow serves no object created inside it, and keeps
+        the objects built before it."""
         before = flow.create_project("p", Studio)
         with pytest.raises(Boom), flow.batch():  # noqa: PT012
             flow.create_project("q", Studio)
@@ -766,9 +768,44 @@ class TestBatch:
         with pytest.raises(gf.MissingChildError, match=r"^/p/films has no item 'f01'$"):
             flow.get_object("/p/films/f01")
         project = flow.project("p")
-        assert project is not before
+        assert project is before
         assert "f01" not in project.films
         assert len(project.films) == 0
+
+    def test_failed_inner_batch_forgets_only_its_own(self, flow: gf.Flow) -> None:
+        """A failed inner batch forgets what it created; the outer batch's stay."""
+        with flow.batch():
+            kept = flow.create_project("p", Studio)
+            with pytest.raises(Boom), flow.batch():  # noqa: PT012
+                kept.films.add("f02")
+                raise Boom
+            kept.films.add("f01")
+        assert flow.project("p") is kept
+        assert list(kept.films) == ["f01"]
+        assert "f02" not in kept.films
+
+    def test_failed_batch_leaves_other_threads_objects(self, flow: gf.Flow) -> None:
+        """What another thread built meanwhile is not forgotten by this thread's failure."""
+        flow.create_project("p", Studio).films.add("f00")
+        flow = gf.Flow(session=flow.session(), store=flow.store())  # nothing built yet
+        inside, built, done = threading.Event(), [], threading.Event()
+
+        def other() -> None:  # reads only: this thread's batch may hold the write lock
+            inside.wait()
+            built.append(flow.project("p").films["f00"])
+            done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        with pytest.raises(Boom), flow.batch():  # noqa: PT012
+            flow.project("p").films.add("mine")
+            inside.set()
+            done.wait()
+            raise Boom
+        thread.join()
+        films = flow.project("p").films
+        assert films["f00"] is built[0]
+        assert "mine" not in films
 
 
 class TestOnCommit:

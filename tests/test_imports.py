@@ -97,6 +97,35 @@ class TestImports:
                         offenders.append(f"{path.name}: {name}")
         assert offenders == []
 
+    @pytest.mark.parametrize("layer", ["extensions", "plugins"])
+    def test_upper_layers_use_only_the_declared_interface(self, layer: str) -> None:
+        """Above the core, nothing imports a private core module (``graftflow._*``): what
+        the upper layers build on is ``graftflow`` and ``graftflow.extending``."""
+        offenders = []
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            if "build" in path.relative_to(ROOT).parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                    if node.module == "graftflow":
+                        names += [f"graftflow.{alias.name}" for alias in node.names]
+                for name in names:
+                    if name.startswith("graftflow._"):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+        assert offenders == []
+
+    def test_extending_names_exist(self) -> None:
+        """Every name graftflow.extending declares is there."""
+        import graftflow.extending
+
+        missing = [n for n in graftflow.extending.__all__ if not hasattr(graftflow.extending, n)]
+        assert missing == []
+
     def test_public_names_exist(self) -> None:
         """Every name in graftflow.__all__ is importable and the contract names are there."""
         missing = [name for name in graftflow.__all__ if not hasattr(graftflow, name)]

@@ -12,7 +12,7 @@ import pytest
 from sample_flow import Asset, HeroShot, Shot, Shots, Studio
 
 import graftflow as gf
-from graftflow import _types
+from graftflow import _refs
 
 # -- flow classes of this module (module level: projects are reopened by type name) -----
 
@@ -233,7 +233,7 @@ class TestAdd:
         assert message == (
             f"/studio/films/f01/shots/sh010: its type {path!r} cannot be imported "
             f"({LocalShot.__qualname__} was defined inside a function of the process that "
-            "stored it, so no other process can import it; define the class at module level); "
+            "stored it, so no other process can import it; define it at module level); "
             "install the package that provides it, or remove the item"
         )
 
@@ -688,7 +688,7 @@ class TestStoredType:
 
         sys.path.remove(str(folder))
         del sys.modules[module]
-        _types._CACHE.pop(path, None)
+        _refs._CACHE.pop(path, None)
 
         again = reopen(flow)
         with pytest.raises(

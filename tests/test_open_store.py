@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import graftflow as gf
+from graftflow.extending import register_store_scheme
 
 SQLITE_HINT = "write sqlite:///relative/path.db or sqlite:////absolute/path.db"
 
@@ -241,7 +242,7 @@ class TestRegisterStoreScheme:
     def test_registered_scheme_opens_through_its_factory(self) -> None:
         """open_store() hands the whole URL and create to the factory and returns its store."""
         factory = Recorder()
-        unregister = gf.register_store_scheme("gftest", factory)
+        unregister = register_store_scheme("gftest", factory)
         try:
             store = gf.open_store("gftest://host:1234/0")
             other = gf.open_store("gftest://h/1", create=False)
@@ -252,7 +253,7 @@ class TestRegisterStoreScheme:
 
     def test_registered_scheme_is_listed_as_known(self) -> None:
         """A registered scheme appears in the unknown-scheme and bare-path messages."""
-        unregister = gf.register_store_scheme("gftest", Recorder())
+        unregister = register_store_scheme("gftest", Recorder())
         try:
             with pytest.raises(gf.StoreError, match=re.escape("gftest://...")):
                 gf.open_store("nosuch://x")
@@ -266,7 +267,7 @@ class TestRegisterStoreScheme:
 
     def test_unregister_forgets_the_scheme(self) -> None:
         """After the returned callable runs, the scheme is unknown again."""
-        unregister = gf.register_store_scheme("gftest", Recorder())
+        unregister = register_store_scheme("gftest", Recorder())
         try:
             assert isinstance(gf.open_store("gftest://x"), gf.MemoryStore)
         finally:
@@ -276,7 +277,7 @@ class TestRegisterStoreScheme:
 
     def test_unregister_twice_is_harmless(self) -> None:
         """Calling the undo callable again does nothing."""
-        unregister = gf.register_store_scheme("gftest", Recorder())
+        unregister = register_store_scheme("gftest", Recorder())
         unregister()
         unregister()
         with pytest.raises(gf.StoreError, match=re.escape("unknown store scheme 'gftest'")):
@@ -284,10 +285,10 @@ class TestRegisterStoreScheme:
 
     def test_stale_unregister_leaves_a_newer_registration(self) -> None:
         """An old undo callable does not remove a scheme registered again afterwards."""
-        old_unregister = gf.register_store_scheme("gftest", Recorder())
+        old_unregister = register_store_scheme("gftest", Recorder())
         old_unregister()
         newer = Recorder()
-        unregister = gf.register_store_scheme("gftest", newer)
+        unregister = register_store_scheme("gftest", newer)
         try:
             old_unregister()
             gf.open_store("gftest://x")
@@ -302,7 +303,7 @@ class TestRegisterStoreScheme:
         with pytest.raises(
             ValueError, match=exact(f"store scheme {scheme!r} is already registered")
         ):
-            gf.register_store_scheme(scheme, factory)
+            register_store_scheme(scheme, factory)
         store = gf.open_store("memory://")
         assert isinstance(store, gf.MemoryStore)
         assert factory.calls == []
@@ -310,12 +311,12 @@ class TestRegisterStoreScheme:
     def test_refuses_a_duplicate(self) -> None:
         """Registering a taken scheme fails and keeps the first factory."""
         first, second = Recorder(), Recorder()
-        unregister = gf.register_store_scheme("gftest", first)
+        unregister = register_store_scheme("gftest", first)
         try:
             with pytest.raises(
                 ValueError, match=exact("store scheme 'gftest' is already registered")
             ):
-                gf.register_store_scheme("gftest", second)
+                register_store_scheme("gftest", second)
             gf.open_store("gftest://x")
         finally:
             unregister()

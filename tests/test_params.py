@@ -526,3 +526,75 @@ def test_typed_param_fast_path_matches_param(cls: Any, default: Any, value_type:
     assert fast.validate("/p/x", default) == default
     with pytest.raises(gf.InvalidValueError):
         fast.validate("/p/x", [default])
+
+
+class Pointed(gf.Object):
+    pass
+
+
+def every_construction() -> list[Any]:
+    """Each way graftflow builds a relation: every class, with and without the fast
+    paths (literal default, no index), factories, indexes, and copies under a name."""
+    made = [
+        gf.Param(),
+        gf.Param(1),
+        gf.Param(list),
+        gf.Param(None, int),
+        gf.Param("a", str, index=2),
+        gf.DictParam(),
+        gf.DictParam(index=None),
+        gf.SessionParam(),
+        gf.SessionParam(3, int, index=0),
+        gf.Computed(),
+        gf.Computed(cached=True, store_value=True, index=1),
+        gf.Child(Pointed),
+        gf.Connection(Pointed, index=0),
+        gf.Parent(2),
+        gf.Relative("/x"),
+    ]
+    for typed, default in (
+        (gf.IntParam, 5),
+        (gf.FloatParam, 2.5),
+        (gf.BoolParam, True),
+        (gf.StringParam, "s"),
+    ):
+        made += [typed(), typed(default), typed(default, index=3), typed(lambda d=default: d)]
+    made += [relation.renamed("copy") for relation in made]
+    made += [gf.IntParam(1).watched().ui(label="x").renamed("watched_copy")]
+    return made
+
+
+def slots_of(cls: type[Any]) -> set[str]:
+    found = set()
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        found.update([slots] if isinstance(slots, str) else slots)
+    return found - {"__weakref__", "__dict__"}
+
+
+class TestRelationSlots:
+    """Relation slots are set in several places for speed (issue 5's W2_overhead):
+    every construction path must set every slot (issue 16)."""
+
+    @pytest.mark.parametrize("relation", every_construction(), ids=repr)
+    def test_every_slot_is_set(self, relation: gf.Relation[Any]) -> None:
+        assert set(type(relation)._gf_slots) == slots_of(type(relation))
+        unset = [slot for slot in slots_of(type(relation)) if not hasattr(relation, slot)]
+        assert unset == []
+
+    def test_a_copy_carries_every_slot(self) -> None:
+        """renamed() copies each slot's value; only the name and the owner differ."""
+        for relation in every_construction():
+            copy = relation.renamed("other")
+            assert (copy.name, copy.owner) == ("other", None)
+            for slot in slots_of(type(relation)) - {"name", "_owner"}:
+                assert getattr(copy, slot) is getattr(relation, slot), slot
+
+    def test_every_relation_class_is_covered(self) -> None:
+        """A new relation class of graftflow's must join every_construction() above."""
+
+        def subclasses(cls: type[Any]) -> set[type[Any]]:
+            return {cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))}
+
+        ours = {c for c in subclasses(gf.Relation) if c.__module__.startswith("graftflow._")}
+        assert ours - {gf.Relation} <= {type(relation) for relation in every_construction()}

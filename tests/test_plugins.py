@@ -15,12 +15,14 @@ import graftflow as gf
 import graftflow.extensions
 import graftflow.plugins
 from graftflow.extensions import (
+    call_hook,
     describe,
     hookimpl,
-    install_store_schemes,
+    hookspec,
     plugin_manager,
     project_types,
     registry,
+    store_schemes,
 )
 
 pytest_plugins = ["extension_fixtures"]
@@ -255,6 +257,141 @@ class TestPluginsInCode:
         )
 
 
+def installs(label: str, **opts: Any) -> Any:
+    """A plugin whose install hook offers ``who`` = ``label``, with pluggy's ``opts``."""
+
+    class Plugin:
+        @hookimpl(**opts)
+        def graftflow_install_extensions(self) -> dict[str, list[Any]]:
+            return {label: [who(label)]}
+
+    return Plugin()
+
+
+class Wrapper:
+    """A new-style pluggy wrapper around the install hook (issue 16: it used to be
+    reported as "returned generator")."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    @hookimpl(wrapper=True)
+    def graftflow_install_extensions(self, session: gf.Session) -> Any:
+        results = yield
+        self.seen.append([sorted(result) for result in results])
+        return [*results, {"wrapped": [who("wrapped")]}]
+
+
+class Raising:
+    @hookimpl
+    def graftflow_install_extensions(self) -> None:
+        raise RuntimeError("install server down")
+
+
+class FirstResultSpecs:
+    @hookspec(firstresult=True)
+    def graftflow_test_pick(self, session: gf.Session) -> Any:
+        """A plugin-defined hook: the first answer wins."""
+
+
+def target_with(*plugins: tuple[str, Any]) -> Any:
+    """A Target in a session where ``plugins`` were registered in this order."""
+    session = gf.Session(environ={})
+    pm = plugin_manager(session)
+    for name, plugin in plugins:
+        pm.register(plugin, name=name)
+    return gf.Flow(session=session).create_project("t", Target)
+
+
+def winner(*plugins: tuple[str, Any]) -> tuple[str, gf.Session]:
+    """The ``who`` a Target ends up with when ``plugins`` are registered in order."""
+    project = target_with(*plugins)
+    return project.who.get(), project.root().session()
+
+
+class TestHooksThroughPluggy:
+    """graftflow's hooks run through pluggy's own machinery (issue 16)."""
+
+    def test_call_order_last_registered_first(self) -> None:
+        """pluggy calls the last registered first; the relation found last wins a tie."""
+        assert winner(("a", installs("a")), ("b", installs("b")))[0] == "a"
+        assert winner(("b", installs("b")), ("a", installs("a")))[0] == "b"
+
+    def test_tryfirst_and_trylast_move_an_implementation(self) -> None:
+        """tryfirst is called first and trylast last, whatever the registration order."""
+        early, late = installs("early", tryfirst=True), installs("late", trylast=True)
+        assert winner(("early", early), ("late", late))[0] == "late"
+        assert winner(("late", late), ("early", early))[0] == "late"
+        early, late = installs("early", trylast=True), installs("late", tryfirst=True)
+        assert winner(("late", late), ("early", early))[0] == "early"
+
+    def test_wrapper_sees_and_changes_the_results(self) -> None:
+        """A wrapper=True implementation wraps the call: it sees every result and may add
+        one, which the registry takes like any other."""
+        wrapper = Wrapper()
+        project = target_with(("a", installs("a")), ("wrapper", wrapper))
+        assert project.who.get() == "wrapped"
+        (seen,) = wrapper.seen  # one call, with the installed plugins' results too
+        assert seen[0] == ["a"]
+        assert project.root().session().diagnostics == []
+        (record,) = [r for r in describe(project) if r.name == "who"]
+        assert (record.origin, record.source) == ("wrapped", "graftflow_install_extensions wrapper")
+
+    def test_raising_implementation_is_isolated(self) -> None:
+        """One implementation raising is one diagnostic; the others are still called,
+        and its plugin is marked failed."""
+        found, session = winner(("a", installs("a")), ("raising", Raising()), ("b", installs("b")))
+        assert found == "a"
+        assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
+            (
+                "plugin raising",
+                "RuntimeError",
+                "graftflow_install_extensions raised RuntimeError: install server down",
+            )
+        ]
+        raising = plugin_source(session, "raising")
+        assert (raising.status, raising.detail) == (
+            "failed",
+            "graftflow_install_extensions raised RuntimeError: install server down",
+        )
+
+    def test_tracing_sees_the_calls(self) -> None:
+        """pluggy's tracing hears graftflow's hook calls (they go through pm.hook)."""
+        session = gf.Session(environ={})
+        pm = plugin_manager(session)
+        pm.register(installs("a"), name="a")
+        heard: list[str] = []
+        undo = pm.add_hookcall_monitoring(
+            lambda name, impls, kwargs: heard.append(name), lambda *args: None
+        )
+        try:
+            registry(session)
+            project_types(session)
+        finally:
+            undo()
+        assert heard == ["graftflow_install_extensions", "graftflow_project_types"]
+
+    def test_firstresult_hook_gives_one_answer(self) -> None:
+        """call_hook() honours firstresult: one (plugin, answer) pair, the first found."""
+        session = gf.Session(environ={})
+        pm = plugin_manager(session)
+        pm.add_hookspecs(FirstResultSpecs)
+
+        class Answer:
+            def __init__(self, value: Any) -> None:
+                self.value = value
+
+            @hookimpl
+            def graftflow_test_pick(self) -> Any:
+                return self.value
+
+        pm.register(Answer("first registered"), name="one")
+        pm.register(Answer(None), name="two")
+        pm.register(Answer("last registered"), name="three")
+        ((source, answer),) = call_hook(session, "graftflow_test_pick", session=session)
+        assert (source.label, answer) == ("plugin three", "last registered")
+
+
 class TestShowOverride:
     """The three uses, override: one show replaces the base status of its Shots."""
 
@@ -340,31 +477,36 @@ class TestShowOverride:
 
 class TestStoreSchemes:
     def test_plugin_scheme_opens_stores(self) -> None:
-        """A plugin's scheme is known to open_store() until the undo runs."""
+        """A plugin's scheme opens stores when the session's schemes are passed."""
         session = gf.Session(environ={})
         plugin = SchemePlugin()
         plugin_manager(session).register(plugin, name="schemes")
-        undo = install_store_schemes(session)
-        try:
-            store = gf.open_store("teststore://x")
-            assert isinstance(store, gf.MemoryStore)
-            assert plugin.opened == [("teststore://x", True)]
-            gf.open_store("teststore://y", create=False)
-            assert plugin.opened[-1] == ("teststore://y", False)
-        finally:
-            undo()
+        schemes = store_schemes(session)
+        store = gf.open_store("teststore://x", schemes=schemes)
+        assert isinstance(store, gf.MemoryStore)
+        assert plugin.opened == [("teststore://x", True)]
+        gf.open_store("teststore://y", create=False, schemes=schemes)
+        assert plugin.opened[-1] == ("teststore://y", False)
+
+    def test_scheme_serves_its_session_only(self) -> None:
+        """Nothing is registered for the process: other callers never see the scheme
+        (a server holds sessions of users with different plugins)."""
+        session = gf.Session(environ={})
+        plugin_manager(session).register(SchemePlugin(), name="schemes")
+        assert "teststore" in store_schemes(session)
         with pytest.raises(gf.StoreError, match=r"^unknown store scheme 'teststore' in "):
             gf.open_store("teststore://x")
+        other = gf.Session(environ={})
+        assert "teststore" not in store_schemes(other)
 
     def test_clash_and_non_callable_are_diagnostics(self) -> None:
         """A known scheme or a non-callable factory is a diagnostic, not a crash."""
         session = gf.Session(environ={})
         plugin_manager(session).register(SchemePlugin(), name="schemes")
-        undo = install_store_schemes(session)
-        undo()
+        assert list(store_schemes(session)) == ["teststore"]
         assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
             ("plugin schemes", "ValueError", "store scheme 'memory' is already registered"),
-            ("plugin schemes", "TypeError", "the factory for 'notcallable' is 42, not callable"),
+            ("plugin schemes", "ValueError", "the factory for 'notcallable' is 42, not callable"),
         ]
         assert isinstance(gf.open_store("memory://"), gf.MemoryStore)
 
@@ -372,7 +514,7 @@ class TestStoreSchemes:
         """A hook returning something else than a dict is a diagnostic."""
         session = gf.Session(environ={})
         plugin_manager(session).register(RaisingHooks(), name="raiser")
-        install_store_schemes(session)()
+        assert store_schemes(session) == {}
         assert [(d.source, d.error, d.message) for d in session.diagnostics] == [
             (
                 "plugin raiser",

@@ -180,20 +180,22 @@ class TestTomlFiles:
             (
                 GOOD.replace('"workflow_defs:user_inputted_data"', '"workflow_defs:user_input"'),
                 (
-                    "node 'pick': field 'actions[0]': 'workflow_defs:user_input' cannot be "
-                    "imported: module 'workflow_defs' has no attribute 'user_input'"
+                    "node 'pick': field 'actions[0]': 'workflow_defs:user_input': "
+                    "'workflow_defs' has no attribute 'user_input'; did you mean "
+                    "'user_inputted_data'?"
                 ),
             ),
             (
                 GOOD.replace('"workflow_defs:multiply"', '"no_such_module:multiply"'),
                 (
-                    "node 'third': field 'func': 'no_such_module:multiply' cannot be imported: "
-                    "No module named 'no_such_module'"
+                    "node 'third': field 'func': 'no_such_module:multiply': cannot import "
+                    "module 'no_such_module': ModuleNotFoundError: No module named "
+                    "'no_such_module'"
                 ),
             ),
             (
                 GOOD.replace('"workflow_defs:multiply"', '"workflow_defs.multiply"'),
-                "is not a function reference (expected 'module:qualname')",
+                "'workflow_defs.multiply': expected a 'module:qualname' reference",
             ),
             (
                 GOOD.replace('when = "skip_me", ', ""),

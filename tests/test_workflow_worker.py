@@ -118,12 +118,14 @@ class TestWorkerInProcess:
         prefix = "cannot import the function"
         assert queue.job(missing_module).error == (
             f"job {missing_module} (queue 'default'): {prefix} 'no_such_module:f': "
-            "ModuleNotFoundError: No module named 'no_such_module' (install the package that "
-            "provides it, or fix PYTHONPATH for the workers)"
+            "cannot import module 'no_such_module': ModuleNotFoundError: No module named "
+            "'no_such_module' (install the package that provides it, or fix PYTHONPATH for "
+            "the workers)"
         )
         assert queue.job(missing_name).error == (
             f"job {missing_name} (queue 'default'): {prefix} "
-            "'workflow_jobs:no_such_function': module 'workflow_jobs' has no 'no_such_function'"
+            "'workflow_jobs:no_such_function': 'workflow_jobs' has no attribute "
+            "'no_such_function'"
         )
         assert queue.job(not_callable).error == (
             f"job {not_callable} (queue 'default'): {prefix} 'workflow_jobs:CLOCK.now': "

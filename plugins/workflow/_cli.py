@@ -1,8 +1,7 @@
 """``graftflow workflow ...``: start processes, show them, move tasks, draw diagrams.
 
-Registered at the bottom of :mod:`graftflow.plugins.cli`. The CLI's helpers are
-imported inside the commands, so importing this module never imports the CLI module
-half way (it imports this one at its end).
+Added to the command line by the workflow plugin's ``graftflow_register_commands``
+hook. The CLI's helpers are imported inside the commands.
 """
 
 from __future__ import annotations
@@ -33,9 +32,9 @@ def workflow() -> None:
 
 def _object_at(ctx: click.Context, oid: str, kind: type[T], what: str) -> T:
     """The object at ``oid``, which must be a ``kind``; anything else is one error line."""
-    from graftflow.plugins.cli import _open_flow, fail, user_errors
+    from graftflow.plugins.cli import fail, open_flow, user_errors
 
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     with user_errors():
         found = flow.get_object(oid)
     if not isinstance(found, kind):
@@ -121,13 +120,13 @@ def start(
 ) -> None:
     """Start a process in the processes map at OID (a shot's .../processes)."""
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
-    from graftflow.plugins.cli import _open_flow, fail, user_errors
+    from graftflow.plugins.cli import fail, open_flow, user_errors
 
     from ._process import Processes
 
     definition = _definition(file, builtin)
     state = _json_object(state_json, "--state")
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     with user_errors():
         processes = flow.get_object(map_oid)
         if not isinstance(processes, Processes):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from graftflow import Child, ExistsError, Map, Object, Param, StringParam
-from graftflow._json import JSONValue, json_error
-from graftflow._types import import_type, remember_type
+from graftflow.extending import JSONValue, import_type, json_error
+from graftflow.extending import ref_of as remember_type
 
 from ._nodes import WorkflowError
 from ._queue import Job, WorkQueue, clock_of

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from graftflow._errors import did_you_mean
+from graftflow.extending import did_you_mean
 
 from ._nodes import NODE_KINDS, Definition, DefinitionError, Node, node_from_data
 

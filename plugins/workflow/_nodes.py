@@ -14,7 +14,6 @@ its reference at once, so a lambda or a function defined inside another function
 
 from __future__ import annotations
 
-import importlib
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +21,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Final, TypeAlias
 
 from graftflow import GraftflowError
-from graftflow._errors import did_you_mean
+from graftflow.extending import did_you_mean, ref_of
+from graftflow.extending import import_ref as _import_ref
 
 __all__ = [
     "Case",
@@ -77,8 +77,6 @@ class DefinitionError(GraftflowError, ValueError):
 
 # -- function references ------------------------------------------------------------------
 
-_IMPORTED: dict[str, Callable[..., Any]] = {}
-
 
 def as_ref(value: FunctionRef | None, what: str) -> str | None:
     """Turn a callable into its ``module:qualname`` reference (a str is kept as given)."""
@@ -95,32 +93,17 @@ def as_ref(value: FunctionRef | None, what: str) -> str | None:
             f"{what}: {qualname} cannot be imported by another process (a lambda or a "
             "function defined inside a function); define it at module level"
         )
-    ref = f"{module}:{qualname}"
-    _IMPORTED.setdefault(ref, value)
-    return ref
+    return ref_of(value)
 
 
 def import_ref(ref: str) -> Callable[..., Any]:
-    """Import the callable a ``module:qualname`` reference names (cached per process).
+    """Import the callable a ``module:qualname`` reference names.
 
     :raises ImportError: naming the module or attribute that failed.
     """
-    found = _IMPORTED.get(ref)
-    if found is not None:
-        return found
-    module_name, sep, qualname = ref.partition(":")
-    if not sep or not module_name or not qualname:
-        raise ImportError(f"{ref!r} is not a function reference (expected 'module:qualname')")
-    module = importlib.import_module(module_name)
-    target: Any = module
-    for part in qualname.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ImportError(f"module {module_name!r} has no attribute {qualname!r}") from None
+    target = _import_ref(ref)
     if not callable(target):
-        raise ImportError(f"{ref!r} is not callable but a {type(target).__name__}")
-    _IMPORTED[ref] = target
+        raise ImportError(f"{ref!r} is a {type(target).__name__}, not a callable")
     return target  # type: ignore[no-any-return]
 
 
@@ -563,7 +546,7 @@ class Definition:
                         where or f"definition {self.name!r}",
                         node.name,
                         field_name,
-                        f"{ref!r} cannot be imported: {exc}",
+                        f"{ref!r}: {exc}",
                     ) from None
 
     def to_data(self) -> dict[str, Any]:

@@ -6,14 +6,21 @@ Registered through the ``graftflow.plugins`` entry points like any studio plugin
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from graftflow import Child, Object, Session
 from graftflow.extensions import dynamic_relation, hookimpl
 
-__all__ = ["graftflow_add_hookspecs", "graftflow_install_extensions"]
+if TYPE_CHECKING:
+    import click
+
+__all__ = [
+    "graftflow_add_hookspecs",
+    "graftflow_install_extensions",
+    "graftflow_register_commands",
+]
 
 
 @hookimpl
@@ -44,3 +51,13 @@ def _shot_processes() -> Callable[[Object], Any]:
 def graftflow_install_extensions(session: Session) -> dict[str, list[Callable[[Object], Any]]]:
     """The demo's shots get a ``processes`` map (start one with ``start_shot_pipeline``)."""
     return {"workflow_demo_pipeline": [_shot_processes()]}
+
+
+@hookimpl
+def graftflow_register_commands(cli: click.Group) -> None:
+    """``graftflow workflow ...`` and ``graftflow worker``; imported only when asked for."""
+    from ._cli import workflow
+    from ._worker_cli import worker
+
+    cli.add_command(workflow)
+    cli.add_command(worker)

@@ -26,7 +26,6 @@ Why it is built this way (issue 6):
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 import re
 import time
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, final
 
 from graftflow import ExistsError, Flow, GraftflowError
-from graftflow._json import JSONValue, json_error
+from graftflow.extending import JSONValue, import_ref, json_error
 
 from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._transaction import transaction
@@ -116,21 +115,17 @@ def import_function(job: Job) -> Callable[..., Any]:
 
     :raises ImportError: naming the job, the reference and what failed.
     """
-    ref = job.function
-    module_name, _, qualname = ref.partition(":")
-    where = f"job {job.id} (queue {job.queue!r}): cannot import the function {ref!r}"
+    where = f"job {job.id} (queue {job.queue!r}): cannot import the function {job.function!r}"
     try:
-        target: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ImportError(
-            f"{where}: {type(exc).__name__}: {exc} (install the package that provides "
-            "it, or fix PYTHONPATH for the workers)"
-        ) from exc
-    for part in qualname.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ImportError(f"{where}: module {module_name!r} has no {qualname!r}") from None
+        target = import_ref(job.function)
+    except ImportError as exc:
+        # A module that does not import is the workers' environment, not the job's.
+        hint = (
+            " (install the package that provides it, or fix PYTHONPATH for the workers)"
+            if exc.__cause__ is not None
+            else ""
+        )
+        raise ImportError(f"{where}: {exc}{hint}") from exc
     if not callable(target):
         raise ImportError(f"{where}: it is a {type(target).__name__}, not a callable")
     return target  # type: ignore[no-any-return]

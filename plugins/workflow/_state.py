@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from graftflow import DictParam, ParamValue
-from graftflow._store import MISSING
+from graftflow.extending import MISSING
 
 if TYPE_CHECKING:
     from graftflow import Object

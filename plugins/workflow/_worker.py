@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from graftflow import Flow
-from graftflow._json import JSONValue
+from graftflow.extending import JSONValue
 
 from ._queue import (
     Clock,

@@ -53,7 +53,7 @@ def worker(
 ) -> None:
     """Run the jobs of a work queue (job tasks, decider activities)."""
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
-    from graftflow.plugins.cli import _open_flow, user_errors
+    from graftflow.plugins.cli import open_flow, user_errors
 
     from ._worker import Worker, WorkerEvent
 
@@ -67,7 +67,7 @@ def worker(
                 line += f": {event['error']}"
             click.echo(line)
 
-    flow = _open_flow(ctx, create=False)
+    flow = open_flow(ctx)
     with user_errors():
         try:
             runner = Worker(flow, queue_name, lease=lease, poll=poll, on_event=show)
