@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._action import Action
+from ._backrefs import refs
+from ._choice import ChoiceValue, ChoiceValueSelectAction, ChoiceValueSetAction, MultiChoiceValue
 from ._computed import Computed, ComputedValue
 from ._errors import (
     ConfigError,
+    DanglingConnectionError,
     ExistsError,
     GraftflowError,
     InvalidNameError,
@@ -28,6 +31,7 @@ from ._errors import (
     StoreError,
 )
 from ._flow import Flow, subscribe
+from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedStringSetValue
 from ._links import Child, Connection, ConnectionValue, Parent, Relative
 from ._manager import TreeManager
 from ._map import DynamicMap, Map
@@ -38,6 +42,7 @@ from ._params import (
     DictParam,
     FloatParam,
     IntParam,
+    IntValue,
     Param,
     ParamValue,
     SessionParam,
@@ -46,6 +51,7 @@ from ._params import (
 from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
+from ._session_object import SessionObject
 from ._sqlite_store import SQLiteStore
 from ._store import Store, open_store, register_store_scheme
 from ._values import Value
@@ -60,12 +66,16 @@ __all__ = [
     "Action",
     "BoolParam",
     "Child",
+    "ChoiceValue",
+    "ChoiceValueSelectAction",
+    "ChoiceValueSetAction",
     "Computed",
     "ComputedValue",
     "Config",
     "ConfigError",
     "Connection",
     "ConnectionValue",
+    "DanglingConnectionError",
     "Diagnostic",
     "DictParam",
     "DynamicMap",
@@ -73,7 +83,10 @@ __all__ = [
     "FloatParam",
     "Flow",
     "GraftflowError",
+    "HashParam",
+    "HashValue",
     "IntParam",
+    "IntValue",
     "InvalidNameError",
     "InvalidOidError",
     "InvalidValueError",
@@ -81,8 +94,11 @@ __all__ = [
     "MemoryStore",
     "MissingChildError",
     "MissingRelationError",
+    "MultiChoiceValue",
     "Object",
     "ObjectTypeError",
+    "OrderedStringSetParam",
+    "OrderedStringSetValue",
     "Param",
     "ParamValue",
     "Parent",
@@ -94,6 +110,7 @@ __all__ = [
     "Relative",
     "SQLiteStore",
     "Session",
+    "SessionObject",
     "SessionParam",
     "Store",
     "StoreError",
@@ -104,6 +121,7 @@ __all__ = [
     "get_object",
     "open_store",
     "project_of",
+    "refs",
     "register_store_scheme",
     "relations",
     "subscribe",

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
+from ._backrefs import forget_item
 from ._errors import (
     ExistsError,
     InvalidNameError,
     MissingChildError,
     ObjectTypeError,
+    RelationDefinitionError,
     did_you_mean,
 )
 from ._object import Object
@@ -32,6 +34,8 @@ ItemT = TypeVar("ItemT", bound=Object)
 
 #: Beyond this many names, a missing-item error does not scan for suggestions.
 _SUGGEST_LIMIT = 10_000
+#: Per-map state kept in the instance's attributes, so no relation may take these names.
+_MAP_STATE = frozenset({"_items", "_names", "_name_set"})
 
 
 def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
@@ -62,6 +66,12 @@ class DynamicMap(Object, Generic[ItemT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        taken = _MAP_STATE.intersection(cls._gf_by_name)
+        if taken:
+            raise RelationDefinitionError(
+                f"{cls.__qualname__}: a map keeps its own state in {sorted(taken)[0]!r}; "
+                "give the relation another name"
+            )
         for base in cls.__dict__.get("__orig_bases__", ()):
             origin, args = get_origin(base), get_args(base)
             if (
@@ -96,6 +106,32 @@ class DynamicMap(Object, Generic[ItemT]):
         """The items of one page (built now if they were not yet)."""
         return [self[name] for name in self.mapped_names(page_num, page_size)]
 
+    def has_mapped_name(self, name: str) -> bool:
+        """Whether ``name`` is an item: ``name in map`` and ``map[name]`` ask this.
+
+        Override it when checking one name is cheaper than listing them all.
+        """
+        if type(name) is not str:
+            return False
+        self._all_names()
+        return name in self._name_set  # type: ignore[operator]  # set by _all_names()
+
+    def get_mapped(self, name: str) -> ItemT:
+        """The item ``name`` (kabaret's name for ``map[name]``)."""
+        return self[name]
+
+    def _get_mapped_item_type(self, name: str) -> type[ItemT]:
+        """The type to build the item ``name`` with: override to choose it per item.
+
+        It must be ``mapped_type()`` or a subclass; a :class:`Map` gives the type the
+        item was added with.
+        """
+        return self.mapped_type()
+
+    def _configure_child(self, child: ItemT) -> None:
+        """Called with each item right after it is built (once per item and map
+        object): override it to set the item up."""
+
     def _all_names(self) -> tuple[str, ...]:
         names: tuple[str, ...] | None = self._names
         if names is None:
@@ -110,10 +146,7 @@ class DynamicMap(Object, Generic[ItemT]):
         return len(self._all_names())
 
     def __contains__(self, name: object) -> bool:
-        if type(name) is not str:
-            return False
-        self._all_names()
-        return name in self._name_set  # type: ignore[operator]  # set by _all_names()
+        return self.has_mapped_name(name)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all_names())
@@ -123,9 +156,24 @@ class DynamicMap(Object, Generic[ItemT]):
             return self._items[name]  # type: ignore[no-any-return]
         except KeyError:
             pass
-        if name not in self:
+        if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
-        return self._build(name, self.mapped_type())
+        return self._build(name, self._item_type(name))
+
+    def _item_type(self, name: str) -> type[ItemT]:
+        """``_get_mapped_item_type(name)``, checked: a wrong type is caught here, naming
+        the item, rather than as a strange error deep in the item."""
+        item_type = self._get_mapped_item_type(name)
+        mapped = self.mapped_type()
+        if not (isinstance(item_type, type) and issubclass(item_type, mapped)):
+            oid = self._mng.prefix + name
+            raise ObjectTypeError(
+                oid,
+                repr(item_type),
+                f"{oid}: {type(self).__qualname__}._get_mapped_item_type() returned "
+                f"{item_type!r}, not a {mapped.__qualname__} (the type of its items)",
+            )
+        return item_type
 
     def touch(self) -> None:
         """Forget the computed names and the built items, then notify subscribers."""
@@ -136,6 +184,7 @@ class DynamicMap(Object, Generic[ItemT]):
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
         item = item_type(self, name)
         self._items[name] = item
+        self._configure_child(item)
         return item
 
     def _gf_built(self) -> list[Object]:
@@ -163,7 +212,7 @@ class Map(DynamicMap[ItemT]):
     def __len__(self) -> int:
         return self._mng.store.ordered_len(self._mng.oid)
 
-    def __contains__(self, name: object) -> bool:
+    def has_mapped_name(self, name: str) -> bool:
         if type(name) is not str:
             return False
         if name in self._items:
@@ -185,9 +234,15 @@ class Map(DynamicMap[ItemT]):
         if stored is MISSING:
             small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
             raise self._missing(name, self.mapped_names() if small else None)
+        if type(self)._get_mapped_item_type is not Map._get_mapped_item_type:
+            return self._build(name, self._item_type(name))  # the subclass chooses
         return self._build(
             name, self.mapped_type() if stored is None else self._stored_type(name, stored)
         )
+
+    def _get_mapped_item_type(self, name: str) -> type[ItemT]:
+        stored = self._mng.store.ordered_get(self._mng.oid, name)
+        return self.mapped_type() if stored is None else self._stored_type(name, stored)
 
     def _stored_type(self, name: str, path: Any) -> type[ItemT]:
         oid = self._mng.prefix + name
@@ -303,8 +358,12 @@ class Map(DynamicMap[ItemT]):
         mng.touch()
 
     def _purge(self, name: str, entry: Any) -> None:
-        """Delete an item's values: in the map's store, and in the item's own store."""
+        """Delete an item's values: in the map's store, and in the item's own store.
+
+        The connections under it leave the back-reference indexes first.
+        """
         mng = self._mng
+        forget_item(self, name)
         mng.store.delete_tree(mng.prefix + name)
         try:
             item_type = self.mapped_type() if entry is None else self._stored_type(name, entry)

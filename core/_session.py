@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._session_log import SessionLog
+
 if TYPE_CHECKING:
     from ._config import Config
     from ._flow import Flow
@@ -101,8 +103,11 @@ def _user_from(environ: Mapping[str, str], config: Config | None) -> str:
     return "anonymous"
 
 
-class Session:
+class Session(SessionLog):
     """Who is working and with which extensions.
+
+    ``log_error()``, ``log_warning()``, ``log_info()`` and ``log_debug()`` are
+    kabaret's session logging API (errors and warnings become diagnostics).
 
     A session built directly reads no config file (pass ``config``);
     :meth:`from_environment` reads the user's file. Either way the environment's
