@@ -157,7 +157,8 @@ class OrderedStringSetValue(ParamValue[list[str]]):
     VALUE_TYPE: ClassVar[Any] = list[str]
 
     def _scores(self) -> list[tuple[float, str]]:
-        return sorted((score, member) for member, score in self._store.hash_items(self._key).items())
+        members = self._store.hash_items(self._key)
+        return sorted((score, member) for member, score in members.items())
 
     def get(self) -> list[str]:
         """The members, by increasing score."""

@@ -187,13 +187,22 @@ def _manager_of(obj: Object) -> TreeManager | None:
         return None
 
 
-def relations(target: Object | type[Object]) -> tuple[Relation[Any], ...]:
-    """The relations of an object (dynamic ones included) or a class, in display order."""
+def relations(
+    target: Object | type[Object] | Value[Any] | type[Value[Any]],
+) -> tuple[Relation[Any], ...]:
+    """The relations of an object (dynamic ones included), of a value type with
+    relations of its own, or of such a class, in display order."""
+    from ._values import Value
+
     if isinstance(target, Object):
         return target._mng.relations()
-    if isinstance(target, type) and issubclass(target, Object):
+    if isinstance(target, Value):
+        return type(target)._gf_relations
+    if isinstance(target, type) and issubclass(target, (Object, Value)):
         return target._gf_relations
-    raise TypeError(f"relations() takes a flow Object or Object subclass, not {target!r}")
+    raise TypeError(
+        f"relations() takes a flow Object, a Value or one of their classes, not {target!r}"
+    )
 
 
 def collect_relations(cls: type[Object]) -> None:

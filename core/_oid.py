@@ -67,7 +67,7 @@ def check_relation_name(name: object, where: str, *, protected: bool = False) ->
                 f"{where}: {name!r} starts with '_'; only relations declared on a class may "
                 "be protected (_name)",
             )
-        if name.startswith("__") or name.startswith("_gf") or name in _OWN_NAMES:
+        if name.startswith(("__", "_gf")) or name in _OWN_NAMES:
             raise InvalidNameError(
                 name,
                 f"{where}: {name!r} is reserved for graftflow internals (dunder names, _mng "

@@ -390,9 +390,7 @@ class IntValue(ParamValue[int]):
             )
         start = self._relation.default_value() or 0
         store = self._store
-        if not start:
-            new = store.incr(key, amount)
-        elif store.get(key, MISSING) is not MISSING:
+        if not start or store.get(key, MISSING) is not MISSING:
             new = store.incr(key, amount)
         else:
             try:
@@ -493,7 +491,7 @@ class DictParam(Param[dict[str, Any]]):
 
     def __init__(
         self,
-        default: Callable[[], dict[str, Any]] | None = dict,
+        default: dict[str, Any] | Callable[[], dict[str, Any]] | None = dict,
         *,
         index: int | None = UNSET,
     ) -> None:

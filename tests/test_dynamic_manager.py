@@ -775,7 +775,10 @@ class TestTargets:
         [
             ("a b", "'a b' is not a valid relation name (it must be a Python identifier)"),
             ("class", "'class' is a Python keyword; choose another relation name"),
-            ("_x", "'_x' starts with '_'; only relations declared on a class may be protected (_name)"),
+            (
+                "_x",
+                "'_x' starts with '_'; only relations declared on a class may be protected (_name)",
+            ),
             (3, "a relation name must be a str, not int"),
         ],
     )
