@@ -151,7 +151,8 @@ class TestRefs:
             sh010.hero.get()
         error = caught.value
         assert isinstance(error, gf.MissingChildError)
-        assert isinstance(error, LookupError) and isinstance(error, ValueError)
+        assert isinstance(error, LookupError)
+        assert isinstance(error, ValueError)
         assert (error.connection, error.target) == ("/p/shots/sh010/hero", "/p/assets/bob")
         assert str(error) == (
             "/p/shots/sh010/hero connects to /p/assets/bob, which no longer resolves: "
@@ -189,9 +190,14 @@ class TestRefs:
     def test_failed_batch_writes_no_reference(self, flow: gf.Flow, project: Project) -> None:
         """A connection set inside a batch that fails leaves no index entry behind."""
         bob = project.assets["bob"]
-        with pytest.raises(RuntimeError), flow.batch():
-            flow.get_object("/p/shots/sh010").hero.set(bob)
-            raise RuntimeError("abort")
+
+        def connect_then_fail() -> None:
+            with flow.batch():
+                flow.get_object("/p/shots/sh010").hero.set(bob)
+                raise RuntimeError("abort")
+
+        with pytest.raises(RuntimeError, match="abort"):
+            connect_then_fail()
         assert indexed(flow, "/p/assets/bob") == {}
         assert gf.refs(flow.get_object("/p/assets/bob")) == []
 
@@ -223,7 +229,8 @@ class TestCrossProject:
         p.library_pick.set(rock)
         assert p.library_pick.get() is rock
         assert oids(rock) == ["/p/library_pick"]
-        assert Project.library_pick.cross_project and not Project.local_pick.cross_project
+        assert Project.library_pick.cross_project
+        assert not Project.local_pick.cross_project
 
     def test_the_project_itself_is_in_its_project(self, memflow: gf.Flow) -> None:
         """A project's own objects, and the project, connect without the flag."""

@@ -61,7 +61,7 @@ class TestProtectedRelations:
         relation lookup."""
         shot = memflow.create_project("f", Film).shots.add("sh010")
         with pytest.raises(AttributeError) as caught:
-            shot._nope  # noqa: B018
+            shot._nope
         assert not isinstance(caught.value, gf.GraftflowError)
         assert not hasattr(shot, "_thumb")
 
@@ -160,10 +160,10 @@ class TestRelative:
             gf.RelationError,
             match=re.escape("/r/picked: MissingRelationError: /r/stuff (Stuff) has no relation"),
         ):
-            example.picked  # noqa: B018
+            example.picked
         example._picked.set("stuff//x")
         with pytest.raises(gf.InvalidOidError, match="empty name between slashes"):
-            example.picked  # noqa: B018
+            example.picked
 
 
 # -- map hooks ---------------------------------------------------------------------------------
@@ -230,23 +230,26 @@ class TestMapHooks:
         random = maps.random
         Random.listings = 0
         assert random.get_mapped("a") is random["a"]
-        assert random.has_mapped_name("hidden") and "hidden" in random
+        assert random.has_mapped_name("hidden")
+        assert "hidden" in random
         assert random["hidden"].oid() == "/m/random/hidden"
         assert Random.listings == 0  # no listing needed to check a name
         with pytest.raises(gf.MissingChildError, match="/m/random has no item 'c'"):
             random.get_mapped("c")
         stored = maps.stored
         stored.add("x")
-        assert stored.has_mapped_name("x") and not stored.has_mapped_name("y")
+        assert stored.has_mapped_name("x")
+        assert not stored.has_mapped_name("y")
         assert stored.get_mapped("x") is stored["x"]
 
     def test_item_type_and_configure_hooks(self, flow: gf.Flow) -> None:
         """_get_mapped_item_type(name) picks each item's type; _configure_child(child)
         runs once for each item built, added or loaded."""
         maps = flow.create_project("m", Maps)
-        assert type(maps.random["b"]) is SpecialItem and type(maps.random["a"]) is Item
+        assert type(maps.random["b"]) is SpecialItem
+        assert type(maps.random["a"]) is Item
         assert maps.random["b"].configured == 1  # type: ignore[attr-defined]
-        maps.random["b"]  # noqa: B018  (cached: not configured again)
+        maps.random["b"]
         assert maps.random["b"].configured == 1  # type: ignore[attr-defined]
         added = maps.stored.add("x")
         assert added.configured == 1  # type: ignore[attr-defined]
@@ -254,7 +257,8 @@ class TestMapHooks:
         assert loaded.configured == 1
         maps.chooser.add_many(["shot", "plain"])
         again = gf.Flow(store=flow.store()).get_object("/m/chooser")
-        assert type(again["shot"]) is SpecialItem and type(again["plain"]) is Item
+        assert type(again["shot"]) is SpecialItem
+        assert type(again["plain"]) is Item
 
     def test_wrong_item_type_names_the_item(self, memflow: gf.Flow) -> None:
         """A hook returning a type that is not an item type fails naming item and hook."""
@@ -312,7 +316,8 @@ def test_session_object_values_stay_in_memory(flow: gf.Flow) -> None:
     tool.options.level.set(5)
     tool.options.deep.path.set("mine.png")
     tool.kept.set(2)
-    assert tool.options.level.get() == 5 and tool.options.deep.path.get() == "mine.png"
+    assert tool.options.level.get() == 5
+    assert tool.options.deep.path.get() == "mine.png"
     assert isinstance(tool.options._mng.store, gf.MemoryStore)
     assert tool.options._mng.store is not flow.store()
     assert flow.store().get("/t/options/level", "<none>") == "<none>"
