@@ -51,6 +51,10 @@ def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int,
     return start, start + page_size
 
 
+def _through_get_mapped(self: DynamicMap[Any], name: str) -> Any:
+    return self.get_mapped(name)
+
+
 class DynamicMap(Object, Generic[ItemT]):
     """A map whose names are computed: override :meth:`mapped_names`.
 
@@ -72,6 +76,10 @@ class DynamicMap(Object, Generic[ItemT]):
                 f"{cls.__qualname__}: a map keeps its own state in {sorted(taken)[0]!r}; "
                 "give the relation another name"
             )
+        if "get_mapped" in cls.__dict__ and "__getitem__" not in cls.__dict__:
+            # kabaret maps override get_mapped() (a view returning another map's items);
+            # map[name], paths and mapped_items() then go through it too.
+            cls.__getitem__ = _through_get_mapped  # type: ignore[method-assign,assignment]
         for base in cls.__dict__.get("__orig_bases__", ()):
             origin, args = get_origin(base), get_args(base)
             if (
@@ -117,8 +125,12 @@ class DynamicMap(Object, Generic[ItemT]):
         return name in self._name_set  # type: ignore[operator]  # set by _all_names()
 
     def get_mapped(self, name: str) -> ItemT:
-        """The item ``name`` (kabaret's name for ``map[name]``)."""
-        return self[name]
+        """The item ``name`` (kabaret's name for ``map[name]``).
+
+        Override it to serve items from elsewhere (a view on another map): ``map[name]``
+        and oids then use the override.
+        """
+        return self._gf_lookup(name)
 
     def _get_mapped_item_type(self, name: str) -> type[ItemT]:
         """The type to build the item ``name`` with: override to choose it per item.
@@ -159,6 +171,8 @@ class DynamicMap(Object, Generic[ItemT]):
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
         return self._build(name, self._item_type(name))
+
+    _gf_lookup = __getitem__  # what get_mapped() serves, whatever __getitem__ becomes
 
     def _item_type(self, name: str) -> type[ItemT]:
         """``_get_mapped_item_type(name)``, checked: a wrong type is caught here, naming
@@ -227,6 +241,8 @@ class Map(DynamicMap[ItemT]):
             return self._items[name]  # type: ignore[no-any-return]
         except KeyError:
             return self._load(name)
+
+    _gf_lookup = __getitem__
 
     def _load(self, name: str) -> ItemT:
         mng = self._mng
