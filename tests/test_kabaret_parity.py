@@ -18,6 +18,7 @@ import pytest
 from cli_support import Run, assert_ok
 
 import graftflow as gf
+from graftflow.extensions import Extendable
 
 # -- protected relations ---------------------------------------------------------------------
 
@@ -75,6 +76,7 @@ class TestProtectedRelations:
 
 STUDIO = """
 import graftflow as gf
+from graftflow.extensions import Extendable
 
 class Thumbnail(gf.Object):
     path = gf.StringParam("thumb.png")
@@ -345,3 +347,20 @@ def test_touch_notifications_reach_the_touched_oid_first(memflow: gf.Flow) -> No
         ("shot again", "/f/shots/sh010/status"),
         ("flow", "/f/shots/sh010/status"),
     ]
+
+
+class ExtendableShot(Extendable):
+    _thumbnail = gf.Child(Thumbnail)
+    status = gf.StringParam("wip")
+
+
+def test_protected_relations_of_extendable_objects(memflow: gf.Flow) -> None:
+    """On an extendable object a protected relation is still a relation (reached by oid,
+    protected from assignment), and private attributes still run no factory."""
+    shot = memflow.create_project("s", ExtendableShot)
+    assert memflow.get_object("/s/_thumbnail/path").get() == "thumb.png"
+    with pytest.raises(gf.RelationAssignmentError):
+        shot._thumbnail = None  # type: ignore[assignment]
+    fresh = memflow.create_project("t", ExtendableShot)
+    fresh._scratch = 1
+    assert fresh._mng._table is None  # no factory ran for private state
