@@ -55,6 +55,11 @@ def _through_get_mapped(self: DynamicMap[Any], name: str) -> Any:
     return self.get_mapped(name)
 
 
+def _overrides(cls: type[Any], hook: str) -> bool:
+    """Whether a class below graftflow's own maps defines ``hook``."""
+    return any(hook in klass.__dict__ for klass in cls.__mro__ if klass.__module__ != __name__)
+
+
 class DynamicMap(Object, Generic[ItemT]):
     """A map whose names are computed: override :meth:`mapped_names`.
 
@@ -76,6 +81,13 @@ class DynamicMap(Object, Generic[ItemT]):
                 f"{cls.__qualname__}: a map keeps its own state in {sorted(taken)[0]!r}; "
                 "give the relation another name"
             )
+        # A map without hooks builds its items without asking for them (a map of a
+        # million items pays nothing for hooks it does not have): the hook-aware way
+        # is put in place only for classes that define a hook.
+        if _overrides(cls, "_configure_child"):
+            cls._build = DynamicMap._build_configured  # type: ignore[method-assign]
+        if _overrides(cls, "_get_mapped_item_type") and issubclass(cls, Map):
+            cls._load = Map._load_typed  # type: ignore[method-assign]
         if "get_mapped" in cls.__dict__ and "__getitem__" not in cls.__dict__:
             # kabaret maps override get_mapped() (a view returning another map's items);
             # map[name], paths and mapped_items() then go through it too.
@@ -198,6 +210,10 @@ class DynamicMap(Object, Generic[ItemT]):
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
         item = item_type(self, name)
         self._items[name] = item
+        return item
+
+    def _build_configured(self, name: str, item_type: type[ItemT]) -> ItemT:
+        item = DynamicMap._build(self, name, item_type)
         self._configure_child(item)
         return item
 
@@ -250,11 +266,15 @@ class Map(DynamicMap[ItemT]):
         if stored is MISSING:
             small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
             raise self._missing(name, self.mapped_names() if small else None)
-        if type(self)._get_mapped_item_type is not Map._get_mapped_item_type:
-            return self._build(name, self._item_type(name))  # the subclass chooses
         return self._build(
             name, self.mapped_type() if stored is None else self._stored_type(name, stored)
         )
+
+    def _load_typed(self, name: str) -> ItemT:
+        """``_load()`` for a map whose class chooses item types itself."""
+        if not self.has_mapped_name(name):
+            raise self._missing(name, None)
+        return self._build(name, self._item_type(name))
 
     def _get_mapped_item_type(self, name: str) -> type[ItemT]:
         stored = self._mng.store.ordered_get(self._mng.oid, name)
