@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from ._errors import InvalidValueError, MissingChildError
 from ._json import json_error
 from ._params import Param, ParamValue
 from ._relation import UNSET
 from ._store import MISSING
+
+if TYPE_CHECKING:
+    from ._object import Object
 
 __all__ = ["HashParam", "HashValue", "OrderedStringSetParam", "OrderedStringSetValue"]
 
@@ -139,6 +142,16 @@ class HashParam(Param[dict[str, Any]]):
 
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = HashValue
 
+    if TYPE_CHECKING:  # its values are HashValues, for type checkers too
+
+        @overload
+        def __get__(self, obj: None, owner: type[Any] | None = None) -> HashParam: ...
+
+        @overload
+        def __get__(self, obj: Object, owner: type[Any] | None = None) -> HashValue: ...
+
+        def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any: ...
+
     def __init__(
         self, value_type: type[HashValue] | None = None, *, index: int | None = UNSET
     ) -> None:
@@ -235,6 +248,16 @@ class OrderedStringSetParam(Param[list[str]]):
     __slots__ = ()
 
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = OrderedStringSetValue
+
+    if TYPE_CHECKING:  # its values are OrderedStringSetValues, for type checkers too
+
+        @overload
+        def __get__(self, obj: None, owner: type[Any] | None = None) -> OrderedStringSetParam: ...
+
+        @overload
+        def __get__(self, obj: Object, owner: type[Any] | None = None) -> OrderedStringSetValue: ...
+
+        def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any: ...
 
     def __init__(
         self, value_type: type[OrderedStringSetValue] | None = None, *, index: int | None = UNSET

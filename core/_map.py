@@ -91,7 +91,7 @@ class DynamicMap(Object, Generic[ItemT]):
         if "get_mapped" in cls.__dict__ and "__getitem__" not in cls.__dict__:
             # kabaret maps override get_mapped() (a view returning another map's items);
             # map[name], paths and mapped_items() then go through it too.
-            cls.__getitem__ = _through_get_mapped  # type: ignore[method-assign,assignment]
+            cls.__getitem__ = _through_get_mapped  # type: ignore[method-assign]
         for base in cls.__dict__.get("__orig_bases__", ()):
             origin, args = get_origin(base), get_args(base)
             if (

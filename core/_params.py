@@ -433,6 +433,16 @@ class IntParam(Param[int]):
 
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = IntValue
 
+    if TYPE_CHECKING:  # its values are IntValue, counters included, for type checkers too
+
+        @overload
+        def __get__(self, obj: None, owner: type[Any] | None = None) -> IntParam: ...
+
+        @overload
+        def __get__(self, obj: Object, owner: type[Any] | None = None) -> IntValue: ...
+
+        def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any: ...
+
     def __init__(
         self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
     ) -> None:
