@@ -15,6 +15,7 @@ from ._backrefs import refs
 from ._choice import ChoiceValue, ChoiceValueSelectAction, ChoiceValueSetAction, MultiChoiceValue
 from ._computed import Computed, ComputedValue
 from ._errors import (
+    CommitCallbackError,
     ConfigError,
     DanglingConnectionError,
     ExistsError,
@@ -69,6 +70,7 @@ __all__ = [
     "ChoiceValue",
     "ChoiceValueSelectAction",
     "ChoiceValueSetAction",
+    "CommitCallbackError",
     "Computed",
     "ComputedValue",
     "Config",

@@ -168,6 +168,15 @@ class StoreError(GraftflowError, OSError):
     """A store cannot be opened, read or written (missing or corrupt file, bad URL)."""
 
 
+class CommitCallbackError(GraftflowError, RuntimeError):
+    """A callback given to ``on_commit`` raised after its batch committed.
+
+    Not a :class:`StoreError`: the store did its job and the writes are committed; the
+    failure is the callback's own (chained as ``__cause__``). The other callbacks of the
+    same commit ran anyway.
+    """
+
+
 class ConfigError(GraftflowError, ValueError):
     """The per-user configuration is unreadable or invalid.
 

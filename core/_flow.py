@@ -96,6 +96,15 @@ class Flow:
             self._projects.clear()
             raise
 
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback()`` once the current outermost batch of this thread commits.
+
+        Outside a batch it runs at once (the writes already happened). If the batch rolls
+        back, ``callback`` is dropped: this is how listeners hear only of committed work
+        (the workflow plugin's events are built on it). See :meth:`Store.on_commit`.
+        """
+        self._store.on_commit(callback)
+
     # -- what objects ask their root -------------------------------------------------------
 
     def session(self) -> Session:

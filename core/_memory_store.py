@@ -13,10 +13,11 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final, NoReturn
 
+from ._commit import CommitCallbacks, run
 from ._errors import ExistsError, InvalidValueError, StoreError
 from ._json import JSONValue, dumps, json_error, loads
 from ._store import check_range, quote_names
@@ -76,6 +77,7 @@ class MemoryStore:
         # Path index: parent oid -> oids directly under it that hold (or lead to) data,
         # so delete_tree() walks one subtree instead of scanning every key.
         self._children: dict[str, set[str]] = {}
+        self._commit_callbacks = CommitCallbacks()
 
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._kv)} values)"
@@ -127,16 +129,24 @@ class MemoryStore:
             if self._closed:
                 raise StoreError("memory:// store is closed")
             self._levels.append({})
+            self._commit_callbacks.enter()
             try:
                 yield
             except BaseException:
+                self._commit_callbacks.leave(committed=False)
                 self._restore(self._levels.pop())
                 raise
             level = self._levels.pop()
+            due = self._commit_callbacks.leave(committed=True)
             if self._levels:
                 parent = self._levels[-1]
                 for tk, before in level.items():
                     parent.setdefault(tk, before)
+        # Outside the lock: a callback may write, or wait for another thread's batch.
+        run(due)
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        self._commit_callbacks.add(callback)
 
     def close(self) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ import redis.exceptions
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ._commit import CommitCallbacks, run
 from ._errors import ExistsError, InvalidValueError, StoreError
 from ._json import JSONValue, dumps_checked, loads
 from ._redis_lua import APPLY
@@ -124,6 +125,7 @@ class RedisStore:
         # Pub/sub ignores databases: the channel names it, so db 1 is not heard on db 0.
         self._channel = f"{self._prefix}changes@{database}"
         self._id = uuid.uuid4().hex
+        self._commit_callbacks = CommitCallbacks()
         try:
             self._client = redis.Redis.from_url(
                 server,
@@ -227,17 +229,28 @@ class RedisStore:
             stack = self._local.stack = []
         outermost = not stack
         stack.append(_Pending() if outermost else copy.deepcopy(stack[-1]))
+        callbacks = self._commit_callbacks
+        callbacks.enter()
         try:
             yield
         except BaseException:
             stack.pop()
+            callbacks.leave(committed=False)
             raise
         done = stack.pop()
         if outermost:
             if done.ops:
-                self._run(done.ops)
+                try:
+                    self._run(done.ops)
+                except BaseException:
+                    callbacks.leave(committed=False)
+                    raise
         else:
             stack[-1] = done
+        run(callbacks.leave(committed=True))
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        self._commit_callbacks.add(callback)
 
     def close(self) -> None:
         """Stop listening and release the connections; later calls raise StoreError."""

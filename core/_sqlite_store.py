@@ -14,11 +14,12 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from ._commit import CommitCallbacks, run
 from ._errors import ExistsError, InvalidValueError, StoreError
 from ._json import JSONValue, dumps_checked
 from ._json import loads as _loads
@@ -70,6 +71,7 @@ def _after_fork_in_child() -> None:
             _FORK_ORPHANS.extend(store._conns)
             store._conns = []
         store._local = threading.local()
+        store._commit_callbacks = CommitCallbacks()  # the parent's open batches are not ours
 
 
 if hasattr(os, "register_at_fork"):
@@ -112,6 +114,7 @@ class SQLiteStore:
         self.url = f"sqlite:///{self.path}"
         self.timeout = timeout
         self._local = threading.local()
+        self._commit_callbacks = CommitCallbacks()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._closed = False
@@ -311,10 +314,13 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         local.depth = depth + 1
+        callbacks = self._commit_callbacks
+        callbacks.enter()
         try:
             yield
         except BaseException:
             local.depth = depth
+            callbacks.leave(committed=False)
             try:
                 if depth == 0:
                     conn.execute("ROLLBACK")
@@ -328,9 +334,14 @@ class SQLiteStore:
         try:
             conn.execute("COMMIT" if depth == 0 else f"RELEASE gf{depth}")
         except sqlite3.Error as exc:
+            callbacks.leave(committed=False)
             if depth == 0 and conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise self._error(exc) from exc
+        run(callbacks.leave(committed=True))
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        self._commit_callbacks.add(callback)
 
     def close(self) -> None:
         """Close every connection this store opened (in every thread)."""

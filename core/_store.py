@@ -111,6 +111,14 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group writes into one atomic transaction (see the class docstring)."""
 
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once this thread's outermost batch commits; now, outside one.
+
+        Dropped if the batch (or the nested batch that queued it) rolls back, so a
+        listener never hears of writes that did not happen. Stores implement it with
+        :class:`graftflow._commit.CommitCallbacks` around their ``batch()``.
+        """
+
     def close(self) -> None:
         """Release connections; later calls raise :class:`StoreError`."""
 

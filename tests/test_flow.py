@@ -769,3 +769,25 @@ class TestBatch:
         assert project is not before
         assert "f01" not in project.films
         assert len(project.films) == 0
+
+
+class TestOnCommit:
+    def test_heard_once_after_the_outermost_batch_commits(self, flow: gf.Flow) -> None:
+        """flow.on_commit waits for the flow's batch, then sees the committed tree."""
+        heard: list[str] = []
+        with flow.batch():
+            project = flow.create_project("p", Studio)
+            project.films.add("f01").title.set("x")
+            flow.on_commit(lambda: heard.append(flow.get_object("/p/films/f01/title").get()))
+            assert heard == []
+        assert heard == ["x"]
+
+    def test_never_heard_when_the_batch_rolls_back(self, flow: gf.Flow) -> None:
+        """A listener queued in a failed batch is dropped with the batch's writes."""
+        heard: list[str] = []
+        with pytest.raises(Boom), flow.batch():  # noqa: PT012
+            flow.create_project("p", Studio)
+            flow.on_commit(lambda: heard.append("created p"))
+            raise Boom
+        assert heard == []
+        assert flow.projects() == []

@@ -1194,6 +1194,87 @@ class TestNestedBatch:
         assert store.get("/k") == 1
 
 
+# -- commit callbacks ---------------------------------------------------------------
+
+
+class TestOnCommit:
+    def test_outside_a_batch_the_callback_runs_at_once(self, store: gf.Store) -> None:
+        """With no batch open the write already happened, so there is nothing to wait for."""
+        heard: list[str] = []
+        store.on_commit(lambda: heard.append("now"))
+        assert heard == ["now"]
+
+    def test_callbacks_wait_for_the_outermost_commit_and_run_in_order(
+        self, store: gf.Store
+    ) -> None:
+        """Queued at any depth, they run once, after the outermost batch, in order."""
+        heard: list[object] = []
+        key = fresh()
+        with store.batch():
+            store.set(key, 1)
+            store.on_commit(lambda: heard.append(("first", store.get(key))))
+            with store.batch():
+                store.on_commit(lambda: heard.append("inner"))
+            store.on_commit(lambda: heard.append("last"))
+            assert heard == []
+        # The first callback reads the committed value: it runs after the commit.
+        assert heard == [("first", 1), "inner", "last"]
+
+    def test_a_failing_outer_batch_drops_every_callback(self, store: gf.Store) -> None:
+        """Nothing is heard of writes that were rolled back, inner levels included."""
+        heard: list[str] = []
+
+        def body() -> None:
+            store.on_commit(lambda: heard.append("outer"))
+            with store.batch():
+                store.on_commit(lambda: heard.append("inner"))
+
+        with pytest.raises(Boom):
+            failing_batch(store, body)
+        assert heard == []
+        with store.batch():
+            pass
+        assert heard == [], "a dropped callback came back with a later batch"
+
+    def test_a_failing_nested_batch_drops_only_its_own(self, store: gf.Store) -> None:
+        """Like its writes, a failed savepoint's callbacks go; the outer ones stay."""
+        heard: list[str] = []
+        with store.batch():
+            store.on_commit(lambda: heard.append("kept"))
+            with pytest.raises(Boom):
+                failing_batch(store, lambda: store.on_commit(lambda: heard.append("dropped")))
+        assert heard == ["kept"]
+
+    def test_a_raising_callback_lets_the_others_run_and_keeps_the_writes(
+        self, store: gf.Store
+    ) -> None:
+        """The error comes out of the ``with`` that committed, after every callback ran."""
+        heard: list[str] = []
+        key = fresh()
+
+        def bad() -> None:
+            raise Boom("listener broke")
+
+        def body() -> None:
+            with store.batch():
+                store.set(key, "committed")
+                store.on_commit(bad)
+                store.on_commit(lambda: heard.append("after the bad one"))
+
+        with pytest.raises(gf.CommitCallbackError, match="listener broke") as info:
+            body()
+        assert isinstance(info.value.__cause__, Boom)
+        assert heard == ["after the bad one"]
+        assert store.get(key) == "committed"
+
+    def test_a_callback_may_write_to_the_store(self, store: gf.Store) -> None:
+        """Callbacks run after the batch closed, so their own writes are new batches."""
+        key = fresh()
+        with store.batch():
+            store.on_commit(lambda: store.set(key, "written by the callback"))
+        assert store.get(key) == "written by the callback"
+
+
 # -- close --------------------------------------------------------------------------
 
 
