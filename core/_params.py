@@ -18,7 +18,6 @@ from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
-    Final,
     Generic,
     Literal,
     TypeVar,
@@ -28,7 +27,7 @@ from typing import (
     overload,
 )
 
-from ._errors import ExistsError, InvalidValueError, RelationDefinitionError
+from ._errors import InvalidValueError, RelationDefinitionError
 from ._json import JSONValue, json_error
 from ._relation import NO_HINTS, UNSET, Relation, check_index
 from ._store import MISSING
@@ -348,26 +347,17 @@ def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None
     param._value_class = type(param)._gf_value_class
 
 
-#: The name of the one entry of a counter's *gate*, an ordered map at the value's own
-#: key: present once the value has been written, absent while it reads its default.
-_GATE: Final = "written"
-
-
 class IntValue(ParamValue[int]):
     """The value of an :class:`IntParam`: an int that is also an atomic counter.
 
-    ``incr()`` and ``decr()`` change the stored int in the store itself (one atomic
-    store operation, safe across processes) and return the new value. A value never
-    written counts from the param's default, so ``get()`` then ``incr()`` always
-    differ by one (kabaret counted from 0 whatever the default).
+    ``incr()`` and ``decr()`` change the stored int in the store itself, one atomic
+    store operation (safe across processes and threads), and return the new value.
 
-    How "from the default" stays atomic with a default other than 0, using only the
-    store protocol: every write also puts an entry in a *gate* (an ordered map at the
-    value's own key, a namespace no value uses), and the first increment of a value
-    never written adds the gate entry and the default in one batch. Two first
-    increments racing: one adds the gate, the other's batch is refused whole and it
-    increments what the first wrote. A default of 0 needs no gate: the store's own
-    ``incr`` counts a missing value from 0.
+    As in kabaret, the store counts a value never written from 0, whatever the param's
+    default: ``IntParam(10)`` reads 10, then ``incr()`` gives 1. Counting from the
+    default instead would take a read and a write that stay atomic together on every
+    store, which the store protocol's single ``incr`` cannot give (issue 13); counters
+    are declared with a default of 0, or set before they count.
     """
 
     __slots__ = ()
@@ -375,52 +365,21 @@ class IntValue(ParamValue[int]):
     VALUE_TYPE: ClassVar[Any] = int
 
     def incr(self, by: int = 1) -> int:
-        """Add ``by`` to the value, atomically; return the new value."""
+        """Add ``by`` to the stored value, atomically; return the new value."""
         return self._add(by, by, "incr")
 
     def decr(self, by: int = 1) -> int:
-        """Subtract ``by`` from the value, atomically; return the new value."""
+        """Subtract ``by`` from the stored value, atomically; return the new value."""
         return self._add(by, -by if type(by) is int else by, "decr")
 
     def _add(self, by: Any, amount: Any, verb: str) -> int:
-        key = self._key
         if type(amount) is not int:
             raise InvalidValueError(
-                key, f"{key}: {verb}(by) takes an int, not {by!r}; nothing was written"
+                self._key, f"{self._key}: {verb}(by) takes an int, not {by!r}; nothing was written"
             )
-        start = self._relation.default_value() or 0
-        store = self._store
-        if not start or store.get(key, MISSING) is not MISSING:
-            new = store.incr(key, amount)
-        else:
-            try:
-                with store.batch():
-                    store.ordered_add(key, {_GATE: None})
-                    new = store.incr(key, start + amount)
-            except ExistsError:  # another writer was first: count from what it wrote
-                new = store.incr(key, amount)
+        new = self._store.incr(self._key, amount)
         self._changed()
         return new
-
-    def set(self, value: int) -> None:
-        relation: Param[int] = self._relation
-        checked = relation.validate(self._key, value)
-        store = self._store
-        if relation.default_value():
-            with store.batch():
-                store.set(self._key, checked)
-                store.ordered_clear(self._key)
-                store.ordered_add(self._key, {_GATE: None})
-        else:
-            store.set(self._key, checked)
-        self._changed()
-
-    def revert_to_default(self) -> None:
-        store = self._store
-        with store.batch():
-            store.delete(self._key)
-            store.ordered_clear(self._key)
-        self._changed()
 
 
 class IntParam(Param[int]):

@@ -407,6 +407,9 @@ def values_scenario(project: Any, side: Side) -> dict[str, Any]:
     ]
     values.session_value.set("mine")
     values.int_value.set(3)
+    values.my_int.incr()
+    values.my_int.incr(10)
+    values.my_int.decr(2)
     values.my_int_with_action.reset.run("Confirm")
     values.ordered_string_set_value.add("b", 2)
     values.ordered_string_set_value.add("a", 1)
@@ -414,6 +417,7 @@ def values_scenario(project: Any, side: Side) -> dict[str, Any]:
     seen["after"] = [
         values.session_value.get(),
         values.int_value.get(),
+        values.my_int.get(),
         values.my_int_with_action.get(),
         list(values.ordered_string_set_value.get()),
         values.hash_value.get_key("fps"),
@@ -623,16 +627,19 @@ def test_showcase_and_extensions(kabaret: Kabaret, port: Graftflow, scenario: Sc
 class TestShowcaseDifferences:
     """What the guide documents as different, seen on the showcase."""
 
-    def test_counters(self, kabaret: Kabaret, port: Graftflow) -> None:
-        """Param(909, IntValue): kabaret's incr() counted from 0 and returned None;
-        graftflow's counts from 909 and returns the new value (Counters)."""
+    def test_counters_return_the_new_value(self, kabaret: Kabaret, port: Graftflow) -> None:
+        """Both count a value never written from 0 (Param(909, IntValue) reads 909, then
+        counts 1); kabaret's incr() returned None, graftflow's returns the new value
+        (Counters)."""
         k_int = kabaret.project("unittest", "ut").values.my_int
         g_int = port.project("unittest", "ut").values.my_int
         assert k_int.get() == g_int.get() == 909
         assert k_int.incr() is None
         assert k_int.get() == 1
-        assert g_int.incr() == 910
-        assert g_int.decr(10) == 900
+        assert g_int.incr() == 1
+        assert g_int.decr(10) == -9
+        assert k_int.decr(10) is None
+        assert k_int.get() == -9
 
     def test_missing_relative(self, kabaret: Kabaret, port: Graftflow) -> None:
         """The select action's 'an_error' choice: kabaret's relative reads None,

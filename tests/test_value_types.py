@@ -141,6 +141,7 @@ class TestValueClassParams:
 
         thing = memflow.create_project("t", Thing)
         assert isinstance(thing.n, gf.IntValue)
+        thing.n.set(909)
         assert thing.n.incr() == 910
         with pytest.raises(gf.InvalidValueError, match="Input should be a valid integer"):
             thing.n.set("12")
@@ -420,54 +421,55 @@ class CounterProject(gf.Object):
 class TestCounters:
     def test_incr_and_decr_return_the_new_value(self, flow: gf.Flow) -> None:
         """incr/decr change the stored int and return it; a value never written counts
-        from the param's default, so get() and incr() always differ by one."""
+        from 0 in the store, as in kabaret, whatever the param's default."""
         counters = flow.create_project("c", Counters)
         assert counters.zero.incr() == 1
         assert counters.zero.incr(5) == 6
         assert counters.zero.decr(2) == 4
         assert counters.start.get() == 10
-        assert counters.start.incr() == 11
-        assert counters.start.decr(4) == 7
+        assert counters.start.incr() == 1  # kabaret's IntParam(10).incr() gave 1 too
+        assert counters.start.decr(4) == -3
         assert flow.store().get("/c/zero") == 4
-        assert flow.store().get("/c/start") == 7
+        assert flow.store().get("/c/start") == -3
         assert counters.changed == ["start", "start"]
 
     def test_counting_on_what_set_wrote(self, flow: gf.Flow) -> None:
-        """incr works on a JSON int written by set(), and after a revert counts from the
-        default again."""
+        """incr works on a JSON int written by set(), and a reverted value counts from
+        0 again."""
         counters = flow.create_project("c", Counters)
         counters.start.set(3)
         assert counters.start.incr() == 4
         counters.start.revert_to_default()
         assert counters.start.get() == 10
-        assert counters.start.incr() == 11
+        assert counters.start.incr() == 1
         counters.zero.set(40)
         assert counters.zero.incr(2) == 42
 
-    def test_removed_item_counts_from_the_default_again(self, flow: gf.Flow) -> None:
+    def test_removed_item_starts_over(self, flow: gf.Flow) -> None:
         """An item removed and added again starts over: nothing of the old count stays."""
         items = flow.create_project("c", CounterProject).items
-        items.add("a").start.incr(5)
+        items.add("a").zero.incr(5)
         items.remove("a")
-        assert items.add("a").start.incr() == 11
+        assert items.add("a").zero.incr() == 1
 
     @pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
     def test_reopened_flow_continues(self, flow: gf.Flow) -> None:
         """Another flow on the same store continues the count."""
-        flow.create_project("c", Counters).start.incr()
+        flow.create_project("c", Counters).zero.incr()
         again = gf.Flow(store=flow.store()).project("c")
-        assert again.start.incr() == 12  # type: ignore[attr-defined]
+        assert again.zero.incr() == 2  # type: ignore[attr-defined]
 
     def test_concurrent_increments_lose_nothing(
         self, store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
     ) -> None:
-        """Writers racing on a counter never written (default 10), each with its own
-        connection to the store, lose no increment: not the first one either."""
+        """Writers racing on one counter, each with its own connection to the store,
+        lose no increment, the first ones included."""
         shared = make_store(store_kind, tmp_path, request)
         url = shared.url
         gf.Flow(store=shared).create_project("c", Counters)
         workers, each = 4, 25
         start = threading.Barrier(workers)
+        returned: list[int] = []
 
         def work() -> None:
             # Its own connection (client), as another process would have.
@@ -475,7 +477,7 @@ class TestCounters:
             counters = gf.Flow(store=own).project("c")
             start.wait()  # every first increment at once
             for _ in range(each):
-                counters.start.incr()  # type: ignore[attr-defined]
+                returned.append(counters.zero.incr())  # type: ignore[attr-defined]
             if own is not shared:
                 own.close()
 
@@ -484,7 +486,9 @@ class TestCounters:
             thread.start()
         for thread in threads:
             thread.join()
-        assert gf.Flow(store=shared).project("c").start.get() == 10 + workers * each  # type: ignore[attr-defined]
+        total = workers * each
+        assert gf.Flow(store=shared).project("c").zero.get() == total  # type: ignore[attr-defined]
+        assert sorted(returned) == list(range(1, total + 1))  # each writer saw its own
         shared.close()
 
     @pytest.mark.parametrize("by", ["1", 1.5, True, None])
