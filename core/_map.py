@@ -67,6 +67,8 @@ class DynamicMap(Object, Generic[ItemT]):
     """
 
     _gf_item_type: ClassVar[type[Object] | None] = None
+    #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
+    _gf_types_items: ClassVar[bool] = False
 
     # Per-instance caches, set in __init__ (annotated here for type checkers).
     _items: dict[str, Any]
@@ -86,7 +88,8 @@ class DynamicMap(Object, Generic[ItemT]):
         # is put in place only for classes that define a hook.
         if _overrides(cls, "_configure_child"):
             cls._build = DynamicMap._build_configured  # type: ignore[method-assign]
-        if _overrides(cls, "_get_mapped_item_type") and issubclass(cls, Map):
+        cls._gf_types_items = _overrides(cls, "_get_mapped_item_type")
+        if cls._gf_types_items and issubclass(cls, Map):
             cls._load = Map._load_typed  # type: ignore[method-assign]
         if "get_mapped" in cls.__dict__ and "__getitem__" not in cls.__dict__:
             # kabaret maps override get_mapped() (a view returning another map's items);
@@ -182,7 +185,9 @@ class DynamicMap(Object, Generic[ItemT]):
             pass
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
-        return self._build(name, self._item_type(name))
+        return self._build(
+            name, self._item_type(name) if self._gf_types_items else self.mapped_type()
+        )
 
     _gf_lookup = __getitem__  # what get_mapped() serves, whatever __getitem__ becomes
 
