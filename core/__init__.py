@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._action import Action
+from ._backrefs import refs
+from ._choice import ChoiceValue, ChoiceValueSelectAction, ChoiceValueSetAction, MultiChoiceValue
 from ._computed import Computed
 from ._errors import (
     CommitCallbackError,
     ConfigError,
+    DanglingConnectionError,
     ExistsError,
     GraftflowError,
     InvalidNameError,
@@ -29,7 +32,8 @@ from ._errors import (
     StoreError,
 )
 from ._flow import Flow, subscribe
-from ._links import Child, Connection, Parent, Relative
+from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedStringSetValue
+from ._links import Child, Connection, ConnectionValue, Parent, Relative
 from ._manager import TreeManager
 from ._map import DynamicMap, Map
 from ._memory_store import MemoryStore
@@ -39,6 +43,7 @@ from ._params import (
     DictParam,
     FloatParam,
     IntParam,
+    IntValue,
     Param,
     ParamValue,
     SessionParam,
@@ -47,6 +52,7 @@ from ._params import (
 from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
+from ._session_object import SessionObject
 from ._sqlite_store import SQLiteStore
 from ._store import Store, open_store
 from ._values import Value
@@ -61,11 +67,16 @@ __all__ = [
     "Action",
     "BoolParam",
     "Child",
+    "ChoiceValue",
+    "ChoiceValueSelectAction",
+    "ChoiceValueSetAction",
     "CommitCallbackError",
     "Computed",
     "Config",
     "ConfigError",
     "Connection",
+    "ConnectionValue",
+    "DanglingConnectionError",
     "Diagnostic",
     "DictParam",
     "DynamicMap",
@@ -73,7 +84,10 @@ __all__ = [
     "FloatParam",
     "Flow",
     "GraftflowError",
+    "HashParam",
+    "HashValue",
     "IntParam",
+    "IntValue",
     "InvalidNameError",
     "InvalidOidError",
     "InvalidValueError",
@@ -81,8 +95,11 @@ __all__ = [
     "MemoryStore",
     "MissingChildError",
     "MissingRelationError",
+    "MultiChoiceValue",
     "Object",
     "ObjectTypeError",
+    "OrderedStringSetParam",
+    "OrderedStringSetValue",
     "Param",
     "ParamValue",
     "Parent",
@@ -94,6 +111,7 @@ __all__ = [
     "Relative",
     "SQLiteStore",
     "Session",
+    "SessionObject",
     "SessionParam",
     "Store",
     "StoreError",
@@ -104,6 +122,7 @@ __all__ = [
     "get_object",
     "open_store",
     "project_of",
+    "refs",
     "relations",
     "subscribe",
 ]

@@ -16,7 +16,7 @@ from ._errors import GraftflowError, InvalidValueError
 from ._json import json_error
 from ._relation import UNSET, Relation
 from ._store import MISSING
-from ._values import Value
+from ._values import Value, Watchable
 
 if TYPE_CHECKING:
     from ._object import Object
@@ -113,14 +113,18 @@ _RUNNING: ContextVar[tuple[tuple[ComputedValue[Any], list[Any]], ...]] = Context
 )
 
 
-class Computed(Relation[ComputedValue[T]], Generic[T]):
+class Computed(Watchable, Relation[ComputedValue[T]], Generic[T]):
     """A value computed by the owner's ``compute_child_value(value)``.
+
+    ``.watched()`` makes the owner's ``child_value_changed(value)`` run when a result
+    is set from outside or reverted, as for a param; a result being computed is not a
+    change (a watcher reading the value would otherwise compute it forever).
 
     :param cached: keep the result until ``touch()``.
     :param store_value: also write each result to the store (it must be JSON).
     """
 
-    __slots__ = ("_cached", "_store_value")
+    __slots__ = ("_cached", "_store_value", "_watched")
 
     kind: ClassVar[str] = "computed"
 
@@ -130,6 +134,7 @@ class Computed(Relation[ComputedValue[T]], Generic[T]):
         super().__init__(index=index)
         self._cached = cached
         self._store_value = store_value
+        self._watched = False
 
     @property
     def is_cached(self) -> bool:

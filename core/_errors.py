@@ -14,6 +14,7 @@ import reprlib
 from collections.abc import Iterable
 
 __all__ = [
+    "DanglingConnectionError",
     "ExistsError",
     "GraftflowError",
     "InvalidNameError",
@@ -76,6 +77,23 @@ class MissingRelationError(_MissingError, AttributeError):  # type: ignore[misc]
 
 class MissingChildError(_MissingError):
     """A map (or the flow's project list) has no item of that name."""
+
+
+class DanglingConnectionError(MissingChildError, ValueError):
+    """A connection points at an object that no longer exists (removed, or renamed).
+
+    A ``LookupError`` as graftflow's other missing-name errors are, and a
+    ``ValueError`` as kabaret's ``RefSourceError`` is, so handlers written for either
+    keep catching it.
+
+    :ivar connection: the oid of the connection value.
+    :ivar target: the oid it stores.
+    """
+
+    def __init__(self, oid: str, name: str, message: str, *, connection: str, target: str) -> None:
+        super().__init__(oid, name, message)
+        self.connection = connection
+        self.target = target
 
 
 class InvalidNameError(GraftflowError, ValueError):

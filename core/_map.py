@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
+from ._backrefs import forget_item
 from ._errors import (
     ExistsError,
     InvalidNameError,
     MissingChildError,
     ObjectTypeError,
+    RelationDefinitionError,
     did_you_mean,
 )
 from ._object import Object
@@ -32,6 +34,8 @@ ItemT = TypeVar("ItemT", bound=Object)
 
 #: Beyond this many names, a missing-item error does not scan for suggestions.
 _SUGGEST_LIMIT = 10_000
+#: Per-map state kept in the instance's attributes, so no relation may take these names.
+_MAP_STATE = frozenset({"_items", "_names"})
 
 
 def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
@@ -47,6 +51,15 @@ def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int,
     return start, start + page_size
 
 
+def _through_get_mapped(self: DynamicMap[Any], name: str) -> Any:
+    return self.get_mapped(name)
+
+
+def _overrides(cls: type[Any], hook: str) -> bool:
+    """Whether a class below graftflow's own maps defines ``hook``."""
+    return any(hook in klass.__dict__ for klass in cls.__mro__ if klass.__module__ != __name__)
+
+
 class DynamicMap(Object, Generic[ItemT]):
     """A map whose names are computed: override :meth:`mapped_names`.
 
@@ -54,6 +67,8 @@ class DynamicMap(Object, Generic[ItemT]):
     """
 
     _gf_item_type: ClassVar[type[Object] | None] = None
+    #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
+    _gf_types_items: ClassVar[bool] = False
 
     # Per-instance caches, set in __init__ (annotated here for type checkers).
     _items: dict[str, Any]
@@ -63,6 +78,24 @@ class DynamicMap(Object, Generic[ItemT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        taken = _MAP_STATE.intersection(cls._gf_by_name)
+        if taken:
+            raise RelationDefinitionError(
+                f"{cls.__qualname__}: a map keeps its own state in {sorted(taken)[0]!r}; "
+                "give the relation another name"
+            )
+        # A map without hooks builds its items without asking for them (a map of a
+        # million items pays nothing for hooks it does not have): the hook-aware way
+        # is put in place only for classes that define a hook.
+        if _overrides(cls, "_configure_child"):
+            cls._build = DynamicMap._build_configured  # type: ignore[method-assign]
+        cls._gf_types_items = _overrides(cls, "_get_mapped_item_type")
+        if cls._gf_types_items and issubclass(cls, Map):
+            cls._load = Map._load_typed  # type: ignore[method-assign]
+        if "get_mapped" in cls.__dict__ and "__getitem__" not in cls.__dict__:
+            # kabaret maps override get_mapped() (a view returning another map's items);
+            # map[name], paths and mapped_items() then go through it too.
+            cls.__getitem__ = _through_get_mapped  # type: ignore[method-assign]
         for base in cls.__dict__.get("__orig_bases__", ()):
             origin, args = get_origin(base), get_args(base)
             if (
@@ -96,6 +129,35 @@ class DynamicMap(Object, Generic[ItemT]):
         """The items of one page (built now if they were not yet)."""
         return [self[name] for name in self.mapped_names(page_num, page_size)]
 
+    def has_mapped_name(self, name: str) -> bool:
+        """Whether ``name`` is an item: ``name in map`` and ``map[name]`` ask this.
+
+        Override it when checking one name is cheaper than listing them all.
+        """
+        if type(name) is not str:
+            return False
+        return name in self._listing()[1]
+
+    def get_mapped(self, name: str) -> ItemT:
+        """The item ``name`` (kabaret's name for ``map[name]``).
+
+        Override it to serve items from elsewhere (a view on another map): ``map[name]``
+        and oids then use the override.
+        """
+        return self._gf_lookup(name)
+
+    def _get_mapped_item_type(self, name: str) -> type[ItemT]:
+        """The type to build the item ``name`` with: override to choose it per item.
+
+        It must be ``mapped_type()`` or a subclass; a :class:`Map` gives the type the
+        item was added with.
+        """
+        return self.mapped_type()
+
+    def _configure_child(self, child: ItemT) -> None:
+        """Called with each item right after it is built (once per item and map
+        object): override it to set the item up."""
+
     def _listing(self) -> tuple[tuple[str, ...], frozenset[str]]:
         listing = self._names
         if listing is None:
@@ -112,9 +174,7 @@ class DynamicMap(Object, Generic[ItemT]):
         return len(self._all_names())
 
     def __contains__(self, name: object) -> bool:
-        if type(name) is not str:
-            return False
-        return name in self._listing()[1]
+        return self.has_mapped_name(name)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all_names())
@@ -124,9 +184,28 @@ class DynamicMap(Object, Generic[ItemT]):
             return self._items[name]  # type: ignore[no-any-return]
         except KeyError:
             pass
-        if name not in self:
+        if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
-        return self._build(name, self.mapped_type())
+        return self._build(
+            name, self._item_type(name) if self._gf_types_items else self.mapped_type()
+        )
+
+    _gf_lookup = __getitem__  # what get_mapped() serves, whatever __getitem__ becomes
+
+    def _item_type(self, name: str) -> type[ItemT]:
+        """``_get_mapped_item_type(name)``, checked: a wrong type is caught here, naming
+        the item, rather than as a strange error deep in the item."""
+        item_type = self._get_mapped_item_type(name)
+        mapped = self.mapped_type()
+        if not (isinstance(item_type, type) and issubclass(item_type, mapped)):
+            oid = self._mng.prefix + name
+            raise ObjectTypeError(
+                oid,
+                repr(item_type),
+                f"{oid}: {type(self).__qualname__}._get_mapped_item_type() returned "
+                f"{item_type!r}, not a {mapped.__qualname__} (the type of its items)",
+            )
+        return item_type
 
     def touch(self) -> None:
         """Forget the computed names and the built items, then notify subscribers."""
@@ -138,6 +217,13 @@ class DynamicMap(Object, Generic[ItemT]):
         # Two threads may build the same item at once: the first one kept wins, and
         # both return it (setdefault is one step for the GIL).
         return self._items.setdefault(name, item_type(self, name))  # type: ignore[no-any-return]
+
+    def _build_configured(self, name: str, item_type: type[ItemT]) -> ItemT:
+        item = item_type(self, name)
+        kept: ItemT = self._items.setdefault(name, item)
+        if kept is item:  # configured once, by the thread whose item was kept
+            self._configure_child(item)
+        return kept
 
     def _gf_built(self) -> list[Object]:
         return [*super()._gf_built(), *self._items.values()]
@@ -164,7 +250,7 @@ class Map(DynamicMap[ItemT]):
     def __len__(self) -> int:
         return self._mng.store.ordered_len(self._mng.oid)
 
-    def __contains__(self, name: object) -> bool:
+    def has_mapped_name(self, name: str) -> bool:
         if type(name) is not str:
             return False
         if name in self._items:
@@ -180,6 +266,8 @@ class Map(DynamicMap[ItemT]):
         except KeyError:
             return self._load(name)
 
+    _gf_lookup = __getitem__
+
     def _load(self, name: str) -> ItemT:
         mng = self._mng
         stored = MISSING if type(name) is not str else mng.store.ordered_get(mng.oid, name, MISSING)
@@ -189,6 +277,16 @@ class Map(DynamicMap[ItemT]):
         return self._build(
             name, self.mapped_type() if stored is None else self._stored_type(name, stored)
         )
+
+    def _load_typed(self, name: str) -> ItemT:
+        """``_load()`` for a map whose class chooses item types itself."""
+        if not self.has_mapped_name(name):
+            raise self._missing(name, None)
+        return self._build(name, self._item_type(name))
+
+    def _get_mapped_item_type(self, name: str) -> type[ItemT]:
+        stored = self._mng.store.ordered_get(self._mng.oid, name)
+        return self.mapped_type() if stored is None else self._stored_type(name, stored)
 
     def _stored_type(self, name: str, path: Any) -> type[ItemT]:
         oid = self._mng.prefix + name
@@ -305,8 +403,12 @@ class Map(DynamicMap[ItemT]):
         mng.touch()
 
     def _purge(self, name: str, entry: Any) -> None:
-        """Delete an item's values: in the map's store, and in the item's own store."""
+        """Delete an item's values: in the map's store, and in the item's own store.
+
+        The connections under it leave the back-reference indexes first.
+        """
         mng = self._mng
+        forget_item(self, name)
         mng.store.delete_tree(mng.prefix + name)
         try:
             item_type = self.mapped_type() if entry is None else self._stored_type(name, entry)

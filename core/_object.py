@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._store import Store
     from ._values import Value
 
-__all__ = ["Object", "Served", "relations", "serve_undeclared"]
+__all__ = ["Object", "Served", "collect_relations", "relations", "serve_undeclared"]
 
 
 class Object:
@@ -49,7 +49,7 @@ class Object:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _collect_relations(cls)
+        collect_relations(cls)
 
     def __init__(self, parent: Object | Flow, name: str) -> None:
         try:
@@ -190,21 +190,31 @@ def _manager_of(obj: Object) -> TreeManager | None:
         return None
 
 
-def relations(target: Object | type[Object]) -> tuple[Relation[Any], ...]:
-    """The relations of an object (dynamic ones included) or a class, in display order."""
+def relations(
+    target: Object | type[Object] | Value[Any] | type[Value[Any]],
+) -> tuple[Relation[Any], ...]:
+    """The relations of an object (dynamic ones included), of a value type with
+    relations of its own, or of such a class, in display order."""
+    from ._values import Value
+
     if isinstance(target, Object):
         return target._mng.relations()
-    if isinstance(target, type) and issubclass(target, Object):
+    if isinstance(target, Value):
+        return type(target)._gf_relations
+    if isinstance(target, type) and issubclass(target, (Object, Value)):
         return target._gf_relations
-    raise TypeError(f"relations() takes a flow Object or Object subclass, not {target!r}")
+    raise TypeError(
+        f"relations() takes a flow Object, a Value or one of their classes, not {target!r}"
+    )
 
 
-def _collect_relations(cls: type[Object]) -> None:
+def collect_relations(cls: type[Object]) -> None:
     """Freeze the class's relations: declaration order, overrides, explicit indexes.
 
     Overriding a base relation by name keeps the base's position (an explicit index
     still moves it); a relation object belongs to one class only, and a relation name
-    may not shadow or be shadowed by any non-relation attribute of the class.
+    may not shadow or be shadowed by any non-relation attribute of the class. Value
+    classes with relations (``graftflow.Value`` subclasses) are collected the same way.
     """
     where = cls.__qualname__
     own: list[Relation[Any]] = []
@@ -212,7 +222,7 @@ def _collect_relations(cls: type[Object]) -> None:
         if not isinstance(value, Relation):
             continue
         try:
-            check_relation_name(attr, f"{where}.{attr}")
+            check_relation_name(attr, f"{where}.{attr}", protected=True)
         except ValueError as exc:
             raise RelationDefinitionError(str(exc)) from None
         if value._owner is not None and value._owner is not cls:
@@ -250,7 +260,10 @@ def _collect_relations(cls: type[Object]) -> None:
     ordered = order_relations((r, r.index) for r in merged.values())
     cls._gf_relations = tuple(ordered)
     cls._gf_by_name = {r.name: r for r in ordered}
-    cls._gf_own_store = cls._create_value_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
+    create_store = getattr(cls, "_create_value_store", None)  # values have none
+    cls._gf_own_store = create_store is not None and (
+        create_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
+    )
 
     manager_type = cls.__dict__.get("_MANAGER_TYPE")
     if manager_type is not None and not (

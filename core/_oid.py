@@ -28,14 +28,23 @@ ITEM_NAME_RULE = (
 _ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
 
 
-def check_relation_name(name: object, where: str) -> str:
+#: Protected names graftflow keeps for its own state (``_gf...`` is kept as a prefix).
+_OWN_NAMES = frozenset({"_mng"})
+
+
+def check_relation_name(name: object, where: str, *, protected: bool = False) -> str:
     """Return ``name`` if it can name a relation, else raise :class:`InvalidNameError`.
 
-    Relation names become attributes, so they must be identifiers and not keywords;
-    names starting with ``_`` are kept for graftflow's own state, so a user relation
-    can never shadow it.
+    Relation names become attributes, so they must be identifiers and not keywords.
+    A *protected* name (``_thumbnail``) is accepted where ``protected`` is true: on
+    relations declared on a class, as kabaret flows declare them all the time (issue
+    13); tools hide them from listings. Dynamic relations are served through
+    ``__getattr__``, whose fast path refuses every ``_`` name, so they stay public.
+    Dunder names (Python mangles ``__x``), ``_mng`` and the ``_gf`` prefix are
+    graftflow's own state, never a relation.
 
     :param where: who asks, for the message (``"relation of Shot"``).
+    :param protected: accept one leading underscore.
     """
     if not isinstance(name, str):
         raise InvalidNameError(
@@ -50,9 +59,18 @@ def check_relation_name(name: object, where: str) -> str:
             name, f"{where}: {name!r} is a Python keyword; choose another relation name"
         )
     if name.startswith("_"):
-        raise InvalidNameError(
-            name, f"{where}: {name!r} starts with '_', which is reserved for graftflow internals"
-        )
+        if not protected:
+            raise InvalidNameError(
+                name,
+                f"{where}: {name!r} starts with '_'; only relations declared on a class may "
+                "be protected (_name)",
+            )
+        if name.startswith(("__", "_gf")) or name in _OWN_NAMES:
+            raise InvalidNameError(
+                name,
+                f"{where}: {name!r} is reserved for graftflow internals (dunder names, _mng "
+                "and the _gf prefix); choose another relation name",
+            )
     return name
 
 

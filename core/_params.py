@@ -9,6 +9,7 @@ the first typed validation, not when graftflow is imported.
 
 from __future__ import annotations
 
+import copy
 import math
 import types
 import typing
@@ -30,7 +31,7 @@ from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
 from ._relation import NO_HINTS, UNSET, Relation, check_index
 from ._store import MISSING
-from ._values import Value
+from ._values import Value, Watchable
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -42,6 +43,7 @@ __all__ = [
     "DictParam",
     "FloatParam",
     "IntParam",
+    "IntValue",
     "Param",
     "ParamValue",
     "SessionParam",
@@ -74,11 +76,18 @@ def _json_native(tp: Any) -> bool:
 
 
 class ParamValue(Value[T]):
-    """The value of a :class:`Param` on one object, stored under its oid."""
+    """The value of a :class:`Param` on one object, stored under its oid.
+
+    Subclass it to make a value type of your own (kabaret's ``values.Value``
+    subclasses port this way) and give the class to a param:
+    ``Param("NYS", StatusValue)``.
+    """
 
     __slots__ = ()
 
     kind: ClassVar[str] = "param"
+    #: What a param given this value class validates with (``None``: any JSON value).
+    VALUE_TYPE: ClassVar[Any] = None
 
     def get(self) -> T:
         value = self._store.get(self._key, MISSING)
@@ -110,23 +119,56 @@ class _ConvertedValue(ParamValue[T]):
         return relation.from_json(value)
 
 
-class Param(Relation[ParamValue[T]], Generic[T]):
+class _Literal:
+    """A literal list or dict default: each read gets its own copy (kabaret shared one)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self) -> Any:
+        return copy.deepcopy(self.value)
+
+
+class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
     """A stored value.
 
     :param default: returned while nothing is stored. A callable is a factory, called
-        each time the default is needed, so no two objects share a mutable default
-        (``default=list``); a literal list, dict or set is refused for that reason.
-    :param value_type: any type pydantic validates (``int``, ``list[str]``, a model...).
-        ``None`` accepts any JSON value.
+        each time the default is needed (``default=list``); a literal list or dict is
+        copied for each read, so no two objects ever share a mutable default.
+    :param value_type: any type pydantic validates (``int``, ``list[str]``, a model...);
+        ``None`` accepts any JSON value. A :class:`ParamValue` subclass instead makes the
+        values of that class (a value type with its own relations, a
+        :class:`~graftflow.ChoiceValue`...), validated with its ``VALUE_TYPE``.
     """
 
-    __slots__ = ("_adapter", "_default", "_factory", "_native", "_watched", "value_type")
+    __slots__ = (
+        "_adapter",
+        "_default",
+        "_factory",
+        "_native",
+        "_value_class",
+        "_watched",
+        "value_type",
+    )
 
     kind: ClassVar[str] = "param"
     stateless: ClassVar[bool] = True
+    #: The value class of this kind of param; a class given as value_type must derive it.
+    _gf_value_class: ClassVar[type[ParamValue[Any]]] = ParamValue
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
+    @overload
+    def __init__(
+        self: Param[Any],
+        default: Any,
+        value_type: type[ParamValue[Any]],
+        *,
+        index: int | None = UNSET,
+    ) -> None: ...
+
     @overload
     def __init__(
         self: Param[T],
@@ -171,30 +213,49 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         self.index = index
         self._hints = NO_HINTS
         self._owner = None
-        if isinstance(default, _MUTABLE):
-            raise RelationDefinitionError(
-                f"{type(self).__name__}: a mutable default ({type(default).__name__}) would be "
-                "shared by every object; pass a factory instead, e.g. "
-                f"default={type(default).__name__}"
-            )
+        value_class: type[ParamValue[Any]] = type(self)._gf_value_class
+        if isinstance(value_type, type) and issubclass(value_type, Value):
+            value_class, value_type = self._value_class_of(value_type)
         self._default = default
         self._factory = callable(default)
         self.value_type = value_type
         self._watched = False
         self._adapter: TypeAdapter[Any] | None = None
         self._native = value_type is None or value_type in _SIMPLE or _json_native(value_type)
+        self._value_class = value_class if self._native else _ConvertedValue
         if default is not None and not self._factory:
             if value_type in _SIMPLE and type(default) is value_type:
                 return
             self._check_default(default)
+            if isinstance(default, _MUTABLE):
+                self._default = _Literal(default)
+                self._factory = True
+
+    def _value_class_of(self, value_class: type[Any]) -> tuple[type[ParamValue[Any]], Any]:
+        """Check a value class given as ``value_type``; return it and what it validates."""
+        expected = type(self)._gf_value_class
+        if not issubclass(value_class, expected):
+            raise RelationDefinitionError(
+                f"{type(self).__name__}(value_type={value_class.__qualname__}): the value class "
+                f"must derive {expected.__qualname__}"
+            )
+        value_type = value_class.VALUE_TYPE
+        if not (value_type is None or value_type in _SIMPLE or _json_native(value_type)):
+            raise RelationDefinitionError(
+                f"{value_class.__qualname__}.VALUE_TYPE must be a JSON type (int, str, "
+                f"list[str]...), not {value_type!r}"
+            )
+        return value_class, value_type
 
     def _check_default(self, default: Any) -> None:
         vt = self.value_type
-        if vt is None:
-            problem = json_error(default)
-        elif vt in _SIMPLE:
+        if vt in _SIMPLE:
             ok = type(default) is vt or (vt is float and type(default) is int)
             problem = None if ok else f"is {type(default).__name__}, not {vt.__name__}"
+        elif vt is None or isinstance(default, _MUTABLE):
+            # A literal container is copied for each read: it has to be JSON (dict keys
+            # are str) like anything stored, so get() gives the same either way.
+            problem = json_error(default)
         else:
             # Not checked: that would import pydantic whenever a class is defined.
             return
@@ -203,19 +264,11 @@ class Param(Relation[ParamValue[T]], Generic[T]):
                 f"{type(self).__name__}(default={default!r}): the default {problem}"
             )
 
-    def watched(self: P) -> P:
-        """Make the owner's ``child_value_changed(value)`` run after each change."""
-        self._watched = True
-        return self
-
-    @property
-    def is_watched(self) -> bool:
-        return self._watched
-
     @property
     def default(self) -> Any:
         """The default as given (a factory stays a factory)."""
-        return self._default
+        default = self._default
+        return default.value if type(default) is _Literal else default
 
     def default_value(self) -> T:
         """The default for one read: the factory's result, or the literal default."""
@@ -223,7 +276,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         return default() if self._factory else default  # type: ignore[no-any-return]
 
     def create(self, parent: Object) -> ParamValue[T]:
-        return (ParamValue if self._native else _ConvertedValue)(parent, self)
+        return self._value_class(parent, self)
 
     # -- validation -----------------------------------------------------------------------
 
@@ -292,6 +345,7 @@ class Param(Relation[ParamValue[T]], Generic[T]):
         clone._watched = self._watched
         clone._adapter = self._adapter
         clone._native = self._native
+        clone._value_class = self._value_class
         return clone
 
 
@@ -313,12 +367,63 @@ def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None
     param._watched = False
     param._adapter = None
     param._native = True
+    param._value_class = type(param)._gf_value_class
+
+
+class IntValue(ParamValue[int]):
+    """The value of an :class:`IntParam`: an int that is also an atomic counter.
+
+    ``incr()`` and ``decr()`` change the stored int in the store itself, one atomic
+    store operation (safe across processes and threads), and return the new value.
+
+    As in kabaret, the store counts a value never written from 0, whatever the param's
+    default: ``IntParam(10)`` reads 10, then ``incr()`` gives 1. Counting from the
+    default instead would take a read and a write that stay atomic together on every
+    store, which the store protocol's single ``incr`` cannot give (issue 13); counters
+    are declared with a default of 0, or set before they count.
+    """
+
+    __slots__ = ()
+
+    VALUE_TYPE: ClassVar[Any] = int
+
+    def incr(self, by: int = 1) -> int:
+        """Add ``by`` to the stored value, atomically; return the new value."""
+        return self._add(by, by, "incr")
+
+    def decr(self, by: int = 1) -> int:
+        """Subtract ``by`` from the stored value, atomically; return the new value."""
+        return self._add(by, -by if type(by) is int else by, "decr")
+
+    def _add(self, by: Any, amount: Any, verb: str) -> int:
+        if type(amount) is not int:
+            raise InvalidValueError(
+                self._key, f"{self._key}: {verb}(by) takes an int, not {by!r}; nothing was written"
+            )
+        new = self._store.incr(self._key, amount)
+        self._changed()
+        return new
 
 
 class IntParam(Param[int]):
-    """An ``int`` param (``bool`` is refused: it is not a number of frames)."""
+    """An ``int`` param (``bool`` is refused: it is not a number of frames).
+
+    Its values are :class:`IntValue`: counters with ``incr()`` and ``decr()``.
+    """
 
     __slots__ = ()
+
+    _gf_value_class: ClassVar[type[ParamValue[Any]]] = IntValue
+
+    if TYPE_CHECKING:  # its values are IntValue, counters included, for type checkers too
+
+        @overload
+        def __get__(self, obj: None, owner: type[Any] | None = None) -> IntParam: ...
+
+        @overload
+        def __get__(self, obj: Object, owner: type[Any] | None = None) -> IntValue: ...
+
+        def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any: ...
 
     def __init__(
         self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
@@ -378,7 +483,7 @@ class DictParam(Param[dict[str, Any]]):
 
     def __init__(
         self,
-        default: Callable[[], dict[str, Any]] | None = dict,
+        default: dict[str, Any] | Callable[[], dict[str, Any]] | None = dict,
         *,
         index: int | None = UNSET,
     ) -> None:

@@ -37,7 +37,7 @@ def get_object(start: Object | Flow | Value[Any], oid: str) -> Any:
             if parent is None:
                 raise InvalidOidError(oid, f"invalid oid {oid!r}: '..' goes above the root")
             node = parent
-        elif isinstance(node, Value):
+        elif isinstance(node, Value) and not type(node)._gf_by_name:
             raise MissingRelationError(
                 f"{node.oid()}/{part}", part, f"{node.oid()} is a value; it has no child {part!r}"
             )

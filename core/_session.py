@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._environment import Environment
+from ._session_log import SessionLog
 
 if TYPE_CHECKING:
     from ._config import Config
@@ -105,8 +106,11 @@ def _user_from(environ: Mapping[str, str], env: Environment, config: Config | No
     return "anonymous"
 
 
-class Session:
+class Session(SessionLog):
     """Who is working and with which extensions.
+
+    ``log_error()``, ``log_warning()``, ``log_info()`` and ``log_debug()`` are
+    kabaret's session logging API (errors and warnings become diagnostics).
 
     A session built directly reads no config file (pass ``config``);
     :meth:`from_environment` reads the user's file. Either way the environment's

@@ -1,13 +1,21 @@
 """Value: what a param-like relation gives on an object, a handle on one value.
 
 A value handle is small (four slots) and holds no value itself: ``get()`` reads the
-store every time, so several processes sharing a store see each other's writes. Value
-handles are leaves of the tree: they have an oid but no relations.
+store every time, so several processes sharing a store see each other's writes.
+
+A value class may declare relations of its own, as kabaret's values (which are objects)
+do: a status value with ``reset = Child(ResetStatus)`` is reached as
+``shot.status.reset`` and ``/project/shots/sh010/status/reset``. Such a value gets a
+manager the first time one of its relations is read, so plain values stay four slots.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from ._errors import RelationDefinitionError
+from ._manager import TreeManager
+from ._object import collect_relations
 
 if TYPE_CHECKING:
     from ._flow import Flow
@@ -15,17 +23,41 @@ if TYPE_CHECKING:
     from ._relation import Relation
     from ._store import Store
 
-__all__ = ["Value"]
+__all__ = ["Value", "Watchable"]
 
 T = TypeVar("T")
+W = TypeVar("W", bound="Watchable")
 
 
 class Value(Generic[T]):
-    """Base class of value handles (param, session param, computed, connection)."""
+    """Base class of value handles (param, session param, computed, connection).
+
+    Subclass a value type to give it relations (actions, params): declare them on the
+    class as on an :class:`~graftflow.Object`, and leave ``__slots__`` out so the
+    value can keep what they build.
+    """
 
     __slots__ = ("_key", "_parent", "_relation", "_store")
 
     kind: ClassVar[str] = "value"
+
+    # What the relation machinery reads on a class (see Object); filled per subclass.
+    _gf_own: ClassVar[tuple[Relation[Any], ...]] = ()
+    _gf_relations: ClassVar[tuple[Relation[Any], ...]] = ()
+    _gf_by_name: ClassVar[dict[str, Relation[Any]]] = {}
+    _gf_own_store: ClassVar[bool] = False
+    # A value's relations are its class's: extensions graft onto objects, not values.
+    _MANAGER_TYPE: ClassVar[type[TreeManager] | None] = TreeManager
+    _PROPAGATE_MANAGER_TYPE: ClassVar[bool | None] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        collect_relations(cls)  # type: ignore[arg-type]
+        if cls._gf_relations and not cls.__dictoffset__:
+            raise RelationDefinitionError(
+                f"{cls.__qualname__} declares relations but its __slots__ leave it no "
+                "__dict__ to keep what they build; remove __slots__ from the class"
+            )
 
     def __init__(self, parent: Object, relation: Relation[Any]) -> None:
         mng = parent._mng
@@ -62,6 +94,28 @@ class Value(Generic[T]):
         """
         return self._relation
 
+    @property
+    def _mng(self) -> TreeManager:
+        """The value's manager, for its relations and the objects they build.
+
+        Kept on the value when it has a ``__dict__`` (every value class with
+        relations); a plain value makes a fresh one on each (rare) request.
+        """
+        state = getattr(self, "__dict__", None)
+        if state is not None:
+            mng = state.get("_gf_mng")
+            if mng is not None:
+                return mng  # type: ignore[no-any-return]
+        mng = TreeManager(self, self._parent._mng, self._relation.name)  # type: ignore[arg-type]
+        mng._oid = self._key
+        if state is not None:
+            state["_gf_mng"] = mng
+        return mng
+
+    def _gf_item(self, name: str) -> Any:
+        """A path step below a value that names none of its relations."""
+        raise self._mng.missing(name)
+
     def touch(self) -> None:
         """Notify subscribers of this value and of every ancestor."""
         self._notify()
@@ -88,3 +142,24 @@ class Value(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<{type(self._relation).__name__} value {self._key}>"
+
+
+class Watchable:
+    """``watched()`` for relations whose values call the owner when they change.
+
+    A mixin with no slots of its own: each relation class using it declares the
+    ``_watched`` slot, which :meth:`Value._changed` reads.
+    """
+
+    __slots__ = ()
+
+    _watched: bool
+
+    def watched(self: W) -> W:
+        """Make the owner's ``child_value_changed(value)`` run after each change."""
+        self._watched = True
+        return self
+
+    @property
+    def is_watched(self) -> bool:
+        return self._watched

@@ -112,8 +112,8 @@ class DynamicTreeManager(TreeManager):
         return tuple(order_relations(entries))
 
     def relation(self, name: str) -> Relation[Any] | None:
-        if name[:1] == "_":  # never a relation: setting private state must not run factories
-            return None
+        if name[:1] == "_":  # only a class's protected relation: private state runs no factory
+            return type(self.object)._gf_by_name.get(name)
         won = self._dynamic().get(name)
         if won is not None:
             return won[RELATION]

@@ -62,7 +62,7 @@ def relation_data(obj: Object, record: RelationRecord) -> dict[str, Any]:
         elif isinstance(related, Flow):
             data["target"] = "/"
         elif record.kind in ("parent", "relative"):
-            data["target"] = related.oid()
+            data["target"] = None if related is None else related.oid()  # Relative(None)
         else:
             data["type"] = type(related).__name__
             if isinstance(related, DynamicMap):
@@ -74,8 +74,12 @@ def relation_data(obj: Object, record: RelationRecord) -> dict[str, Any]:
     return data
 
 
-def node_data(node: Any, *, limit: int | None = 20) -> dict[str, Any]:
-    """An object (or the flow) as ``graftflow ls`` shows it."""
+def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> dict[str, Any]:
+    """An object (or the flow) as ``graftflow ls`` shows it.
+
+    :param protected: include the protected (``_name``) relations, hidden by default
+        as kabaret's browser hides them.
+    """
     if isinstance(node, Flow):
         names = node.projects()
         return {
@@ -88,7 +92,11 @@ def node_data(node: Any, *, limit: int | None = 20) -> dict[str, Any]:
     data: dict[str, Any] = {
         "oid": node.oid(),
         "type": type(node).__name__,
-        "relations": [relation_data(node, record) for record in describe(node)],
+        "relations": [
+            relation_data(node, record)
+            for record in describe(node)
+            if protected or not record.name.startswith("_")
+        ],
     }
     if isinstance(node, DynamicMap):
         data["items"] = {"count": len(node), "names": node.mapped_names(0, limit)}
@@ -101,7 +109,7 @@ def _summary(row: dict[str, Any]) -> str:
     if "value" in row:
         return f"[green]{escape(value_text(row['value']))}[/]"
     if "target" in row:
-        return f"→ {escape(row['target'])}"
+        return f"→ {escape(row['target'] or '(none)')}"
     text = escape(row.get("type", ""))
     if "count" in row:
         text += f" [dim]({row['count']} items)[/]"

@@ -314,13 +314,16 @@ def _override_example(flow: Flow) -> dict[str, Any] | None:
 @cli.command()
 @click.argument("oid", default="/")
 @click.option("--limit", default=20, show_default=True, help="Map items to list.")
-@click.option("--all", "show_all", is_flag=True, help="List every map item.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every map item and the protected relations."
+)
 @json_option
 @click.pass_context
 def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) -> None:
     """List the relations of the object at OID: kind, value, and where each came from.
 
-    A map also lists its items. Without OID, list the projects.
+    A map also lists its items. Without OID, list the projects. Protected relations
+    (named ``_name``) are listed with --all.
     """
     if limit < 0:
         fail(f"--limit must be 0 or more, not {limit}")
@@ -329,7 +332,7 @@ def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) 
     if isinstance(node, Value):
         fail(f"{node.oid()} is a value, not an object; read it with: graftflow get {node.oid()}")
     with studio_code(f"listing {oid}"):
-        data = node_data(node, limit=None if show_all else limit)
+        data = node_data(node, limit=None if show_all else limit, protected=show_all)
     if _wants_json(ctx, as_json):
         _emit(data)
     else:

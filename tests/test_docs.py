@@ -88,6 +88,17 @@ def test_example_runs(code: str, run_python: Any) -> None:
     run_python(code)
 
 
+def test_migration_examples_check_their_outcome() -> None:
+    """Every Python block of the migration guide asserts what it claims (issue 13): a
+    port that runs but does something else must fail, not pass silently."""
+    found = [
+        (line, code) for page, line, _, _, code in blocks("python") if page == "docs/migration.md"
+    ]
+    assert len(found) >= 20
+    silent = [line for line, code in found if not re.search(r"^\s*assert ", code, re.M)]
+    assert silent == []
+
+
 def test_readme_links_resolve() -> None:
     """Every relative link of the README names a file or folder of the repository
     (mkdocs --strict checks the links between pages; nothing else checks these)."""

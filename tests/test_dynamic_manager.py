@@ -819,7 +819,10 @@ class TestTargets:
         [
             ("a b", "'a b' is not a valid relation name (it must be a Python identifier)"),
             ("class", "'class' is a Python keyword; choose another relation name"),
-            ("_x", "'_x' starts with '_', which is reserved for graftflow internals"),
+            (
+                "_x",
+                "'_x' starts with '_'; only relations declared on a class may be protected (_name)",
+            ),
             (3, "a relation name must be a str, not int"),
         ],
     )
@@ -1023,7 +1026,7 @@ WEIGHT = "returned the weight {} for <StringParam bad>; a weight is a finite num
 SHADOW = "the dynamic relation {!r} would shadow the method {}, which is not a relation; "
 CHOOSE = "choose another name"
 KEYWORD = "is a Python keyword; choose another relation name"
-PRIVATE = "starts with '_', which is reserved for graftflow internals"
+PRIVATE = "starts with '_'; only relations declared on a class may be protected (_name)"
 BADNAME = "dynamic relation of Form: {!r} {}"
 UNNAMED = (
     "returned <StringParam (unnamed)> without a name; "

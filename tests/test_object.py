@@ -116,10 +116,11 @@ class TestCollection:
                 def status(self) -> str:
                     return "x"
 
-    def test_private_names_refused(self) -> None:
-        """Relation names starting with '_' are graftflow's."""
+    @pytest.mark.parametrize("name", ["__status", "_mng", "_gf_status"])
+    def test_internal_names_refused(self, name: str) -> None:
+        """Dunder names, _mng and the _gf prefix are graftflow's, even on a class."""
         with pytest.raises(gf.RelationDefinitionError, match="reserved for graftflow internals"):
-            type("Shot", (gf.Object,), {"_status": gf.Param()})
+            type("Shot", (gf.Object,), {name: gf.Param()})
 
     def test_preset_name_must_match(self) -> None:
         """A declared relation takes its attribute's name; a different preset name is refused."""

@@ -88,7 +88,7 @@ class TestNames:
             ("a b", "'a b' is not a valid relation name (it must be a Python identifier)"),
             ("x=1;import os", "is not a valid relation name"),
             ("class", "'class' is a Python keyword"),
-            ("_private", "'_private' starts with '_', which is reserved for graftflow internals"),
+            ("_private", "'_private' starts with '_'; only relations declared on a class may be"),
             (3, "a relation name must be a str, not int"),
         ],
     )

@@ -78,15 +78,37 @@ class TestParam:
         assert pair.b.tags.get() == []
         assert pair.a.tags.get() is not pair.b.tags.get()
 
-    @pytest.mark.parametrize("default", [[], {}, set()])
-    def test_mutable_default_refused(self, default: Any) -> None:
-        """A literal mutable default is refused, suggesting a factory."""
-        kind = type(default).__name__
-        with pytest.raises(
-            gf.RelationDefinitionError,
-            match=re.escape(f"pass a factory instead, e.g. default={kind}"),
-        ):
-            gf.Param(default)
+    def test_literal_container_defaults_are_copied(self, memflow: gf.Flow) -> None:
+        """A literal list or dict default is accepted (as in kabaret) and every read of
+        every object gets its own copy, so changing one never changes another."""
+
+        class Shot(gf.Object):
+            tags = gf.Param([1, [2, 3]])
+            meta = gf.DictParam({"a": {"b": 1}})
+
+        class Pair(gf.Object):
+            a = gf.Child(Shot)
+            b = gf.Child(Shot)
+
+        pair = memflow.create_project("p", Pair)
+        pair.a.tags.get()[1].append("leak")
+        pair.a.meta.get()["a"]["b"] = 2
+        assert pair.a.tags.get() == pair.b.tags.get() == [1, [2, 3]]
+        assert pair.a.meta.get() == {"a": {"b": 1}}
+        assert Shot.tags.default == [1, [2, 3]]
+
+    @pytest.mark.parametrize(
+        ("param", "problem"),
+        [
+            (lambda: gf.Param({1, 2}), "is a set, which is not a JSON value"),
+            (lambda: gf.DictParam({1: 11}), "has the key 1 of type int"),
+            (lambda: gf.StringParam(["a"]), "the default is list, not str"),  # type: ignore[arg-type]
+        ],
+    )
+    def test_literal_container_defaults_must_be_json(self, param: Any, problem: str) -> None:
+        """A literal default that could never be stored is refused at class definition."""
+        with pytest.raises(gf.RelationDefinitionError, match=re.escape(problem)):
+            param()
 
     def test_non_json_default_refused(self) -> None:
         """An untyped param's default must be JSON, checked when the class is defined."""
@@ -518,7 +540,8 @@ class TestLinks:
 def test_typed_param_fast_path_matches_param(cls: Any, default: Any, value_type: type) -> None:
     """The typed params' shortcut for a literal default sets exactly what Param does."""
     fast = cls(default)
-    slow = gf.Param(default, value_type)
+    slow = cls.__new__(cls)  # the same class through Param's checked path
+    gf.Param.__init__(slow, default, value_type)
     slots = [name for klass in type(slow).__mro__ for name in getattr(klass, "__slots__", ())]
     assert slots
     for name in slots:
@@ -551,6 +574,14 @@ def every_construction() -> list[Any]:
         gf.Connection(Pointed, index=0),
         gf.Parent(2),
         gf.Relative("/x"),
+        gf.Relative(None),
+        gf.Param("a", gf.ChoiceValue),
+        gf.HashParam(),
+        gf.HashParam(index=1),
+        gf.OrderedStringSetParam(),
+        gf.OrderedStringSetParam(index=None),
+        gf.Computed().watched(),
+        gf.Connection(Pointed).allow_cross_project().watched(),
     ]
     for typed, default in (
         (gf.IntParam, 5),

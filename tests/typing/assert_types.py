@@ -31,10 +31,18 @@ class Shot(gf.Object):
     cast = gf.Connection(Asset)
     assets = gf.Child(Assets)
     duration: gf.Computed[int] = gf.Computed()
+    meta_hash = gf.HashParam()
+    playlist = gf.OrderedStringSetParam()
 
 
 def check(shot: Shot) -> None:
-    assert_type(shot.frames, gf.ParamValue[int])
+    assert_type(shot.frames, gf.IntValue)
+    assert_type(shot.frames.incr(), int)
+    assert_type(shot.frames.decr(2), int)
+    assert_type(shot.meta_hash, gf.HashValue)
+    assert_type(shot.meta_hash.get(), dict[str, Any])
+    assert_type(shot.playlist.get(), list[str])
+    assert_type(gf.refs(shot), list[gf.ConnectionValue[Any]])
     assert_type(shot.frames.get(), int)
     assert_type(shot.fps.get(), float)
     assert_type(shot.hero.get(), bool)
