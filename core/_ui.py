@@ -602,7 +602,10 @@ def _icon_name(icon: Any) -> str:
 
 def _doc_line(cls: type[Any] | None) -> str:
     """The first paragraph of a class's own docstring (not one it inherits)."""
-    if cls is None or cls.__module__ == "graftflow" or "__doc__" not in vars(cls):
+    module = getattr(cls, "__module__", "") if cls is not None else ""
+    if cls is None or module == "graftflow" or module.startswith("graftflow._"):
+        return ""  # graftflow's own classes: their docstrings are for developers
+    if "__doc__" not in vars(cls):
         return ""
     doc = inspect.cleandoc(cls.__doc__ or "")
     return " ".join(doc.split("\n\n", 1)[0].split())

@@ -26,13 +26,15 @@ class Panel:
     :ivar title: its heading (escaped when shown).
     :ivar html: its body: build it with :class:`PageTools`, or escape what you add.
     :ivar icon: an icon name (see docs/ui-protocol.md).
-    :ivar needs_mermaid: the page loads mermaid (set by :meth:`PageTools.mermaid`).
+    :ivar needs_mermaid: the page loads mermaid (for :meth:`PageTools.mermaid`).
+    :ivar wide: shown beside the relations, full width, rather than in the side column.
     """
 
     title: str
     html: Markup
     icon: str = "extension"
     needs_mermaid: bool = False
+    wide: bool = False
 
 
 def flow_url(oid: str, prefix: str = "/flow") -> str:

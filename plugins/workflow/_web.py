@@ -79,7 +79,8 @@ def _process_panels(process: Any, page: PageTools) -> list[Panel]:
     tasks = page.table(["task", "status", "assignee", "move"], rows)
     head = page.escape(f"{process.get_definition().name} · {status}")
     body = page.escape("").join([_markup("<p class='muted'>{}</p>", head), diagram, tasks])
-    return [Panel(title=f"Process {process.name()}", html=body, icon="process", needs_mermaid=True)]
+    return [Panel(title=f"Process {process.name()}", html=body, icon="process",
+                  needs_mermaid=True, wide=True)]
 
 
 def _list_panel(processes: Any, page: PageTools) -> Panel:
