@@ -41,6 +41,7 @@ __all__ = [
     "RelationUI",
     "Row",
     "Separator",
+    "columns",
     "dialog",
     "group",
     "info",
@@ -48,7 +49,6 @@ __all__ = [
     "relations",
     "result",
     "rows",
-    "columns",
 ]
 
 #: Every editor a front end is asked for; a front end that lacks one shows the value as
@@ -174,9 +174,9 @@ def group(name: str) -> Iterator[None]:
         else:
             namespace[_GROUP_KEY] = outer
         for key, value in list(namespace.items()):
-            if isinstance(value, Relation) and before.get(key) != id(value):
-                if "group" not in value.ui_hints:
-                    value.ui(group=full)
+            new = isinstance(value, Relation) and before.get(key) != id(value)
+            if new and "group" not in value.ui_hints:
+                value.ui(group=full)
 
 
 #: Where a class body being grouped remembers the enclosing group (nested groups).
@@ -534,9 +534,8 @@ def _editor_of_type(value_type: Any) -> str:
         return _editor_of_type(args[0])
     if origin is Literal:
         return "choice"
-    if origin in (list, set, frozenset, tuple) and len(args) >= 1:
-        if get_origin(args[0]) is Literal:
-            return "multichoice"
+    if origin in (list, set, frozenset, tuple) and args and get_origin(args[0]) is Literal:
+        return "multichoice"
     if origin in (Union, types.UnionType):
         kept = [arg for arg in args if arg is not type(None)]
         if len(kept) == 1:

@@ -169,7 +169,8 @@ class TestRelations:
         decides; protected and hinted relations, and actions not shown in their
         parent, are hidden."""
         shown = by_name(shot, hidden=True)
-        assert shown["frame_in"].editable and shown["hero"].editable
+        assert shown["frame_in"].editable
+        assert shown["hero"].editable
         assert not shown["frames"].editable
         assert not shown["locked"].editable
         assert not shown["note"].editable
@@ -363,7 +364,10 @@ class TestTables:
         """columns() and the row hooks fill the table."""
         assert ui.columns(project.sized) == ["Name", "Size"]
         rows = ui.rows(project.sized, 0, 2)
-        assert [row.cells for row in rows] == [{"Name": "i00", "Size": 1}, {"Name": "i01", "Size": 5}]
+        assert [row.cells for row in rows] == [
+            {"Name": "i00", "Size": 1},
+            {"Name": "i01", "Size": 5},
+        ]
         assert rows[1].style["background-color"] == "#eee"
 
     def test_only_the_page_is_built(self, project: Any) -> None:

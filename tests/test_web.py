@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("starlette", reason="the web extra is not installed: pip install graftflow[web]")
+pytest.importorskip(
+    "starlette", reason="the web extra is not installed: pip install graftflow[web]"
+)
 
 from cli_support import Run, graftflow_command
 from starlette.testclient import TestClient
@@ -55,7 +57,9 @@ def csrf(client: TestClient) -> str:
 
 def post(client: TestClient, url: str, data: dict[str, Any], htmx: bool = True) -> Any:
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(url, data={"csrf": csrf(client), **data}, headers=headers, follow_redirects=False)
+    return client.post(
+        url, data={"csrf": csrf(client), **data}, headers=headers, follow_redirects=False
+    )
 
 
 class TestPages:
@@ -63,7 +67,8 @@ class TestPages:
         """/ leads to the projects."""
         page = client.get("/")
         assert page.status_code == 200
-        assert 'href="/flow/demo"' in page.text and 'href="/flow/notes"' in page.text
+        assert 'href="/flow/demo"' in page.text
+        assert 'href="/flow/notes"' in page.text
 
     def test_object_page(self, client: TestClient) -> None:
         """A shot's page: breadcrumbs, relations in order with labels and groups, the
@@ -89,7 +94,8 @@ class TestPages:
         page = client.get("/flow/demo/films/f09")
         assert page.status_code == 404
         assert "There is no object at /demo/films/f09" in page.text
-        assert "f09" in page.text and "Traceback" not in page.text
+        assert "f09" in page.text
+        assert "Traceback" not in page.text
 
     def test_value_page(self, client: TestClient) -> None:
         """A value has a page too (a value with relations shows them there)."""
@@ -111,7 +117,8 @@ class TestPages:
         assert "workflow_demo_pipeline" in page.text
         assert 'class="hl"' in page.text
         lamp = client.get("/describe/demo/films/f02/sequences/sq010/shots/sh0010")
-        assert "lamp_light_handles" in lamp.text and "base" in lamp.text
+        assert "lamp_light_handles" in lamp.text
+        assert "base" in lamp.text
 
     def test_diagnostics_panel(self, client: TestClient, flow: gf.Flow) -> None:
         """The session's diagnostics show in their panel."""
@@ -166,7 +173,8 @@ class TestWrites:
         """Without htmx, the whole page again (422) with the error on the field."""
         reply = post(client, f"/set{SHOT}/frame_out", {"value": "x"}, htmx=False)
         assert reply.status_code == 422
-        assert "field-error" in reply.text and "<html" in reply.text
+        assert "field-error" in reply.text
+        assert "<html" in reply.text
 
     def test_set_without_javascript_redirects(self, client: TestClient) -> None:
         """A plain form POST sets and goes back to the page."""
@@ -185,7 +193,8 @@ class TestWrites:
         assert flow.get_object("/demo/assets/lamp/kind").get() == "set"
         assert flow.get_object(f"{SHOT}/hero").get().oid() == "/demo/assets/attic"
         reply = post(client, f"/set{SHOT}/hero", {"value": "/demo/nowhere"})
-        assert "field-error" in reply.text and "nowhere" in reply.text
+        assert "field-error" in reply.text
+        assert "nowhere" in reply.text
 
     def test_csrf_required(self, client: TestClient, flow: gf.Flow) -> None:
         """A POST without the token (or with a wrong one) is refused; nothing written."""
@@ -204,18 +213,22 @@ class TestActions:
     def test_dialog(self, client: TestClient) -> None:
         """An action with params opens a dialog with its fields and buttons."""
         reply = client.get(f"/dialog{SHOT}/bump_version", headers={"HX-Request": "true"})
-        assert 'name="p:comment"' in reply.text and 'value="Run"' in reply.text
+        assert 'name="p:comment"' in reply.text
+        assert 'value="Run"' in reply.text
         assert reply.headers["hx-trigger"] == "gf-open-dialog"
 
     def test_run_with_params(self, client: TestClient, flow: gf.Flow) -> None:
         """The dialog's params are set, then run(button); the result is shown."""
         reply = post(
-            client, f"/run{SHOT}/bump_version", {"button": "Run", "p:comment": "hi", "from": "dialog"}
+            client,
+            f"/run{SHOT}/bump_version",
+            {"button": "Run", "p:comment": "hi", "from": "dialog"},
         )
         assert reply.status_code == 204
         trigger = json.loads(reply.headers["hx-trigger"])
         assert trigger["gf-toast"] == {"text": "Bump Version: 1", "error": False}
-        assert trigger["gf-close-dialog"] and trigger["gf-refresh"]
+        assert trigger["gf-close-dialog"]
+        assert trigger["gf-refresh"]
         assert flow.get_object(f"{SHOT}/version").get() == 1
 
     def test_failing_action_one_line(self, client: TestClient) -> None:
@@ -225,7 +238,8 @@ class TestActions:
         assert "Traceback" not in reply.text
         inline = post(client, "/run/notes/fails", {"button": "Go"})
         toast = json.loads(inline.headers["hx-trigger"])["gf-toast"]
-        assert toast["error"] and "render farm is down" in toast["text"]
+        assert toast["error"]
+        assert "render farm is down" in toast["text"]
 
     def test_failing_action_debug(self, flow: gf.Flow) -> None:
         """With --debug, the traceback too."""
@@ -248,14 +262,18 @@ class TestActions:
             counter = gf.Child(Counter)
 
         flow.create_project("holder", Holder)
-        reply = post(client, "/run/holder/counter", {"button": "Run", "p:times": "x", "from": "dialog"})
-        assert reply.status_code == 200 and "field-error" in reply.text
+        reply = post(
+            client, "/run/holder/counter", {"button": "Run", "p:times": "x", "from": "dialog"}
+        )
+        assert reply.status_code == 200
+        assert "field-error" in reply.text
 
     def test_result_protocol(self, client: TestClient, flow: gf.Flow) -> None:
         """close=False keeps the dialog (with the new message), next_action opens the
         next dialog, goto sends the page elsewhere."""
         stay = post(client, "/run/notes/wizard", {"button": "Next", "from": "dialog"})
-        assert "Say where to go" in stay.text and stay.headers["hx-retarget"] == "#dialog-body"
+        assert "Say where to go" in stay.text
+        assert stay.headers["hx-retarget"] == "#dialog-body"
         following = post(
             client, "/run/notes/wizard", {"button": "Next", "p:where": "next", "from": "dialog"}
         )
@@ -279,12 +297,16 @@ class TestMaps:
     def test_pages(self, client: TestClient, big: Any) -> None:
         """A map is a paged table; a page reads only its names."""
         page = client.get("/flow/big/items?page=3")
-        assert "item000150" in page.text and "item000199" in page.text
+        assert "item000150" in page.text
+        assert "item000199" in page.text
         assert "item000200" not in page.text
-        assert "151–200 of 30,000 · page 4 of 600" in page.text
-        table = client.get("/flow/big/items?page=599", headers={"HX-Request": "true", "HX-Target": "part-table"})
+        assert "151\N{EN DASH}200 of 30,000 · page 4 of 600" in page.text
+        table = client.get(
+            "/flow/big/items?page=599", headers={"HX-Request": "true", "HX-Target": "part-table"}
+        )
         assert table.text.startswith('<div id="part-table"')
-        assert "item029999" in table.text and 'rel="next"' not in table.text
+        assert "item029999" in table.text
+        assert 'rel="next"' not in table.text
         # Only the pages shown were built (the server shares this flow).
         built = sorted(big.items._items)
         assert built == [f"item{n:06d}" for n in [*range(150, 200), *range(29950, 30000)]]
@@ -295,9 +317,11 @@ class TestMaps:
         page = client.get("/flow/big/items?q=29998")
         assert "item029998" in page.text
         first = client.get("/flow/big/items?q=item00")
-        assert "item000049" in first.text and "from=50" in first.text
+        assert "item000049" in first.text
+        assert "from=50" in first.text
         more = client.get("/flow/big/items?q=item00&from=50")
-        assert "item000050" in more.text and "item000049" not in more.text
+        assert "item000050" in more.text
+        assert "item000049" not in more.text
         none = client.get("/flow/big/items?q=zzz")
         assert "no name contains" in none.text
 
@@ -309,7 +333,8 @@ class TestGuards:
             assert client.get("/flow/demo").status_code == 401
             assert client.get("/flow/demo?token=wrong").status_code == 401
             hop = client.get("/flow/demo?token=s3cret&page=2", follow_redirects=False)
-            assert hop.status_code == 303 and hop.headers["location"] == "/flow/demo?page=2"
+            assert hop.status_code == 303
+            assert hop.headers["location"] == "/flow/demo?page=2"
             assert client.get("/flow/demo").status_code == 200  # the cookie now
             assert client.get("/static/app.css").status_code == 200
         with TestClient(create_app(flow, token="s3cret")) as bearer:
@@ -334,13 +359,17 @@ class TestWorkflowPanel:
 
         process: Process = start_shot_pipeline(flow.get_object(SHOT))
         page = client.get(f"/flow{process.oid()}")
-        assert '<pre class="mermaid">' in page.text and "mermaid.min.js" in page.text
+        assert '<pre class="mermaid">' in page.text
+        assert "mermaid.min.js" in page.text
         assert 'action="/run' + process.oid() + '/tasks/layout-1/transitions"' in page.text
-        reply = post(client, f"/run{process.oid()}/tasks/layout-1/transitions", {"button": "assign"})
+        reply = post(
+            client, f"/run{process.oid()}/tasks/layout-1/transitions", {"button": "assign"}
+        )
         assert reply.status_code == 204
         assert flow.get_object(f"{process.oid()}/tasks/layout-1/status").get() == "ASSIGNED"
         shot_page = client.get(f"/flow{SHOT}")
-        assert "Processes" in shot_page.text and "layout-1" in shot_page.text
+        assert "Processes" in shot_page.text
+        assert "layout-1" in shot_page.text
 
 
 class TestServeCommand:
@@ -351,7 +380,14 @@ class TestServeCommand:
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFTFLOW_")}
         with subprocess.Popen(
-            [graftflow_command(), "--store", f"sqlite:///{workdir}/demo.db", "serve", "--port", "0"],
+            [
+                graftflow_command(),
+                "--store",
+                f"sqlite:///{workdir}/demo.db",
+                "serve",
+                "--port",
+                "0",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("starlette", reason="the web extra is not installed: pip install graftflow[web]")
+pytest.importorskip(
+    "starlette", reason="the web extra is not installed: pip install graftflow[web]"
+)
 pytest.importorskip("playwright", reason="playwright is not installed (tox's py env has it)")
 
 from cli_support import graftflow_command
@@ -151,7 +153,9 @@ def test_run_an_action_through_its_dialog(page: Page, store_path: Path) -> None:
 def test_page_through_a_big_map(page: Page) -> None:
     """A map of 100,000 items pages with next/previous and filters by name."""
     page.goto("/flow/big/items")
-    expect(page.locator("#part-table")).to_contain_text("1–50 of 100,000 · page 1 of 2,000")
+    expect(page.locator("#part-table")).to_contain_text(
+        "1\N{EN DASH}50 of 100,000 · page 1 of 2,000"
+    )
     page.get_by_role("link", name="next →").click()
     page.get_by_role("link", name="next →").click()
     expect(page).to_have_url(re.compile(r"/flow/big/items\?page=2$"))
@@ -174,7 +178,14 @@ def test_change_by_another_process_appears_live(page: Page, store_path: Path) ->
     page.evaluate("window.__notReloaded = true")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFTFLOW_")}
     subprocess.run(
-        [graftflow_command(), "--store", f"sqlite:///{store_path}", "set", f"{SHOT}/frame_in", "1009"],
+        [
+            graftflow_command(),
+            "--store",
+            f"sqlite:///{store_path}",
+            "set",
+            f"{SHOT}/frame_in",
+            "1009",
+        ],
         check=True,
         capture_output=True,
         timeout=60,

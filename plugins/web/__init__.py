@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._app import create_app
-    from ._page import Panel, PageTools
+    from ._page import PageTools, Panel
 
 __all__ = ["PageTools", "Panel", "create_app"]
 

@@ -38,7 +38,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -55,8 +61,8 @@ from graftflow import (
     ui,
 )
 from graftflow.extensions import describe
+from graftflow.plugins._cli_input import parse_value
 
-from .._cli_input import parse_value
 from ._live import ChangeFeed
 from ._page import PageTools, flow_url
 from ._render import PAGE_SIZE, Renderer, RowView
@@ -121,7 +127,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={})
-    app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)  # type: ignore[arg-type]
+    app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
     app.state.browser = browser
     return app
 
@@ -146,7 +152,11 @@ class _Guard:
         request = Request(scope)
         if self.hosts is not None:
             host = (request.headers.get("host") or "").lower()
-            name = host[1 : host.index("]")] if host.startswith("[") and "]" in host else host.split(":")[0]
+            name = (
+                host[1 : host.index("]")]
+                if host.startswith("[") and "]" in host
+                else host.split(":")[0]
+            )
             if name not in self.hosts:
                 response: Response = _plain(f"host {host!r} is not served here", 400)
                 await response(scope, receive, send)
@@ -203,8 +213,7 @@ def _plain(text: str, status: int) -> Response:
 
 def _oid(request: Request) -> str:
     raw = request.path_params.get("oid", "")
-    oid = "/" + raw.strip("/") if raw.strip("/") else "/"
-    return oid
+    return "/" + raw.strip("/") if raw.strip("/") else "/"
 
 
 class _Browser:
@@ -230,13 +239,17 @@ class _Browser:
     # -- helpers ------------------------------------------------------------------------
 
     def csrf(self, request: Request) -> str:
-        token: str = request.cookies.get(CSRF_COOKIE) or request.scope.get("state", {}).get("csrf", "")
+        token: str = request.cookies.get(CSRF_COOKIE) or request.scope.get("state", {}).get(
+            "csrf", ""
+        )
         return token
 
     def tools(self, request: Request) -> PageTools:
         return PageTools(self.csrf(request), self.flow.session().user)
 
-    def html(self, template: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    def html(
+        self, template: str, request: Request, status: int = 200, **context: Any
+    ) -> HTMLResponse:
         context.setdefault("crumbs", [("flow", "/flow/")])
         context.setdefault("live", None)
         context.setdefault("mermaid", False)
@@ -319,12 +332,17 @@ class _Browser:
 
         return await run_in_threadpool(build)
 
-    def page_parts(self, oid: str, tools: PageTools, page_num: int, q: str, start: int) -> dict[str, str]:
+    def page_parts(
+        self, oid: str, tools: PageTools, page_num: int, q: str, start: int
+    ) -> dict[str, str]:
         """Every live part of ``oid``'s page, by element id."""
         node = self.lookup(oid)
         view = self.render.page(node, tools, page=page_num, query=q, start=start)
         parts = self.parts_module
-        found = {"part-head": str(parts.head(view)), "part-diag": str(parts.diagnostics(view.diagnostics))}
+        found = {
+            "part-head": str(parts.head(view)),
+            "part-diag": str(parts.diagnostics(view.diagnostics)),
+        }
         owner = view.oid if not view.is_value else view.oid.rpartition("/")[0]
         csrf = tools._csrf
         for _name, rows in view.groups:
@@ -457,9 +475,7 @@ class _Browser:
             if error:  # no JavaScript: the page again, the error on its field
                 node_view = self.render.page(owner, tools)
                 _replace_row(node_view.groups, row)
-                return self.html(
-                    "page.html", request, 422, page=node_view, crumbs=node_view.crumbs
-                )
+                return self.html("page.html", request, 422, page=node_view, crumbs=node_view.crumbs)
             return RedirectResponse(flow_url(owner.oid()), status_code=303)
 
         return await run_in_threadpool(work)
@@ -513,7 +529,7 @@ class _Browser:
         dialog = ui.dialog(action)
         params = []
         for param in dialog.params:
-            field_error, field_text = (errors or {}).get(param.name, ("", None))  # type: ignore[assignment]
+            field_error, field_text = (errors or {}).get(param.name, ("", None))
             params.append(
                 self.render.row(action, param, {}, field_error=field_error, field_text=field_text)
             )
@@ -587,7 +603,9 @@ class _Browser:
                 if form.get("from") == "dialog" or not self.is_htmx(request):
                     return self.dialog_response(request, action, error=line, tb=tb, status=500)
                 return self.toast(line, error=True)
-            return self.after_run(request, action, button, returned, from_dialog=form.get("from") == "dialog")
+            return self.after_run(
+                request, action, button, returned, from_dialog=form.get("from") == "dialog"
+            )
 
         return await run_in_threadpool(work)
 
@@ -625,8 +643,10 @@ class _Browser:
                 return self.dialog_response(request, following)
         if not result.close:
             return self.dialog_response(request, action, shown=_shown(result.value))
-        text = f"{ui.dialog(action).label}: done" if result.value is None else (
-            f"{ui.dialog(action).label}: {_shown(result.value)}"
+        text = (
+            f"{ui.dialog(action).label}: done"
+            if result.value is None
+            else (f"{ui.dialog(action).label}: {_shown(result.value)}")
         )
         if not self.is_htmx(request):
             parent = action._mng.parent

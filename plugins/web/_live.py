@@ -16,6 +16,7 @@ status), so every stream re-reads its page, at most a few times a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, Final
@@ -84,10 +85,8 @@ class ChangeFeed:
         """Any thread: something changed."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self._bump)
-            except RuntimeError:  # the loop closed meanwhile
-                pass
 
     def _bump(self) -> None:
         self.version += 1

@@ -98,9 +98,9 @@ class PageTools:
             )
             for row in rows
         )
-        return Markup('<table class="grid"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
-            head, body
-        )
+        return Markup(
+            '<table class="grid"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+        ).format(head, body)
 
 
 #: The tags a Label's text may use; anything else is shown as text.

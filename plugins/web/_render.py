@@ -154,7 +154,9 @@ class Renderer:
         try:
             info = ui.info(obj)
         except Exception as exc:  # summary() is studio code
-            info = ui.ObjectUI(obj.oid(), obj.name(), obj.name(), type(obj).__name__, "object", None)
+            info = ui.ObjectUI(
+                obj.oid(), obj.name(), obj.name(), type(obj).__name__, "object", None
+            )
             error = f"summary() failed: {_failure(exc)}"
         return PageView(
             oid=obj.oid(),

@@ -42,7 +42,7 @@ def graftflow_web_panels(obj: Object, page: PageTools) -> list[Panel] | None:
     if isinstance(obj, Process):
         return _process_panels(obj, page)
     if isinstance(obj, Activation):
-        return _process_panels(obj.process, page)  # type: ignore[arg-type]
+        return _process_panels(obj.process, page)
     processes = _processes_of(obj, Processes)
     if processes is not None and len(processes):
         return [_list_panel(processes, page)]
@@ -79,8 +79,15 @@ def _process_panels(process: Any, page: PageTools) -> list[Panel]:
     tasks = page.table(["task", "status", "assignee", "move"], rows)
     head = page.escape(f"{process.get_definition().name} · {status}")
     body = page.escape("").join([_markup("<p class='muted'>{}</p>", head), diagram, tasks])
-    return [Panel(title=f"Process {process.name()}", html=body, icon="process",
-                  needs_mermaid=True, wide=True)]
+    return [
+        Panel(
+            title=f"Process {process.name()}",
+            html=body,
+            icon="process",
+            needs_mermaid=True,
+            wide=True,
+        )
+    ]
 
 
 def _list_panel(processes: Any, page: PageTools) -> Panel:
