@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from graftflow import DynamicMap, Flow, Object, Value
+from graftflow import DynamicMap, Flow, Object, Value, ui
 from graftflow.extensions import RelationRecord, describe
 
 __all__ = [
@@ -89,18 +89,39 @@ def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> 
             "relations": [],
             "items": {"count": len(names), "names": names if limit is None else names[:limit]},
         }
-    data: dict[str, Any] = {
-        "oid": node.oid(),
-        "type": type(node).__name__,
-        "relations": [
-            relation_data(node, record)
-            for record in describe(node)
-            if protected or not record.name.startswith("_")
-        ],
-    }
+    shown = _shown(node)
+    rows = []
+    for record in describe(node):
+        about = shown.get(record.name)
+        hidden = about.hidden if about is not None else record.name.startswith("_")
+        if hidden and not protected:
+            continue
+        row = relation_data(node, record)
+        row["label"] = about.label if about is not None else record.name
+        row["group"] = about.group if about is not None else None
+        row["hidden"] = hidden
+        rows.append(row)
+    data: dict[str, Any] = {"oid": node.oid(), "type": type(node).__name__, "relations": rows}
     if isinstance(node, DynamicMap):
         data["items"] = {"count": len(node), "names": node.mapped_names(0, limit)}
     return data
+
+
+def _shown(node: Object) -> dict[str, ui.RelationUI]:
+    """The UI protocol's view of each relation (labels, groups, hidden); empty if the
+    object's own UI code (``_fill_ui``, ``allow_context``) fails: the listing goes on."""
+    try:
+        return {about.name: about for about in ui.relations(node, hidden=True)}
+    except Exception:
+        return {}
+
+
+def _grouped(rows: list[dict[str, Any]]) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """Rows by group as the browser lays them out: ungrouped first, groups in order."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("group"), []).append(row)
+    return list(groups.items())
 
 
 def _summary(row: dict[str, Any]) -> str:
@@ -134,10 +155,15 @@ def print_node(console: Console, data: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(data['oid'])}[/] [dim]{data['type']}[/]")
     if data["relations"]:
         table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
-        for column in ("name", "kind", "value", "origin"):
+        for column in ("name", "label", "kind", "value", "origin"):
             table.add_column(column, overflow="fold")
-        for row in data["relations"]:
-            table.add_row(escape(row["name"]), row["kind"], _summary(row), _origin(row))
+        for group, rows in _grouped(data["relations"]):
+            if group is not None:
+                table.add_row(f"[bold cyan]{escape(group)}[/]", "", "", "", "")
+            for row in rows:
+                name = escape(row["name"]) if group is None else f"  {escape(row['name'])}"
+                label = escape(row.get("label", ""))
+                table.add_row(name, f"[dim]{label}[/]", row["kind"], _summary(row), _origin(row))
         console.print(table)
     items = data.get("items")
     if items is not None:
