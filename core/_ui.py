@@ -348,6 +348,9 @@ def dialog(action: Action) -> DialogUI:
     """What ``action``'s dialog shows: buttons, message and the params to fill."""
     if not isinstance(action, Action):
         raise TypeError(f"ui.dialog() takes an Action, not {action!r}")
+    # Buttons first: kabaret's actions set their message in get_buttons() (why they
+    # cannot run, what a button will do), so it is read after.
+    buttons = tuple(str(button) for button in action.get_buttons())
     message = None
     params = []
     for shown in relations(action):
@@ -360,7 +363,7 @@ def dialog(action: Action) -> DialogUI:
         oid=action.oid(),
         label=_readable(action.name()),
         needs_dialog=bool(action.needs_dialog()),
-        buttons=tuple(str(button) for button in action.get_buttons()),
+        buttons=buttons,
         message=message,
         params=tuple(params),
     )
