@@ -443,3 +443,49 @@ class TestServeCommand:
         assert proc.returncode == 1
         assert proc.stderr.startswith("graftflow: error: cannot listen on 127.0.0.1:")
         assert "Traceback" not in proc.stderr
+
+
+class TestChangeFeed:
+    """What moves the live pages: this process's writes, and another writer's."""
+
+    @pytest.mark.parametrize("kind", ["sqlite", "redis"])
+    def test_hears_another_writer(self, kind: str, tmp_path: Path, request: Any) -> None:
+        """A write through another store object (another connection, as another
+        process's) moves the counter within a second; so does a local write."""
+        import asyncio
+
+        from conftest import make_store
+
+        from graftflow.plugins.web._live import ChangeFeed
+
+        class Thing(gf.Object):
+            size = gf.IntParam(0)
+
+        mine = make_store(kind, tmp_path, request)
+        # The same file or server and prefix, through a store object of its own.
+        other: gf.Store = gf.open_store(mine.url)
+        flow = gf.Flow(store=mine)
+        flow.create_project("p", Thing)
+        feed = ChangeFeed(flow)
+
+        async def scenario() -> tuple[bool, bool]:
+            feed.start()
+            try:
+                await asyncio.sleep(0.3)  # the watchers are listening
+                before = feed.version
+                other.set("/p/size", 5)  # not through this flow: someone else's write
+                remote = await feed.wait(before, timeout=1.0)
+                await asyncio.sleep(0.3)
+                before = feed.version
+                await asyncio.to_thread(flow.get_object("/p/size").set, 6)
+                local = await feed.wait(before, timeout=1.0)
+                return remote, local
+            finally:
+                feed.stop()
+
+        try:
+            assert asyncio.run(scenario()) == (True, True)
+        finally:
+            flow.close()
+            other.close()
+            mine.close()
