@@ -19,7 +19,7 @@ import pathlib
 import sys
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal, Union, final, get_args, get_origin
@@ -393,8 +393,16 @@ def columns(items: DynamicMap[Any]) -> list[str]:
     return [str(column) for column in method(items)]
 
 
-def rows(items: DynamicMap[Any], page_num: int = 0, page_size: int | None = None) -> list[Row]:
+def rows(
+    items: DynamicMap[Any],
+    page_num: int = 0,
+    page_size: int | None = None,
+    *,
+    names: Sequence[str] | None = None,
+) -> list[Row]:
     """One page of a map's table (only that page's items are built).
+
+    ``names`` gives the rows of those items instead of a page (a filter's matches).
 
     Cells come from the map's ``_fill_row_cells(row, item)`` and the style from
     ``_fill_row_style(style, item, row)``, kabaret's override points; without them a
@@ -405,7 +413,7 @@ def rows(items: DynamicMap[Any], page_num: int = 0, page_size: int | None = None
     fill_cells = _own_method(cls, "_fill_row_cells")
     fill_style = _own_method(cls, "_fill_row_style")
     legacy = _own_method(cls, "rows")
-    if legacy is not None and fill_cells is None:
+    if legacy is not None and fill_cells is None and names is None:
         table = list(legacy(items))
         start = page_num * page_size if page_size else 0
         stop = None if page_size is None else start + page_size
@@ -414,7 +422,12 @@ def rows(items: DynamicMap[Any], page_num: int = 0, page_size: int | None = None
             for oid, cells in table[start:stop]
         ]
     found = []
-    for item in items.mapped_items(page_num, page_size):
+    shown = (
+        items.mapped_items(page_num, page_size)
+        if names is None
+        else [items[name] for name in names]
+    )
+    for item in shown:
         cells: dict[str, Any] = {}
         if fill_cells is None:
             cells["Name"] = item.name()
@@ -444,9 +457,12 @@ def _relation_ui(obj: Object | Value[Any], rel: Relation[Any]) -> RelationUI:
     editor = _editor(rel, hints, kind)
     editable = hints.get("editable")
     if editable is None:
+        # An ordered string set is changed member by member (add, remove), never set
+        # as a whole; labels and separators are not values at all.
         editable = kind in ("param", "session_param", "connection") and editor not in (
             "label",
             "separator",
+            "set",
         )
     hidden = bool(hints.get("hidden", name.startswith("_")))
     choices = None

@@ -379,3 +379,11 @@ class TestTables:
         """A map overriding kabaret's rows() is read through it, then paged."""
         rows = ui.rows(project.legacy, 1, 2)
         assert [(row.name, row.cells) for row in rows] == [("c", {"Name": "c", "Letter": "C"})]
+
+    def test_rows_of_names(self, project: Any) -> None:
+        """names= gives the rows of those items (a filter's matches), cells filled."""
+        rows = ui.rows(project.sized, names=["i01", "i20"])
+        assert [row.cells for row in rows] == [
+            {"Name": "i01", "Size": 5},
+            {"Name": "i20", "Size": 1},
+        ]

@@ -209,6 +209,42 @@ class TestWrites:
         assert post(client, f"/set{SHOT}/frame_count", {"value": "3"}).status_code == 403
 
 
+class TestValueTypes:
+    def test_choice_value_with_actions(self, client: TestClient, flow: gf.Flow) -> None:
+        """A ChoiceValue is a select of its choices; its own actions are buttons on its
+        row, and it has a page listing them."""
+        page = client.get("/flow/notes").text
+        row = page[page.index('id="rel-status"') : page.index('id="rel-tags"')]
+        assert re.search(r'<option value="todo"\s+selected>todo</option>', row)
+        assert re.search(r'<option value="wip"\s*>wip</option>', row)
+        assert 'action="/run/notes/status/done"' in row
+        assert 'href="/dialog/notes/status/pick"' in row  # the select action asks first
+        assert 'href="/flow/notes/status"' in row
+        post(client, "/run/notes/status/done", {"button": "Run"})
+        assert flow.get_object("/notes/status").get() == "done"
+        post(client, "/set/notes/status", {"value": "wip"})
+        assert flow.get_object("/notes/status").get() == "wip"
+        value_page = client.get("/flow/notes/status")
+        assert value_page.status_code == 200
+        assert "rel-done" in value_page.text
+        assert "rel-pick" in value_page.text
+
+    def test_multichoice_hash_and_set(self, client: TestClient, flow: gf.Flow) -> None:
+        """Multi-choices are checkboxes; a hash is edited as JSON; an ordered string
+        set is shown, not edited (it changes member by member)."""
+        page = client.get("/flow/notes").text
+        assert 'type="checkbox" name="value" value="crowd"' in page
+        post(client, "/set/notes/tags", {"multi": "1", "value": ["hero", "fx"]})
+        assert flow.get_object("/notes/tags").get() == ["hero", "fx"]
+        post(client, "/set/notes/meta", {"value": '{"fps": 24}'})
+        assert flow.get_object("/notes/meta").get() == {"fps": 24}
+        flow.get_object("/notes/members").add("ana", 1)
+        row = client.get("/parts/notes").json()["rel-members"]
+        assert "ana" in row
+        assert "<form" not in row
+        assert post(client, "/set/notes/members", {"value": "[]"}).status_code == 403
+
+
 class TestActions:
     def test_dialog(self, client: TestClient) -> None:
         """An action with params opens a dialog with its fields and buttons."""

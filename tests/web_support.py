@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -144,6 +144,22 @@ class Wizard(gf.Action):
         return self.get_result(goto=where)
 
 
+class SetDone(gf.ChoiceValueSetAction):
+    VALUE_TO_SET = "done"
+
+
+class StatusValue(gf.ChoiceValue):
+    """A kabaret-style status: its choices and actions of its own."""
+
+    CHOICES: ClassVar[list[str]] = ["todo", "wip", "done"]
+    done = gf.Child(SetDone)
+    pick = gf.Child(gf.ChoiceValueSelectAction)
+
+
+class TagsValue(gf.MultiChoiceValue):
+    CHOICES: ClassVar[list[str]] = ["hero", "crowd", "fx"]
+
+
 class Notes(gf.Object):
     """Values of every editor, a label and actions, for the browser tests."""
 
@@ -152,6 +168,10 @@ class Notes(gf.Object):
     ratio = gf.FloatParam(0.5)
     ready = gf.BoolParam(False)
     kind = gf.Param("prop", value_type=None)
+    status = gf.Param("todo", StatusValue)
+    tags = gf.Param(None, TagsValue)
+    meta = gf.HashParam()
+    members = gf.OrderedStringSetParam()
     header = gf.Label("<h3>Steps</h3><script>alert(1)</script>")
     line = gf.Separator()
     fails = gf.Child(Fails)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -301,31 +300,13 @@ class Renderer:
             if query:
                 names, view.scanned, view.next_from = _filter(items, query, start)
                 view.start = start
-                view.rows = [_name_row(items, name, view.columns) for name in names]
-                self._fill_rows(items, view)
+                view.rows = ui.rows(items, names=names)
             else:
                 view.page = min(max(page, 0), pages - 1)
                 view.rows = ui.rows(items, view.page, PAGE_SIZE)
         except Exception as exc:  # columns(), _fill_row_cells() are studio code
             view.error = _failure(exc)
         return view
-
-    def _fill_rows(self, items: DynamicMap[Any], view: TableView) -> None:
-        """Filtered rows get their cells from the map's own row code, item by item."""
-        if view.columns == ["Name"] or not view.rows:
-            return
-        filled = []
-        for row in view.rows:
-            cells: dict[str, Any] = {"Name": row.name}
-            method = getattr(type(items), "_fill_row_cells", None)
-            if callable(method):
-                method(items, cells, items[row.name])
-            filled.append(ui.Row(row.oid, row.name, cells, row.style))
-        view.rows = filled
-
-
-def _name_row(items: DynamicMap[Any], name: str, columns: list[str]) -> ui.Row:
-    return ui.Row(f"{items.oid()}/{name}", name, {"Name": name}, {})
 
 
 def _filter(items: DynamicMap[Any], query: str, start: int) -> tuple[list[str], int, int | None]:
@@ -370,7 +351,3 @@ def _object_kind(obj: Object) -> str:
     if isinstance(obj, DynamicMap):
         return "map"
     return "object"
-
-
-Parts = dict[str, str]
-PartsBuilder = Callable[[], Parts]
