@@ -103,6 +103,12 @@ class TestPages:
         assert page.status_code == 200
         assert 'name="value" value="1001"' in page.text
 
+    def test_action_page(self, client: TestClient) -> None:
+        """An action's own page offers to run it (through its dialog)."""
+        page = client.get(f"/flow{SHOT}/bump_version")
+        assert 'hx-get="/dialog' + SHOT + '/bump_version"' in page.text
+        assert "Run Bump Version…" in page.text
+
     def test_label_is_sanitised(self, client: TestClient) -> None:
         """A Label keeps its formatting tags; a script in it is text."""
         page = client.get("/flow/notes")
