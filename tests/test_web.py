@@ -89,6 +89,15 @@ class TestPages:
         assert "frames, done" in text or "frames," in text  # summary()
         assert float(page.headers["server-timing"].split("dur=")[1]) > 0
 
+    def test_project_type_gone_is_one_line(self, client: TestClient, flow: gf.Flow) -> None:
+        """An object that cannot be built (its type no longer imports) is a 500 page
+        with the reason, not a traceback."""
+        flow.store().ordered_add("!projects", {"ghost": "gone_module:Ghost"})
+        page = client.get("/flow/ghost")
+        assert page.status_code == 500
+        assert "gone_module:Ghost" in page.text
+        assert "Traceback" not in page.text
+
     def test_unknown_oid_is_404(self, client: TestClient) -> None:
         """An unknown oid is a 404 page naming it."""
         page = client.get("/flow/demo/films/f09")
@@ -461,6 +470,24 @@ class TestServeCommand:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+    def test_which_addresses_need_a_token(self) -> None:
+        """Loopback serves without a token; any other address gets a new one unless a
+        token is given or --no-auth says none."""
+        from graftflow.plugins.web._cli import is_loopback, required_token
+
+        assert [is_loopback(h) for h in ("127.0.0.1", "127.0.0.9", "::1", "localhost")] == [
+            True
+        ] * 4
+        assert not is_loopback("0.0.0.0")
+        assert not is_loopback("192.168.1.20")
+        assert required_token("127.0.0.1", None, no_auth=False) is None
+        made = required_token("0.0.0.0", None, no_auth=False)
+        assert made is not None
+        assert len(made) >= 20
+        assert required_token("0.0.0.0", None, no_auth=False) != made
+        assert required_token("10.0.0.5", "given", no_auth=False) == "given"
+        assert required_token("0.0.0.0", None, no_auth=True) is None
 
     def test_token_and_no_auth_conflict(self, run: Run) -> None:
         """--token and --no-auth together are one error line."""

@@ -50,6 +50,7 @@ from starlette.staticfiles import StaticFiles
 
 from graftflow import (
     Action,
+    DynamicMap,
     Flow,
     GraftflowError,
     InvalidOidError,
@@ -315,9 +316,16 @@ class _Browser:
                 node = self.lookup(oid)
             except _NOT_FOUND as exc:
                 return self.not_found(request, oid, exc)
+            except GraftflowError as exc:  # e.g. a project whose type no longer imports
+                return self.error_page(request, 500, "Cannot open this object", str(exc))
+            if (
+                self.is_htmx(request)
+                and request.headers.get("hx-target") == "part-table"
+                and isinstance(node, DynamicMap)
+            ):  # a table page or a filter: that part alone
+                table = self.render.table(node, page=page_num, query=q, start=start)
+                return HTMLResponse(str(self.parts_module.table(table)))
             view = self.render.page(node, tools, page=page_num, query=q, start=start)
-            if self.is_htmx(request) and request.headers.get("hx-target") == "part-table":
-                return HTMLResponse(str(self.parts_module.table(view.table)))
             live = "/events" + (oid if oid != "/" else "")
             if request.url.query:
                 live += "?" + request.url.query

@@ -30,6 +30,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def required_token(host: str, token: str | None, *, no_auth: bool) -> str | None:
+    """The token clients must give: the one given, else a new one for any address but
+    loopback, unless ``no_auth`` says none on purpose."""
+    if token is not None or no_auth or is_loopback(host):
+        return token
+    return secrets.token_urlsafe(18)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
@@ -56,8 +64,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, no_auth: 
     if token is not None and no_auth:
         fail("--token and --no-auth contradict each other: give one")
     loopback = is_loopback(host)
-    if token is None and not loopback and not no_auth:
-        token = secrets.token_urlsafe(18)
+    token = required_token(host, token, no_auth=no_auth)
     flow = open_flow(ctx)
     allowed = None if (not loopback or token is not None) else [*_LOOPBACK_NAMES, host]
     app = create_app(flow, token=token, debug=bool(ctx.obj.get("debug")), allowed_hosts=allowed)
