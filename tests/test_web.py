@@ -7,8 +7,10 @@ on a real server. The flow is a real SQLite file.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +18,9 @@ from typing import Any
 
 import pytest
 
+# Skipped without the web extra; tests/test_web_requirements.py fails then under CI.
 pytest.importorskip(
-    "starlette", reason="the web extra is not installed: pip install graftflow[web]"
+    "starlette", reason="the web extra is not installed: pip install 'graftflow[web]'"
 )
 
 from cli_support import Run, graftflow_command
@@ -25,6 +28,7 @@ from starlette.testclient import TestClient
 from web_support import BigProject, Notes
 
 import graftflow as gf
+from graftflow.extensions import describe
 from graftflow.plugins.demo import create_demo
 from graftflow.plugins.web import create_app
 from graftflow.plugins.web._page import label_html
@@ -62,6 +66,14 @@ def post(client: TestClient, url: str, data: dict[str, Any], htmx: bool = True) 
     )
 
 
+def processes_origin(flow: gf.Flow) -> str:
+    """The extension that grafts the demo shots' ``processes`` map, as describe() names
+    it (the badge must show whichever plugin does it)."""
+    (record,) = [r for r in describe(flow.get_object(SHOT)) if r.name == "processes"]
+    assert record.origin != "base"
+    return record.origin
+
+
 class TestPages:
     def test_root_lists_projects(self, client: TestClient) -> None:
         """/ leads to the projects."""
@@ -70,7 +82,7 @@ class TestPages:
         assert 'href="/flow/demo"' in page.text
         assert 'href="/flow/notes"' in page.text
 
-    def test_object_page(self, client: TestClient) -> None:
+    def test_object_page(self, client: TestClient, flow: gf.Flow) -> None:
         """A shot's page: breadcrumbs, relations in order with labels and groups, the
         grafted relation's origin, links to connections and parents, action buttons."""
         page = client.get(f"/flow{SHOT}")
@@ -83,7 +95,7 @@ class TestPages:
         frames = text.index('<h2 class="group-name">Frames</h2>')
         assert labels[-4:] == ["Frame In", "Frame Out", "Frame Count", "Handles"]
         assert text.index("<span>Frame In</span>") > frames > text.index("<span>Hero</span>")
-        assert "workflow_demo_pipeline" in text  # origin badge of the grafted map
+        assert processes_origin(flow) in text  # origin badge of the grafted map
         assert 'href="/flow/demo/assets/' in text  # the hero connection
         assert 'hx-get="/dialog' + SHOT + '/bump_version"' in text
         assert "frames, done" in text or "frames," in text  # summary()
@@ -99,12 +111,17 @@ class TestPages:
         assert "Traceback" not in page.text
 
     def test_unknown_oid_is_404(self, client: TestClient) -> None:
-        """An unknown oid is a 404 page naming it."""
-        page = client.get("/flow/demo/films/f09")
+        """An unknown oid is a 404 page naming it, leading back to the nearest object
+        that exists."""
+        page = client.get("/flow/demo/films/f09/sequences/sq010")
         assert page.status_code == 404
-        assert "There is no object at /demo/films/f09" in page.text
-        assert "f09" in page.text
+        assert "There is no object at /demo/films/f09/sequences/sq010" in page.text
         assert "Traceback" not in page.text
+        assert '<a class="btn" href="/flow/demo/films">← /demo/films</a>' in page.text
+        assert '<a href="/flow/demo">demo</a>' in page.text  # the crumbs lead there too
+        project = client.get("/flow/nowhere")
+        assert project.status_code == 404
+        assert '<a class="btn" href="/flow/">← the projects</a>' in project.text
 
     def test_value_page(self, client: TestClient) -> None:
         """A value has a page too (a value with relations shows them there)."""
@@ -125,11 +142,11 @@ class TestPages:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
         assert "<script>alert(1)" not in page.text
 
-    def test_describe(self, client: TestClient) -> None:
+    def test_describe(self, client: TestClient, flow: gf.Flow) -> None:
         """describe() on demand: origin, weight, factory and what was beaten."""
         page = client.get(f"/describe{SHOT}?name=processes", headers={"HX-Request": "true"})
         assert page.status_code == 200
-        assert "workflow_demo_pipeline" in page.text
+        assert processes_origin(flow) in page.text
         assert 'class="hl"' in page.text
         lamp = client.get("/describe/demo/films/f02/sequences/sq010/shots/sh0010")
         assert "lamp_light_handles" in lamp.text
@@ -418,17 +435,36 @@ class TestWorkflowPanel:
         )
         assert reply.status_code == 204
         assert flow.get_object(f"{process.oid()}/tasks/layout-1/status").get() == "ASSIGNED"
-        shot_page = client.get(f"/flow{SHOT}")
-        assert "Processes" in shot_page.text
-        assert "layout-1" in shot_page.text
+        shot_page = client.get(f"/flow{SHOT}").text
+        listed = shot_page[shot_page.index("Processes</h2>") :]
+        assert f'<a href="/flow{process.oid()}">pipeline</a>' in listed
+        assert "<td>layout-1</td>" in listed  # its active task
+
+    def test_no_process_yet(self, client: TestClient, flow: gf.Flow) -> None:
+        """A shot without a process says how to start one; the command it gives works
+        (run here for real) and the shot then lists the process."""
+        page = client.get(f"/flow{SHOT}").text
+        assert "No process has been started here" in page
+        (command,) = re.findall(r"<code>(graftflow workflow start [^<]*)</code>", page)
+        assert command.split()[3] == f"{SHOT}/processes"
+        started = subprocess.run(
+            [graftflow_command(), "--store", flow.store().url, *command.split()[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={k: v for k, v in os.environ.items() if not k.startswith("GRAFTFLOW_")},
+            check=False,
+        )
+        assert started.returncode == 0, started.stderr
+        after = client.get(f"/flow{SHOT}").text
+        assert "No process has been started here" not in after
+        assert f'<a href="/flow{SHOT}/processes/pipeline">pipeline</a>' in after
 
 
 class TestServeCommand:
     def test_serves_and_prints_the_url(self, run: Run, workdir: Path) -> None:
         """`graftflow serve` on a free port prints its URL and serves the demo."""
         assert run("--store", f"sqlite:///{workdir}/demo.db", "demo").returncode == 0
-        import os
-
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFTFLOW_")}
         with subprocess.Popen(
             [
@@ -470,6 +506,31 @@ class TestServeCommand:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+    def test_without_the_web_extra(self, run_python: Any) -> None:
+        """Without the web extra's packages, ``serve`` is still listed (the web plugin
+        registers it without importing them) and says what to install, in one line.
+
+        The packages are made unimportable the way Python itself allows (``None`` in
+        ``sys.modules``) in a fresh interpreter running the real command."""
+        script = """
+            import sys
+            sys.modules.update(uvicorn=None, starlette=None, jinja2=None)
+            from graftflow.plugins.cli import main
+            main(sys.argv[1:])
+        """
+        code = "import sys; sys.argv[1:] = {args!r}\n" + textwrap.dedent(script)
+        listed = run_python(code.format(args=["--help"]), check=False)
+        assert listed.returncode == 0, listed.stderr
+        assert re.search(r"^\s+serve\s+Serve the flow browser", listed.stdout, re.M)
+        served = run_python(code.format(args=["--store", "memory://", "serve"]), check=False)
+        assert served.returncode == 1
+        assert served.stderr.splitlines() == [
+            (
+                "graftflow: error: graftflow serve needs the web extra (uvicorn is missing): "
+                "pip install 'graftflow[web]'"
+            )
+        ]
 
     def test_which_addresses_need_a_token(self) -> None:
         """Loopback serves without a token; any other address gets a new one unless a
@@ -558,3 +619,77 @@ class TestChangeFeed:
             flow.close()
             other.close()
             mine.close()
+
+
+class TestThreads:
+    def test_parallel_requests_share_one_flow(self, flow: gf.Flow) -> None:
+        """The server's threads share one session and flow, without a lock of the app's
+        own (the core is safe across threads: docs/concepts.md, "Threads"): pages built
+        for the first time by several threads at once, and writes among them, all answer
+        right and leave the right values."""
+        import urllib.parse
+        import urllib.request
+        from concurrent.futures import ThreadPoolExecutor
+
+        from web_support import serving
+
+        shots = [
+            f"/demo/films/{film}/sequences/{seq}/shots/{shot}"
+            for film in ("f01", "f02")
+            for seq in ("sq010", "sq020")
+            for shot in ("sh0010", "sh0020", "sh0030")
+        ]
+        cookie = {"Cookie": "gf_csrf=t0k3n"}  # double submit: the same token in the form
+
+        def work(worker: int, base: str) -> list[int]:
+            statuses = []
+            for step in range(len(shots)):
+                shot = shots[(worker + step) % len(shots)]  # every thread, every shot
+                with urllib.request.urlopen(base + f"/flow{shot}", timeout=30) as reply:
+                    statuses.append(reply.status)
+                if shots.index(shot) % 4 == worker % 4 and step < len(shots) // 2:
+                    body = urllib.parse.urlencode({"csrf": "t0k3n", "value": str(2000 + worker)})
+                    request = urllib.request.Request(
+                        base + f"/set{shot}/handles",
+                        data=body.encode(),
+                        headers={**cookie, "HX-Request": "true"},
+                    )
+                    with urllib.request.urlopen(request, timeout=30) as reply:
+                        statuses.append(reply.status)
+            return statuses
+
+        with serving(flow) as server, ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, range(8), [server.url] * 8))
+            rows = {}
+            for shot in shots:
+                with urllib.request.urlopen(server.url + f"/parts{shot}", timeout=30) as reply:
+                    rows[shot] = json.load(reply)["rel-handles"]
+        assert all(status == 200 for statuses in results for status in statuses)
+        assert sum(map(len, results)) > 8 * len(shots)  # the writes were made too
+        written = {shot: flow.get_object(f"{shot}/handles").get() for shot in shots}
+        for shot, value in written.items():
+            assert value in (8, 12) or 2000 <= value < 2008, (shot, value)
+            assert f'value="{value}"' in rows[shot]
+        assert sum(1 for value in written.values() if value >= 2000) >= len(shots) // 2
+        assert flow.session().diagnostics == []
+
+
+class TestBenchmark:
+    def test_web_bench_runs(self, redis_server: Any) -> None:
+        """The web benchmark (tox -e bench) measures every page and the live delay on
+        both stores, with tiny sizes here (its figures are in docs/browsing.md)."""
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+        try:
+            import web_bench
+        finally:
+            sys.path.pop(0)
+
+        figures = web_bench.run_web(5, 500, 2, redis_server.url, shots=3)
+        assert figures["stores"].keys() == {"sqlite", "redis"}
+        for pages in figures["stores"].values():
+            assert set(pages) == {"shot", "shots table", "big map", "live"}
+            for page, row in pages.items():
+                assert 0 < row["p50_ms"] <= row["p95_ms"], page
+                assert row["requests"] == (2 if page == "live" else 5)

@@ -1,8 +1,12 @@
 """The flow browser's test helpers: a real uvicorn server in a thread, Debian's chromium.
 
+The web benchmark (tests/benchmarks/web_bench.py) uses the server and the flows too, so
+this module imports pytest only where a test is skipped or failed.
+
 Browser tests use Debian's ``chromium`` package (``.ci/run`` installs it with apt)
 through playwright's ``executable_path``: playwright never downloads a browser here.
-Without chromium they skip loudly, except under ``CI=true`` where that is a failure.
+Without chromium (or the web extra, or playwright) they skip loudly, except under
+``CI=true`` where that is a failure.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
-
-import pytest
+from typing import Any, ClassVar, NoReturn
 
 import graftflow as gf
 
@@ -34,19 +36,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+def missing(message: str) -> NoReturn:
+    """A loud skip; under ``CI=true`` a failure (CI must run every test)."""
+    import pytest
+
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
 def chromium_path() -> str:
-    """Debian's chromium, or a loud skip (a failure under CI)."""
+    """Debian's chromium, or :func:`missing`."""
     found = shutil.which("chromium") or (
         "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
     )
     if found is None:
-        message = (
+        missing(
             "chromium is not installed: the browser tests cannot run "
             "(apt-get install chromium; .ci/run does)"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     return found
 
 
@@ -75,7 +83,7 @@ class ServerThread:
         deadline = time.monotonic() + 10
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                pytest.fail("the flow browser's uvicorn server did not start")
+                raise RuntimeError("the flow browser's uvicorn server did not start")
             time.sleep(0.02)
 
     def stop(self) -> None:

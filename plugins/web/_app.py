@@ -66,7 +66,7 @@ from graftflow.plugins._cli_input import parse_value
 
 from ._live import ChangeFeed
 from ._page import PageTools, flow_url
-from ._render import PAGE_SIZE, Renderer, RowView
+from ._render import PAGE_SIZE, Renderer, RowView, crumbs
 
 __all__ = ["create_app"]
 
@@ -263,7 +263,14 @@ class _Browser:
         return HTMLResponse(text, status_code=status)
 
     def error_page(
-        self, request: Request, status: int, title: str, message: str, tb: str = ""
+        self,
+        request: Request,
+        status: int,
+        title: str,
+        message: str,
+        tb: str = "",
+        *,
+        back: str = "/",
     ) -> HTMLResponse:
         return self.html(
             "error.html",
@@ -272,8 +279,9 @@ class _Browser:
             title=title,
             message=message,
             traceback=tb,
-            back="/flow/",
-            back_text="the projects",
+            back=flow_url(back),
+            back_text="the projects" if back == "/" else back,
+            crumbs=crumbs(back),
         )
 
     def lookup(self, oid: str) -> Any:
@@ -281,7 +289,23 @@ class _Browser:
         return self.flow if oid == "/" else self.flow.get_object(oid)
 
     def not_found(self, request: Request, oid: str, exc: Exception) -> HTMLResponse:
-        return self.error_page(request, 404, "Not found", f"There is no object at {oid}: {exc}")
+        """The 404 page, leading back to the nearest object that exists (a link pasted
+        after a shot was renamed still gets the artist to its sequence)."""
+        return self.error_page(
+            request, 404, "Not found", f"There is no object at {oid}: {exc}", back=self.nearest(oid)
+        )
+
+    def nearest(self, oid: str) -> str:
+        """The closest ancestor of ``oid`` that can be built (``/`` at worst)."""
+        parent = oid.rpartition("/")[0]
+        while parent:
+            try:
+                self.flow.get_object(parent)
+            except Exception:  # missing, or failing to build: keep going up
+                parent = parent.rpartition("/")[0]
+            else:
+                return parent
+        return "/"
 
     async def check_csrf(self, request: Request, form: FormData) -> Response | None:
         expected = request.cookies.get(CSRF_COOKIE, "")
@@ -317,7 +341,9 @@ class _Browser:
             except _NOT_FOUND as exc:
                 return self.not_found(request, oid, exc)
             except GraftflowError as exc:  # e.g. a project whose type no longer imports
-                return self.error_page(request, 500, "Cannot open this object", str(exc))
+                return self.error_page(
+                    request, 500, "Cannot open this object", str(exc), back=self.nearest(oid)
+                )
             if (
                 self.is_htmx(request)
                 and request.headers.get("hx-target") == "part-table"
@@ -421,7 +447,9 @@ class _Browser:
             except _NOT_FOUND as exc:
                 return self.not_found(request, oid, exc)
             if not isinstance(node, Object):
-                return self.error_page(request, 400, "Not an object", f"{oid} is not an object")
+                return self.error_page(
+                    request, 400, "Not an object", f"{oid} is not an object", back=oid
+                )
             body = self.env.get_template("describe.html").render(
                 oid=oid, name=name, records=describe(node), parts=self.parts_module
             )
@@ -518,7 +546,9 @@ class _Browser:
             except _NOT_FOUND as exc:
                 return self.not_found(request, oid, exc)
             if not isinstance(action, Action):
-                return self.error_page(request, 400, "Not an action", f"{oid} is not an action")
+                return self.error_page(
+                    request, 400, "Not an action", f"{oid} is not an action", back=oid
+                )
             return self.dialog_response(request, action)
 
         return await run_in_threadpool(build)

@@ -44,9 +44,9 @@ def graftflow_web_panels(obj: Object, page: PageTools) -> list[Panel] | None:
     if isinstance(obj, Activation):
         return _process_panels(obj.process, page)
     processes = _processes_of(obj, Processes)
-    if processes is not None and len(processes):
-        return [_list_panel(processes, page)]
-    return None
+    if processes is None:
+        return None
+    return [_list_panel(processes, page) if len(processes) else _how_to_start(processes)]
 
 
 def _processes_of(obj: Object, kind: type[Any]) -> Any:
@@ -100,6 +100,24 @@ def _list_panel(processes: Any, page: PageTools) -> Panel:
     return Panel(
         title="Processes",
         html=page.table(["process", "status", "active tasks"], rows),
+        icon="process",
+    )
+
+
+def _how_to_start(processes: Any) -> Panel:
+    """An empty processes map: how a lead starts one (processes start from a definition,
+    which is not something to pick in a page)."""
+    from graftflow.plugins.web import Panel
+
+    command = f"graftflow workflow start {processes.oid()} pipeline --builtin shot_pipeline"
+    return Panel(
+        title="Processes",
+        html=_markup(
+            "<p class='muted'>No process has been started here. From a terminal: "
+            "<code>{}</code> starts the demo's pipeline; <code>--file DEFINITION.toml</code> "
+            "starts your own.</p>",
+            command,
+        ),
         icon="process",
     )
 

@@ -409,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         "--web-map", type=int, default=1_000_000, help="items of the web table's big map"
     )
     parser.add_argument(
+        "--web-live", type=int, default=40, help="another process's writes timed to the page"
+    )
+    parser.add_argument(
         "--markdown", type=Path, help="also write the table as Markdown (for the docs)"
     )
     parser.add_argument(
@@ -473,9 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         import web_bench
 
         print()
-        requests, map_size = (10, 2_000) if args.smoke else (args.web_requests, args.web_map)
+        requests, map_size, live = (
+            (10, 2_000, 3) if args.smoke else (args.web_requests, args.web_map, args.web_live)
+        )
         with core_bench.redis_server() as redis_url:
-            web = web_bench.run_web(requests, map_size, redis_url)
+            web = web_bench.run_web(requests, map_size, live, redis_url)
 
     report = {
         "machine": machine(),

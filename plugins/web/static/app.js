@@ -100,6 +100,14 @@
   });
   document.addEventListener("gf-toast", function (e) { toast(e.detail.text, e.detail.error); });
   document.addEventListener("gf-refresh", refresh);
+  // Leaving a field whose part was left stale by a live update: show what is stored now
+  // (a moment later, so a change the user made is written first).
+  document.addEventListener("focusout", function (e) {
+    var part = e.target.closest && e.target.closest("[data-stale]");
+    if (!part) return;
+    delete part.dataset.stale;
+    setTimeout(refresh, 300);
+  });
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-close]")) { var d = dialog(); if (d) d.close(); }
   });
