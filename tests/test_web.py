@@ -445,7 +445,7 @@ class TestWorkflowPanel:
         (run here for real) and the shot then lists the process."""
         page = client.get(f"/flow{SHOT}").text
         assert "No process has been started here" in page
-        (command,) = re.findall(r"<code>(graftflow workflow start [^<]*)</code>", page)
+        (command,) = re.findall(r"<pre class='cmd'>(graftflow workflow start [^<]*)</pre>", page)
         assert command.split()[3] == f"{SHOT}/processes"
         started = subprocess.run(
             [graftflow_command(), "--store", flow.store().url, *command.split()[1:]],
@@ -549,6 +549,17 @@ class TestServeCommand:
         assert required_token("0.0.0.0", None, no_auth=False) != made
         assert required_token("10.0.0.5", "given", no_auth=False) == "given"
         assert required_token("0.0.0.0", None, no_auth=True) is None
+
+    def test_printed_url_can_be_opened(self) -> None:
+        """A wildcard address prints this machine's name, which others can open."""
+        import socket
+
+        from graftflow.plugins.web._cli import url_host
+
+        assert url_host("0.0.0.0") == url_host("::") == socket.gethostname()
+        assert url_host("127.0.0.1") == "127.0.0.1"
+        assert url_host("::1") == "[::1]"
+        assert url_host("studio-box") == "studio-box"
 
     def test_token_and_no_auth_conflict(self, run: Run) -> None:
         """--token and --no-auth together are one error line."""

@@ -15,7 +15,7 @@ import socket
 
 import click
 
-__all__ = ["serve"]
+__all__ = ["is_loopback", "required_token", "serve", "url_host"]
 
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -28,6 +28,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def url_host(host: str) -> str:
+    """The host of the printed URL: for a wildcard address (every interface), which no
+    browser can open, this machine's name, so the URL can be pasted to others."""
+    if host in ("0.0.0.0", "::"):
+        return socket.gethostname()
+    return f"[{host}]" if ":" in host else host
 
 
 def required_token(host: str, token: str | None, *, no_auth: bool) -> str | None:
@@ -69,8 +77,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, no_auth: 
     allowed = None if (not loopback or token is not None) else [*_LOOPBACK_NAMES, host]
     app = create_app(flow, token=token, debug=bool(ctx.obj.get("debug")), allowed_hosts=allowed)
     sock = _bind(host, port)
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{sock.getsockname()[1]}/flow/"
+    url = f"http://{url_host(host)}:{sock.getsockname()[1]}/flow/"
     if token is not None:
         url += f"?token={token}"
     click.echo(f"graftflow: serving {flow.store().url} as {flow.session().user} at {url}")

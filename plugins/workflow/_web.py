@@ -113,9 +113,9 @@ def _how_to_start(processes: Any) -> Panel:
     return Panel(
         title="Processes",
         html=_markup(
-            "<p class='muted'>No process has been started here. From a terminal: "
-            "<code>{}</code> starts the demo's pipeline; <code>--file DEFINITION.toml</code> "
-            "starts your own.</p>",
+            "<p class='muted'>No process has been started here. The demo's pipeline starts "
+            "from a terminal with:</p><pre class='cmd'>{}</pre><p class='muted'>"
+            "(<code>--file DEFINITION.toml</code> instead starts your own.)</p>",
             command,
         ),
         icon="process",
