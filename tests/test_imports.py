@@ -46,14 +46,14 @@ class TestImports:
 
     def test_loading_plugins_leaves_the_workflow_engine_unloaded(self, run_python: Any) -> None:
         """Every session loads the bundled plugins; the workflow plugin's entry point
-        must not bring its engine (processes, queue, workers) or pydantic with it, and
-        a demo shot's grafted ``processes`` loads it only when read."""
+        must not bring its engine (processes, queue, workers) with it (nor pydantic),
+        and a demo shot's grafted ``processes`` loads it only when read."""
         code = (
             "import graftflow as gf\n"
             "from graftflow.extensions import registry\n"
             "session = gf.Session(environ={})\n"
             "reg = registry(session)\n"
-            "assert 'workflow_demo_pipeline' in reg.extensions, reg.extensions\n"
+            "assert 'shot_processes' in reg.extensions, reg.extensions\n"
             "assert [m for m in sys.modules if m.startswith('graftflow.plugins.workflow._')]"
             " == ['graftflow.plugins.workflow._plugin', 'graftflow.plugins.workflow._hookspecs']"
             ", sorted(sys.modules)\n"

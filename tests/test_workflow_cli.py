@@ -41,6 +41,16 @@ def refused(run: Run, *args: str, env: dict[str, str]) -> str:
     return proc.stderr
 
 
+def usage_error(run: Run, *args: str, env: dict[str, str]) -> str:
+    """Run a command used wrongly (options, arguments): click's usage error, exit 2."""
+    proc = run(*args, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("Usage: ")
+    assert "Traceback" not in proc.stderr
+    return proc.stderr
+
+
 class TestWorkflowCommands:
     def test_pipeline_through_the_cli(self, run: Run, store_env: dict[str, str]) -> None:
         """Start the demo pipeline on a shot, move its tasks, draw it: all in subprocesses."""
@@ -134,22 +144,9 @@ class TestWorkflowCommands:
         [
             (("workflow", "diagram", "/demo"), "/demo is a DemoProject, not a workflow process"),
             (("workflow", "show", "/demo/nope"), "/demo (DemoProject) has no relation 'nope'"),
-            (("workflow", "diagram"), "give a definition: --file PATH or --builtin NAME"),
             (
                 ("workflow", "move", "/demo", "assign"),
                 "/demo is a DemoProject, not a task of a workflow process",
-            ),
-            (
-                (
-                    "workflow",
-                    "start",
-                    f"{SHOT}/processes",
-                    "--builtin",
-                    "shot_pipeline",
-                    "--state",
-                    "[1]",
-                ),
-                "--state: expected a JSON object, got list",
             ),
             (
                 ("workflow", "start", SHOT, "--builtin", "shot_pipeline"),
@@ -168,16 +165,94 @@ class TestWorkflowCommands:
         ok(run, "demo", env=store_env)
         assert message in refused(run, *args, env=store_env)
 
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (("workflow", "diagram"), "give a definition: --file PATH or --builtin NAME"),
+            (
+                ("workflow", "diagram", "--file", "f.toml", "--builtin", "shot_pipeline"),
+                "give a definition: --file PATH or --builtin NAME (one of them)",
+            ),
+            (
+                ("workflow", "start", f"{SHOT}/processes", "p"),
+                "give a definition: --file PATH or --builtin NAME",
+            ),
+            (
+                (
+                    "workflow",
+                    "start",
+                    f"{SHOT}/processes",
+                    "--builtin",
+                    "shot_pipeline",
+                    "--state",
+                    "[1]",
+                ),
+                "Invalid value for --state: expected a JSON object, got list",
+            ),
+            (
+                (
+                    "workflow",
+                    "start",
+                    f"{SHOT}/processes",
+                    "--builtin",
+                    "shot_pipeline",
+                    "--state",
+                    "{oops",
+                ),
+                "Invalid value for --state: not JSON (Expecting property name",
+            ),
+            (
+                ("workflow", "move", f"{SHOT}/processes/p/tasks/t-1", "done", "--input", "nope"),
+                "Invalid value for --input: not JSON (Expecting value at column 1)",
+            ),
+            (("workflow", "diagram", "/x", "--builtin", "shot_pipeline"), "not both"),
+        ],
+    )
+    def test_usage_mistakes_exit_2(
+        self,
+        run: Run,
+        store_env: dict[str, str],
+        args: tuple[str, ...],
+        message: str,
+    ) -> None:
+        """A wrong use of the options (neither or both definitions, an option that is not
+        the JSON object it must be) is click's usage error: exit 2, the command's usage."""
+        assert message in usage_error(run, *args, env=store_env)
+
+    def test_diagram_of_a_file_imports_none_of_its_functions(
+        self, run: Run, store_env: dict[str, str], workdir: Path
+    ) -> None:
+        """The docs' own kind of file, whose functions live in a studio package this
+        program does not have: drawing it needs only the graph."""
+        (workdir / "review.toml").write_text(
+            'name = "review"\n'
+            '[nodes.start]\nkind = "start"\nnext = "check"\n'
+            '[nodes.check]\nkind = "task"\nnext = "publish"\n'
+            'actions = ["studio_pipeline.review:record_notes"]\n'
+            '[nodes.publish]\nkind = "job"\nnext = "end"\n'
+            'func = "studio_pipeline.jobs:publish"\n'
+            '[nodes.end]\nkind = "end"\n',
+            encoding="utf-8",
+        )
+        text = ok(run, "workflow", "diagram", "--file", "review.toml", env=store_env)
+        assert '"publish" [shape=component, label="publish"];' in text
+        # Starting a process from it does import them, and says which one is missing.
+        ok(run, "demo", env=store_env)
+        err = refused(
+            run, "workflow", "start", f"{SHOT}/processes", "--file", "review.toml", env=store_env
+        )
+        assert "node 'check': field 'actions[0]': 'studio_pipeline.review:record_notes'" in err
+
 
 class TestDemoPipeline:
     def test_grafted_on_the_demo_shot(self) -> None:
-        """The workflow plugin grafts `processes` onto the demo's Shot, through a hook."""
+        """The demo plugin grafts `processes` onto its Shot, through a hook."""
         flow = gf.Flow(session=gf.Session(user="ann", environ={}))
         create_demo(flow)
         shot = flow.get_object(SHOT)
         assert isinstance(shot.processes, Processes)
         (record,) = [r for r in describe(shot) if r.name == "processes"]
-        assert record.origin == "workflow_demo_pipeline"
+        assert record.origin == "shot_processes"
         assert flow.session().diagnostics == []
 
     def test_review_loop(self) -> None:

@@ -27,14 +27,14 @@ from workflow_jobs import (
 )
 
 import graftflow as gf
+from graftflow.extensions import hookimpl, plugin_manager
 from graftflow.plugins.workflow import (
     DeciderProcess,
     Worker,
     WorkflowError,
     WorkQueue,
-    _decider,
-    set_clock,
 )
+from graftflow.plugins.workflow._clock import set_clock
 
 
 @pytest.fixture
@@ -50,18 +50,27 @@ def studio(flow: gf.Flow, clock: FakeClock) -> Studio:
     return flow.create_project("studio", Studio)
 
 
+class EventListener:
+    """A plugin that keeps each process event it hears."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def graftflow_on_process_event(self, process: Any, event: str, data: dict[str, Any]) -> None:
+        self.seen.append((process.oid(), {"what": event, **data}))
+
+
 @pytest.fixture
-def emitted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What reaches the one process-event function (A's hook, once merged)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        _decider, "_emit", lambda process, event: seen.append((process.oid(), event))
-    )
-    return seen
+def emitted(flow: gf.Flow) -> list[tuple[str, dict[str, Any]]]:
+    """What the session's plugins hear through graftflow_on_process_event."""
+    listener = EventListener()
+    plugin_manager(flow.session()).register(listener, name="event-listener")
+    return listener.seen
 
 
 def types(process: DeciderProcess) -> list[str]:
-    return [e["type"] for e in process.events()]
+    return [e["what"] for e in process.events()]
 
 
 def drain(flow: gf.Flow) -> None:

@@ -52,6 +52,9 @@ class Owner(Object):
     """
 
     explode = Param(False)
+    #: Kill the whole program when told a job started (a crash between a commit and
+    #: the owner's notice).
+    crash = Param(False)
 
     def calls(self) -> list[Any]:
         store, key = self._mng.store, self.oid() + "/calls"
@@ -62,6 +65,8 @@ class Owner(Object):
         store.ordered_add(key, {str(store.ordered_len(key) + 1): entry})
 
     def job_started(self, job: JobRecord) -> None:
+        if self.crash.get():
+            os._exit(3)
         self._log(["started", job.id, job.status, job.attempt])
 
     def job_finished(self, job: JobRecord) -> None:
@@ -70,10 +75,35 @@ class Owner(Object):
         self._log(["finished", job.id, job.status, job.attempt])
 
 
+class Witness(Object):
+    """An owner that reads its job through a connection of its own: what another
+    program sees at the moment the owner is told."""
+
+    seen = Param(list)
+
+    def _look(self, method: str, job: JobRecord) -> None:
+        from graftflow import Flow, open_store
+        from graftflow.plugins.workflow import WorkQueue
+
+        other = open_store(self.root().store().url)
+        try:
+            status = WorkQueue(Flow(store=other), job.queue).job(job.id).status
+        finally:
+            other.close()
+        self.seen.set([*self.seen.get(), [method, status]])
+
+    def job_started(self, job: JobRecord) -> None:
+        self._look("job_started", job)
+
+    def job_finished(self, job: JobRecord) -> None:
+        self._look("job_finished", job)
+
+
 class Studio(Object):
     """A project with owners and decider processes."""
 
     owner = Child(Owner)
+    witness = Child(Witness)
     processes = Child(DeciderProcesses)
 
 
@@ -130,14 +160,26 @@ def stall(ctx: JobContext) -> None:
 
 
 def beat_for(ctx: JobContext) -> int:
-    """Heartbeat often for ``input`` real seconds; return how many beats were given."""
+    """Step the fake clock ``seconds``, a heartbeat every ``every``; return the beats."""
     beats = 0
-    deadline = time.monotonic() + ctx.input
-    while time.monotonic() < deadline:
+    for _ in range(int(ctx.input["seconds"] / ctx.input["every"])):
+        CLOCK.advance(ctx.input["every"])
         ctx.heartbeat()
         beats += 1
-        time.sleep(0.01)
     return beats
+
+
+def rendezvous(ctx: JobContext) -> str:
+    """Mark this worker as arrived, wait (30 s at most) until ``count`` have, record."""
+    meet = Path(ctx.input["meet"])
+    meet.mkdir(exist_ok=True)
+    (meet / f"{os.getpid()}-{ctx.job_id}").touch()
+    deadline = time.monotonic() + 30
+    while len(list(meet.iterdir())) < ctx.input["count"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the other workers never took their job")
+        time.sleep(0.01)
+    return record(ctx)
 
 
 def cancel_myself_then_heartbeat(ctx: JobContext) -> str:
@@ -165,7 +207,7 @@ class MultiplyWorkflow(Workflow):
 
     def decide(self, process: DeciderProcess) -> Any:
         for event in reversed(process.events()):
-            kind = event["type"]
+            kind = event["what"]
             if kind == "ActivityCompleted":
                 return CompleteWorkflow(event["result"])
             if kind == "ActivityCanceled":

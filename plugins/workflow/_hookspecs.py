@@ -24,10 +24,13 @@ def graftflow_on_transition(
 ) -> None:
     """A task's status changed: ``transition`` took it from ``source`` to ``target``.
 
-    Called after the change is committed to the store (never for a refused or rolled
-    back transition), once per transition, in the process that made it. The process is
-    ``task.process``. A raising implementation is recorded in ``session.diagnostics``;
-    the transition stands.
+    Called once the change is committed to the store: after the outermost batch of the
+    thread that made it (a caller's own ``with flow.batch():`` included), never for a
+    refused or rolled back transition; once per transition, in the order they were
+    made, in the program that made them. The process is ``task.process``. Called
+    through pluggy, in its order (the most recently registered plugin first; wrappers,
+    ``tryfirst`` and ``trylast`` apply). A raising implementation is recorded in
+    ``session.diagnostics``; the transition stands.
     """
 
 
@@ -39,6 +42,7 @@ def graftflow_on_process_event(
     ``"finished"``, ``"canceled"``, or an event of the decider and workers (signals,
     activities); ``data`` holds its JSON details.
 
-    Called after the change is committed. A raising implementation is recorded in
-    ``session.diagnostics``.
+    Called once the change is committed, like ``graftflow_on_transition`` (same order,
+    same isolation). A decider process's events carry their history record as ``data``
+    (``id``, ``when``, ``who``, ``source``, ``target`` and the event's details).
     """
