@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,18 @@ class TestImports:
         }  # fmt: skip
         assert contract <= set(graftflow.__all__)
         assert json.loads(json.dumps(graftflow.__version__)) == graftflow.__version__
+
+    def test_version_is_the_distributions_read_only_when_asked(self, run_python: Any) -> None:
+        """One version (pyproject's, through the installed metadata); importing graftflow
+        does not pay for the metadata scan that reading it costs."""
+        code = (
+            "import graftflow\n"
+            "assert 'importlib.metadata' not in sys.modules, 'read at import'\n"
+            "import importlib.metadata as md\n"
+            "assert graftflow.__version__ == md.version('graftflow')\n"
+        )
+        assert "graftflow" in loaded_after(run_python, code)
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        found = re.search(r'^version = "([^"]+)"$', pyproject, re.MULTILINE)
+        assert found is not None
+        assert graftflow.__version__ == found.group(1)

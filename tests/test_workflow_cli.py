@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import Run
+from conftest import TESTS, PythonRunner
 
 import graftflow as gf
 from graftflow.extensions import describe
@@ -282,3 +283,156 @@ class TestDemoPipeline:
         review = other.current_step()
         assert review is not None
         assert (review.node.get(), review.status.get()) == ("review", "NEW")
+
+
+class TestDemoPreview:
+    def test_a_process_is_one_line(self, run: Run, store_env: dict[str, str]) -> None:
+        """``graftflow demo`` shows a started process as its status and current tasks,
+        not its definition, tokens and history."""
+        ok(run, "demo", env=store_env)
+        ok(
+            run,
+            "workflow",
+            "start",
+            f"{SHOT}/processes",
+            "pipeline",
+            "--builtin",
+            "shot_pipeline",
+            env=store_env,
+        )
+        shown = ok(run, "demo", env={**store_env, "COLUMNS": "120"})
+        assert re.search(r"pipeline Process  shot_pipeline STARTED: layout-1 NEW$", shown, re.M)
+        assert "definition" not in shown
+        assert "start-1" not in shown
+        data = json.loads(ok(run, "demo", "--json", env=store_env))
+        text = json.dumps(data)
+        assert '"summary": "shot_pipeline STARTED: layout-1 NEW"' in text
+        assert "shot_pipeline" not in text.replace('"summary": "shot_pipeline', "")
+
+
+class TestHistoryCommand:
+    def test_the_same_lines_for_both_kinds_of_process(
+        self, run: Run, store_env: dict[str, str]
+    ) -> None:
+        ok(run, "demo", env=store_env)
+        ok(
+            run,
+            "workflow",
+            "start",
+            f"{SHOT}/processes",
+            "pipeline",
+            "--builtin",
+            "shot_pipeline",
+            env=store_env,
+        )
+        lines = ok(run, "workflow", "history", PIPELINE, env=store_env).splitlines()
+        assert re.fullmatch(
+            r"   1 \S+\+00:00 ann        started NEW -> STARTED  definition=\"shot_pipeline\"",
+            lines[0],
+        )
+        assert re.search(r" ann        done start-1 NEW -> DONE$", lines[2])
+        records = json.loads(ok(run, "workflow", "history", PIPELINE, "--json", env=store_env))
+        assert [r["what"] for r in records] == [
+            "started",
+            "activate",
+            "done",
+            "activate",
+        ]
+        assert all({"id", "when", "who", "what"} <= set(r) for r in records)
+        err = refused(run, "workflow", "history", SHOT, env=store_env)
+        assert err == f"graftflow: error: {SHOT} is a Shot, not a workflow process\n"
+
+
+JOB_SETUP = """
+import sys
+import graftflow as gf
+import workflow_defs as defs
+from workflow_jobs import FakeClock
+from graftflow.plugins.workflow import WorkQueue
+from graftflow.plugins.workflow._clock import set_clock
+
+flow = gf.Flow(session=gf.Session(user="ann", environ={{}}), store=gf.SQLiteStore({db!r}))
+clock = FakeClock()
+set_clock(flow, clock)
+process = flow.create_project("shot", defs.Shot).processes.start(
+    "p", defs.JOB, state={{"operands": [3, 4]}}
+)
+(task,) = process.active_tasks()
+queue = WorkQueue(flow)
+trace = "Traceback (most recent call last):\\n  ...\\nValueError: bad operands\\n"
+for _ in range(2):  # the node's policy runs it twice
+    held = queue.claim("farm-01", 30)
+    queue.fail_with(held, trace, "ValueError")
+    clock.advance(5)
+other = queue.submit(owner="/shot", function="studio.jobs:render", input={{"frame": 1}})
+print(task.job_id.get(), other, task.oid())
+"""
+
+
+class TestJobsCommand:
+    def test_list_show_retry_cancel(
+        self, run: Run, run_python: PythonRunner, tmp_path: Path
+    ) -> None:
+        """The work queue from the command line: the newest jobs, one job's attempts and
+        traceback, a retry its owner task makes, a cancel its owner hears."""
+        db = tmp_path / "jobs.db"
+        failed, other, task_oid = run_python(JOB_SETUP.format(db=str(db))).stdout.split()
+        env = {"GRAFTFLOW_STORE": f"sqlite:///{db}", "PYTHONPATH": str(TESTS)}
+        lines = ok(run, "jobs", env=env).splitlines()
+        assert lines[0].split() == ["JOB", "STATUS", "TRY", "UPDATED", "FUNCTION", "OWNER"]
+        assert [line.split()[:2] for line in lines[1:]] == [[other, "queued"], [failed, "failed"]]
+        listed = json.loads(ok(run, "jobs", "list", "--status", "failed", "--json", env=env))
+        assert [(j["id"], j["owner"]) for j in listed] == [(failed, task_oid)]
+        assert (
+            json.loads(ok(run, "jobs", "list", "--owner", "/shot/", "--json", env=env))[0]["id"]
+            == failed
+        )
+        shown = ok(run, "jobs", "show", failed, env=env).splitlines()
+        assert shown[0] == f"job {failed} (queue 'default'): failed"
+        attempts = [line.strip() for line in shown if line.strip().startswith("attempt ")]
+        assert [re.sub(r" at \S+ \S+ ", " at T ", a) for a in attempts] == [
+            "attempt 1: farm-01 at T -> queued (ValueError)",
+            "attempt 2: farm-01 at T -> failed (ValueError)",
+        ]
+        assert "  told owner job_finished (version 5): ok" in shown
+        assert shown[-3:] == [
+            "  Traceback (most recent call last):",
+            "    ...",
+            "  ValueError: bad operands",
+        ]
+        data = json.loads(ok(run, "jobs", "show", failed, "--json", env=env))
+        assert [a["outcome"] for a in data["attempts"]] == ["queued", "failed"]
+
+        retried = ok(run, "jobs", "retry", failed, env=env).strip()
+        assert retried.startswith(f"retried job {failed}: its owner submitted job ")
+        new = retried.rsplit(" ", 1)[1]
+        check = (
+            "import graftflow as gf\n"
+            f"flow = gf.Flow(store=gf.SQLiteStore({str(db)!r}))\n"
+            f"task = flow.get_object({task_oid!r})\n"
+            "print(task.status.get(), task.job_id.get(), task.attempt.get())\n"
+        )
+        assert run_python(check).stdout.split() == ["SCHEDULED", new, "2"]
+        err = refused(run, "jobs", "retry", new, env=env)
+        assert f"job {new} is queued; only a failed, timed out or canceled job is retried" in err
+
+        assert ok(run, "jobs", "cancel", new, env=env) == f"canceled job {new}\n"
+        assert run_python(check).stdout.split()[0] == "CANCELED"  # the owner task heard
+        err = refused(run, "jobs", "cancel", new, env=env)
+        assert err == f"graftflow: error: job {new} is canceled already; nothing to cancel\n"
+
+    def test_mistakes(self, run: Run, run_python: PythonRunner, tmp_path: Path) -> None:
+        db = tmp_path / "jobs.db"
+        run_python(JOB_SETUP.format(db=str(db)))
+        env = {"GRAFTFLOW_STORE": f"sqlite:///{db}", "PYTHONPATH": str(TESTS)}
+        err = refused(run, "jobs", "show", "nope", env=env)
+        assert "queue 'default' has no job 'nope'" in err
+        assert "Invalid value for '--status'" in usage_error(
+            run, "jobs", "list", "--status", "lost", env=env
+        )
+        assert "is not a queue name" in usage_error(
+            run, "jobs", "list", "--queue", "two words", env=env
+        )
+        assert ok(run, "jobs", "list", "--queue", "render", env=env) == (
+            "no jobs in queue 'render'\n"
+        )

@@ -14,6 +14,7 @@ from graftflow.plugins.workflow import (
     Definition,
     End,
     Func,
+    Goto,
     Handler,
     If,
     Job,
@@ -246,4 +247,31 @@ PICKY = Definition(
         Job("check", next="end", func=picky, result_key="verdict"),
         End("end"),
     ],
+)
+
+
+# -- code choosing the next step --------------------------------------------------------
+
+
+def pick_next(state: Any) -> str:
+    """The flow library's next_step_selector: skip the second step when asked."""
+    return str(state.get().get("go", "second"))
+
+
+GOTO = Definition(
+    "goto",
+    [
+        Start("start", next="first"),
+        Task("first", next="route", actions=[user_inputted_data]),
+        Goto("route", func=pick_next, choices=["second", "third"]),
+        Task("second", next="third"),
+        Task("third", next="end"),
+        End("end"),
+    ],
+)
+
+#: Only the leads may start it.
+LEADS_ONLY = Definition(
+    "leads_only",
+    [Start("start", next="work", users=["lead", "sup"]), Task("work", next="end"), End("end")],
 )

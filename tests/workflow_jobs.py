@@ -13,6 +13,7 @@ from typing import Any
 
 from graftflow import Child, Object, Param
 from graftflow.plugins.workflow import (
+    Activity,
     CancelWorkflow,
     CompleteWorkflow,
     DeciderProcess,
@@ -21,6 +22,7 @@ from graftflow.plugins.workflow import (
     JobCanceled,
     JobContext,
     JobRecord,
+    RetryPolicy,
     ScheduleActivity,
     Workflow,
 )
@@ -284,3 +286,65 @@ class FanOutWorkflow(Workflow):
 class BrokenWorkflow(Workflow):
     def decide(self, process: DeciderProcess) -> Any:
         raise KeyError("the decider has a bug")
+
+
+# -- activities declared as classes (pyworkflow's style) -----------------------------------
+
+
+class MultiplicationActivity(Activity):
+    """The seed's MultiplicationActivity, timeouts as class attributes."""
+
+    scheduled_timeout = 300  # max seconds in queue
+    execution_timeout = 10  # max execution duration
+    heartbeat_timeout = 5
+    retry = RetryPolicy(max_attempts=2, retryable=("OSError",))
+
+    def execute(self) -> int:
+        a, b = self.input
+        if a > 10:
+            raise JobCanceled("first operand must be <= 10")
+        result = 0
+        for _ in range(a):
+            result += b
+            self.heartbeat()  # give a sign of life
+        return result
+
+
+class RenderActivity(Activity):
+    """An activity that goes to its own queue."""
+
+    queue = "render"
+
+    def execute(self) -> str:
+        return f"rendered {self.input}"
+
+
+class ShorthandWorkflow(Workflow):
+    """The seed's FooWorkflow: ``return MultiplicationActivity`` schedules it with the
+    process's input; then complete with its result."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        done = process.events("ActivityCompleted")
+        if done:
+            return CompleteWorkflow(done[-1]["result"])
+        if not process.events("ActivityScheduled"):
+            return MultiplicationActivity
+        return None
+
+
+class TwoActivitiesWorkflow(Workflow):
+    """A list of activity classes: both scheduled at once."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        if not process.events("ActivityScheduled"):
+            return [MultiplicationActivity, RenderActivity]
+        if len(process.events("ActivityCompleted")) == 2:
+            return CompleteWorkflow(
+                sorted(str(e["result"]) for e in process.events("ActivityCompleted"))
+            )
+        return None
+
+
+class WrongAnswerWorkflow(Workflow):
+    def decide(self, process: DeciderProcess) -> Any:
+        return "multiply"

@@ -272,7 +272,7 @@ def history(ctx: click.Context, oid: str, as_json: bool) -> None:
 
 
 #: The keys every history record has, shown in fixed places; the rest follow as key=value.
-_FIXED = ("id", "when", "who", "what", "task", "activity_id", "source", "target")
+_FIXED = ("id", "when", "who", "what", "task", "node", "activity_id", "source", "target")
 
 
 def history_line(record: dict[str, Any]) -> str:

@@ -354,7 +354,8 @@ class DeciderProcess(Object):
             self._end("failed", "DecisionFailed", error=text)
             return
         workflow = self._workflow_type(self.workflow.get())
-        queue_name = decision.queue or options.pop("queue", None) or workflow.queue
+        declared = target.queue if is_activity(target) else None
+        queue_name = decision.queue or declared or workflow.queue
         for name, value in (
             ("retry", decision.retry),
             ("schedule_to_start", decision.scheduled_timeout),
