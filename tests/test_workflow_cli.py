@@ -42,6 +42,13 @@ def refused(run: Run, *args: str, env: dict[str, str]) -> str:
     return proc.stderr
 
 
+def demo_with_pipeline(run: Run, env: dict[str, str]) -> None:
+    """The demo, with the shot pipeline started on its first shot."""
+    ok(run, "demo", env=env)
+    ok(run, "workflow", "start", f"{SHOT}/processes", "pipeline", "--builtin", "shot_pipeline",
+       env=env)  # fmt: skip
+
+
 def usage_error(run: Run, *args: str, env: dict[str, str]) -> str:
     """Run a command used wrongly (options, arguments): click's usage error, exit 2."""
     proc = run(*args, env=env)
@@ -92,17 +99,7 @@ class TestWorkflowCommands:
 
     def test_move_refused_by_the_table(self, run: Run, store_env: dict[str, str]) -> None:
         """An illegal transition is one line naming the task, status and allowed moves."""
-        ok(run, "demo", env=store_env)
-        ok(
-            run,
-            "workflow",
-            "start",
-            f"{SHOT}/processes",
-            "pipeline",
-            "--builtin",
-            "shot_pipeline",
-            env=store_env,
-        )
+        demo_with_pipeline(run, store_env)
         err = refused(run, "workflow", "move", f"{PIPELINE}/tasks/layout-1", "done", env=store_env)
         assert err == (
             f"graftflow: error: {PIPELINE}/tasks/layout-1: cannot 'done' (not from status NEW); "
@@ -289,17 +286,7 @@ class TestDemoPreview:
     def test_a_process_is_one_line(self, run: Run, store_env: dict[str, str]) -> None:
         """``graftflow demo`` shows a started process as its status and current tasks,
         not its definition, tokens and history."""
-        ok(run, "demo", env=store_env)
-        ok(
-            run,
-            "workflow",
-            "start",
-            f"{SHOT}/processes",
-            "pipeline",
-            "--builtin",
-            "shot_pipeline",
-            env=store_env,
-        )
+        demo_with_pipeline(run, store_env)
         shown = ok(run, "demo", env={**store_env, "COLUMNS": "120"})
         assert re.search(r"pipeline Process  shot_pipeline STARTED: layout-1 NEW$", shown, re.M)
         assert "definition" not in shown
@@ -314,17 +301,7 @@ class TestHistoryCommand:
     def test_the_same_lines_for_both_kinds_of_process(
         self, run: Run, store_env: dict[str, str]
     ) -> None:
-        ok(run, "demo", env=store_env)
-        ok(
-            run,
-            "workflow",
-            "start",
-            f"{SHOT}/processes",
-            "pipeline",
-            "--builtin",
-            "shot_pipeline",
-            env=store_env,
-        )
+        demo_with_pipeline(run, store_env)
         lines = ok(run, "workflow", "history", PIPELINE, env=store_env).splitlines()
         assert re.fullmatch(
             r"   1 \S+\+00:00 ann        started NEW -> STARTED  definition=\"shot_pipeline\"",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import workflow_jobs
 from conftest import TESTS, PythonRunner
-from workers import run_together
+from workers import QUEUE_WORKER, run_together
 from workflow_jobs import (
     BrokenWorkflow,
     FakeClock,
@@ -258,19 +258,6 @@ def test_a_half_done_process_is_resumed_by_another_python(
     assert proc.stdout.split() == ["completed", "20"]
 
 
-FAN_WORKER = """
-import json, sys
-import graftflow as gf
-from graftflow.plugins.workflow import Worker
-flow = gf.Flow(store=gf.open_store(sys.argv[1]))
-print("ready", flush=True)
-sys.stdin.readline()
-Worker(flow, lease=2, poll=0.01, on_event=lambda e: print(json.dumps(e), flush=True)).run(
-    idle_exit=1.0
-)
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_parallel_activities_end_together(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -283,7 +270,7 @@ def test_parallel_activities_end_together(
     store = make_store(kind, tmp_path, request)
     with gf.Flow(store=store) as flow:
         process = flow.create_project("studio", Studio).processes.start("p1", FanOutWorkflow, 12)
-        outputs = run_together(FAN_WORKER, [[store.url]] * 3, tmp_path)
+        outputs = run_together(QUEUE_WORKER, [[store.url]] * 3, tmp_path)
         done = [json.loads(line) for out in outputs for line in out.splitlines()]
         assert len([e for e in done if e["event"] == "done"]) == 12
         assert (process.status.get(), process.result.get()) == ("completed", 2 * sum(range(1, 13)))

@@ -353,3 +353,22 @@ class TestLooseEnds:
                 "j", next="e", func="workflow_defs:multiply", retry=RetryPolicy(max_attempts=2)
             )
         )
+
+
+class TestWorkThatFailsVersusAMistake:
+    def test_wrong_arguments_are_the_callers_mistake_not_the_works(self, memflow: gf.Flow) -> None:
+        """A gate's retry with an argument its work does not take raises at once; the
+        task does not go to ERROR as if its work had failed."""
+        shot = memflow.create_project("shot", Shot)
+        process = shot.processes.start("p", defs.FUNCS, state={"value": 3})
+        (flaky,) = process.active_tasks()
+        assert flaky.status.get() == "ERROR"
+        error = flaky.error.get()
+        with pytest.raises(TypeError, match=r"flaky-1: 'retry' got an unexpected keyword"):
+            flaky.fire("retry", force=True)
+        assert (flaky.status.get(), flaky.error.get()) == ("ERROR", error)
+        task = shot.processes.start("q", defs.TWO_STEPS).current_step()
+        assert task is not None
+        with pytest.raises(TypeError, match=r"'assign' got an unexpected keyword argument 'who'"):
+            task.fire("assign", who="ann")
+        assert task.status.get() == "NEW"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import workflow_jobs
 from conftest import TESTS, make_store
-from workers import run_together
+from workers import QUEUE_WORKER, run_together
 from workflow_jobs import FakeClock, Owner, Studio
 
 import graftflow as gf
@@ -259,19 +259,6 @@ def lines(path: Path) -> list[list[str]]:
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
-WORKER = """
-import json, sys
-import graftflow as gf
-from graftflow.plugins.workflow import Worker
-flow = gf.Flow(store=gf.open_store(sys.argv[1]))
-print("ready", flush=True)
-sys.stdin.readline()
-Worker(flow, lease=2, poll=0.02, on_event=lambda e: print(json.dumps(e), flush=True)).run(
-    idle_exit=1.0
-)
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_several_workers_run_every_job_exactly_once(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -298,7 +285,7 @@ def test_several_workers_run_every_job_exactly_once(
         )
         for _ in range(78)
     ]
-    outputs = run_together(WORKER, [[store.url]] * 4, tmp_path)
+    outputs = run_together(QUEUE_WORKER, [[store.url]] * 4, tmp_path)
     events = [json.loads(line) for out in outputs for line in out.splitlines()]
     done = [e for e in events if e["event"] == "done"]
     ran_ids = [line[0] for line in lines(ran)]

@@ -15,8 +15,9 @@ extendable manager, so studios graft relations onto them like onto anything else
 
 from __future__ import annotations
 
+import inspect
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 
@@ -27,6 +28,7 @@ from graftflow import (
     IntParam,
     Param,
     Parent,
+    StoreError,
     StringParam,
 )
 from graftflow.extensions import Extendable
@@ -241,6 +243,8 @@ class Activation(Extendable):
                     self.oid(), user, transition, self._perm_reason(user) or "has_perm() is false"
                 )
             before = getattr(type(self), f"_before_{transition}", None)
+            if before is not None:
+                _check_arguments(self, transition, before, kwargs)
             target = row.target
             decided: Any = None
             failure = ""
@@ -252,6 +256,8 @@ class Activation(Extendable):
                     with self._mng.store.batch():
                         if before is not None:
                             decided = before(self, **kwargs)
+                except StoreError:
+                    raise  # the store, not the work, failed: nothing can be recorded
                 except Exception:
                     target = row.on_error
                     failure = traceback.format_exc()
@@ -318,6 +324,17 @@ class Activation(Extendable):
     def _after_done(self, decided: None) -> None:
         engine = self.engine()
         engine.proceed(self, engine.route(self))
+
+
+def _check_arguments(
+    task: Activation, transition: str, work: Callable[..., Any], kwargs: dict[str, Any]
+) -> None:
+    """Refuse arguments the transition's work does not take before anything runs: a
+    caller's mistake must not pass for the work failing (and move the task to ERROR)."""
+    try:
+        inspect.signature(work).bind(task, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{task.oid()}: {transition!r} {exc}") from None
 
 
 def _table(*rows: tuple[Any, ...]) -> tuple[Transition, ...]:

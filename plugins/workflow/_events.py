@@ -91,13 +91,9 @@ def operation(flow: Flow) -> Iterator[Operation]:
 def _call(session: Session, hook: str, kwargs: dict[str, Any]) -> None:
     from graftflow.extensions import call_hook, plugin_manager
 
-    pm = plugin_manager(session)
-    caller = getattr(pm.hook, hook, None)
-    if caller is None or not caller.has_spec():
-        # The workflow plugin was blocked or not installed: its specs were never added.
-        from . import _hookspecs
+    from . import _hookspecs
 
-        pm.add_hookspecs(_hookspecs)
+    _hookspecs.add_to(plugin_manager(session))  # when the plugin was blocked, say
     call_hook(session, hook, session=session, **kwargs)
 
 

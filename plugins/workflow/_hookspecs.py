@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from graftflow.extensions import hookspec
 
 if TYPE_CHECKING:
+    import pluggy
+
     from graftflow import Session
 
     from ._activation import Activation
@@ -46,3 +48,14 @@ def graftflow_on_process_event(
     same isolation). A decider process's events carry their history record as ``data``
     (``id``, ``when``, ``who``, ``source``, ``target`` and the event's details).
     """
+
+
+def add_to(plugin_manager: pluggy.PluginManager) -> None:
+    """Add these specs to ``plugin_manager`` unless it has them (the one place that
+    does: the plugin's ``graftflow_add_hookspecs``, and the engine itself when the
+    plugin was blocked but a program still runs processes)."""
+    import sys
+
+    caller = getattr(plugin_manager.hook, "graftflow_on_transition", None)
+    if caller is None or not caller.has_spec():
+        plugin_manager.add_hookspecs(sys.modules[__name__])

@@ -24,9 +24,7 @@ def graftflow_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
     """Add ``graftflow_on_transition`` and ``graftflow_on_process_event``."""
     from . import _hookspecs
 
-    caller = getattr(plugin_manager.hook, "graftflow_on_transition", None)
-    if caller is None or not caller.has_spec():
-        plugin_manager.add_hookspecs(_hookspecs)
+    _hookspecs.add_to(plugin_manager)
 
 
 @hookimpl

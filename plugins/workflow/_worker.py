@@ -10,6 +10,7 @@ whatever the lease.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -27,6 +28,8 @@ from ._clock import Clock, clock_of
 from ._queue import JobCanceled, JobLost, JobRecord, WorkQueue, import_function
 
 __all__ = ["JobContext", "Worker", "WorkerEvent"]
+
+logger = logging.getLogger("graftflow.workflow")
 
 #: One thing a worker did, as a JSON object (the CLI prints them as JSON lines).
 WorkerEvent = dict[str, JSONValue]
@@ -119,7 +122,8 @@ class _Attempt:
         while not self.done.wait(interval):
             try:
                 self.extend()
-            except Exception:  # a store hiccup: the lease may lapse, the commit is fenced
+            except Exception as exc:  # a store hiccup: the lease may lapse, the commit is fenced
+                logger.warning("job %s: could not extend its lease: %s", self.held.id, exc)
                 continue
             if self.lost is not None:
                 return
