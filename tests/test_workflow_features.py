@@ -258,6 +258,16 @@ class TestActivityClasses:
         (task,) = process.active_tasks()
         job = WorkQueue(memflow).job(task.job_id.get())
         assert (job.function, job.start_to_close) == ("workflow_jobs:MultiplicationActivity", 10)
+        render = workflow.Job("render", next="end", func=jobs.RenderActivity, input_key="x")
+        definition = workflow.Definition(
+            "render", [workflow.Start("start", next="render"), render, workflow.End("end")]
+        )
+        process = shot.processes.start("r", definition, state={"x": 1})
+        (task,) = process.active_tasks()
+        assert task.job_queue.get() == "render"  # the class's queue
+        Worker(memflow, "render").run_once()
+        assert (task.status.get(), task.result.get()) == ("DONE", "rendered 1")
+        assert process.status.get() == "DONE"
 
 
 class TestStateKeys:

@@ -494,6 +494,8 @@ class JobTask(Activation):
     )
 
     job_id = StringParam("")
+    #: The work queue the job went to (an Activity class may name its own).
+    job_queue = StringParam("default")
     attempt = IntParam(0)
     result = Param(None)
 
@@ -506,24 +508,26 @@ class JobTask(Activation):
     def _queue(self) -> WorkQueue:
         from ._queue import WorkQueue
 
-        return WorkQueue(self._mng.root)
+        return WorkQueue(self._mng.root, self.job_queue.get())
 
     # -- transitions' work ----------------------------------------------------------------
 
     def _schedule(self, attempt: int) -> None:
         """Submit this task's function to the work queue (the node's Activity class, if
         it names one that imports here, gives the timeouts)."""
-        from ._activity import activity_options
+        from ._activity import activity_options, is_activity
 
         spec = self.spec()
         state = self.process.state.get()
         job_input = state.get(spec.input_key) if spec.input_key else state
         try:
-            options = activity_options(import_ref(spec.func))
+            target = import_ref(spec.func)
         except ImportError:
-            options = {}  # the workers may have what this program lacks; they will say
+            target = None  # the workers may have what this program lacks; they will say
+        options = activity_options(target)
         if spec.retry is not None:
             options["retry"] = spec.retry
+        self.job_queue.set((target.queue if is_activity(target) else None) or "default")
         job_id = self._queue().submit(
             owner=self.oid(), function=str(spec.func), input=job_input, **options
         )
