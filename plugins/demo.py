@@ -68,9 +68,9 @@ class Publish(Action):
 
     def run(self, button: str) -> int:
         task: Task = self._mng.parent  # type: ignore[assignment]
-        version = task.version.get() + 1
         with self.root().batch():  # the version and the status change together
-            task.version.set(version)
+            # One atomic counter: two artists publishing at once get two versions.
+            version = task.version.incr()
             task.status.set("review")
             task.last_comment.set(self.comment.get())
         return version
@@ -108,9 +108,8 @@ class BumpVersion(Action):
 
     def run(self, button: str) -> int:
         shot: Shot = self._mng.parent  # type: ignore[assignment]
-        version = shot.version.get() + 1
-        shot.version.set(version)
-        return version
+        # One atomic counter, not a read then a write: parallel runs never lose a bump.
+        return shot.version.incr()
 
 
 class Shot(Extendable):
