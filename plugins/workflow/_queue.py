@@ -388,10 +388,9 @@ class WorkQueue:
         self.job(job_id)
         key = self._log_key(job_id)
         entries = []
-        for name in self._store.ordered_range(key):
-            version, _, _told = name.partition("/")
+        for name in self._store.ordered_range(key):  # "3", or "3/told"
             entry = dict(self._store.ordered_get(key, name) or {})
-            entries.append({"version": int(version), **entry})
+            entries.append({"version": int(name.partition("/")[0]), **entry})
         return entries
 
     def cancel(self, job_id: str, reason: str | None = None, *, notify: bool = False) -> bool:
