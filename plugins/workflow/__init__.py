@@ -125,7 +125,9 @@ def _where() -> dict[str, str]:
 def __getattr__(name: str) -> Any:
     if name == "__all__":
         return sorted(_where())
-    module = _where().get(name)
+    # A private name is a submodule being imported (``from . import _hookspecs`` asks
+    # here first): no public name starts with "_", so the source is not read for it.
+    module = None if name.startswith("_") else _where().get(name)
     if module is None:
         raise AttributeError(f"module 'graftflow.plugins.workflow' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
