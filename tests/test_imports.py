@@ -59,6 +59,8 @@ class TestImports:
             " == ['graftflow.plugins.workflow._plugin', 'graftflow.plugins.workflow._hookspecs']"
             ", sorted(sys.modules)\n"
             "assert 'pydantic' not in sys.modules\n"
+            "# nor read its table of public names (the plugin imports a private module)\n"
+            "assert sys.modules['graftflow.plugins.workflow']._WHERE is None\n"
             "from graftflow.plugins.demo import create_demo\n"
             "flow = gf.Flow(session=session)\n"
             "shot = create_demo(flow, sequences=1, shots=1).films['f01'].sequences['sq010']"
