@@ -434,7 +434,13 @@ class TestWorkflowPanel:
             client, f"/run{process.oid()}/tasks/layout-1/transitions", {"button": "assign"}
         )
         assert reply.status_code == 204
-        assert flow.get_object(f"{process.oid()}/tasks/layout-1/status").get() == "ASSIGNED"
+        layout = f"{process.oid()}/tasks/layout-1"
+        assert flow.get_object(f"{layout}/status").get() == "ASSIGNED"
+        assert flow.get_object(f"{layout}/assignee").get() == "ana"  # the server's user
+        assert 'value="prepare"' in client.get(f"/flow{process.oid()}").text
+        # Assigned to someone else: ana may no longer move it, and is offered nothing.
+        flow.get_object(f"{layout}/assignee").set("bob")
+        assert f'action="/run{layout}/transitions"' not in client.get(f"/flow{process.oid()}").text
         shot_page = client.get(f"/flow{SHOT}").text
         listed = shot_page[shot_page.index("Processes</h2>") :]
         assert f'<a href="/flow{process.oid()}">pipeline</a>' in listed

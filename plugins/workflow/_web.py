@@ -66,12 +66,10 @@ def _process_panels(process: Any, page: PageTools) -> list[Panel]:
     rows = []
     user = page.user
     for task in process.task_list():
-        moves = page.escape("")
-        if task.is_active() and task.has_perm(user):
-            moves = page.escape("").join(
-                page.button(f"{task.oid()}/transitions", name)
-                for name in task.available_transitions()
-            )
+        moves = page.escape("").join(
+            page.button(f"{task.oid()}/transitions", name)
+            for name in task.available_transitions(user)  # what this user may do now
+        )
         who = task.assignee.get() if isinstance(task, HumanTask) else ""
         rows.append([page.link(task.oid(), task.name()), task.status.get(), who, moves])
     status = process.status.get()
