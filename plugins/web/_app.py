@@ -66,7 +66,7 @@ from graftflow.plugins._cli_input import parse_value
 
 from ._live import ChangeFeed
 from ._page import PageTools, flow_url
-from ._render import PAGE_SIZE, Renderer, RowView, crumbs
+from ._render import PAGE_SIZE, Renderer, RowView, crumbs, value_text
 
 __all__ = ["create_app"]
 
@@ -459,15 +459,20 @@ class _Browser:
 
         return await run_in_threadpool(build)
 
-    def standalone(self, request: Request, title: str, body: str, back: str) -> HTMLResponse:
+    def standalone(
+        self, request: Request, title: str, body: str, back: str, status: int = 200
+    ) -> HTMLResponse:
+        """A dialog's or describe()'s body as a page of its own (no JavaScript), leading
+        back to the object ``back``."""
         return self.html(
             "standalone.html",
             request,
+            status,
             title=title,
             body=Markup(body),
             back=flow_url(back),
             back_text=back,
-            crumbs=[("flow", "/flow/")],
+            crumbs=crumbs(back),
         )
 
     # -- values --------------------------------------------------------------------------
@@ -594,16 +599,7 @@ class _Browser:
             )
         parent = action._mng.parent
         back = parent.oid() if isinstance(parent, Object) else "/"
-        return self.html(
-            "standalone.html",
-            request,
-            status,
-            title=dialog.label,
-            body=Markup(body),
-            back=flow_url(back),
-            back_text=back,
-            crumbs=[("flow", "/flow/")],
-        )
+        return self.standalone(request, dialog.label, body, back, status)
 
     async def run_action(self, request: Request) -> Response:
         form = await request.form()
@@ -680,11 +676,11 @@ class _Browser:
             if isinstance(following, Action):
                 return self.dialog_response(request, following)
         if not result.close:
-            return self.dialog_response(request, action, shown=_shown(result.value))
+            return self.dialog_response(request, action, shown=value_text(result.value))
         text = (
             f"{ui.dialog(action).label}: done"
             if result.value is None
-            else (f"{ui.dialog(action).label}: {_shown(result.value)}")
+            else (f"{ui.dialog(action).label}: {value_text(result.value)}")
         )
         if not self.is_htmx(request):
             parent = action._mng.parent
@@ -723,17 +719,6 @@ def _pick(choices: tuple[Any, ...] | None, text: str) -> Any:
         if str(choice) == text:
             return choice
     return text
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, Object):
-        return value.oid()
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def _int(text: str | None, default: int) -> int:

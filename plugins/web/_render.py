@@ -23,7 +23,7 @@ from graftflow.extensions import RelationRecord, call_hook, describe
 
 from ._page import PageTools, Panel, flow_url, label_html
 
-__all__ = ["PAGE_SIZE", "PageView", "Renderer", "RowView", "TableView"]
+__all__ = ["PAGE_SIZE", "PageView", "Renderer", "RowView", "TableView", "value_text"]
 
 #: Items per page of a map's table.
 PAGE_SIZE: Final = 50
@@ -74,7 +74,7 @@ class TableView:
 
     def cell(self, row: ui.Row, column: str) -> str:
         value = row.cells.get(column, "")
-        return value if isinstance(value, str) else _text(value)
+        return value if isinstance(value, str) else value_text(value)
 
 
 @dataclass
@@ -108,10 +108,13 @@ def crumbs(oid: str) -> list[tuple[str, str]]:
     return found
 
 
-def _text(value: Any) -> str:
-    """A value as one line of text: strings as they are, the rest as JSON."""
+def value_text(value: Any) -> str:
+    """A value as one line of text: strings as they are, an object as its oid, the rest
+    as JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, Object):
+        return value.oid()
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -263,7 +266,7 @@ class Renderer:
                 view.text = view.target or ""
             else:
                 view.value = related.get()
-                view.text = _text(view.value)
+                view.text = value_text(view.value)
             if type(related)._gf_relations:
                 view.has_page = True
                 view.value_actions = [
