@@ -152,10 +152,6 @@ class Shot(Extendable):
         if value.name() in ("frame_in", "frame_out"):
             self.frame_count.touch()
 
-    def summary(self) -> str:
-        """One line for tools' titles (graftflow.ui reads it)."""
-        return f"{self.frame_count.get()} frames, {self.status.get()}"
-
     def compute_child_value(self, value: Value[Any]) -> None:
         if value.name() == "frame_count":
             value.set(self.frame_out.get() - self.frame_in.get() + 1)
