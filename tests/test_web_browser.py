@@ -40,6 +40,10 @@ BIG = 100_000
 
 pytestmark = pytest.mark.slow
 
+# What a page shows may take a while on a busy 2-core CI machine: wait for it longer than
+# playwright's 5 s before calling it missing (a passing test waits only as long as needed).
+expect.set_options(timeout=10_000)
+
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -199,7 +203,9 @@ def test_page_through_a_big_map(page: Page) -> None:
     expect(rows.first).to_contain_text("item000100")
     page.get_by_role("link", name="← previous").click()
     expect(rows.first).to_contain_text("item000050")
-    page.get_by_role("searchbox", name="Filter names").fill("099998")
+    search = page.get_by_role("searchbox", name="Filter names")
+    search.fill("099998")  # filters as the user types (once htmx has bound the new table)
+    search.press("Enter")  # and on Enter, whenever the table was swapped in
     # The filter scans for a quarter of a second per answer: on a busy machine it may
     # stop before the match, and "more" goes on from there.
     match = page.get_by_role("link", name="item099998")
@@ -242,7 +248,7 @@ def test_change_by_another_process_appears_live(
         )
         # Within a second (docs/browsing.md has the delay, measured by `tox -e bench`
         # where timings belong); a busy test machine gets some slack here.
-        expect(page.get_by_role("textbox", name="Frame In")).to_have_value("1009", timeout=3000)
+        expect(page.get_by_role("textbox", name="Frame In")).to_have_value("1009", timeout=5000)
         assert page.evaluate("window.__notReloaded") is True
 
 
