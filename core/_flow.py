@@ -16,14 +16,14 @@ from typing import Any, ClassVar, TypeVar
 
 from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectTypeError, did_you_mean
 from ._manager import TreeManager
-from ._memory_store import MemoryStore
 from ._object import Object
 from ._oid import check_item_name
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from ._session import Session
-from ._store import MISSING, Store, display_url
 from ._values import Value
+from .stores._memory import MemoryStore
+from .stores._store import MISSING, Store, display_url
 
 __all__ = ["Flow", "subscribe"]
 

@@ -164,7 +164,7 @@ class TestPositions:
     ) -> None:
         """Adds and removals anywhere (first, last, middle, runs), with compaction every
         few holes: every page, from every start, is the list's slice."""
-        import graftflow._sqlite_store as module
+        import graftflow.stores._sqlite as module
 
         monkeypatch.setattr(module, "_COMPACT_AT", 7)
         model = [f"n{i:03d}" for i in range(60)]

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 import graftflow as gf
-from graftflow._store import iter_names
+from graftflow.stores._store import iter_names
 
 #: Hypothesis with the function-scoped ``store`` fixture: every example uses fresh keys
 #: (see :func:`fresh`), so examples sharing one store cannot see each other.

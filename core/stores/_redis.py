@@ -33,9 +33,10 @@ import redis.exceptions
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps_checked, loads
+
 from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_checked, loads
 from ._redis_lua import APPLY
 from ._store import MISSING, check_range, display_url, quote_names
 

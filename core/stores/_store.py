@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Final, Protocol, runtime_checkable
 
-from ._errors import StoreError
-from ._json import JSONValue
+from graftflow._errors import StoreError
+from graftflow._json import JSONValue
 
 __all__ = [
     "MISSING",
@@ -118,7 +118,7 @@ class Store(Protocol):
 
         Dropped if the batch (or the nested batch that queued it) rolls back, so a
         listener never hears of writes that did not happen. Stores implement it with
-        :class:`graftflow._commit.CommitCallbacks` around their ``batch()``.
+        :class:`graftflow.stores._commit.CommitCallbacks` around their ``batch()``.
         """
 
     def close(self) -> None:
@@ -191,7 +191,7 @@ def open_store(
     if scheme == "memory":
         if rest:
             raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
-        from ._memory_store import MemoryStore
+        from ._memory import MemoryStore
 
         return MemoryStore()
     if scheme == "sqlite":
@@ -199,12 +199,12 @@ def open_store(
             raise StoreError(
                 f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
             )
-        from ._sqlite_store import SQLiteStore
+        from ._sqlite import SQLiteStore
 
         return SQLiteStore(rest[1:], create=create)
     if scheme in ("redis", "rediss"):
         try:
-            from ._redis_store import RedisStore
+            from ._redis import RedisStore
         except ImportError:
             raise StoreError(
                 f"{url!r}: the Redis store needs the redis package; pip install 'graftflow[redis]'"

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final, NoReturn
 
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps, json_error, loads
+
 from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps, json_error, loads
 from ._store import check_range, quote_names
 
 __all__ = ["MemoryStore"]

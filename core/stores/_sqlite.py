@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps_checked
+from graftflow._json import loads as _loads
+
 from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_checked
-from ._json import loads as _loads
 from ._store import check_range, quote_names
 
 __all__ = ["SQLiteStore"]
