@@ -23,7 +23,7 @@ from graftflow._json import JSONValue, dumps, json_error, loads
 from ._commit import CommitCallbacks, run
 from ._store import check_range, quote_names
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "open_url"]
 
 _EXACT_SCALARS: Final = frozenset({str, int, bool, type(None)})
 
@@ -302,3 +302,10 @@ class MemoryStore:
 
 
 _ABSENT: Final = object()
+
+
+def open_url(url: str, create: bool) -> MemoryStore:
+    """``open_store("memory://")``: a fresh store (it takes no path)."""
+    if url != "memory://":
+        raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
+    return MemoryStore()

@@ -40,7 +40,7 @@ from ._commit import CommitCallbacks, run
 from ._redis_lua import APPLY
 from ._store import MISSING, check_range, display_url, quote_names
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "open_url"]
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -517,6 +517,11 @@ class RedisStore:
                 _stop(thread)
 
         return stop
+
+
+def open_url(url: str, create: bool) -> RedisStore:
+    """``open_store("redis://host:port/db")``; a Redis database always exists."""
+    return RedisStore(url)
 
 
 def _stop(thread: Any) -> None:

@@ -26,7 +26,7 @@ from graftflow._json import loads as _loads
 from ._commit import CommitCallbacks, run
 from ._store import check_range, quote_names
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "open_url"]
 
 #: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
 #: Version 1 files (no positions) are upgraded in place when opened (see _migrate_v1).
@@ -559,6 +559,16 @@ class SQLiteStore:
             self._execute("DELETE FROM members WHERE key = ?", (key,))
             self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
             self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
+
+
+def open_url(url: str, create: bool) -> SQLiteStore:
+    """``open_store("sqlite:///PATH")``: three slashes then the path (SQLAlchemy's way)."""
+    rest = url.partition("://")[2]
+    if not rest.startswith("/") or len(rest) < 2:
+        raise StoreError(
+            f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
+    return SQLiteStore(rest[1:], create=create)
 
 
 def _unstorable_text(params: tuple[Any, ...], exc: UnicodeEncodeError) -> InvalidValueError:

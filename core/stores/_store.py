@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, NamedTuple, Protocol, runtime_checkable
 
 from graftflow._errors import StoreError
 from graftflow._json import JSONValue
@@ -126,13 +126,24 @@ class Store(Protocol):
 
 
 StoreFactory = Callable[[str, bool], Store]
-#: Schemes registered for the whole process (a plugin's come per session, see open_store).
-_SCHEMES: dict[str, StoreFactory] = {}
-_BUILT_IN: Final = ("memory", "sqlite", "redis", "rediss")
+
+
+class _Scheme(NamedTuple):
+    factory: StoreFactory
+    #: How the scheme's URLs look, for messages listing the known schemes.
+    example: str
+
+
+#: Schemes registered for the whole process, in registration order: the built-in ones
+#: first (graftflow.stores registers them on import, as any backend would be), then
+#: those of programs. A plugin's come per session instead (see open_store's schemes).
+_SCHEMES: dict[str, _Scheme] = {}
 _schemes_lock: Final = threading.Lock()
 
 
-def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], None]:
+def register_store_scheme(
+    scheme: str, factory: StoreFactory, *, example: str | None = None
+) -> Callable[[], None]:
     """Teach :func:`open_store` a URL scheme for the whole process; return the undo.
 
     For a scheme every session of a program should know. Plugins' schemes (the
@@ -140,16 +151,19 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
     :func:`open_store` as ``schemes``.
 
     :param factory: ``factory(url, create) -> Store``.
-    :raises ValueError: the scheme is built in or registered already.
+    :param example: how a URL of the scheme looks (``"s3://BUCKET/KEY"``), shown when
+        a URL is refused; default ``"scheme://..."``.
+    :raises ValueError: the scheme is registered already (the built-in ones are too).
     """
+    entry = _Scheme(factory, example or f"{scheme}://...")
     with _schemes_lock:
-        if scheme in _SCHEMES or scheme in _BUILT_IN:
+        if scheme in _SCHEMES:
             raise ValueError(f"store scheme {scheme!r} is already registered")
-        _SCHEMES[scheme] = factory
+        _SCHEMES[scheme] = entry
 
     def unregister() -> None:
         with _schemes_lock:
-            if _SCHEMES.get(scheme) is factory:
+            if _SCHEMES.get(scheme) is entry:
                 del _SCHEMES[scheme]
 
     return unregister
@@ -157,12 +171,13 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
 
 def known_store_schemes() -> frozenset[str]:
     """The schemes :func:`open_store` knows for every caller: built in or registered."""
-    return frozenset((*_BUILT_IN, *_SCHEMES))
+    return frozenset(_SCHEMES)
 
 
 def _known_schemes(more: Mapping[str, StoreFactory]) -> str:
-    extra = "".join(f", {scheme}://..." for scheme in sorted({*_SCHEMES, *more}))
-    return f"memory://, sqlite:///PATH, redis://HOST:PORT/DB{extra}"
+    shown = [entry.example for entry in list(_SCHEMES.values())]
+    shown += [f"{scheme}://..." for scheme in sorted(set(more) - set(_SCHEMES))]
+    return ", ".join(shown)
 
 
 def open_store(
@@ -184,33 +199,12 @@ def open_store(
     more: Mapping[str, StoreFactory] = schemes or {}
     if not isinstance(url, str) or not url:
         raise StoreError(f"a store URL must be a non-empty str, not {url!r}")
-    scheme, sep, rest = url.partition("://")
+    scheme, sep, _ = url.partition("://")
     if not sep:
         hint = f"; did you mean 'sqlite:///{url}'?" if url.endswith((".db", ".sqlite")) else ""
         raise StoreError(f"{url!r} is not a store URL (known: {_known_schemes(more)}){hint}")
-    if scheme == "memory":
-        if rest:
-            raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
-        from ._memory import MemoryStore
-
-        return MemoryStore()
-    if scheme == "sqlite":
-        if not rest.startswith("/") or len(rest) < 2:
-            raise StoreError(
-                f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
-            )
-        from ._sqlite import SQLiteStore
-
-        return SQLiteStore(rest[1:], create=create)
-    if scheme in ("redis", "rediss"):
-        try:
-            from ._redis import RedisStore
-        except ImportError:
-            raise StoreError(
-                f"{url!r}: the Redis store needs the redis package; pip install 'graftflow[redis]'"
-            ) from None
-        return RedisStore(url)
-    factory = _SCHEMES.get(scheme) or more.get(scheme)
+    entry = _SCHEMES.get(scheme)
+    factory = entry.factory if entry is not None else more.get(scheme)
     if factory is None:
         raise StoreError(
             f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes(more)})"
