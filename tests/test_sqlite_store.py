@@ -220,39 +220,24 @@ class TestPositions:
         with raw_connection(store.path) as conn:
             assert conn.execute("SELECT count(*) FROM member_holes").fetchone() == (0,)
 
-    def test_version_1_file_is_upgraded(self, path: Path) -> None:
-        """A file written before positions existed is upgraded in place when opened:
-        same names, same order, same values, and removals and pages work on it."""
+    def test_version_1_file_is_refused_unchanged(self, path: Path) -> None:
+        """The pre-release layout without positions (version 1, never released) is
+        refused with what to do, and the file is left exactly as it was."""
         with raw_connection(path) as conn:
             for statement in V1_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            for key, names in (("/a", "xyzw"), ("/b", "pq")):
-                for name in names:
-                    conn.execute(
-                        "INSERT INTO members (key, name, value) VALUES (?, ?, ?)",
-                        (key, name, json.dumps(name.upper())),
-                    )
-                conn.execute("INSERT INTO member_counts VALUES (?, ?)", (key, len(names)))
-            conn.execute("DELETE FROM members WHERE name = 'y'")  # a v1 gap in seq
-            conn.execute("UPDATE member_counts SET n = 3 WHERE key = '/a'")
-            conn.execute("INSERT INTO kv VALUES ('/k', '1')")
-        store = gf.SQLiteStore(path)
-        try:
-            assert store.ordered_range("/a") == ["x", "z", "w"]
-            assert store.ordered_range("/a", 1, 2) == ["z"]
-            assert store.ordered_range("/b") == ["p", "q"]
-            assert store.ordered_get("/a", "w") == "W"
-            assert store.get("/k") == 1
-            store.ordered_remove("/a", "x")
-            store.ordered_add("/a", {"v": None})
-            assert store.ordered_range("/a", 1) == ["w", "v"]
-        finally:
-            store.close()
-        with raw_connection(path) as conn:
-            version = conn.execute("SELECT value FROM graftflow_meta").fetchone()
-        assert version == ("2",)
-        gf.SQLiteStore(path).close()  # opening an upgraded file again changes nothing
+            conn.execute("INSERT INTO members (key, name, value) VALUES ('/a', 'x', 'null')")
+        before = path.read_bytes()
+        with pytest.raises(
+            gf.StoreError,
+            match=exact(
+                f"{path} has store schema version 1, a layout from before graftflow 0.1.0 "
+                "(this graftflow reads version 2); re-create it with this graftflow"
+            ),
+        ):
+            gf.SQLiteStore(path)
+        assert path.read_bytes() == before
 
 
 class TestOpenErrors:

@@ -29,7 +29,7 @@ from ._store import check_range, quote_names
 __all__ = ["SQLiteStore", "open_url"]
 
 #: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
-#: Version 1 files (no positions) are upgraded in place when opened (see _migrate_v1).
+#: Version 1 (members without positions) never left development: it is refused too.
 SCHEMA_VERSION: Final = 2
 
 # An ordered map's members carry a position: 0, 1, 2... in insertion order. A page is
@@ -81,8 +81,8 @@ if hasattr(os, "register_at_fork"):
 
 @contextmanager
 def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
-    """One ``BEGIN IMMEDIATE`` transaction: committed if the block ends, rolled back
-    (if SQLite has not already) if it raises. Batches nest savepoints instead."""
+    """One ``BEGIN IMMEDIATE`` transaction for the schema: committed if the block ends,
+    rolled back (if SQLite has not already) if it raises."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -233,53 +233,18 @@ class SQLiteStore:
             "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
         ).fetchone()
         version = int(row[0]) if row and row[0].isdigit() else None
-        if version == 1:
-            self._migrate_v1(conn)
-            return
+        if version is not None and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has store schema version {version}, a layout from before "
+                f"graftflow 0.1.0 (this graftflow reads version {SCHEMA_VERSION}); "
+                "re-create it with this graftflow"
+            )
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
                 f"graftflow reads version {SCHEMA_VERSION}; "
                 "upgrade graftflow or use another file"
             )
-
-    def _migrate_v1(self, conn: sqlite3.Connection) -> None:
-        """Give a version 1 file's map members their positions (one transaction)."""
-        try:
-            with _write_locked(conn):
-                row = conn.execute(
-                    "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
-                ).fetchone()
-                if row and row[0] == "1":  # another process may have upgraded it already
-                    conn.execute("ALTER TABLE members ADD COLUMN pos INTEGER NOT NULL DEFAULT 0")
-                    keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM members")]
-                    for key in keys:
-                        seqs = conn.execute(
-                            "SELECT seq FROM members WHERE key = ? ORDER BY seq", (key,)
-                        ).fetchall()
-                        conn.executemany(
-                            "UPDATE members SET pos = ? WHERE seq = ?",
-                            [(pos, seq) for pos, (seq,) in enumerate(seqs)],
-                        )
-                    conn.execute("DROP INDEX members_in_order")
-                    conn.execute("CREATE INDEX members_in_order ON members (key, pos, name)")
-                    conn.execute(
-                        "ALTER TABLE member_counts ADD COLUMN next INTEGER NOT NULL DEFAULT 0"
-                    )
-                    conn.execute("UPDATE member_counts SET next = n")
-                    conn.execute(
-                        "CREATE TABLE member_holes (key TEXT NOT NULL, pos INTEGER NOT NULL, "
-                        "PRIMARY KEY (key, pos)) WITHOUT ROWID"
-                    )
-                    conn.execute(
-                        "UPDATE graftflow_meta SET value = ? WHERE name = 'schema_version'",
-                        (str(SCHEMA_VERSION),),
-                    )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self.path}: cannot upgrade the store from schema version 1 to "
-                f"{SCHEMA_VERSION} ({exc}); nothing was changed"
-            ) from exc
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
