@@ -17,6 +17,7 @@ from ._computed import Computed
 from ._errors import (
     CommitCallbackError,
     ConfigError,
+    ConflictError,
     DanglingConnectionError,
     ExistsError,
     GraftflowError,
@@ -74,6 +75,7 @@ __all__ = [
     "Computed",
     "Config",
     "ConfigError",
+    "ConflictError",
     "Connection",
     "ConnectionValue",
     "DanglingConnectionError",

@@ -7,8 +7,13 @@ operations (a name an ``oadd`` would duplicate, an ``incr`` of something that is
 an int), and only then does the second pass write. A batch is therefore all or
 nothing, whichever process races it.
 
+A transaction's commit first checks what it read (the *checks*): if any of those
+values is not what the transaction saw, the script writes nothing and answers
+``conflict`` with the keys that changed, and the client runs the transaction again.
+
 A change notification lists the keys written, one per line, after the writer's id; a
-hash field is ``KEY#FIELD`` (oids never contain ``#``).
+hash field is ``KEY#FIELD`` (oids never contain ``#``), and a deleted subtree is also
+listed as ``*KEY``, so a client-side cache knows to drop everything below it.
 
 Layout under the store's prefix ``P``:
 
@@ -21,24 +26,90 @@ Layout under the store's prefix ``P``:
   with ``ZRANGEBYLEX`` instead of scanning the keyspace.
 
 ``ARGV[1]`` is the prefix, ``ARGV[2]`` the writer's id, ``ARGV[3]`` the channel to
-publish changes on (pub/sub ignores databases, so it names the database), then the
-operations, flat: ``set KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY
-FIELD JSON``, ``hdel KEY FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``,
-``oclr KEY``, ``dtree KEY``. Values travel as JSON *text*, never decoded here, so
-numbers keep their precision.
+publish changes on (pub/sub ignores databases, so it names the database), ``ARGV[4]``
+how many arguments the checks take, then the checks, flat: ``v KEY JSON`` / ``v0 KEY``
+(a plain value was / was not there), ``m KEY NAME JSON`` / ``m0 KEY NAME`` (an ordered
+map's member), ``h KEY FIELD JSON`` / ``h0 KEY FIELD`` (a hash field), ``ha KEY COUNT
+FIELD JSON ...`` (a whole hash), ``n KEY COUNT`` (an ordered map's length), ``r KEY
+START LAST COUNT NAME ...`` (a range of its names); then the operations, flat: ``set
+KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY FIELD JSON``, ``hdel KEY
+FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``, ``oclr KEY``, ``dtree
+KEY``. Values travel as JSON *text*, never decoded here, so numbers keep their
+precision.
+
+:data:`READ` is the one read that is not a single command: what a client-side cache
+fills in one round trip (see its comment).
 """
 
 from __future__ import annotations
 
-__all__ = ["APPLY"]
+__all__ = ["APPLY", "READ"]
 
 APPLY = r"""
 local p = ARGV[1]
 local V, I, S = p .. 'v', p .. 'i', p .. 's'
 
+-- Checks first: a transaction whose reads are stale writes nothing.
+local a, last_check = 5, 4 + tonumber(ARGV[4])
+local stale, stale_seen = {}, {}
+local function changed_(key)
+  if not stale_seen[key] then stale_seen[key] = true; stale[#stale + 1] = key end
+end
+local function differs(now, expected)
+  if expected == nil then return now ~= false end
+  return now ~= expected
+end
+while a <= last_check do
+  local kind, key = ARGV[a], ARGV[a + 1]
+  if kind == 'v' or kind == 'v0' then
+    local expected = nil
+    if kind == 'v' then expected = ARGV[a + 2]; a = a + 3 else a = a + 2 end
+    if differs(redis.call('HGET', V, key), expected) then changed_(key) end
+  elseif kind == 'm' or kind == 'm0' or kind == 'h' or kind == 'h0' then
+    local hash = (kind == 'm' or kind == 'm0') and (p .. 'ov:' .. key) or (p .. 'h:' .. key)
+    local field, expected = ARGV[a + 2], nil
+    if kind == 'm' or kind == 'h' then expected = ARGV[a + 3]; a = a + 4 else a = a + 3 end
+    if differs(redis.call('HGET', hash, field), expected) then changed_(key) end
+  elseif kind == 'ha' then
+    local count = tonumber(ARGV[a + 2])
+    local now = redis.call('HGETALL', p .. 'h:' .. key)
+    local same = #now == 2 * count
+    if same then
+      local fields = {}
+      for i = 1, #now, 2 do fields[now[i]] = now[i + 1] end
+      for i = 1, count do
+        if fields[ARGV[a + 1 + 2 * i]] ~= ARGV[a + 2 + 2 * i] then same = false; break end
+      end
+    end
+    if not same then changed_(key) end
+    a = a + 3 + 2 * count
+  elseif kind == 'n' then
+    if redis.call('ZCARD', p .. 'o:' .. key) ~= tonumber(ARGV[a + 2]) then changed_(key) end
+    a = a + 3
+  elseif kind == 'r' then
+    local count = tonumber(ARGV[a + 4])
+    local now = redis.call('ZRANGE', p .. 'o:' .. key, ARGV[a + 2], ARGV[a + 3])
+    local same = #now == count
+    if same then
+      for i = 1, count do
+        if now[i] ~= ARGV[a + 4 + i] then same = false; break end
+      end
+    end
+    if not same then changed_(key) end
+    a = a + 5 + count
+  else
+    return redis.error_reply('graftflow: unknown check ' .. tostring(kind))
+  end
+end
+if #stale > 0 then
+  local reply = {'conflict'}
+  for _, key in ipairs(stale) do reply[#reply + 1] = key end
+  return reply
+end
+
 -- Decode the flat argument list into operations. (Not JSON: ARGV is binary safe,
 -- cjson is not with every string Python can hold.)
-local ops, a = {}, 4
+local ops = {}
 while a <= #ARGV do
   local kind, key = ARGV[a], ARGV[a + 1]
   if kind == 'set' or kind == 'incr' or kind == 'hdel' or kind == 'orem' then
@@ -187,6 +258,7 @@ for n, op in ipairs(ops) do
   end
   results[n] = result
   if kind ~= 'hset' and kind ~= 'hdel' then changed[key] = true end
+  if kind == 'dtree' then changed['*' .. key] = true end
 end
 
 local keys = {}
@@ -199,4 +271,70 @@ end
 -- unpacking thousands of results would overflow Lua's stack.
 if #ops == 1 then return {'ok', results[1]} end
 return {'ok'}
+"""
+
+READ = r"""
+-- What a client-side cache fills in one round trip: a page of an ordered map's names
+-- with each one's value (its item's type), and every plain value stored below each of
+-- those items. ARGV: prefix, mode, KEY, then by mode:
+--   range START LAST DEEP   the names of ZRANGE START LAST (DEEP: '1' with the values
+--                           below them, '0' names and types only);
+--   around NAME COUNT       COUNT names from NAME's position on (NAME first), deep;
+--   names DEEP NAME...      exactly these names (absent ones too).
+-- ARGV[4] of every deep mode is LIMIT: at most that many keys are read below one item.
+-- Reply: CARD (the map's length), N, then N times: NAME, TYPE (false: not a member),
+-- and, when deep, K (keys found below it, -1 when there were more than LIMIT), then K
+-- times KEY, VALUE (false: no plain value at that key).
+local p, mode, key = ARGV[1], ARGV[2], ARGV[3]
+local V, I, O = p .. 'v', p .. 'i', p .. 'o:' .. key
+local names, deep, limit = {}, true, 0
+if mode == 'range' then
+  names = redis.call('ZRANGE', O, ARGV[5], ARGV[6])
+  deep = ARGV[7] == '1'
+  limit = tonumber(ARGV[4])
+elseif mode == 'around' then
+  limit = tonumber(ARGV[4])
+  local rank = redis.call('ZRANK', O, ARGV[5])
+  if rank then
+    names = redis.call('ZRANGE', O, rank, rank + tonumber(ARGV[6]) - 1)
+  else
+    names = {ARGV[5]}
+  end
+else
+  limit = tonumber(ARGV[4])
+  deep = ARGV[5] == '1'
+  for i = 6, #ARGV do names[#names + 1] = ARGV[i] end
+end
+local reply = {redis.call('ZCARD', O), #names}
+if #names == 0 then return reply end
+-- HMGET in slices: unpack() of tens of thousands of names overflows Lua's stack.
+local types = {}
+for first = 1, #names, 1000 do
+  local slice = {}
+  for j = first, math.min(first + 999, #names) do slice[#slice + 1] = names[j] end
+  local got = redis.call('HMGET', p .. 'ov:' .. key, unpack(slice))
+  for j = 1, #slice do types[#types + 1] = got[j] end
+end
+for i, name in ipairs(names) do
+  reply[#reply + 1] = name
+  reply[#reply + 1] = types[i]
+  if deep then
+    local top = key .. '/' .. name .. '/'
+    local below = redis.call(
+      'ZRANGEBYLEX', I, '[' .. top, '[' .. top .. '\255', 'LIMIT', 0, limit + 1)
+    if #below > limit then
+      reply[#reply + 1] = -1
+    else
+      reply[#reply + 1] = #below
+      if #below > 0 then
+        local values = redis.call('HMGET', V, unpack(below))
+        for j, k in ipairs(below) do
+          reply[#reply + 1] = k
+          reply[#reply + 1] = values[j]
+        end
+      end
+    end
+  end
+end
+return reply
 """

@@ -12,17 +12,21 @@ which never collide with an oid.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Final, NamedTuple, Protocol, runtime_checkable
+from typing import Any, Final, NamedTuple, Protocol, TypeVar, overload, runtime_checkable
 
-from graftflow._errors import StoreError
+from graftflow._errors import ConflictError, StoreError
 from graftflow._json import JSONValue
 
 __all__ = [
+    "DEFAULT_RETRIES",
     "MISSING",
     "Store",
+    "Transactional",
     "check_range",
     "display_url",
     "iter_names",
@@ -48,6 +52,15 @@ class _Missing:
 #: Passed as ``default`` to tell "no value" apart from a stored ``None``.
 MISSING: Any = _Missing()
 
+T = TypeVar("T")
+
+#: How many more times ``transaction(fn)`` runs ``fn`` after a conflict, by default.
+DEFAULT_RETRIES: Final = 20
+#: Backoff between attempts: random, up to this first, doubling, never above the cap, so
+#: writers that collided do not collide again in step.
+_BACKOFF_FIRST: Final = 0.001
+_BACKOFF_CAP: Final = 0.05
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -55,7 +68,8 @@ class Store(Protocol):
 
     Writes outside a :meth:`batch` are atomic one by one; inside, they are atomic all
     together. Batches nest like savepoints: a failing inner batch undoes only its own
-    writes, the outermost one commits everything or nothing.
+    writes, the outermost one commits everything or nothing. A :meth:`transaction`
+    adds isolation: what it read is still what the store holds when it commits.
     """
 
     #: A URL that :func:`open_store` would accept to open this store again.
@@ -113,6 +127,25 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group writes into one atomic transaction (see the class docstring)."""
 
+    @overload
+    def transaction(
+        self, fn: None = None, *, retries: int = ...
+    ) -> AbstractContextManager[None]: ...
+
+    @overload
+    def transaction(self, fn: Callable[[], T], *, retries: int = ...) -> T: ...
+
+    def transaction(self, fn: Callable[[], T] | None = None, *, retries: int = ...) -> Any:
+        """Run ``fn()`` isolated from other writers, atomically; return its result.
+
+        A batch whose reads are protected too: memory and SQLite lock out other
+        writers for the whole call; Redis checks at commit that nothing ``fn`` read has
+        changed and runs ``fn`` again if it has, up to ``retries`` more times, then
+        raises :class:`ConflictError` (nothing written). Without ``fn``, a context
+        manager for one attempt (Redis raises ConflictError at its end instead of
+        running the block again). See :class:`Transactional`.
+        """
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once this thread's outermost batch commits; now, outside one.
 
@@ -123,6 +156,68 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections; later calls raise :class:`StoreError`."""
+
+
+class Transactional:
+    """The one ``transaction()`` of every store, and of :class:`~graftflow.Flow`.
+
+    A class provides :meth:`_attempt`: a context manager that runs its block as one
+    isolated, atomic attempt (a batch level, and its commit) and raises
+    :class:`ConflictError` from its exit when the attempt must be run again. The retry
+    loop lives here, once: an attempt that conflicted has committed nothing (its
+    writes, and the commit callbacks it queued, are dropped with it), so running
+    ``fn`` again is safe.
+    """
+
+    def _attempt(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    @overload
+    def transaction(
+        self, fn: None = None, *, retries: int = DEFAULT_RETRIES
+    ) -> AbstractContextManager[None]: ...
+
+    @overload
+    def transaction(self, fn: Callable[[], T], *, retries: int = DEFAULT_RETRIES) -> T: ...
+
+    def transaction(
+        self, fn: Callable[[], T] | None = None, *, retries: int = DEFAULT_RETRIES
+    ) -> Any:
+        """Run ``fn()`` isolated from other writers, atomically; return its result.
+
+        :param retries: how many more times to run ``fn`` when another writer changed
+            what it read before it could commit (Redis only: the other stores lock).
+        :raises ConflictError: still conflicting after the retries; nothing written.
+
+        Without ``fn``, a context manager for one attempt: ``with store.transaction():``.
+        It cannot run its block again, so where a conflict is possible (Redis) it raises
+        :class:`ConflictError` at its end instead, nothing written.
+        """
+        if type(retries) is not int or retries < 0:
+            raise ValueError(f"transaction(retries=...) takes an int >= 0, not {retries!r}")
+        if fn is None:
+            if retries != DEFAULT_RETRIES:
+                raise TypeError(
+                    "transaction(retries=...) needs the function form: a with-block "
+                    "cannot be run again; use transaction(fn, retries=...)"
+                )
+            return self._attempt()
+        changed: dict[str, None] = {}
+        for number in range(retries + 1):
+            try:
+                with self._attempt():
+                    return fn()
+            except ConflictError as exc:
+                changed.update(dict.fromkeys(exc.oids))
+                if number < retries:
+                    time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_FIRST * 2**number)))
+        oids = tuple(changed)
+        raise ConflictError(
+            oids,
+            f"a transaction gave up after {retries + 1} attempts: other writers kept "
+            f"changing {quote_names(list(oids))} before it could commit; nothing was "
+            "written (try again later, or pass a larger retries=)",
+        )
 
 
 StoreFactory = Callable[[str, bool], Store]
