@@ -610,7 +610,8 @@ class RedisStore(Transactional):
         reply = self._call(self._read, [], [self._prefix, mode, key, _BELOW, *args], key=key)
         card, count = int(reply[0]), int(reply[1])
         # around NAME COUNT is always deep; range START LAST DEEP; names DEEP NAME...
-        deep = {"around": True, "range": args[2] == "1"}.get(mode, args[0] == "1")
+        flag = "1" if mode == "around" else args[2] if mode == "range" else args[0]
+        deep = flag == "1"
         names: list[str] = []
         types: list[Any] = []
         values: list[tuple[str, Any]] = []
