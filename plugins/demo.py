@@ -67,12 +67,18 @@ class Publish(Action):
 
     def run(self, button: str) -> int:
         task: Task = self._mng.parent  # type: ignore[assignment]
-        version = task.version.get() + 1
-        with self.root().batch():  # the version and the status change together
+        comment = self.comment.get()
+
+        def publish() -> int:
+            # A transaction, not a batch: two artists publishing at once must get two
+            # versions, and the version and the status change together.
+            version = task.version.get() + 1
             task.version.set(version)
             task.status.set("review")
-            task.last_comment.set(self.comment.get())
-        return version
+            task.last_comment.set(comment)
+            return version
+
+        return self.root().transaction(publish)
 
 
 class Task(Extendable):
@@ -107,9 +113,8 @@ class BumpVersion(Action):
 
     def run(self, button: str) -> int:
         shot: Shot = self._mng.parent  # type: ignore[assignment]
-        version = shot.version.get() + 1
-        shot.version.set(version)
-        return version
+        # One atomic store operation: bumps run in parallel never lose one.
+        return shot.version.incr()
 
 
 class Shot(Extendable):

@@ -21,14 +21,14 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final, NoReturn
 
 from graftflow._errors import ExistsError, InvalidValueError, StoreError
 from graftflow._json import JSONValue, dumps, json_error, loads
 
 from ._commit import CommitCallbacks, run
-from ._store import check_range, quote_names
+from ._store import Transactional, check_range, quote_names
 
 __all__ = ["MemoryStore", "open_url"]
 
@@ -72,7 +72,7 @@ class _Closed(dict):  # type: ignore[type-arg]
 _KV, _HASH, _ORDERED = 0, 1, 2
 
 
-class MemoryStore:
+class MemoryStore(Transactional):
     """An in-process :class:`~graftflow.Store`. ``open_store("memory://")`` makes one."""
 
     url = "memory://"
@@ -154,6 +154,11 @@ class MemoryStore:
                     parent.setdefault(tk, before)
         # Outside the lock: a callback may write, or wait for another thread's batch.
         run(due)
+
+    def _attempt(self) -> AbstractContextManager[None]:
+        """A transaction attempt is a batch: it holds the writers' lock from start to
+        commit, so no other writer runs in between and nothing can conflict."""
+        return self.batch()
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._commit_callbacks.add(callback)
