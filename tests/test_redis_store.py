@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from redis_server import RedisServer
 from sample_flow import Studio
-from workers import run_together
 
 import graftflow as gf
 
@@ -240,28 +239,6 @@ def proxy(redis_server: RedisServer) -> Iterator[DroppingProxy]:
     p.close()
 
 
-# -- real processes -----------------------------------------------------------------------
-
-
-@pytest.fixture(params=["redis", "sqlite"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of a store several processes open: Redis, or a SQLite file for comparison."""
-    if request.param == "redis":
-        server: RedisServer = request.getfixturevalue("redis_server")
-        return f"{server.url}?prefix={new_prefix()}"
-    first = gf.SQLiteStore(tmp_path / "shared.db")
-    first.close()
-    return first.url
-
-
-@pytest.fixture
-def shared(shared_url: str) -> Iterator[gf.Store]:
-    """This process's own store on :func:`shared_url`."""
-    s = gf.open_store(shared_url)
-    yield s
-    s.close()
-
-
 # -- URLs -----------------------------------------------------------------------------------
 
 
@@ -374,18 +351,41 @@ class TestURL:
             gf.RedisStore(url, prefix=argument)
 
     def test_unreachable_server_is_one_clear_error(self, closed_port: int) -> None:
-        """A port nobody listens on is a StoreError naming host and port, raised at once,
-        with the redis error kept as its cause."""
-        start = time.monotonic()
+        """A port nobody listens on is a StoreError naming host and port, with the redis
+        error kept as its cause."""
         with pytest.raises(gf.StoreError, match=unreachable(closed_port)) as info:
             gf.RedisStore(f"redis://127.0.0.1:{closed_port}/0", timeout=0.5)
-        assert time.monotonic() - start < 2
         assert isinstance(info.value.__cause__, redis.exceptions.ConnectionError)
         assert info.value.__suppress_context__
         assert isinstance(info.value, OSError)
 
+    def test_a_failed_connection_is_not_tried_again(self) -> None:
+        """The store gives up after one connection attempt (no retry loop to wait
+        through): a server that hangs up on every connection is connected to once."""
+        accepted: list[socket.socket] = []
+        with socket.socket() as hangs_up:
+            hangs_up.bind(("127.0.0.1", 0))
+            hangs_up.listen(8)
+            port = hangs_up.getsockname()[1]
+
+            def serve() -> None:
+                with contextlib.suppress(OSError):
+                    while True:
+                        conn, _ = hangs_up.accept()
+                        accepted.append(conn)
+                        conn.close()
+
+            thread = threading.Thread(target=serve, daemon=True)
+            thread.start()
+            with pytest.raises(gf.StoreError, match=re.escape(f"Redis at 127.0.0.1:{port}")):
+                gf.RedisStore(f"redis://127.0.0.1:{port}/0", timeout=1)
+            hangs_up.shutdown(socket.SHUT_RDWR)
+            thread.join(5)
+        assert len(accepted) == 1
+
     def test_silent_server_times_out(self) -> None:
-        """A server that accepts but never answers is a StoreError once timeout= passes."""
+        """A server that accepts but never answers is a StoreError once timeout= passes:
+        not before it (a lower bound a loaded machine cannot break), and by a timeout."""
         with socket.socket() as silent:
             silent.bind(("127.0.0.1", 0))
             silent.listen()
@@ -394,7 +394,7 @@ class TestURL:
             with pytest.raises(gf.StoreError, match=unreachable(port)) as info:
                 gf.RedisStore(f"redis://127.0.0.1:{port}/0", timeout=0.3)
             elapsed = time.monotonic() - start
-        assert 0.25 < elapsed < 3
+        assert elapsed >= 0.25
         assert isinstance(info.value.__cause__, redis.exceptions.TimeoutError)
 
 
@@ -573,132 +573,6 @@ class TestClose:
         assert eventually(lambda: subscribers(raw, prefix) == 0)
 
 
-# -- real processes ---------------------------------------------------------------------------
-
-WORKERS = 4
-EACH = 1000
-
-
-class TestProcesses:
-    def test_concurrent_incr_loses_and_repeats_nothing(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes x 1,000 incr() on one key end at exactly 4,000, and the values the
-        calls returned are 1..4,000, each once."""
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            print(" ".join(str(store.incr("/counter")) for _ in range({EACH})))
-            store.close()
-        """
-        outputs = run_together(code, [[shared_url]] * WORKERS, tmp_path)
-        assert shared.get("/counter") == WORKERS * EACH
-        returned = sorted(int(n) for out in outputs for n in out.split())
-        assert returned == list(range(1, WORKERS * EACH + 1))
-
-    def test_concurrent_ordered_add_keeps_every_name(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes adding 1,000 distinct names each leave exactly 4,000 members."""
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range({EACH}):
-                store.ordered_add("/m", {{f"w{{worker}}-{{i:04d}}": i}})
-            store.close()
-        """
-        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
-        names = shared.ordered_range("/m")
-        expected = [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
-        assert shared.ordered_len("/m") == len(names) == len(set(names)) == WORKERS * EACH
-        assert sorted(names) == expected
-        for w in range(WORKERS):
-            mine = [n for n in names if n.startswith(f"w{w}-")]
-            assert mine == sorted(mine), "each worker's names keep that worker's order"
-        assert shared.ordered_get("/m", "w3-0999") == 999
-
-    def test_concurrent_map_add_keeps_every_item(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes calling Map.add() 1,000 times each on one shared project's map
-        leave 4,000 items, each readable."""
-        gf.Flow(session(), shared).create_project("p", Studio)
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
-            films = flow.project("p").films
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range({EACH}):
-                films.add(f"w{{worker}}-{{i:04d}}")
-            flow.close()
-            store.close()
-        """
-        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
-        films = gf.Flow(session(), shared).project("p").films
-        names = list(films)
-        assert len(films) == len(names) == len(set(names)) == WORKERS * EACH
-        assert sorted(names) == [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
-        assert films["w3-0999"].title.get() == ""
-
-    @pytest.mark.parametrize("via", ["ordered_add", "Map.add"])
-    def test_racing_for_the_same_names_adds_each_once(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path, via: str
-    ) -> None:
-        """4 processes adding the same 1,000 names: each name is added exactly once, and
-        the 3,000 losing calls each get ExistsError."""
-        gf.Flow(session(), shared).create_project("p", Studio)
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
-            films = flow.project("p").films
-            if sys.argv[3] == "Map.add":
-                add = films.add
-            else:
-                add = lambda name: store.ordered_add("/m", {{name: worker}})
-            print("ready", flush=True)
-            sys.stdin.readline()
-            won, lost, messages = 0, 0, set()
-            for i in range({EACH}):
-                try:
-                    add(f"n{{i:04d}}")
-                    won += 1
-                except gf.ExistsError as exc:
-                    lost += 1
-                    messages.add(str(exc).replace(f"{{i:04d}}", "NNNN"))
-            print(won, lost, *sorted(messages), sep="\\n")
-            flow.close()
-            store.close()
-        """
-        outputs = run_together(code, [[shared_url, str(w), via] for w in range(WORKERS)], tmp_path)
-        counts = [out.splitlines() for out in outputs]
-        assert sum(int(lines[0]) for lines in counts) == EACH
-        assert sum(int(lines[1]) for lines in counts) == (WORKERS - 1) * EACH
-        messages = {message for lines in counts for message in lines[2:]}
-        names = [f"n{i:04d}" for i in range(EACH)]
-        if via == "Map.add":
-            assert messages == {"/p/films already has an item 'nNNNN'"}
-            assert list(gf.Flow(session(), shared).project("p").films) == names
-        else:
-            assert messages == {"/m already has 'nNNNN'"}
-            assert shared.ordered_range("/m") == names
-            winners = {shared.ordered_get("/m", name) for name in names}
-            assert winners <= {str(w) for w in range(WORKERS)}
-
-
 # -- faults -----------------------------------------------------------------------------------
 
 
@@ -767,10 +641,10 @@ class TestFaults:
                 lambda: store.ordered_add("/m", {"a": 1}),
             ]
             for call in calls:
-                start = time.monotonic()
+                # Refused connections fail at once; that nothing retries is
+                # test_a_failed_connection_is_not_tried_again.
                 with pytest.raises(gf.StoreError, match=pattern):
                     call()
-                assert time.monotonic() - start < 2
             private_server.start()
             store.set("/k", "back")
             assert store.get("/k") == "back"
@@ -801,8 +675,7 @@ class TestFaults:
         heard: list[list[str]] = []
         stop = store.watch(heard.append)
         try:
-            private_server.stop()
-            time.sleep(0.2)  # the listener notices the server is gone
+            private_server.stop()  # the listener finds out on its next wait, or after
             private_server.start()
             other = gf.RedisStore(private_server.url, prefix="studio")
             try:
@@ -862,10 +735,9 @@ class TestFaults:
             store.set("/k", "before")
             private_server.process.send_signal(signal.SIGSTOP)
             try:
-                start = time.monotonic()
                 with pytest.raises(gf.StoreError) as info:
                     store.set("/k", "after")
-                assert time.monotonic() - start < 2
+                assert isinstance(info.value.__cause__, redis.exceptions.TimeoutError)
             finally:
                 private_server.process.send_signal(signal.SIGCONT)
             assert eventually(lambda: store.get("/k") == "after", timeout=2)
@@ -1254,27 +1126,27 @@ def films_url(url: str) -> str:
 
 
 class TestNotifications:
-    def test_a_set_in_one_process_reaches_a_handler_in_another_within_a_second(
+    def test_a_set_in_one_process_reaches_a_handler_in_another_once(
         self, films_url: str, tmp_path: Path, run_python: Any
     ) -> None:
-        """Process A subscribes to a film; process B sets its title; A's handler gets the
-        title's oid, once, less than a second after B's set."""
+        """Process A subscribes to a film; process B sets its title, then another film's;
+        A's handler gets the title's oid exactly once. (How soon is the benchmarks'
+        business, not a test's.)"""
         listener = textwrap.dedent(
             """
-            import json, sys, threading, time
+            import json, sys, threading
             import graftflow as gf
             store = gf.open_store(sys.argv[1])
             flow = gf.Flow(gf.Session(user="a", environ={}), store)
             film = flow.project("p").films["f01"]
             heard = []
-            first = threading.Event()
-            def handler(oid):
-                heard.append([oid, time.time()])
-                first.set()
-            gf.subscribe(film, handler)
+            marker = threading.Event()
+            gf.subscribe(film, heard.append)
+            # B's second write is published after the first, so by the time it is heard
+            # a duplicate of the first would have been heard too.
+            gf.subscribe(flow.project("p").films["f02"], lambda oid: marker.set())
             print("ready", flush=True)
-            first.wait(15)
-            time.sleep(0.3)  # a duplicate would arrive by now
+            assert marker.wait(15)
             print(json.dumps(heard), flush=True)
             flow.close()
             store.close()
@@ -1299,16 +1171,13 @@ class TestNotifications:
                     pytest.fail(
                         f"listener did not start ({line!r}):\n{a.communicate(timeout=30)[1]}"
                     )
-                b = run_python(
+                run_python(
                     f"""
-                    import time
                     import graftflow as gf
                     store = gf.open_store({films_url!r})
                     flow = gf.Flow(gf.Session(user="b", environ={{}}), store)
-                    title = flow.project("p").films["f01"].title
-                    before = time.time()
-                    title.set("from B")
-                    print(before)
+                    flow.project("p").films["f01"].title.set("from B")
+                    flow.project("p").films["f02"].title.set("the marker")
                     store.close()
                     """
                 )
@@ -1317,10 +1186,7 @@ class TestNotifications:
                 if a.poll() is None:
                     a.kill()
         assert a.returncode == 0, err
-        heard = json.loads(out)
-        assert [oid for oid, _ in heard] == ["/p/films/f01/title"]
-        latency = heard[0][1] - float(b.stdout)
-        assert latency < 1.0, f"heard {latency:.3f} s after the set"
+        assert json.loads(out) == ["/p/films/f01/title"]
 
     def test_own_writes_notify_once(self, films_url: str) -> None:
         """A write through the flow's own store notifies locally once, its pub/sub echo is

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workers import run_together
 
 import graftflow as gf
 
@@ -55,27 +54,6 @@ def raw_connection(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 class TestPersistence:
-    def test_everything_survives_close_and_reopen(self, path: Path) -> None:
-        """Values, hashes and ordered maps (order and length) are in the file after close()."""
-        store = gf.SQLiteStore(path)
-        store.set("/v", {"a": [1, 2.5, None, "\u00e9"]})
-        store.incr("/n", 41)
-        store.hash_set("/h", "f", True)
-        store.ordered_add("/m", {"b": 1, "a": 2, "c": 3})
-        store.ordered_remove("/m", "b")
-        store.ordered_add("/m", {"b": 4})
-        store.close()
-        again = gf.SQLiteStore(path, create=False)
-        try:
-            assert again.get("/v") == {"a": [1, 2.5, None, "\u00e9"]}
-            assert again.incr("/n") == 42
-            assert again.hash_items("/h") == {"f": True}
-            assert again.ordered_range("/m") == ["a", "c", "b"]
-            assert again.ordered_len("/m") == 3
-            assert again.ordered_get("/m", "b") == 4
-        finally:
-            again.close()
-
     def test_url_reopens_the_same_file(self, store: gf.SQLiteStore, path: Path) -> None:
         """store.url is an absolute sqlite URL that open_store() maps to the same file."""
         store.set("/k", "v")
@@ -87,35 +65,6 @@ class TestPersistence:
             assert other.get("/k") == "v"
         finally:
             other.close()
-
-    def test_a_batch_is_lost_if_its_process_dies(
-        self, store: gf.SQLiteStore, run_python: Any
-    ) -> None:
-        """A process killed inside a batch commits nothing and leaves no lock behind."""
-        store.set("/before", 1)
-        proc = run_python(
-            f"""
-            import os
-            import graftflow as gf
-            store = gf.SQLiteStore({str(store.path)!r})
-            with store.batch():
-                store.set("/before", 2)
-                store.set("/a", 1)
-                store.ordered_add("/m", {{"x": 1}})
-                os._exit(7)
-            """,
-            check=False,
-        )
-        assert proc.returncode == 7, proc.stderr
-        assert store.get("/before") == 1
-        assert store.get("/a", ABSENT) is ABSENT
-        assert store.ordered_len("/m") == 0
-        quick = gf.SQLiteStore(store.path, timeout=0.5)
-        try:
-            quick.set("/after", 1)
-        finally:
-            quick.close()
-        assert store.get("/after") == 1
 
 
 class TestFileFormat:
@@ -420,70 +369,6 @@ class TestCorruptValues:
 
 
 class TestProcesses:
-    def test_concurrent_incr_loses_no_update(self, store: gf.SQLiteStore, tmp_path: Path) -> None:
-        """4 processes doing 250 incr() each on one key end at exactly 1000."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            last = [store.incr("/counter") for _ in range(250)]
-            print(max(last))
-            store.close()
-        """
-        outputs = run_together(code, [[str(store.path)]] * 4, tmp_path)
-        assert store.get("/counter") == 1000
-        assert max(int(out) for out in outputs) == 1000
-
-    def test_concurrent_ordered_add_keeps_every_name(
-        self, store: gf.SQLiteStore, tmp_path: Path
-    ) -> None:
-        """4 processes adding 250 distinct names each to one map leave 1000 members."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            worker = sys.argv[2]
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range(250):
-                store.ordered_add("/m", {f"w{worker}-{i:03d}": i})
-            store.close()
-        """
-        run_together(code, [[str(store.path), str(w)] for w in range(4)], tmp_path)
-        names = store.ordered_range("/m")
-        assert store.ordered_len("/m") == 1000
-        assert sorted(names) == sorted(f"w{w}-{i:03d}" for w in range(4) for i in range(250))
-        for w in range(4):
-            mine = [n for n in names if n.startswith(f"w{w}-")]
-            assert mine == sorted(mine), "each worker's names keep that worker's order"
-        assert store.ordered_get("/m", "w3-249") == 249
-
-    def test_concurrent_ordered_add_of_one_name_has_one_winner(
-        self, store: gf.SQLiteStore, tmp_path: Path
-    ) -> None:
-        """4 processes racing to add the same 50 names: each name is added exactly once."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            won = 0
-            for i in range(50):
-                try:
-                    store.ordered_add("/m", {f"n{i:02d}": sys.argv[2]})
-                    won += 1
-                except gf.ExistsError:
-                    pass
-            print(won)
-            store.close()
-        """
-        outputs = run_together(code, [[str(store.path), str(w)] for w in range(4)], tmp_path)
-        assert sum(int(out) for out in outputs) == 50
-        assert store.ordered_range("/m") == [f"n{i:02d}" for i in range(50)]
-
     def test_two_processes_share_one_store(self, store: gf.SQLiteStore, run_python: Any) -> None:
         """A child's batch is visible to a parent whose store was open before the child ran."""
         store.set("/from-parent", "hello")
@@ -605,25 +490,6 @@ class TestThreads:
         assert store.get("/a") == "from a"
         assert store.get("/b") == "from b"
 
-    def test_concurrent_incr_from_threads(self, store: gf.SQLiteStore) -> None:
-        """8 threads doing 50 incr() each on one store end at exactly 400."""
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                for _ in range(50):
-                    store.incr("/n")
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert errors == []
-        assert store.get("/n") == 400
-
     def test_close_closes_every_thread_connection(self, store: gf.SQLiteStore) -> None:
         """close() from one thread makes the store unusable from every thread."""
         store.set("/k", 1)
@@ -667,29 +533,6 @@ def in_child(body: Any) -> int:
 
 @needs_fork
 class TestFork:
-    def test_child_reads_and_writes_through_the_inherited_store(
-        self, store: gf.SQLiteStore
-    ) -> None:
-        """A forked child uses the store it inherited; the parent's store keeps working."""
-        store.set("/parent", "before fork")
-        assert store.get("/parent") == "before fork"  # the parent has a live connection
-
-        def child() -> bool:
-            ok = store.get("/parent") == "before fork"
-            with store.batch():
-                store.set("/child", "written")
-                store.ordered_add("/m", {"c": 1})
-            return ok and store.get("/child") == "written"
-
-        assert in_child(child) == 0
-        assert store.get("/child") == "written"
-        assert store.ordered_range("/m") == ["c"]
-        with store.batch():
-            store.set("/parent", "after fork")
-            store.ordered_add("/m", {"p": 2})
-        assert store.get("/parent") == "after fork"
-        assert store.ordered_range("/m") == ["c", "p"]
-
     def test_child_does_not_share_the_parents_transaction(self, store: gf.SQLiteStore) -> None:
         """A child forked inside a batch has its own connection: it does not see the parent's
         uncommitted writes, and the parent's batch still commits after the child exits."""
