@@ -998,8 +998,10 @@ small_values = st.integers(-3, 3) | st.sampled_from(["s", "t"])
 
 
 class BatchViewMachine(RuleBasedStateMachine):
-    """Writes inside one open RedisStore batch must read back like the same writes made
-    one by one on a MemoryStore; ``commit`` ends the batch and opens the next."""
+    """Writes inside an open RedisStore batch must read back like the same writes in the
+    same batches of a MemoryStore (its batches undo by snapshots, a simple model);
+    ``commit`` ends the outermost batch and opens the next; nested batches open, commit
+    or fail, which is what the undo log of a RedisStore batch must get right."""
 
     server_url = ""  # set by the test before running
 
@@ -1014,8 +1016,10 @@ class BatchViewMachine(RuleBasedStateMachine):
                 s.hash_set(key, "f", 0)
             for key in MAP_KEYS:
                 s.ordered_add(key, {"x": 0, "y": 1})
-        self.open = self.redis.batch()
-        self.open.__enter__()
+        self.open = [self.redis.batch(), self.model.batch()]
+        for level in self.open:
+            level.__enter__()
+        self.nested: list[list[Any]] = []
 
     def both(self, call: Callable[[gf.Store], Any]) -> None:
         """Make the same call on both stores: same result, or same kind of error."""
@@ -1065,9 +1069,34 @@ class BatchViewMachine(RuleBasedStateMachine):
 
     @rule()
     def commit(self) -> None:
-        self.open.__exit__(None, None, None)
-        self.open = self.redis.batch()
-        self.open.__enter__()
+        while self.nested:
+            self.close_nested()
+        for level in reversed(self.open):
+            level.__exit__(None, None, None)
+        self.open = [self.redis.batch(), self.model.batch()]
+        for level in self.open:
+            level.__enter__()
+
+    @rule()
+    def open_nested(self) -> None:
+        levels = [self.redis.batch(), self.model.batch()]
+        for level in levels:
+            level.__enter__()
+        self.nested.append(levels)
+
+    @rule()
+    def close_nested(self) -> None:
+        if self.nested:
+            for level in reversed(self.nested.pop()):
+                level.__exit__(None, None, None)
+
+    @rule()
+    def fail_nested(self) -> None:
+        if self.nested:
+            error = RuntimeError("a nested batch fails")
+            for level in reversed(self.nested.pop()):
+                # The batch lets the error through: __exit__ does not swallow it.
+                assert not level.__exit__(RuntimeError, error, None)
 
     @invariant()
     def reads_agree(self) -> None:
@@ -1087,7 +1116,10 @@ class BatchViewMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            self.open.__exit__(None, None, None)
+            while self.nested:
+                self.close_nested()
+            for level in reversed(self.open):
+                level.__exit__(None, None, None)
             assert self.snapshot(self.redis) == self.snapshot(self.model)
         finally:
             self.redis.close()
@@ -1096,8 +1128,8 @@ class BatchViewMachine(RuleBasedStateMachine):
 class TestBatchView:
     @pytest.mark.slow
     def test_a_batch_reads_like_unbatched_writes(self, redis_server: RedisServer) -> None:
-        """Random writes inside a batch read back (and commit) like the same writes made
-        one by one on a MemoryStore."""
+        """Random writes inside batches, nested ones committing or failing, read back
+        (and commit) like the same writes in the same batches of a MemoryStore."""
         BatchViewMachine.server_url = redis_server.url
         run_state_machine_as_test(
             BatchViewMachine,
