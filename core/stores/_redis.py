@@ -1207,6 +1207,12 @@ def _parse_url(url: str, prefix: str | None, cache: bool | None) -> tuple[str, s
     example = "write redis://host:port/db, for example redis://localhost:6379/0"
     if not isinstance(url, str):
         raise StoreError(f"a Redis URL must be a str, not {url!r}")
+    odd = next((i for i, ch in enumerate(url) if ch.isspace() or not ch.isprintable()), None)
+    if odd is not None:
+        raise StoreError(
+            f"{shown!r} is not a valid Redis URL: it holds {url[odd]!r} at position {odd} "
+            "(a URL has no spaces or control characters)"
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname

@@ -13,6 +13,7 @@ which never collide with an oid.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -319,13 +320,21 @@ def iter_names(store: Store, key: str, chunk: int = 1000) -> Iterator[str]:
 
 
 def display_url(url: str) -> str:
-    """``url`` fit for messages and logs: a password in it becomes ``***``."""
+    """``url`` fit for messages and logs: a password in it becomes ``***``.
+
+    Works on malformed URLs too (they end up in error messages): what looks like
+    ``user:password@`` is masked even when the URL cannot be parsed.
+    """
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return re.sub(r"(//[^/?#@:]*:)[^/?#@]*@", r"\1***@", url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
 
 
