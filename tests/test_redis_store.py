@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -1388,3 +1389,711 @@ class TestSecrets:
             admin = redis.Redis(host="127.0.0.1", port=redis_server.port, password="s3cret")
             admin.config_set("requirepass", "")
             admin.close()
+
+
+# -- URLs, once more: every malformed one is a StoreError saying what is wrong ---------------
+
+
+class TestMalformedURL:
+    @pytest.mark.parametrize(
+        ("url", "message"),
+        [
+            ("redis://[::1/0", "'redis://[::1/0' is not a valid Redis URL: Invalid IPv6 URL"),
+            (
+                "redis://ana:s3cret@[::1/0",
+                "'redis://ana:***@[::1/0' is not a valid Redis URL: Invalid IPv6 URL",
+            ),
+            (
+                "redis://[zz]:6379/0",
+                (
+                    "'redis://[zz]:6379/0' is not a valid Redis URL: 'zz' does not appear to "
+                    "be an IPv4 or IPv6 address"
+                ),
+            ),
+            (
+                "redis://h\n:6379/0",
+                (
+                    "'redis://h\\n:6379/0' is not a valid Redis URL: it holds '\\n' at "
+                    "position 9 (a URL has no spaces or control characters)"
+                ),
+            ),
+            (
+                "redis://h:6379/0#x",
+                (
+                    "'redis://h:6379/0#x': a Redis URL has no '#' part; write "
+                    "redis://host:port/db, for example redis://localhost:6379/0"
+                ),
+            ),
+            (
+                "redis://h:6379/0/1",
+                ("'redis://h:6379/0/1': the database is a number (redis://host:port/0), not '0/1'"),
+            ),
+            (
+                "redis://h:6379/0?nonsense=1",
+                (
+                    "'redis://h:6379/0?nonsense=1': unknown option 'nonsense'; a store URL "
+                    "takes prefix (the key prefix), cache (on or off)"
+                ),
+            ),
+            (
+                "redis://h:6379/0?prefix=a&prefix=b",
+                "'redis://h:6379/0?prefix=a&prefix=b': the option 'prefix' is given twice",
+            ),
+            (
+                "redis://h:6379/0?cache=maybe",
+                "'redis://h:6379/0?cache=maybe': cache is 'on' or 'off', not 'maybe'",
+            ),
+        ],
+    )
+    def test_is_a_store_error_saying_what_is_wrong(self, url: str, message: str) -> None:
+        """Refused before any connection, with the password masked."""
+        with pytest.raises(gf.StoreError, match=exact(message)):
+            gf.open_store(url)
+
+    def test_cache_off_is_kept_in_the_url(self, redis_server: RedisServer, prefix: str) -> None:
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}&cache=off")
+        try:
+            assert store.url == f"{redis_server.url}?prefix={prefix}&cache=off"
+            assert listener_threads(store) == []  # nothing to keep fresh
+        finally:
+            store.close()
+
+
+# -- the client-side cache ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sent_to(server: RedisServer) -> Iterator[list[str]]:
+    """The commands clients send the server while the block runs, in order.
+
+    Redis' own MONITOR tells them from the commands its scripts run (which are not
+    round trips); connection set-up and health checks are left out.
+    """
+    monitor_client = redis.Redis.from_url(server.url, decode_responses=True)
+    sent: list[str] = []
+    seen: list[dict[str, Any]] = []
+    marker = f"end {uuid.uuid4().hex}"
+    with monitor_client.monitor() as monitor:  # MONITOR is on once this returns
+
+        def listen() -> None:
+            for entry in monitor.listen():
+                seen.append(entry)
+                if entry["command"] == f"ECHO {marker}":
+                    return
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        try:
+            yield sent
+        finally:
+            monitor_client.echo(marker)
+            thread.join(10)
+    monitor_client.close()
+    setup = ("HELLO", "CLIENT", "PING", "ECHO", "SELECT", "INFO")
+    sent.extend(
+        entry["command"]
+        for entry in seen
+        if entry.get("client_type") != "lua" and not entry["command"].startswith(setup)
+    )
+
+
+def heard_by(store: gf.RedisStore) -> Callable[[str], threading.Event]:
+    """``until(key)``: an event set once ``store`` hears another writer change ``key``
+    *after* this call (a change heard before does not count).
+
+    Watchers run after the cache dropped what a change made stale, so once the event
+    is set, the store has been told.
+    """
+    waiting: list[tuple[str, threading.Event]] = []
+    lock = threading.Lock()
+
+    def on_change(keys: list[str]) -> None:
+        heard = {key.partition("#")[0] for key in keys}
+        with lock:
+            for key, event in waiting:
+                if key in heard:
+                    event.set()
+
+    store.watch(on_change)
+
+    def until(key: str) -> threading.Event:
+        event = threading.Event()
+        with lock:
+            waiting.append((key, event))
+        return event
+
+    return until
+
+
+def settled(writer: gf.Store, until: Callable[[str], threading.Event]) -> None:
+    """Wait until the reader heard everything ``writer`` wrote so far: changes are heard
+    in the order they were made, so hearing a last one means hearing them all."""
+    marker = f"/settled/{uuid.uuid4().hex}"
+    heard = until(marker)
+    writer.set(marker, True)
+    assert heard.wait(5)
+
+
+class HoldingProxy(DroppingProxy):
+    """A proxy that can hold back the reply to the next command of a kind until
+    :meth:`release`: a read whose answer is in flight while a change is heard, made on
+    purpose instead of by chance."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self._hold: bytes | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self._last: dict[int, bytes] = {}  # connection -> the last command it sent
+        super().__init__(upstream_port)
+
+    def hold_next_reply(self, command: str) -> None:
+        self._released.clear()
+        self._hold = f"\r\n{command}\r\n".encode()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _up(self, client: socket.socket, server: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := client.recv(65536):
+                self._last[id(client)] = data
+                server.sendall(data)
+
+    def _down(self, server: socket.socket, client: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := server.recv(65536):
+                hold = self._hold
+                if hold is not None and hold in self._last.get(id(client), b""):
+                    self._hold = None
+                    self.holding.set()
+                    self._released.wait(10)
+                    self.holding.clear()
+                client.sendall(data)
+
+
+@pytest.fixture
+def holding(redis_server: RedisServer) -> Iterator[HoldingProxy]:
+    p = HoldingProxy(redis_server.port)
+    yield p
+    p.release()
+    p.close()
+
+
+@pytest.fixture
+def two(url: str) -> Iterator[tuple[gf.RedisStore, gf.RedisStore]]:
+    """This process's reader (its cache under test) and another writer, on one prefix."""
+    reader, writer = gf.RedisStore(url), gf.RedisStore(url)
+    yield reader, writer
+    reader.close()
+    writer.close()
+
+
+class TestCache:
+    def test_a_cold_page_is_one_round_trip_and_warm_reads_none(
+        self, private_server: RedisServer
+    ) -> None:
+        """A fresh store reads a page of 100 items, each item's type and a param of
+        each, in one command; reading them all again asks the server nothing."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            films = gf.Flow(session(), writer).create_project("p", Studio).films
+            names = [f"f{i:03d}" for i in range(150)]
+            films.add_many(names)
+            with writer.batch():
+                for number, name in enumerate(names):
+                    films[name].counter.set(number)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            page = gf.Flow(session(), reader).project("p").films
+            with sent_to(private_server) as cold:
+                seen = [item.counter.get() for item in page.mapped_items(1, 100)]
+            assert seen == list(range(100, 150))
+            assert [command.split()[0] for command in cold] == ["EVALSHA"]
+            with sent_to(private_server) as warm:
+                assert [item.counter.get() for item in page.mapped_items(1, 100)] == seen
+                assert [page[name].title.get() for name in names[100:]] == [""] * 50
+            assert warm == []
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
+    def test_items_read_by_name_come_a_page_ahead(self, private_server: RedisServer) -> None:
+        """``map[name]`` for names in order (W1's pattern): one command per 64 items."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            names = [f"f{i:03d}" for i in range(128)]
+            gf.Flow(session(), writer).create_project("p", Studio).films.add_many(names)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            films = gf.Flow(session(), reader).project("p").films
+            with sent_to(private_server) as sent:
+                assert {films[name].title.get() for name in names} == {""}
+            assert [command.split()[0] for command in sent] == ["EVALSHA", "EVALSHA"]
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
+    @pytest.mark.parametrize(
+        ("prepare", "change", "key", "read", "before", "after"),
+        [
+            pytest.param(
+                lambda s: s.set("/v", 1),
+                lambda s: s.set("/v", 2),
+                "/v",
+                lambda s: s.get("/v"),
+                1,
+                2,
+                id="get",
+            ),
+            pytest.param(
+                lambda s: None,
+                lambda s: s.set("/v", "new"),
+                "/v",
+                lambda s: s.get("/v", "absent"),
+                "absent",
+                "new",
+                id="get-absent",
+            ),
+            pytest.param(
+                lambda s: s.hash_set("/h", "f", 1),
+                lambda s: s.hash_set("/h", "f", 2),
+                "/h",
+                lambda s: (s.hash_get("/h", "f"), s.hash_items("/h")),
+                (1, {"f": 1}),
+                (2, {"f": 2}),
+                id="hash",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"a": 1}),
+                lambda s: s.ordered_add("/m", {"b": 2}),
+                "/m",
+                lambda s: (s.ordered_len("/m"), s.ordered_range("/m"), s.ordered_get("/m", "b")),
+                (1, ["a"], None),
+                (2, ["a", "b"], 2),
+                id="ordered-add",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"a": 1, "b": 2}),
+                lambda s: s.ordered_remove("/m", "a"),
+                "/m",
+                lambda s: (s.ordered_len("/m"), s.ordered_range("/m"), s.ordered_get("/m", "a")),
+                (2, ["a", "b"], 1),
+                (1, ["b"], None),
+                id="ordered-remove",
+            ),
+            pytest.param(
+                lambda s: (s.set("/t/x/v", 1), s.ordered_add("/t/m", {"a": 1})),
+                lambda s: s.delete_tree("/t"),
+                "/t",
+                lambda s: (s.get("/t/x/v"), s.ordered_range("/t/m")),
+                (1, ["a"]),
+                (None, []),
+                id="delete-tree",
+            ),
+        ],
+    )
+    def test_a_heard_change_is_never_served_stale(
+        self,
+        two: tuple[gf.RedisStore, gf.RedisStore],
+        prepare: Callable[[gf.Store], Any],
+        change: Callable[[gf.Store], Any],
+        key: str,
+        read: Callable[[gf.Store], Any],
+        before: Any,
+        after: Any,
+    ) -> None:
+        """Once another writer's change has been heard, every read shows it."""
+        reader, writer = two
+        until = heard_by(reader)
+        prepare(writer)
+        settled(writer, until)
+        assert read(reader) == before  # cached now
+        changed = until(key)
+        change(writer)
+        assert changed.wait(5)
+        assert read(reader) == after
+
+    def test_reads_racing_changes_end_on_the_last_value(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Reads racing 2,000 changes: once the last change is heard, the reader holds
+        the last value."""
+        reader, writer = two
+        until = heard_by(reader)
+        writer.set("/k", 0)
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                for i in range(1, 2001):
+                    writer.set("/k", i)
+                writer.set("/last", True)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                done.set()
+
+        last = until("/last")  # heard after every /k change: changes are heard in order
+        thread = threading.Thread(target=write)
+        thread.start()
+        while not done.is_set():
+            reader.get("/k")
+        thread.join()
+        assert errors == []
+        assert last.wait(10)
+        assert reader.get("/k") == 2000
+
+    def test_an_answer_that_crosses_a_change_is_not_kept(
+        self, holding: HoldingProxy, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """A read sent before another writer's change, answered after this store heard
+        of the change, is returned (it was true when read) but not cached: the next
+        read asks again and gets the new value."""
+        reader = gf.RedisStore(f"redis://127.0.0.1:{holding.port}/0?prefix={prefix}")
+        writer = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            until = heard_by(reader)
+            writer.set("/k", "old")
+            settled(writer, until)
+            answers: list[Any] = []
+            holding.hold_next_reply("HGET")
+            thread = threading.Thread(target=lambda: answers.append(reader.get("/k")))
+            thread.start()
+            assert holding.holding.wait(5)  # the server answered; the answer is held
+            changed = until("/k")
+            writer.set("/k", "new")
+            assert changed.wait(5)
+            holding.release()
+            thread.join(5)
+            assert answers == ["old"]
+            assert reader.get("/k") == "new"
+        finally:
+            reader.close()
+            writer.close()
+
+    def test_an_unheard_write_is_served_stale_but_never_in_a_transaction(
+        self, store: gf.RedisStore, raw: redis.Redis, prefix: str
+    ) -> None:
+        """How fresh a cached read is: as fresh as the notifications heard. A write that
+        bypasses the store (a raw HSET publishes nothing) stays unseen by plain reads;
+        a transaction reads the server itself."""
+        store.set("/k", 1)
+        assert store.get("/k") == 1
+        raw.hset(f"{prefix}:v", "/k", "2")
+        assert store.get("/k") == 1
+        assert store.transaction(lambda: store.get("/k")) == 2
+
+    def test_cache_off_reads_the_server_every_time(
+        self, redis_server: RedisServer, prefix: str, raw: redis.Redis
+    ) -> None:
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}", cache=False)
+        try:
+            store.set("/k", 1)
+            assert store.get("/k") == 1
+            raw.hset(f"{prefix}:v", "/k", "2")
+            assert store.get("/k") == 2
+        finally:
+            store.close()
+
+    def test_a_lost_connection_drops_the_cache(self, private_server: RedisServer) -> None:
+        """After the server restarts, nothing cached before is served: a write the store
+        was never told of (made while it was away) shows."""
+        persist_on_shutdown(private_server)
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        try:
+            store.set("/k", "before")
+            assert store.get("/k") == "before"
+            private_server.stop()
+            private_server.start()
+            raw = redis.Redis.from_url(private_server.url, decode_responses=True)
+            try:
+                raw.hset("studio:v", "/k", '"changed while away"')  # publishes nothing
+            finally:
+                raw.close()
+            assert eventually(lambda: store.get("/k") == "changed while away", timeout=10)
+        finally:
+            store.close()
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+    def test_a_forked_child_does_not_trust_the_parents_cache(
+        self, store: gf.RedisStore, raw: redis.Redis, prefix: str
+    ) -> None:
+        """The child has no listener of its parent's: it starts with an empty cache."""
+        store.set("/k", 1)
+        assert store.get("/k") == 1
+        raw.hset(f"{prefix}:v", "/k", "2")  # unheard: the parent still serves 1
+        assert store.get("/k") == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os._exit(0 if store.get("/k") == 2 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+
+
+# -- transactions: checked reads, conflicts, retries ---------------------------------------------
+
+
+class TestTransactions:
+    def test_a_conflict_runs_fn_again_and_commits_once(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Another writer changes what the first attempt read: that attempt writes
+        nothing, its commit callbacks are dropped, and the second attempt commits once."""
+        store, other = two
+        store.set("/k", 1)
+        attempts: list[int] = []
+        heard: list[int] = []
+
+        def body() -> int:
+            value: int = store.get("/k")
+            attempts.append(value)
+            if len(attempts) == 1:
+                other.set("/k", 10)  # a real other writer, between read and commit
+            store.set("/out", value + 1)
+            store.on_commit(lambda: heard.append(value))
+            return value + 1
+
+        assert store.transaction(body) == 11
+        assert attempts == [1, 10]
+        assert heard == [10]
+        assert store.get("/out") == 11
+
+    def test_conflicts_past_the_retries_raise_and_write_nothing(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """ConflictError names the oid that kept changing; nothing was written, no
+        callback ran, and fn ran once plus once per retry."""
+        store, other = two
+        store.set("/k", 0)
+        runs: list[int] = []
+        heard: list[str] = []
+
+        def body() -> None:
+            runs.append(store.get("/k"))
+            other.incr("/k")
+            store.set("/out", "never")
+            store.on_commit(lambda: heard.append("never"))
+
+        with pytest.raises(gf.ConflictError) as info:
+            store.transaction(body, retries=2)
+        assert info.value.oids == ("/k",)
+        assert str(info.value) == (
+            "a transaction gave up after 3 attempts: other writers kept changing '/k' "
+            "before it could commit; nothing was written (try again later, or pass a "
+            "larger retries=)"
+        )
+        assert isinstance(info.value, gf.GraftflowError)
+        assert runs == [0, 1, 2]
+        assert store.get("/out", ABSENT) is ABSENT
+        assert heard == []
+
+    def test_a_with_block_cannot_run_again_so_it_raises(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        store, other = two
+        store.set("/k", 0)
+
+        def block() -> None:
+            with store.transaction():
+                store.set("/out", store.get("/k") + 1)
+                other.set("/k", 5)
+
+        with pytest.raises(gf.ConflictError, match=re.escape("'/k' changed after")):
+            block()
+        assert store.get("/out", ABSENT) is ABSENT
+
+    def test_flow_transaction_forgets_what_a_conflicting_attempt_created(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        store, other = two
+        flow = gf.Flow(session(), store)
+        store.set("/k", 0)
+        made: list[Any] = []
+
+        def body() -> str:
+            name = f"p{store.get('/k')}"
+            made.append(flow.create_project(name, Studio))
+            if len(made) == 1:
+                other.set("/k", 1)
+            return name
+
+        assert flow.transaction(body) == "p1"
+        assert flow.projects() == ["p1"]
+        assert flow.project("p1") is made[1]
+        with pytest.raises(gf.MissingChildError):
+            flow.project("p0")
+
+    @pytest.mark.parametrize(
+        ("read", "change"),
+        [
+            pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
+            pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
+            pytest.param(
+                lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"
+            ),
+            pytest.param(
+                lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"
+            ),
+            pytest.param(
+                lambda s: s.ordered_get("/m", "a"),
+                lambda s: s.ordered_remove("/m", "a"),
+                id="member",
+            ),
+            pytest.param(
+                lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"
+            ),
+            pytest.param(
+                lambda s: s.ordered_range("/m", 0, 1),
+                lambda s: s.ordered_clear("/m"),
+                id="range",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"new": 1}),
+                lambda s: s.ordered_add("/m", {"new": 2}),
+                id="add",
+            ),
+        ],
+    )
+    def test_every_kind_of_read_is_checked(
+        self,
+        two: tuple[gf.RedisStore, gf.RedisStore],
+        read: Callable[[gf.Store], Any],
+        change: Callable[[gf.Store], Any],
+    ) -> None:
+        """Whatever the transaction read, a change to it between the read and the commit
+        is a conflict."""
+        store, other = two
+        store.set("/x", 1)
+        store.hash_set("/h", "f", 1)
+        store.ordered_add("/m", {"a": 1, "b": 2})
+
+        def body() -> None:
+            read(store)
+            change(other)
+            store.set("/written", True)
+
+        with pytest.raises(gf.ConflictError):
+            store.transaction(body, retries=0)
+        assert store.get("/written", ABSENT) is ABSENT
+
+    def test_a_read_only_transaction_sees_one_moment(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Reads alone are checked too: a pair read while another writer moves both
+        values comes out as a pair that existed together."""
+        store, other = two
+        store.set("/a", 0)
+        store.set("/b", 0)
+        moved: list[bool] = []
+
+        def pair() -> tuple[int, int]:
+            a = store.get("/a")
+            if not moved:
+                moved.append(True)
+                with other.batch():  # a and b always move together
+                    other.set("/a", 1)
+                    other.set("/b", 1)
+            return a, store.get("/b")
+
+        assert store.transaction(pair) == (1, 1)
+
+    def test_inside_a_batch_the_batch_commit_checks(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """A transaction in a batch cannot run again alone: the batch checks its reads
+        when it commits, and raises ConflictError (nothing written) if they changed."""
+        store, other = two
+        store.set("/k", 0)
+
+        def batch() -> None:
+            with store.batch():
+                store.set("/before", 1)
+                store.transaction(lambda: store.set("/out", store.get("/k") + 1))
+                other.set("/k", 5)
+
+        with pytest.raises(gf.ConflictError):
+            batch()
+        assert store.get("/before", ABSENT) is ABSENT
+        assert store.get("/out", ABSENT) is ABSENT
+
+
+# -- values another program wrote -----------------------------------------------------------------
+
+
+class TestCorruptValues:
+    @pytest.mark.parametrize(
+        ("stored", "problem"),
+        [
+            pytest.param(b"{not json", "is not valid JSON", id="not-json"),
+            pytest.param(b'"\xff"', "is not UTF-8 text", id="not-utf8"),
+            pytest.param(b'"\xed\xa0\x80"', "is not UTF-8 text", id="surrogate-bytes"),
+            pytest.param(b"[" * 5000 + b"]" * 5000, "is not valid JSON", id="too-deep"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        ("where", "read"),
+        [
+            pytest.param("v", lambda s: s.get("/k"), id="value"),
+            pytest.param("h:/k", lambda s: s.hash_get("/k", "f"), id="hash-field"),
+            pytest.param("h:/k", lambda s: s.hash_items("/k"), id="hash"),
+            pytest.param("ov:/k", lambda s: s.ordered_get("/k", "f"), id="member"),
+        ],
+    )
+    def test_is_a_store_error_naming_the_key(
+        self,
+        redis_server: RedisServer,
+        prefix: str,
+        stored: bytes,
+        problem: str,
+        where: str,
+        read: Callable[[gf.Store], Any],
+    ) -> None:
+        """As on SQLite: a StoreError naming the key, never a raw decoding error; the
+        store keeps working afterwards."""
+        binary = redis.Redis.from_url(redis_server.url)
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            field = "/k" if where == "v" else "f"
+            binary.hset(f"{prefix}:{where}", field, stored)
+            with pytest.raises(gf.StoreError, match=re.escape(problem)) as info:
+                read(store)
+            assert "'/k" in str(info.value)
+            store.set("/fine", 1)
+            assert store.get("/fine") == 1
+        finally:
+            store.close()
+            binary.close()
+
+
+# -- maps told of another process's removal ----------------------------------------------------
+
+
+class TestRemoteRemoval:
+    def test_a_heard_removal_empties_every_view_of_the_item(self, films_url: str) -> None:
+        """Another flow removes f01; once this flow heard it, ``in``, ``map[name]``,
+        ``len`` and iteration all agree it is gone (issue 12: ``in`` and ``[]`` kept it)."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        removed = threading.Event()
+        try:
+            films = flow.project("p").films
+            built = films["f01"]
+            assert "f01" in films
+            gf.subscribe(films, lambda oid: removed.set() if oid == "/p/films/f01" else None)
+            gf.Flow(session(), theirs).project("p").films.remove("f01")
+            assert removed.wait(5)
+            assert "f01" not in films
+            with pytest.raises(gf.MissingChildError, match="has no item 'f01'"):
+                films["f01"]
+            assert len(films) == 1
+            assert list(films) == ["f02"]
+            assert built.title.get() == ""  # a handle kept elsewhere reads the store
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()
