@@ -11,13 +11,18 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import graftflow_command
 
 import graftflow as gf
 
@@ -548,3 +553,200 @@ class TestFork:
         assert store.get("/k") == "in parent batch"
         store.set("/after", 1)
         assert store.get("/after") == 1
+
+
+# -- read-only files ---------------------------------------------------------------------------
+
+#: What a refused write says, after the path and the reason.
+REFUSED = "it was opened for reading, nothing was written; copy it somewhere writable to change it"
+
+
+@pytest.fixture
+def as_reader() -> Iterator[tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]]:
+    """A directory and a way to run a program in it as a user that file modes bind.
+
+    root ignores file modes, so when the suite runs as root the program runs as
+    ``nobody`` (through ``setpriv``), and the directory and files are handed to
+    ``nobody``; as any other user it runs as that user. Either way the read-only-ness
+    is real: the kernel refuses the writes, not a flag of the test.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="graftflow-ro-"))
+    directory.chmod(0o755)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            message = "running as root without setpriv: a read-only file cannot be tested"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+        prefix = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "HOME": str(directory), "XDG_CONFIG_HOME": str(directory)}
+        return subprocess.run(
+            [*prefix, *argv], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+    try:
+        yield directory, run
+    finally:
+        for path in [directory, *directory.rglob("*")]:
+            with contextlib.suppress(OSError):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def hand_over(path: Path) -> None:
+    """Give ``path`` to the user :func:`as_reader` runs as (when the suite is root)."""
+    if os.geteuid() == 0:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+
+
+READ_ONLY_CHECK = """
+import json, sys
+import graftflow as gf
+store = gf.SQLiteStore(sys.argv[1], create=False)
+report = {
+    "read_only": store.read_only,
+    "get": store.get("/v"),
+    "range": store.ordered_range("/m"),
+    "len": store.ordered_len("/m"),
+    "member": store.ordered_get("/m", "a"),
+    "hash": store.hash_items("/h"),
+}
+with store.batch():
+    report["in_batch"] = store.get("/v")
+refused = {}
+for name, write in [
+    ("set", lambda: store.set("/v", 2)),
+    ("delete", lambda: store.delete("/v")),
+    ("incr", lambda: store.incr("/n")),
+    ("delete_tree", lambda: store.delete_tree("/v")),
+    ("hash_set", lambda: store.hash_set("/h", "f", 2)),
+    ("hash_delete", lambda: store.hash_delete("/h", "f")),
+    ("ordered_add", lambda: store.ordered_add("/m", {"z": 1})),
+    ("ordered_remove", lambda: store.ordered_remove("/m", "a")),
+    ("ordered_clear", lambda: store.ordered_clear("/m")),
+    ("transaction", lambda: store.transaction(lambda: store.set("/v", 3))),
+]:
+    try:
+        write()
+    except gf.StoreError as exc:
+        refused[name] = str(exc)
+report["refused"] = refused
+report["after"] = store.get("/v")
+store.close()
+print(json.dumps(report))
+"""
+
+
+class TestReadOnly:
+    @pytest.mark.parametrize(
+        ("how", "reason"),
+        [
+            pytest.param("file", "the file's mode is 444", id="file-mode-444"),
+            pytest.param("directory", "its directory {dir} cannot be written", id="read-only-dir"),
+        ],
+    )
+    def test_opens_for_reading_and_refuses_every_write_in_one_line(
+        self,
+        as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]],
+        how: str,
+        reason: str,
+    ) -> None:
+        """A file that cannot be written (mode 444, or in a directory that cannot be
+        written, as an archived show on a read-only share) opens; every read works;
+        every write is refused with one clear line, and the file is left unchanged."""
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        path = show / "archive.db"
+        store = gf.SQLiteStore(path)
+        store.set("/v", 1)
+        store.ordered_add("/m", {"a": "A", "b": None})
+        store.hash_set("/h", "f", 1)
+        store.close()
+        for each in (show, path):
+            hand_over(each)
+        if how == "file":
+            path.chmod(0o444)
+        else:
+            show.chmod(0o555)
+        before = path.read_bytes()
+        proc = run(sys.executable, "-c", READ_ONLY_CHECK, str(path))
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        refused = report.pop("refused")
+        assert report == {
+            "read_only": True,
+            "get": 1,
+            "range": ["a", "b"],
+            "len": 2,
+            "member": "A",
+            "hash": {"f": 1},
+            "in_batch": 1,
+            "after": 1,
+        }
+        line = f"{path} is read-only ({reason.format(dir=show)}): {REFUSED}"
+        assert refused == dict.fromkeys(refused, line)
+        assert len(refused) == 10
+        assert path.read_bytes() == before
+
+    def test_the_cli_reads_and_refuses_writes_in_one_line(
+        self, as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]
+    ) -> None:
+        """``ls`` and ``get`` work on an archived demo; ``set`` and ``run`` print one
+        error line (no traceback) and exit 1."""
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        path = show / "demo.db"
+        url = f"sqlite:///{path}"
+        made = subprocess.run(
+            [graftflow_command(), "--store", url, "demo", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        for each in (show, path):
+            hand_over(each)
+        show.chmod(0o555)
+        shot = "/demo/films/f01/sequences/sq010/shots/sh0010"
+        listed = run(graftflow_command(), "--store", url, "ls", shot)
+        assert listed.returncode == 0, listed.stderr
+        assert "frame_out" in listed.stdout
+        got = run(graftflow_command(), "--store", url, "get", f"{shot}/handles")
+        assert (got.returncode, got.stdout, got.stderr) == (0, "8\n", "")
+        line = (
+            f"graftflow: error: {path} is read-only (its directory {show} cannot be written): "
+            f"{REFUSED}\n"
+        )
+        for argv in (["set", f"{shot}/handles", "12"], ["run", f"{shot}/bump_version"]):
+            refused = run(graftflow_command(), "--store", url, *argv)
+            assert (refused.returncode, refused.stdout, refused.stderr) == (1, "", line)
+
+    def test_a_missing_file_in_a_read_only_directory_cannot_be_created(
+        self, as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]
+    ) -> None:
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        hand_over(show)
+        show.chmod(0o555)
+        code = (
+            "import sys, graftflow as gf\n"
+            "try:\n    gf.SQLiteStore(sys.argv[1])\n"
+            "except gf.StoreError as exc:\n    print(exc)\n"
+        )
+        proc = run(sys.executable, "-c", code, str(show / "new.db"))
+        assert proc.returncode == 0, proc.stderr
+        assert (
+            proc.stdout == f"cannot create {show / 'new.db'}: directory {show} cannot be written\n"
+        )
+        assert not (show / "new.db").exists()
