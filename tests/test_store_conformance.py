@@ -815,6 +815,31 @@ class TestJSONRoundTrip:
 
 
 #: (value, why json refuses it): the message after ``"{key}: "``.
+def self_containing_list() -> list[Any]:
+    loop: list[Any] = [1]
+    loop.append(loop)
+    return loop
+
+
+def self_containing_dict() -> dict[str, Any]:
+    inner: dict[str, Any] = {}
+    loop = {"a": 1, "b": {"c": inner}}
+    inner["back"] = loop
+    loop["b"]["c"] = loop
+    return loop
+
+
+def nested(depth: int) -> list[Any]:
+    """A list ``depth`` levels deep (built without recursion)."""
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth - 1):
+        deeper: list[Any] = []
+        inner.append(deeper)
+        inner = deeper
+    return outer
+
+
 NON_JSON = [
     pytest.param({1, 2}, "value is a set, which is not a JSON value", id="set"),
     pytest.param(b"x", "value is a bytes, which is not a JSON value", id="bytes"),
@@ -835,10 +860,32 @@ NON_JSON = [
         id="nested-int-key",
     ),
     pytest.param((1, b"x"), "value[1] is a bytes, which is not a JSON value", id="tuple-bytes"),
+    pytest.param(
+        self_containing_list(),
+        "value[1] contains itself (a cycle), which JSON cannot hold",
+        id="list-contains-itself",
+    ),
+    pytest.param(
+        self_containing_dict(),
+        "value['b']['c'] contains itself (a cycle), which JSON cannot hold",
+        id="dict-contains-itself",
+    ),
+    pytest.param(
+        nested(5000),
+        "value[0][0][0]...[0][0] (500 levels down) nests more than 500 levels deep, "
+        "which no JSON reader could read back",
+        id="5000-deep",
+    ),
 ]
 
 
 class TestNonJSONRefused:
+    def test_the_deepest_value_allowed_comes_back(self, store: gf.Store) -> None:
+        """500 levels is not refused: it is written and read back whole."""
+        key = fresh()
+        store.set(key, nested(500))
+        assert store.get(key) == nested(500)
+
     @pytest.mark.parametrize(("value", "problem"), NON_JSON)
     def test_set_refuses_and_keeps_the_old_value(
         self, store: gf.Store, value: Any, problem: str
