@@ -99,7 +99,7 @@ def _walk(value: object) -> str | None:
         stack.append((_Exit(ident), None, 0))
         # Reversed, so the first problem in reading order is the one reported.
         if is_dict:
-            entries = list(item.items())  # type: ignore[union-attr]
+            entries = list(item.items())  # type: ignore[attr-defined]
             for key, _ in entries:
                 if not isinstance(key, str):
                     return (

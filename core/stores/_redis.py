@@ -1047,9 +1047,9 @@ class RedisStore(Transactional):
             return names
         ranges = self._ranges.get(key)
         if ranges is not None:
-            names = ranges.get((start, last))
-            if names is not None:
-                return names
+            cached = ranges.get((start, last))
+            if cached is not None:
+                return cached
             whole = ranges.get((0, -1))
             if whole is not None:
                 return whole[start:] if last == -1 else whole[start : last + 1]
