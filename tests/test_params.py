@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pydantic
 import pytest
+from odd_values import contains_itself, nested
 
 import graftflow as gf
 
@@ -637,28 +638,12 @@ class _Holder(gf.Object):
     mapping = gf.DictParam()
 
 
-def _contains_itself() -> list[Any]:
-    loop: list[Any] = []
-    loop.append(loop)
-    return loop
-
-
-def _deep(depth: int) -> list[Any]:
-    outer: list[Any] = []
-    inner = outer
-    for _ in range(depth - 1):
-        deeper: list[Any] = []
-        inner.append(deeper)
-        inner = deeper
-    return outer
-
-
 class TestAbsurdValues:
     """Issue 12: a value that contains itself, or nests 5,000 deep, is refused like any
     non-JSON value (InvalidValueError naming the oid, nothing written), never a
     RecursionError."""
 
-    @pytest.mark.parametrize("make", [_contains_itself, lambda: _deep(5000)], ids=["cycle", "deep"])
+    @pytest.mark.parametrize("make", [contains_itself, lambda: nested(5000)], ids=["cycle", "deep"])
     @pytest.mark.parametrize("param", ["anything", "number", "mapping"])
     def test_is_invalid_and_writes_nothing(self, param: str, make: Any) -> None:
         holder = gf.Flow().create_project("p", _Holder)

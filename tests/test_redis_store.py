@@ -20,7 +20,6 @@ import textwrap
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from redis_server import RedisServer
 from sample_flow import Studio
+from workers import in_child
 
 import graftflow as gf
 
@@ -1826,13 +1826,7 @@ class TestCache:
         assert store.get("/k") == 1
         raw.hset(f"{prefix}:v", "/k", "2")  # unheard: the parent still serves 1
         assert store.get("/k") == 1
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads
-            pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            os._exit(0 if store.get("/k") == 2 else 1)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        assert in_child(lambda: store.get("/k") == 2) == 0
 
 
 # -- transactions: checked reads, conflicts, retries ---------------------------------------------

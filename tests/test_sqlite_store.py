@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from cli_support import graftflow_command
+from workers import in_child, make_demo
 
 import graftflow as gf
 
@@ -521,21 +522,6 @@ class TestThreads:
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
 
-def in_child(body: Any) -> int:
-    """Fork, run ``body()`` in the child and return its exit code (0: body returned True)."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 3
-        try:
-            code = 0 if body() else 2
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 @needs_fork
 class TestFork:
     def test_child_does_not_share_the_parents_transaction(self, store: gf.SQLiteStore) -> None:
@@ -706,14 +692,7 @@ class TestReadOnly:
         show.mkdir()
         path = show / "demo.db"
         url = f"sqlite:///{path}"
-        made = subprocess.run(
-            [graftflow_command(), "--store", url, "demo", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert made.returncode == 0, made.stderr
+        make_demo(url)
         for each in (show, path):
             hand_over(each)
         show.chmod(0o555)

@@ -13,9 +13,8 @@ import itertools
 import os
 import re
 import subprocess
-import threading
+import textwrap
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,10 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from odd_values import contains_itself, dict_contains_itself, nested
 from redis_server import RedisServer
 from sample_flow import Studio
-from workers import run_together
+from workers import in_child, in_threads, make_demo, run_together
 
 import graftflow as gf
 from graftflow.stores._store import iter_names
@@ -815,31 +815,6 @@ class TestJSONRoundTrip:
 
 
 #: (value, why json refuses it): the message after ``"{key}: "``.
-def self_containing_list() -> list[Any]:
-    loop: list[Any] = [1]
-    loop.append(loop)
-    return loop
-
-
-def self_containing_dict() -> dict[str, Any]:
-    inner: dict[str, Any] = {}
-    loop = {"a": 1, "b": {"c": inner}}
-    inner["back"] = loop
-    loop["b"]["c"] = loop
-    return loop
-
-
-def nested(depth: int) -> list[Any]:
-    """A list ``depth`` levels deep (built without recursion)."""
-    outer: list[Any] = []
-    inner = outer
-    for _ in range(depth - 1):
-        deeper: list[Any] = []
-        inner.append(deeper)
-        inner = deeper
-    return outer
-
-
 NON_JSON = [
     pytest.param({1, 2}, "value is a set, which is not a JSON value", id="set"),
     pytest.param(b"x", "value is a bytes, which is not a JSON value", id="bytes"),
@@ -861,12 +836,12 @@ NON_JSON = [
     ),
     pytest.param((1, b"x"), "value[1] is a bytes, which is not a JSON value", id="tuple-bytes"),
     pytest.param(
-        self_containing_list(),
+        contains_itself(),
         "value[1] contains itself (a cycle), which JSON cannot hold",
         id="list-contains-itself",
     ),
     pytest.param(
-        self_containing_dict(),
+        dict_contains_itself(),
         "value['b']['c'] contains itself (a cycle), which JSON cannot hold",
         id="dict-contains-itself",
     ),
@@ -1464,24 +1439,15 @@ class TestTransaction:
         """4 threads x 100 read-modify-write through transaction() end at exactly 400."""
         key = fresh()
         store.set(key, 0)
-        errors: list[BaseException] = []
 
         def bump() -> None:
             store.set(key, store.get(key) + 1)
 
         def work() -> None:
-            try:
-                for _ in range(100):
-                    store.transaction(bump)
-            except BaseException as exc:
-                errors.append(exc)
+            for _ in range(100):
+                store.transaction(bump)
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert errors == []
+        in_threads(4, work)
         assert store.get(key) == 400
 
 
@@ -1518,21 +1484,12 @@ class TestThreads:
     def test_concurrent_incr_loses_no_update(self, store: gf.Store) -> None:
         """8 threads x 50 incr() on one store end at exactly 400."""
         key = fresh()
-        errors: list[BaseException] = []
 
         def work() -> None:
-            try:
-                for _ in range(50):
-                    store.incr(key)
-            except BaseException as exc:
-                errors.append(exc)
+            for _ in range(50):
+                store.incr(key)
 
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert errors == []
+        in_threads(8, work)
         assert store.get(key) == 400
 
 
@@ -1567,44 +1524,54 @@ def session() -> gf.Session:
     return gf.Session(user="tester", environ={})
 
 
-def in_child(body: Callable[[], bool]) -> int:
-    """Fork, run ``body()`` in the child and return its exit code (0: body returned True).
-
-    Forking a process that runs threads (a Redis store's listener) is what this tests;
-    Python 3.12+ warns about it in general, so that warning is silenced here only.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 3
-        try:
-            code = 0 if body() else 2
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 class TestSharedAcrossProcesses:
     """Stores several processes open at once (SQLite files, Redis): real processes."""
 
-    def test_concurrent_incr_loses_and_repeats_nothing(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
+    #: Each worker's update, returning the counter's new value: an atomic incr, or a read
+    #: then a write in a transaction (in plain batches Redis lost 1,549 of 4,000 such
+    #: updates: issue 12).
+    UPDATES = {
+        "incr": """
+            def update():
+                return store.incr("/counter")
+        """,
+        "transaction": """
+            def bump():
+                value = store.get("/counter") + 1
+                store.set("/counter", value)
+                return value
+
+            def update():
+                return flow.transaction(bump)
+        """,
+    }
+
+    @pytest.mark.parametrize("update", list(UPDATES))
+    def test_concurrent_updates_lose_and_repeat_nothing(
+        self, shared: gf.Store, shared_url: str, tmp_path: Path, update: str
     ) -> None:
-        """4 processes x 1,000 incr() on one key end at exactly 4,000, and the values the
-        calls returned are 1..4,000, each once."""
-        code = f"""
+        """4 processes x 1,000 updates of one counter end at exactly 4,000, and each
+        update saw its own value: 1..4,000, each once."""
+        shared.set("/counter", 0)
+        code = (
+            textwrap.dedent(
+                """
             import sys
             import graftflow as gf
             store = gf.open_store(sys.argv[1])
+            flow = gf.Flow(gf.Session(environ={}), store)
+            """
+            )
+            + textwrap.dedent(self.UPDATES[update])
+            + textwrap.dedent(
+                f"""
             print("ready", flush=True)
             sys.stdin.readline()
-            print(" ".join(str(store.incr("/counter")) for _ in range({EACH})))
+            print(" ".join(str(update()) for _ in range({EACH})))
             store.close()
-        """
+            """
+            )
+        )
         outputs = run_together(code, [[shared_url]] * WORKERS, tmp_path)
         assert shared.get("/counter") == WORKERS * EACH
         returned = sorted(int(n) for out in outputs for n in out.split())
@@ -1782,47 +1749,13 @@ class TestSharedAcrossProcesses:
         assert shared.get("/parent") == "after fork"
         assert shared.ordered_range("/m") == ["c", "p"]
 
-    def test_read_modify_write_in_transactions_loses_no_update(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes x 1,000 read-then-write updates through flow.transaction() end at
-        exactly 4,000 (in plain batches Redis lost 1,549 of them: issue 12)."""
-        shared.set("/counter", 0)
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            flow = gf.Flow(gf.Session(environ={{}}), store)
-
-            def bump():
-                value = store.get("/counter") + 1
-                store.set("/counter", value)
-                return value
-
-            print("ready", flush=True)
-            sys.stdin.readline()
-            print(" ".join(str(flow.transaction(bump)) for _ in range({EACH})))
-            store.close()
-        """
-        outputs = run_together(code, [[shared_url]] * WORKERS, tmp_path)
-        assert shared.get("/counter") == WORKERS * EACH
-        returned = sorted(int(n) for out in outputs for n in out.split())
-        assert returned == list(range(1, WORKERS * EACH + 1))
-
     def test_the_demos_bump_version_from_4_parallel_loops_ends_at_60(
         self, shared_url: str, tmp_path: Path
     ) -> None:
         """Issue 12's scenario as users run it: 4 shell loops of 15 ``graftflow run
         .../bump_version`` at once, each a process of its own; the version ends at 60."""
         shot = "/demo/films/f01/sequences/sq010/shots/sh0010"
-        demo = subprocess.run(
-            [graftflow_command(), "--store", shared_url, "demo", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert demo.returncode == 0, demo.stderr
+        make_demo(shared_url)
         loop = f'for i in $(seq 15); do "$0" --store "$1" run {shot}/bump_version || exit 1; done'
         loops = [
             subprocess.Popen(

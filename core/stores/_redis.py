@@ -109,6 +109,13 @@ class _Json:
         self.text = text
 
 
+def _result(entry: Any, default: Any) -> Any:
+    """What a read returns for a cache entry: the default, a scalar, a fresh container."""
+    if entry is _ABSENT:
+        return default
+    return loads(entry.text) if type(entry) is _Json else entry
+
+
 class _Ordered:
     """A batch's pending changes to one ordered map."""
 
@@ -727,7 +734,7 @@ class RedisStore(Transactional):
                     entry = self._fetch_value(key)
         else:
             entry = self._value(key, pending)
-        if entry is _ABSENT:
+        if entry is _ABSENT:  # _result() inlined: this is the hot path of every read
             return default
         return loads(entry.text) if type(entry) is _Json else entry
 
@@ -760,7 +767,7 @@ class RedisStore(Transactional):
         if pending is None:
             return int(self._apply_ops(["incr", key, str(amount)]))
         entry = self._value(key, pending)
-        current = 0 if entry is _ABSENT else (loads(entry.text) if type(entry) is _Json else entry)
+        current = _result(entry, 0)
         if type(current) is not int:
             raise InvalidValueError(key, f"{key}: cannot increment {current!r}, it is not an int")
         new = current + amount
@@ -821,9 +828,7 @@ class RedisStore(Transactional):
                 if view.cleared:
                     return default
         entry = self._hash_field(key, field, pending)
-        if entry is _ABSENT:
-            return default
-        return loads(entry.text) if type(entry) is _Json else entry
+        return _result(entry, default)
 
     def hash_set(self, key: str, field: str, value: JSONValue) -> None:
         text = dumps_checked(f"{key}[{field!r}]", value)
@@ -876,7 +881,7 @@ class RedisStore(Transactional):
         if view is None or not view.cleared:
             for name, entry in list(self._server_hash(key, pending).items()):
                 if entry is not _ABSENT:
-                    result[name] = loads(entry.text) if type(entry) is _Json else entry
+                    result[name] = _result(entry, None)
         if view is not None:
             for name, text in view.fields.items():
                 if text is None:
@@ -979,13 +984,9 @@ class RedisStore(Transactional):
             member = self._members.get(key, {}).get(name)
             if member is not None:
                 entry = member[0]
-                if entry is _ABSENT:
-                    return default
-                return loads(entry.text) if type(entry) is _Json else entry
+                return _result(entry, default)
         entry = self._member(key, name, pending)
-        if entry is _ABSENT:
-            return default
-        return loads(entry.text) if type(entry) is _Json else entry
+        return _result(entry, default)
 
     def ordered_remove(self, key: str, name: str) -> bool:
         pending = self._pending()

@@ -25,8 +25,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import kabaret_side as kab
@@ -40,34 +38,6 @@ from graftflow.plugins.demo import create_demo
 #: Sizes: n items read cold and warm, k nested batches (and 4k).
 COLD_N = 2_000
 NESTED_K = 250
-
-
-class _Stores:
-    """Fresh stores of both kinds: SQLite files in one directory, Redis prefixes."""
-
-    def __init__(self, redis_url: str) -> None:
-        self._dir = TemporaryDirectory(prefix="graftflow-bench-w9-")
-        self.redis_url = redis_url
-        self._opened: list[gf.Store] = []
-        self._count = 0
-
-    def fresh(self, kind: str) -> str:
-        """A URL of a new, empty store."""
-        self._count += 1
-        if kind == "sqlite":
-            return f"sqlite:///{Path(self._dir.name) / f'w9_{self._count}.db'}"
-        return f"{self.redis_url}?prefix=w9{uuid.uuid4().hex[:12]}"
-
-    def open(self, url: str) -> gf.Store:
-        store = gf.open_store(url)
-        self._opened.append(store)
-        return store
-
-    def close(self) -> None:
-        for store in self._opened:
-            store.close()
-        self._opened.clear()
-        self._dir.cleanup()
 
 
 KINDS = ("sqlite", "redis")
@@ -84,9 +54,9 @@ def _best(runs: Callable[[str], Callable[[], Any]], repeat: int) -> dict[str, fl
     return best
 
 
-def demo(stores: _Stores, repeat: int, shots: int) -> dict[str, float]:
+def demo(stores: gfw.Stores, repeat: int, shots: int) -> dict[str, float]:
     def runs(kind: str) -> Callable[[], Any]:
-        flow = gf.Flow(gf.Session(environ={}), stores.open(stores.fresh(kind)))
+        flow = gf.Flow(gf.Session(environ={}), stores.new(kind))
 
         def run() -> None:
             project = create_demo(flow, shots=shots)
@@ -98,8 +68,8 @@ def demo(stores: _Stores, repeat: int, shots: int) -> dict[str, float]:
     return _best(runs, repeat)
 
 
-def _filled(stores: _Stores, kind: str, n: int) -> str:
-    url = stores.fresh(kind)
+def _filled(stores: gfw.Stores, kind: str, n: int) -> str:
+    url = stores.fresh_url(kind)
     store = stores.open(url)
     shots = gf.Flow(store=store).create_project("p", gfw.Project).shots
     names = gfw.names(n)
@@ -110,7 +80,7 @@ def _filled(stores: _Stores, kind: str, n: int) -> str:
     return url
 
 
-def reads(stores: _Stores, repeat: int, n: int) -> dict[str, dict[str, float]]:
+def reads(stores: gfw.Stores, repeat: int, n: int) -> dict[str, dict[str, float]]:
     """Cold and warm page reads; every run checks it read every item's own value."""
     urls = {kind: _filled(stores, kind, n) for kind in KINDS}
     expected = sum(range(n))
@@ -141,13 +111,13 @@ def reads(stores: _Stores, repeat: int, n: int) -> dict[str, dict[str, float]]:
     return {"cold": cold_s, "warm": warm_s}
 
 
-def nested(stores: _Stores, repeat: int, k: int) -> dict[str, dict[int, float]]:
+def nested(stores: gfw.Stores, repeat: int, k: int) -> dict[str, dict[int, float]]:
     """k nested batches inside one outer batch, and 4k: each kind's own growth."""
     figures: dict[str, dict[int, float]] = {kind: {} for kind in KINDS}
     for size in (k, 4 * k):
 
         def runs(kind: str, size: int = size) -> Callable[[], Any]:
-            flow = gf.Flow(store=stores.open(stores.fresh(kind)))
+            flow = gf.Flow(store=stores.new(kind))
             shots = flow.create_project("p", gfw.Project).shots
 
             def run() -> None:
@@ -175,30 +145,11 @@ class GraftflowRedisSide(sides.GraftflowSide):
 
     name = "graftflow (Redis)"
 
-    def __init__(self, stores: _Stores) -> None:
+    def __init__(self, stores: gfw.Stores) -> None:
         self._stores = stores
 
-    def populated(self, tree: str, n: int) -> gf.Store:
-        url = self._stores.fresh("redis")
-        store = self._stores.open(url)
-        flow = gf.Flow(self.session(tree), store)
-        flow.create_project("p", self._projects[tree]).shots.add_many(gfw.names(n))
-        return store
-
-    def adder(self, tree: str, n: int) -> Callable[[], Any]:
-        store = self._stores.open(self._stores.fresh("redis"))
-        shots = gf.Flow(self.session(tree), store).create_project("p", self._projects[tree]).shots
-        todo = gfw.names(n)
-
-        def run() -> int:
-            for name in todo:
-                shots.add(name)
-            return len(shots)
-
-        return run
-
-    def fresh_shots(self, tree: str, store: Any) -> Any:
-        return gf.Flow(self.session(tree), store).project("p").shots
+    def new_store(self) -> gf.Store:
+        return self._stores.new("redis")
 
     def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Callable[[], Any], list[Any]]:
         return super().cold_reader(tree, self._stores.open(store.url), n)
@@ -217,13 +168,13 @@ class KabaretRedisSide(sides.KabaretSide):
         self._client = redis.Redis.from_url(redis_url, decode_responses=True)
         self._store_type = RedisValueStore
 
-    def _value_store(self) -> Any:
+    def new_value_store(self) -> Any:
         return self._store_type(self._client, "bench", uuid.uuid4().hex[:12])
 
     def populated(self, tree: str, n: int) -> Any:
         """What n ``shots.add()`` write, written directly (as the memory side does): the
         names in the ordered set (score 0, as kabaret's add gives) and their types."""
-        store = self._value_store()
+        store = self.new_value_store()
         item_type = kab.PROJECTS[tree].shots.related_type.mapped_type()
         qualified = f'"{item_type.__module__}.{item_type.__name__}"'
         todo = kab.names(n)
@@ -234,24 +185,17 @@ class KabaretRedisSide(sides.KabaretSide):
         pipe.execute()
         return store
 
-    def adder(self, tree: str, n: int) -> Callable[[], Any]:
-        root, _ = kab.new_root(self._value_store())
-        shots = getattr(root, tree).shots
-        todo = kab.names(n)
-
-        def run() -> int:
-            for name in todo:
-                shots.add(name)
-            return len(shots)
-
-        return run
-
     def close(self) -> None:
         self._client.close()
 
 
 def w1_on_redis(
-    stores: _Stores, n: int, repeat: int, kabaret_repeat: int, with_kabaret: bool
+    stores: gfw.Stores,
+    redis_url: str,
+    n: int,
+    repeat: int,
+    kabaret_repeat: int,
+    with_kabaret: bool,
 ) -> dict[str, Any]:
     from suite import add_pass, read_pass
 
@@ -261,7 +205,7 @@ def w1_on_redis(
         "reads": {"graftflow": read_pass(graftflow_side, "plain", n, repeat, repeat)},
     }
     if with_kabaret:
-        kabaret_side = KabaretRedisSide(stores.redis_url)
+        kabaret_side = KabaretRedisSide(redis_url)
         try:
             result["add"]["kabaret"] = add_pass(kabaret_side, n, kabaret_repeat)
             result["reads"]["kabaret"] = read_pass(kabaret_side, "plain", n, kabaret_repeat, repeat)
@@ -271,8 +215,8 @@ def w1_on_redis(
 
 
 @contextmanager
-def _stores(redis_url: str) -> Iterator[_Stores]:
-    stores = _Stores(redis_url)
+def _stores(redis_url: str) -> Iterator[gfw.Stores]:
+    stores = gfw.Stores(redis_url)
     try:
         yield stores
     finally:
@@ -301,7 +245,7 @@ def run_redis(
         progress("W9 nested batches (SQLite, Redis)")
         raw["nested"] = nested(stores, repeat, k)
         progress("W1 on Redis (graftflow, kabaret)")
-        raw["W1"] = w1_on_redis(stores, w1_n, repeat, kabaret_repeat, with_kabaret)
+        raw["W1"] = w1_on_redis(stores, redis_url, w1_n, repeat, kabaret_repeat, with_kabaret)
     raw["sizes"] = {"n": n, "k": k, "demo_shots": demo_shots, "w1_n": w1_n}
     raw["seconds"] = time.perf_counter() - started
     return raw
