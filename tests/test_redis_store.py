@@ -1635,6 +1635,29 @@ class TestCache:
                 if store is not None:
                     store.close()
 
+    def test_an_item_with_many_values_is_not_read_ahead_again(
+        self, private_server: RedisServer
+    ) -> None:
+        """Past 64 keys below an item, its values are read one by one (exactly), not
+        fetched 64 at a time on every read."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            gf.Flow(session(), writer).create_project("p", Studio).films.add_many(["f01"])
+            with writer.batch():
+                for i in range(70):
+                    writer.set(f"/p/films/f01/v{i:02d}", i)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            films = gf.Flow(session(), reader).project("p").films
+            films["f01"]  # found, with a first look below it: too many keys to keep
+            with sent_to(private_server) as sent:
+                assert [reader.get(f"/p/films/f01/v{i:02d}") for i in (5, 69)] == [5, 69]
+            assert [command.split()[0] for command in sent] == ["HGET", "HGET"]
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
     @pytest.mark.parametrize(
         ("prepare", "change", "key", "read", "before", "after"),
         [

@@ -327,6 +327,8 @@ class RedisStore(Transactional):
         self._hashes: dict[str, tuple[bool, dict[str, Any]]] = {}
         #: Item oids every plain value below which is in ``_vals`` (or absent).
         self._known: set[str] = set()
+        #: Item oids with more than _BELOW keys below them: not read ahead again.
+        self._big: set[str] = set()
         # -- the listener and the watchers --
         self._callbacks: list[Callable[[list[str]], None]] = []
         self._listener: _Listener | None = None
@@ -529,6 +531,7 @@ class RedisStore(Transactional):
             self._counts.clear()
             self._hashes.clear()
             self._known.clear()
+            self._big.clear()
 
     def _forget(self, lines: list[str]) -> None:
         """Drop what notification lines (or this store's own writes) made stale."""
@@ -562,6 +565,7 @@ class RedisStore(Transactional):
             for table in (self._vals, self._members, self._ranges, self._counts, self._hashes):
                 table.clear()
             self._known.clear()
+            self._big.clear()
             return False
         return True
 
@@ -601,11 +605,17 @@ class RedisStore(Transactional):
             map_key, _, name = above.rpartition("/")
             member = members.get(map_key, {}).get(name)
             if member is not None and member[0] is not _ABSENT:
+                if above in self._big:
+                    return None  # read whole it would not be known whole: ask for the key
                 _, page, index = member
                 if page is None:
                     return map_key, [name]
-                known = self._known
-                ahead = [n for n in page[index : index + _AHEAD] if f"{map_key}/{n}" not in known]
+                known, big = self._known, self._big
+                ahead = [
+                    n
+                    for n in page[index : index + _AHEAD]
+                    if f"{map_key}/{n}" not in known and f"{map_key}/{n}" not in big
+                ]
                 return map_key, ahead or [name]
         return None
 
@@ -623,6 +633,7 @@ class RedisStore(Transactional):
         types: list[Any] = []
         values: list[tuple[str, Any]] = []
         complete: list[str] = []
+        big: list[str] = []
         i = 2
         for _ in range(count):
             name, text = reply[i], reply[i + 1]
@@ -632,7 +643,9 @@ class RedisStore(Transactional):
             if deep:
                 found = int(reply[i])
                 i += 1
-                if found >= 0:
+                if found < 0:
+                    big.append(f"{key}/{name}")
+                else:
                     complete.append(f"{key}/{name}")
                     for j in range(found):
                         below = reply[i + 2 * j]
@@ -649,6 +662,7 @@ class RedisStore(Transactional):
                     members[name] = (entry, page if name in index else None, index.get(name, 0))
                 self._vals.update(values)
                 self._known.update(complete)
+                self._big.update(big)
                 self._counts[key] = card
                 if mode == "range":
                     self._ranges.setdefault(key, {})[(start, last)] = names
