@@ -1635,6 +1635,44 @@ class TestCache:
                 if store is not None:
                     store.close()
 
+    def test_building_under_a_new_item_asks_the_server_once(
+        self, private_server: RedisServer
+    ) -> None:
+        """Adding an item finds out, in the same round trip, that nothing is stored below
+        it: the maps and values then built under it in the batch need no question."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        try:
+            films = gf.Flow(session(), store).create_project("p", Studio).films
+            store.ordered_get("/warm-up", "x")  # the server has loaded both scripts now
+            with sent_to(private_server) as sent, store.batch():
+                film = films.add("f01")
+                film.shots.add_many([f"sh{i}" for i in range(10)])
+                for shot in film.shots.mapped_items():
+                    shot.tasks.add_many(["layout", "anim"])
+                    shot.frame_out.set(shot.frame_in.get() + 10)
+            assert [command.split()[0] for command in sent] == ["EVALSHA", "EVALSHA"]
+            assert films["f01"].shots["sh9"].frame_out.get() == 1011
+        finally:
+            store.close()
+
+    def test_what_another_writer_puts_under_an_empty_item_is_seen(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Once another writer's change below an item known empty is heard, the item is
+        no longer taken for empty: adding the same name there is refused."""
+        reader, writer = two
+        until = heard_by(reader)
+        gf.Flow(session(), writer).create_project("p", Studio).films.add_many(["f01"])
+        settled(writer, until)
+        films = gf.Flow(session(), reader).project("p").films
+        assert len(films["f01"].shots) == 0  # f01 read ahead: nothing below it
+        heard = until("/p/films/f01/shots")
+        gf.Flow(session(), writer).project("p").films["f01"].shots.add("sh1")
+        assert heard.wait(5)
+        with pytest.raises(gf.ExistsError), reader.batch():
+            films["f01"].shots.add_many(["sh1"])
+        assert list(films["f01"].shots) == ["sh1"]
+
     def test_an_item_with_many_values_is_not_read_ahead_again(
         self, private_server: RedisServer
     ) -> None:

@@ -329,6 +329,9 @@ class RedisStore(Transactional):
         self._known: set[str] = set()
         #: Item oids with more than _BELOW keys below them: not read ahead again.
         self._big: set[str] = set()
+        #: Item oids with no key at all below them (no value, hash or map): what a batch
+        #: adds under a new item needs no round trip to check.
+        self._empty: set[str] = set()
         # -- the listener and the watchers --
         self._callbacks: list[Callable[[list[str]], None]] = []
         self._listener: _Listener | None = None
@@ -532,6 +535,7 @@ class RedisStore(Transactional):
             self._hashes.clear()
             self._known.clear()
             self._big.clear()
+            self._empty.clear()
 
     def _forget(self, lines: list[str]) -> None:
         """Drop what notification lines (or this store's own writes) made stale."""
@@ -540,9 +544,12 @@ class RedisStore(Transactional):
             return
         with self._cache_lock:
             self._gen += 1
-            known = self._known
+            known, empty = self._known, self._empty
             for line in lines:
                 key, sep, _ = line.partition("#")
+                if empty:
+                    for above in _ancestors(key):
+                        empty.discard(above)
                 if sep:
                     self._hashes.pop(key, None)
                     continue
@@ -566,6 +573,7 @@ class RedisStore(Transactional):
                 table.clear()
             self._known.clear()
             self._big.clear()
+            self._empty.clear()
             return False
         return True
 
@@ -597,6 +605,11 @@ class RedisStore(Transactional):
                 self._vals[key] = entry
                 self._entries += 1
         return entry
+
+    def _in_empty(self, key: str) -> bool:
+        """Whether ``key`` is below an item known to have nothing below it on the server."""
+        empty = self._empty
+        return bool(empty) and any(above in empty for above in _ancestors(key))
 
     def _cached_item(self, key: str) -> tuple[str, list[str]] | None:
         """``(map key, names to read)`` if ``key`` is below an item of a cached page."""
@@ -634,6 +647,7 @@ class RedisStore(Transactional):
         values: list[tuple[str, Any]] = []
         complete: list[str] = []
         big: list[str] = []
+        empty: list[str] = []
         i = 2
         for _ in range(count):
             name, text = reply[i], reply[i + 1]
@@ -647,6 +661,8 @@ class RedisStore(Transactional):
                     big.append(f"{key}/{name}")
                 else:
                     complete.append(f"{key}/{name}")
+                    if found == 0:
+                        empty.append(f"{key}/{name}")
                     for j in range(found):
                         below = reply[i + 2 * j]
                         values.append((below, self._entry(below, reply[i + 2 * j + 1])))
@@ -663,6 +679,7 @@ class RedisStore(Transactional):
                 self._vals.update(values)
                 self._known.update(complete)
                 self._big.update(big)
+                self._empty.update(empty)
                 self._counts[key] = card
                 if mode == "range":
                     self._ranges.setdefault(key, {})[(start, last)] = names
@@ -821,6 +838,8 @@ class RedisStore(Transactional):
             entry = fields.get(field, _ABSENT if complete else _UNKNOWN)
             if entry is not _UNKNOWN:
                 return entry
+        if self._in_empty(key):
+            return _ABSENT
         self._listening()
         gen = self._gen
         text = self._call(self._client.hget, self._prefix + "h:" + key, field, key=key)
@@ -878,6 +897,8 @@ class RedisStore(Transactional):
         cached = self._hashes.get(key)
         if cached is not None and cached[0]:
             return cached[1]
+        if self._in_empty(key):
+            return {}
         self._listening()
         gen = self._gen
         texts = self._call(self._client.hgetall, self._prefix + "h:" + key, key=key)
@@ -918,8 +939,8 @@ class RedisStore(Transactional):
         if member is not None:
             return member[0]
         ranges = self._ranges.get(key)
-        if ranges is not None and (0, -1) in ranges:
-            return _ABSENT  # the whole list is cached and the name is not in it
+        if (ranges is not None and (0, -1) in ranges) or self._in_empty(key):
+            return _ABSENT  # the whole list is cached and the name is not in it, or no list
         if self._cache_on:
             self._listening()
             self._read_page(key, "around", [name, _AHEAD])
@@ -973,7 +994,7 @@ class RedisStore(Transactional):
                         )
                     if text is not None:
                         taken.add(name)
-            else:
+            elif not self._in_empty(key):
                 members = self._members.get(key, {})
                 unknown = [name for name in ask if name not in members]
                 if unknown:
@@ -1031,6 +1052,8 @@ class RedisStore(Transactional):
         cached = self._counts.get(key)
         if cached is not None:
             return cached
+        if self._in_empty(key):
+            return 0
         self._listening()
         gen = self._gen
         count = int(self._call(self._client.zcard, self._prefix + "o:" + key, key=key))
@@ -1068,6 +1091,8 @@ class RedisStore(Transactional):
             whole = ranges.get((0, -1))
             if whole is not None:
                 return whole[start:] if last == -1 else whole[start : last + 1]
+        if self._in_empty(key):
+            return []
         if not self._cache_on:
             return list(
                 self._call(self._client.zrange, self._prefix + "o:" + key, start, last, key=key)
