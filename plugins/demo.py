@@ -70,10 +70,10 @@ class Publish(Action):
         comment = self.comment.get()
 
         def publish() -> int:
-            # A transaction, not a batch: two artists publishing at once must get two
-            # versions, and the version and the status change together.
-            version = task.version.get() + 1
-            task.version.set(version)
+            # The version and the status change together, isolated: in a transaction
+            # the counter's new value is exactly the one this publish committed, also
+            # on Redis (where a batch's incr is exact in the store, not in what it returns).
+            version = task.version.incr()
             task.status.set("review")
             task.last_comment.set(comment)
             return version
@@ -113,7 +113,11 @@ class BumpVersion(Action):
 
     def run(self, button: str) -> int:
         shot: Shot = self._mng.parent  # type: ignore[assignment]
+<<<<<<< HEAD
         # One atomic store operation: bumps run in parallel never lose one.
+=======
+        # One atomic counter, not a read then a write: parallel runs never lose a bump.
+>>>>>>> main
         return shot.version.incr()
 
 
