@@ -113,11 +113,7 @@ class BumpVersion(Action):
 
     def run(self, button: str) -> int:
         shot: Shot = self._mng.parent  # type: ignore[assignment]
-<<<<<<< HEAD
-        # One atomic store operation: bumps run in parallel never lose one.
-=======
         # One atomic counter, not a read then a write: parallel runs never lose a bump.
->>>>>>> main
         return shot.version.incr()
 
 
