@@ -56,7 +56,7 @@ from graftflow._errors import ConflictError, ExistsError, InvalidValueError, Sto
 from graftflow._json import JSONValue, dumps_checked, loads
 
 from ._commit import CommitCallbacks, run
-from ._redis_lua import APPLY, READ
+from ._redis_lua import APPLY, READ, SYNC
 from ._store import Transactional, check_range, display_url, quote_names
 
 __all__ = ["RedisStore", "open_url"]
@@ -311,13 +311,22 @@ class RedisStore(Transactional):
             raise StoreError(f"{display_url(url)!r} is not a valid Redis URL: {exc}") from None
         self._apply = self._client.register_script(APPLY)
         self._read = self._client.register_script(READ)
+        self._sync = self._client.register_script(SYNC)
         # -- the client-side cache (see the module docstring) --
         self._cache_on = cached
         self._cache_lock = threading.Lock()
         #: Bumped by every invalidation: a fill started before one is not kept.
         self._gen = 0
-        #: Whether the listener is subscribed: only then may the cache be filled.
+        #: Whether the listener is subscribed and knows where it stands (it heard its own
+        #: SYNC): only then may the cache be filled.
         self._live = False
+        self._synced = threading.Event()
+        #: The newest write sequence number this process saw in a reply, and the newest
+        #: one its listener heard: a cached read waits until the second reaches the first,
+        #: so it is never older than anything this process already read or wrote.
+        self._seen_seq = 0
+        self._heard_seq = 0
+        self._caught = threading.Condition()
         self._entries = 0
         self._vals: dict[str, Any] = {}
         #: map key -> name -> (type entry, the page it came with, its index there).
@@ -408,41 +417,68 @@ class RedisStore(Transactional):
         value = self._decode(key, text)
         return value if type(value) in _SCALARS else _Json(text)
 
-    def _run(self, argv: list[str]) -> Any:
-        """Send checks and operations to the script; translate a refused precondition."""
+    def _run(self, argv: list[str]) -> tuple[int, Any]:
+        """Send checks and operations to the script: ``(its sequence number, the result)``;
+        a refused precondition raises (the server's state it saw is noted as seen)."""
         reply = self._call(
             self._apply, [], [self._prefix, self._id, self._channel, *argv], writing=True
         )
-        status = reply[0]
+        status, seq = reply[0], int(reply[1])
         if status == "ok":
-            return reply[1] if len(reply) > 1 else None
+            return seq, reply[2] if len(reply) > 2 else None
+        self._saw(seq)
         if status == "conflict":
-            oids = tuple(reply[1:])
+            oids = tuple(reply[2:])
             raise ConflictError(
                 oids,
                 f"{quote_names(list(oids))} changed after the transaction read them; "
                 "nothing was written",
             )
-        key = reply[1]
+        key = reply[2]
         if status == "exists":
-            names = tuple(reply[2:])
+            names = tuple(reply[3:])
             raise ExistsError(key, f"{key} already has {quote_names(names)}", names)
         if status == "notint":
             raise InvalidValueError(
-                key, f"{key}: cannot increment {loads(reply[2])!r}, it is not an int"
+                key, f"{key}: cannot increment {loads(reply[3])!r}, it is not an int"
             )
         raise InvalidValueError(  # toobig
-            key, f"{key}: incrementing {loads(reply[2])!r} would leave {_RANGE}"
+            key, f"{key}: incrementing {loads(reply[3])!r} would leave {_RANGE}"
         )
 
     def _apply_ops(self, ops: list[str], checks: list[str] | None = None) -> Any:
         """Run operations now; whatever happens, this process forgets what they touch."""
         checks = checks or []
         try:
-            return self._run([str(len(checks)), *checks, *ops])
+            seq, result = self._run([str(len(checks)), *checks, *ops])
         finally:
             if ops:
                 self._forget(_op_keys(ops))
+        self._saw(seq, own=bool(ops))
+        return result
+
+    def _saw(self, seq: int, *, own: bool = False) -> None:
+        """A reply showed the server at sequence number ``seq`` (``own``: after this
+        store's own write, which it forgot already: heard as soon as all before it are)."""
+        if seq <= self._seen_seq and not own:
+            return
+        with self._caught:
+            if own and self._heard_seq == seq - 1:
+                self._heard_seq = seq
+            if seq > self._seen_seq:
+                self._seen_seq = seq
+
+    def _catch_up(self) -> None:
+        """Before a cached read: wait until the listener heard every write this process
+        has seen a reply of, so no cached value is older than what was already read."""
+        if self._heard_seq >= self._seen_seq or not self._live:
+            return
+        with self._caught:
+            if self._caught.wait_for(
+                lambda: self._heard_seq >= self._seen_seq or not self._live, self._timeout
+            ):
+                return
+        self._lost()  # behind by more than timeout: nothing cached can be trusted
 
     def _pending(self) -> _Pending | None:
         return getattr(self._local, "pending", None)
@@ -518,7 +554,7 @@ class RedisStore(Transactional):
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
-        self._subscribed(False)
+        self._lost()
         self._client.close()
         _LIVE_STORES.discard(self)
 
@@ -599,12 +635,19 @@ class RedisStore(Transactional):
                 if entry is not _UNKNOWN:
                     return entry
         gen = self._gen
-        entry = self._entry(key, self._call(self._client.hget, self._v, key, key=key))
+        entry = self._entry(key, self._read_one("value", key))
         with self._cache_lock:
             if self._fillable(gen):
                 self._vals[key] = entry
                 self._entries += 1
         return entry
+
+    def _read_one(self, mode: str, key: str, *args: str) -> Any:
+        """One read through :data:`READ` (``value``, ``field``, ``fields``, ``count``),
+        so it tells the sequence number the server is at, like every other reply."""
+        seq, answer = self._call(self._read, [], [self._prefix, mode, key, 0, *args], key=key)
+        self._saw(int(seq))
+        return answer
 
     def _in_empty(self, key: str) -> bool:
         """Whether ``key`` is below an item known to have nothing below it on the server."""
@@ -638,7 +681,8 @@ class RedisStore(Transactional):
         """Run :data:`READ`; cache what it read. Returns (map length, names, types)."""
         gen = self._gen
         reply = self._call(self._read, [], [self._prefix, mode, key, _BELOW, *args], key=key)
-        card, count = int(reply[0]), int(reply[1])
+        self._saw(int(reply[0]))
+        card, count = int(reply[1]), int(reply[2])
         # around NAME COUNT is always deep; range START LAST DEEP; names DEEP NAME...
         flag = "1" if mode == "around" else args[2] if mode == "range" else args[0]
         deep = flag == "1"
@@ -648,7 +692,7 @@ class RedisStore(Transactional):
         complete: list[str] = []
         big: list[str] = []
         empty: list[str] = []
-        i = 2
+        i = 3
         for _ in range(count):
             name, text = reply[i], reply[i + 1]
             i += 2
@@ -708,25 +752,51 @@ class RedisStore(Transactional):
             listener = _Listener(self, pubsub)
             self._listener = listener
             listener.start()
-        # Until the subscription is confirmed, a change could go unheard: reads go to
-        # the server meanwhile. Waiting here makes the first reads cached already.
-        listener.subscribed.wait(self._timeout)
+        # Until the listener knows where it stands, a change could go unheard: reads go
+        # to the server meanwhile. Waiting here makes the first reads cached already.
+        self._synced.wait(self._timeout)
 
     def _heard(self, data: str) -> None:
-        writer, _, text = data.partition("\n")
-        if writer == self._id or not text:
-            return
-        lines = text.split("\n")
-        self._forget(lines)
-        keys = [line for line in lines if not line.startswith("*")]
-        for callback in list(self._callbacks):
-            callback(keys)
+        """A notification: drop what it made stale, then note it heard, then tell the
+        watchers (a change reaches them after the cache forgot it)."""
+        writer, _, rest = data.partition("\n")
+        number, _, text = rest.partition("\n")
+        lines = text.split("\n") if text else []
+        mine = writer == self._id
+        if lines and not mine:
+            self._forget(lines)
+        if mine and not lines:  # our SYNC: every write before it has been heard
+            with self._cache_lock:
+                self._live = self._cache_on
+            self._synced.set()
+        with self._caught:
+            self._heard_seq = max(self._heard_seq, int(number))
+            self._caught.notify_all()
+        if lines and not mine:
+            keys = [line for line in lines if not line.startswith("*")]
+            for callback in list(self._callbacks):
+                try:
+                    callback(keys)
+                except Exception:
+                    # Flows record their handlers' failures in their diagnostics first;
+                    # anything else is said here, and the other watchers still hear.
+                    logging.getLogger("graftflow").exception(
+                        "a change watcher of %s failed", self._shown
+                    )
 
-    def _subscribed(self, live: bool) -> None:
-        """The listener is subscribed (again), or lost its connection: start afresh."""
-        self._drop_cache()
+    def _lost(self) -> None:
+        """The listener may have missed changes: start afresh, cache nothing meanwhile."""
         with self._cache_lock:
-            self._live = live and self._cache_on
+            self._live = False
+        self._drop_cache()
+        with self._caught:
+            self._caught.notify_all()
+
+    def _subscribed(self) -> None:
+        """The listener is subscribed (again): find out where it stands by publishing a
+        SYNC, heard after every change published before it."""
+        self._lost()
+        self._call(self._sync, [], [self._prefix, self._id, self._channel])
 
     def _after_fork(self) -> None:
         """In a forked child: no listener runs, the parent's connections are not ours."""
@@ -736,6 +806,9 @@ class RedisStore(Transactional):
         self._commit_callbacks = CommitCallbacks()
         self._listener = None
         self._live = False
+        self._synced = threading.Event()
+        self._caught = threading.Condition()
+        self._seen_seq = self._heard_seq = 0
         self._drop_cache()
 
     # -- plain values -------------------------------------------------------------------
@@ -752,6 +825,7 @@ class RedisStore(Transactional):
                 text = self._call(self._client.hget, self._v, key, key=key)
                 pending.check(("v", key), ["v0", key] if text is None else ["v", key, text])
                 return self._entry(key, text)
+        self._catch_up()
         entry = self._cached_value(key)
         return self._fetch_value(key) if entry is _UNKNOWN else entry
 
@@ -759,7 +833,8 @@ class RedisStore(Transactional):
         pending = getattr(self._local, "pending", None)
         if pending is None:
             entry = self._vals.get(key, _UNKNOWN)  # the warm read: one dict lookup
-            if entry is _UNKNOWN:
+            if entry is _UNKNOWN or self._heard_seq < self._seen_seq:
+                self._catch_up()
                 entry = self._cached_value(key)
                 if entry is _UNKNOWN:
                     entry = self._fetch_value(key)
@@ -832,6 +907,7 @@ class RedisStore(Transactional):
                 ["h0", key, field] if text is None else ["h", key, field, text],
             )
             return self._entry(key, text)
+        self._catch_up()
         cached = self._hashes.get(key)
         if cached is not None:
             complete, fields = cached
@@ -842,8 +918,7 @@ class RedisStore(Transactional):
             return _ABSENT
         self._listening()
         gen = self._gen
-        text = self._call(self._client.hget, self._prefix + "h:" + key, field, key=key)
-        entry = self._entry(key, text)
+        entry = self._entry(key, self._read_one("field", key, field))
         with self._cache_lock:
             if self._fillable(gen):
                 self._hashes.setdefault(key, (False, {}))[1][field] = entry
@@ -894,6 +969,7 @@ class RedisStore(Transactional):
             flat = [arg for item in texts.items() for arg in item]
             pending.check(("ha", key), ["ha", key, str(len(texts)), *flat])
             return {name: self._entry(key, text) for name, text in texts.items()}
+        self._catch_up()
         cached = self._hashes.get(key)
         if cached is not None and cached[0]:
             return cached[1]
@@ -901,8 +977,8 @@ class RedisStore(Transactional):
             return {}
         self._listening()
         gen = self._gen
-        texts = self._call(self._client.hgetall, self._prefix + "h:" + key, key=key)
-        fields = {name: self._entry(key, text) for name, text in texts.items()}
+        flat = self._read_one("fields", key)
+        fields = {flat[i]: self._entry(key, flat[i + 1]) for i in range(0, len(flat), 2)}
         with self._cache_lock:
             if self._fillable(gen):
                 self._hashes[key] = (True, fields)
@@ -935,20 +1011,17 @@ class RedisStore(Transactional):
                 ("m", key, name), ["m0", key, name] if text is None else ["m", key, name, text]
             )
             return self._entry(f"{key}/{name}", text)
+        self._catch_up()
         member = self._members.get(key, {}).get(name)
         if member is not None:
             return member[0]
         ranges = self._ranges.get(key)
         if (ranges is not None and (0, -1) in ranges) or self._in_empty(key):
             return _ABSENT  # the whole list is cached and the name is not in it, or no list
-        if self._cache_on:
-            self._listening()
-            self._read_page(key, "around", [name, _AHEAD])
-            member = self._members.get(key, {}).get(name)
-            if member is not None:
-                return member[0]
-        text = self._call(self._client.hget, self._prefix + "ov:" + key, name, key=key)
-        return self._entry(f"{key}/{name}", text)
+        self._listening()
+        # The name comes first in what is read (alone, and absent, if it is no member).
+        _, names, types = self._read_page(key, "around", [name, _AHEAD])
+        return types[0] if names and names[0] == name else _ABSENT
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
         texts = {name: dumps_checked(f"{key}/{name}", value) for name, value in items.items()}
@@ -994,16 +1067,19 @@ class RedisStore(Transactional):
                         )
                     if text is not None:
                         taken.add(name)
-            elif not self._in_empty(key):
-                members = self._members.get(key, {})
-                unknown = [name for name in ask if name not in members]
-                if unknown:
-                    self._listening()
-                    _, read, types = self._read_names(key, unknown)
-                    taken.update(n for n, t in zip(read, types, strict=True) if t is not _ABSENT)
-                taken.update(
-                    name for name in ask if name in members and members[name][0] is not _ABSENT
-                )
+            else:
+                self._catch_up()
+                # Below an item known empty, the server has none of them.
+                if not self._in_empty(key):
+                    members = self._members.get(key, {})
+                    unknown = [name for name in ask if name not in members]
+                    if unknown:
+                        self._listening()
+                        _, read, types = self._read_names(key, unknown)
+                        taken.update(
+                            n for n, t in zip(read, types, strict=True) if t is not _ABSENT
+                        )
+                    taken.update(n for n in ask if n in members and members[n][0] is not _ABSENT)
         return tuple(name for name in names if name in taken)
 
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
@@ -1015,11 +1091,10 @@ class RedisStore(Transactional):
                     return loads(view.added[name])
                 if view.cleared or name in view.removed:
                     return default
-        elif self._members:  # the warm read of an item's type
+        elif self._members and self._heard_seq >= self._seen_seq:  # an item type, warm
             member = self._members.get(key, {}).get(name)
             if member is not None:
-                entry = member[0]
-                return _result(entry, default)
+                return _result(member[0], default)
         entry = self._member(key, name, pending)
         return _result(entry, default)
 
@@ -1049,6 +1124,7 @@ class RedisStore(Transactional):
             count = int(self._call(self._client.zcard, self._prefix + "o:" + key, key=key))
             pending.check(("n", key), ["n", key, str(count)])
             return count
+        self._catch_up()
         cached = self._counts.get(key)
         if cached is not None:
             return cached
@@ -1056,7 +1132,7 @@ class RedisStore(Transactional):
             return 0
         self._listening()
         gen = self._gen
-        count = int(self._call(self._client.zcard, self._prefix + "o:" + key, key=key))
+        count = int(self._read_one("count", key))
         with self._cache_lock:
             if self._fillable(gen):
                 self._counts[key] = count
@@ -1083,6 +1159,7 @@ class RedisStore(Transactional):
                 ["r", key, str(start), str(last), str(len(names)), *names],
             )
             return names
+        self._catch_up()
         ranges = self._ranges.get(key)
         if ranges is not None:
             cached = ranges.get((start, last))
@@ -1158,8 +1235,6 @@ class _Listener(threading.Thread):
         self._pubsub = pubsub
         self._timeout = store._timeout
         self._stopping = threading.Event()
-        #: Set once the subscription is confirmed (the first time).
-        self.subscribed = threading.Event()
 
     def stop(self) -> None:
         """Stop and wait for the thread, so no callback runs after this returns."""
@@ -1179,6 +1254,7 @@ class _Listener(threading.Thread):
         pinged: float | None = None
         try:
             while not self._stopping.is_set():
+                store: RedisStore | None = None
                 try:
                     message = pubsub.get_message(timeout=0.2)
                     now = time.monotonic()
@@ -1188,44 +1264,37 @@ class _Listener(threading.Thread):
                             pinged = now
                         elif pinged is not None and now - pinged > self._timeout:
                             # Silent for too long: the connection may be dead without an
-                            # error; drop the cache and connect again.
-                            pinged = None
-                            self._tell(lambda store: store._subscribed(False))
-                            pubsub.connection.disconnect()
+                            # error; start over.
+                            raise TimeoutError("the change channel stopped answering pings")
                         continue
-                except Exception:
-                    # The server went away: pub/sub reconnects and subscribes again on a
-                    # later poll; meanwhile nothing cached may be trusted.
-                    if not self._tell(lambda store: store._subscribed(False)):
+                    heard, pinged = now, None
+                    store = self._store()
+                    if store is None or store._closed:
                         return
+                    kind = message.get("type")
+                    if kind == "message":
+                        store._heard(str(message["data"]))
+                    elif kind == "subscribe":
+                        store._subscribed()
+                except Exception as exc:
+                    # The server went away, or did not answer: nothing cached may be
+                    # trusted. Start over: connect again, subscribe, sync.
+                    pinged = None
+                    store = store or self._store()
+                    if store is None or store._closed:
+                        return
+                    logging.getLogger("graftflow").debug(
+                        "the change listener of %s starts over: %r", store._shown, exc
+                    )
+                    store._lost()
+                    with contextlib.suppress(Exception):
+                        pubsub.connection.disconnect()
                     self._stopping.wait(0.5)
-                    continue
-                heard, pinged = now, None
-                kind = message.get("type")
-                if kind == "message":
-                    data = str(message["data"])
-                    if not self._tell(lambda store, data=data: store._heard(data)):  # type: ignore[misc]
-                        return
-                elif kind == "subscribe":
-                    if not self._tell(lambda store: store._subscribed(True)):
-                        return
-                    self.subscribed.set()
+                finally:
+                    del store  # the thread holds the store only while it handles a message
         finally:
             with contextlib.suppress(Exception):  # gone with its server: nothing to release
                 pubsub.close()
-
-    def _tell(self, what: Callable[[RedisStore], None]) -> bool:
-        """Run ``what(store)``; False when the store is gone (the thread then ends)."""
-        store = self._store()
-        if store is None or store._closed:
-            return False
-        try:
-            what(store)
-        except Exception:
-            # A watcher's callback failed (flows record their handlers' failures in
-            # their diagnostics first): say so, and go on listening for the others.
-            logging.getLogger("graftflow").exception("a change listener of %s failed", store._shown)
-        return True
 
 
 _LIVE_STORES: weakref.WeakSet[RedisStore] = weakref.WeakSet()

@@ -11,9 +11,15 @@ A transaction's commit first checks what it read (the *checks*): if any of those
 values is not what the transaction saw, the script writes nothing and answers
 ``conflict`` with the keys that changed, and the client runs the transaction again.
 
-A change notification lists the keys written, one per line, after the writer's id; a
-hash field is ``KEY#FIELD`` (oids never contain ``#``), and a deleted subtree is also
-listed as ``*KEY``, so a client-side cache knows to drop everything below it.
+Every write also counts itself in ``Pseq``, a sequence number every reply carries
+(``{status, seq, ...}``): a client that has seen sequence number ``n`` in a reply knows
+its cache is only as fresh as that once it has heard notification ``n``.
+
+A change notification is the writer's id, the write's sequence number, then the keys
+written, one per line; a hash field is ``KEY#FIELD`` (oids never contain ``#``), and a
+deleted subtree is also listed as ``*KEY``, so a client-side cache knows to drop
+everything below it. :data:`SYNC` publishes a notification with no keys: the sequence
+number at that moment, which tells a listener that has just subscribed where it stands.
 
 Layout under the store's prefix ``P``:
 
@@ -43,11 +49,12 @@ fills in one round trip (see its comment).
 
 from __future__ import annotations
 
-__all__ = ["APPLY", "READ"]
+__all__ = ["APPLY", "READ", "SYNC"]
 
 APPLY = r"""
 local p = ARGV[1]
 local V, I, S = p .. 'v', p .. 'i', p .. 's'
+local function seq() return tonumber(redis.call('GET', p .. 'seq') or '0') end
 
 -- Checks first: a transaction whose reads are stale writes nothing.
 local a, last_check = 5, 4 + tonumber(ARGV[4])
@@ -102,7 +109,7 @@ while a <= last_check do
   end
 end
 if #stale > 0 then
-  local reply = {'conflict'}
+  local reply = {'conflict', seq()}
   for _, key in ipairs(stale) do reply[#reply + 1] = key end
   return reply
 end
@@ -174,13 +181,13 @@ for _, op in ipairs(ops) do
     if current == nil then
       local text = value(key)
       if text and not string.match(text, '^%-?%d+$') then
-        return {'notint', key, text}
+        return {'notint', seq(), key, text}
       end
       current = text and tonumber(text) or 0
     end
     local total = current + tonumber(op[3])
     if math.abs(current) >= 9.2e18 or math.abs(total) >= 9.2e18 then
-      return {'toobig', key, value(key) or '0'}
+      return {'toobig', seq(), key, value(key) or '0'}
     end
     nums[key] = total
     vals[key] = '0'  -- an int from now on; its exact value is in nums
@@ -191,7 +198,7 @@ for _, op in ipairs(ops) do
       if member(key, pairs_[i]) then taken[#taken + 1] = pairs_[i] end
     end
     if #taken > 0 then
-      local reply = {'exists', key}
+      local reply = {'exists', seq(), key}
       for _, name in ipairs(taken) do reply[#reply + 1] = name end
       return reply
     end
@@ -263,14 +270,21 @@ end
 
 local keys = {}
 for k, _ in pairs(changed) do keys[#keys + 1] = k end
-if #keys > 0 then
-  table.sort(keys)
-  redis.call('PUBLISH', ARGV[3], ARGV[2] .. '\n' .. table.concat(keys, '\n'))
-end
+if #keys == 0 then return {'ok', seq()} end  -- checks only: a read-only transaction
+table.sort(keys)
+local n = redis.call('INCR', p .. 'seq')
+redis.call('PUBLISH', ARGV[3], ARGV[2] .. '\n' .. n .. '\n' .. table.concat(keys, '\n'))
 -- Only single operations need their result (batches answer from the client's view);
 -- unpacking thousands of results would overflow Lua's stack.
-if #ops == 1 then return {'ok', results[1]} end
-return {'ok'}
+if #ops == 1 then return {'ok', n, results[1]} end
+return {'ok', n}
+"""
+
+SYNC = r"""
+-- ARGV: prefix, writer id, channel. Publishes "id\nSEQ" and returns SEQ.
+local n = tonumber(redis.call('GET', ARGV[1] .. 'seq') or '0')
+redis.call('PUBLISH', ARGV[3], ARGV[2] .. '\n' .. n)
+return n
 """
 
 READ = r"""
@@ -282,11 +296,19 @@ READ = r"""
 --   around NAME COUNT       COUNT names from NAME's position on (NAME first), deep;
 --   names DEEP NAME...      exactly these names (absent ones too).
 -- ARGV[4] of every deep mode is LIMIT: at most that many keys are read below one item.
--- Reply: CARD (the map's length), N, then N times: NAME, TYPE (false: not a member),
--- and, when deep, K (keys found below it, -1 when there were more than LIMIT), then K
--- times KEY, VALUE (false: no plain value at that key).
+-- Reply: SEQ (the write sequence number now), CARD (the map's length), N, then N
+-- times: NAME, TYPE (false: not a member), and, when deep, K (keys found below it, -1
+-- when there were more than LIMIT), then K times KEY, VALUE (false: no plain value).
+-- The single reads a cache also needs answer SEQ and what they read:
+--   value (KEY's plain value), field FIELD (a field of the hash KEY), fields (the whole
+--   hash KEY, flat), count (the ordered map KEY's length).
 local p, mode, key = ARGV[1], ARGV[2], ARGV[3]
 local V, I, O = p .. 'v', p .. 'i', p .. 'o:' .. key
+local seq = tonumber(redis.call('GET', p .. 'seq') or '0')
+if mode == 'value' then return {seq, redis.call('HGET', V, key)} end
+if mode == 'field' then return {seq, redis.call('HGET', p .. 'h:' .. key, ARGV[5])} end
+if mode == 'fields' then return {seq, redis.call('HGETALL', p .. 'h:' .. key)} end
+if mode == 'count' then return {seq, redis.call('ZCARD', O)} end
 local names, deep, limit = {}, true, 0
 if mode == 'range' then
   names = redis.call('ZRANGE', O, ARGV[5], ARGV[6])
@@ -305,7 +327,7 @@ else
   deep = ARGV[5] == '1'
   for i = 6, #ARGV do names[#names + 1] = ARGV[i] end
 end
-local reply = {redis.call('ZCARD', O), #names}
+local reply = {seq, redis.call('ZCARD', O), #names}
 if #names == 0 then return reply end
 -- HMGET in slices: unpack() of tens of thousands of names overflows Lua's stack.
 local types = {}
