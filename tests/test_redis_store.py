@@ -1839,6 +1839,40 @@ class TestCache:
             reader.close()
             writer.close()
 
+    def test_no_cached_read_is_older_than_what_was_read_before(
+        self, holding: HoldingProxy, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """Another writer changes /a, then /b. This store has not heard of either (its
+        change channel is held back), reads /b from the server, then /a: it must not
+        serve its cached /a, older than the /b it just read. It waits for its listener,
+        and when that does not come through within timeout=, reads the server."""
+        reader = gf.RedisStore(f"redis://127.0.0.1:{holding.port}/0?prefix={prefix}", timeout=1)
+        writer = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            until = heard_by(reader)
+            writer.set("/a", "old")
+            settled(writer, until)
+            assert reader.get("/a") == "old"  # cached
+            holding.hold_next_reply("SUBSCRIBE")  # the listener hears nothing more
+            writer.set("/a", "new")
+            writer.set("/b", 1)
+            assert holding.holding.wait(5)
+            assert reader.get("/b") == 1  # from the server: it is past both writes
+            assert reader.get("/a") == "new"
+            holding.release()
+
+            def cached_again() -> bool:  # the listener came back: reads are cached again
+                reader.get("/a")
+                with sent_to(redis_server) as sent:
+                    assert reader.get("/a") == "new"
+                return sent == []
+
+            assert eventually(cached_again)
+        finally:
+            holding.release()
+            reader.close()
+            writer.close()
+
     def test_an_unheard_write_is_served_stale_but_never_in_a_transaction(
         self, store: gf.RedisStore, raw: redis.Redis, prefix: str
     ) -> None:

@@ -478,7 +478,12 @@ class RedisStore(Transactional):
                 lambda: self._heard_seq >= self._seen_seq or not self._live, self._timeout
             ):
                 return
-        self._lost()  # behind by more than timeout: nothing cached can be trusted
+        # Behind by more than timeout: nothing cached can be trusted, and the listener
+        # starts over (connect again, subscribe, sync).
+        self._lost()
+        listener = self._listener
+        if listener is not None:
+            listener.start_over()
 
     def _pending(self) -> _Pending | None:
         return getattr(self._local, "pending", None)
@@ -1236,16 +1241,20 @@ class _Listener(threading.Thread):
         self._timeout = store._timeout
         self._stopping = threading.Event()
 
+    def start_over(self) -> None:
+        """Make the thread connect again (from another thread): its wait ends in error."""
+        connection = self._pubsub.connection
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.disconnect()
+
     def stop(self) -> None:
         """Stop and wait for the thread, so no callback runs after this returns."""
         self._stopping.set()
         if self is not threading.current_thread():
             # Wake the thread from its wait for a message: with the socket shut, the
             # wait ends at once and the thread sees it must stop.
-            connection = self._pubsub.connection
-            if connection is not None:
-                with contextlib.suppress(Exception):
-                    connection.disconnect()
+            self.start_over()
             self.join(timeout=self._timeout + 2)
 
     def run(self) -> None:
