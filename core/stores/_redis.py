@@ -23,7 +23,10 @@ publishes the changed keys on ``PREFIXchanges``, and a listener thread (one pub/
 connection per store) drops them from the cache before anyone is told of the change.
 So a cached read is as fresh as the notifications that reached this process: once a
 change by another process has been heard, no read returns the value it replaced; a
-write of this store object is forgotten before the write returns. Whenever the
+write of this store object is forgotten before the write returns. And reads never go
+back in time: writes are numbered (``Pseq``), every reply says which number the server
+reached, and a cached read waits until the listener has heard up to the newest number
+this process has seen. Whenever the
 listener is not subscribed (starting, a lost connection, a ping unanswered for
 ``timeout`` seconds, a fork), the whole cache is dropped and reads go to the server
 until it is subscribed again. Redis' own client tracking would do the same on RESP3,
