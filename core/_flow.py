@@ -18,7 +18,7 @@ from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectType
 from ._manager import TreeManager
 from ._memory_store import MemoryStore
 from ._object import Object
-from ._oid import check_item_name
+from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from ._session import Session
@@ -162,7 +162,7 @@ class Flow:
             ``exist_ok`` is true; the message names both types). Nothing is written.
         :raises TypeError: if the type is not an Object subclass.
         """
-        check_item_name(name, "the flow")
+        name = check_item_name(name, "the flow")
         if not (isinstance(project_type, type) and issubclass(project_type, Object)):
             raise TypeError(
                 f"create_project({name!r}): the type must be an Object subclass, "
@@ -186,8 +186,7 @@ class Flow:
         if exist_ok and stored == path:
             # The type in hand is the stored one: no import needed (a script's own
             # classes live in __main__, which no other program could import).
-            project = self._projects.setdefault(name, project_type(self, name))
-            return project  # type: ignore[return-value]
+            return self._projects.setdefault(name, project_type(self, name))  # type: ignore[return-value]
         if stored == path:
             hint = f"; open it with flow.project({name!r}), or pass exist_ok=True"
         else:
@@ -205,6 +204,8 @@ class Flow:
         project = self._projects.get(name)
         if project is not None:
             return project
+        if type(name) is str:
+            name = nfc(name)
         path = (
             self._store.ordered_get(PROJECTS_KEY, name, MISSING) if type(name) is str else MISSING
         )

@@ -1027,7 +1027,7 @@ SHADOW = "the dynamic relation {!r} would shadow the method {}, which is not a r
 CHOOSE = "choose another name"
 KEYWORD = "is a Python keyword; choose another relation name"
 PRIVATE = "starts with '_'; only relations declared on a class may be protected (_name)"
-BADNAME = "dynamic relation of Form: {!r} {}"
+BADNAME = "dynamic relation: {!r} {}"
 UNNAMED = (
     "returned <StringParam (unnamed)> without a name; "
     "set relation.name (or use @dynamic_relation('name', ...))"

@@ -718,15 +718,12 @@ BROKEN_FACTORIES = [
     (
         "factory_bad_names",
         "InvalidNameError",
-        (
-            "dynamic relation of Thing: 'a b' is not a valid relation name (it must be a Python "
-            "identifier)"
-        ),
+        ("dynamic relation: 'a b' is not a valid relation name (it must be a Python identifier)"),
     ),
     (
         "factory_bad_names",
         "InvalidNameError",
-        "dynamic relation of Thing: 'class' is a Python keyword; choose another relation name",
+        "dynamic relation: 'class' is a Python keyword; choose another relation name",
     ),
     (
         "factory_bad_names",
@@ -740,7 +737,7 @@ BROKEN_FACTORIES = [
         "factory_bad_names",
         "InvalidNameError",
         (
-            "dynamic relation of Thing: 'x=1;import os' is not a valid relation name (it must be "
+            "dynamic relation: 'x=1;import os' is not a valid relation name (it must be "
             "a Python identifier)"
         ),
     ),
