@@ -16,7 +16,7 @@ from typing import Any
 
 from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations
 
-from ._cli_text import Node, Span, echo, styled, table, tree
+from ._cli_text import NBSP, Node, Span, echo, styled, table, tree
 
 __all__ = [
     "json_value",
@@ -32,8 +32,6 @@ __all__ = [
 #: How many items of a map a tree shows in full, and how many more as one line each.
 EXPANDED = 1
 LISTED = 2
-#: Glues the mark of a grafted relation to its origin: they never part on a wrap.
-NBSP = "\u00a0"
 
 
 def records(obj: Object) -> list[dict[str, Any]]:
@@ -172,7 +170,8 @@ def print_node(data: dict[str, Any]) -> None:
         [row["name"], (row["kind"], "dim"), [*_summary(row), *_origin(row)]]
         for row in data["relations"]
     ]
-    echo(table(rows, indent=2))
+    if rows:
+        echo(table(rows, header=["name", "kind", "value"], indent=2))
     items = data.get("items")
     if items is not None:
         echo(styled(_items(items["count"]), "dim"))

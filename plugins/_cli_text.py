@@ -7,7 +7,8 @@ knows its columns keeps names whole: text wraps only at spaces, with a hanging i
 and a word too long for what is left of the line moves below its row instead of being
 cut (a generic table folds a factory's name over five lines at 80 columns).
 
-A no-break space (U+00A0) glues two words together (``⇐ origin`` never parts). Styles
+A no-break space (:data:`NBSP`) glues two words together (``⇐ origin`` never parts)
+and is printed as a plain space. Styles
 are click's: ``click.echo`` drops them when the output is not a terminal, and
 ``NO_COLOR`` drops them on a terminal too.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import click
 
-__all__ = ["Node", "Span", "echo", "line_width", "styled", "table", "tree", "wrap"]
+__all__ = ["NBSP", "Node", "Span", "echo", "line_width", "styled", "table", "tree", "wrap"]
 
 #: A piece of text and its style name (``None``: plain); see :data:`STYLES`.
 Span = tuple[str, "str | None"]
@@ -36,6 +37,8 @@ STYLES: dict[str, dict[str, object]] = {
     "magenta": {"fg": "magenta"},
     "yellow": {"fg": "yellow"},
 }
+#: Glues two words into one for wrapping; printed as a plain space.
+NBSP = "\u00a0"
 #: Below this many columns for the last column, its text goes under the row instead.
 MIN_WRAP = 16
 #: The indent of text put under its row, or of a stacked table's last column.
@@ -84,7 +87,9 @@ class _Word:
         return sum(len(part) for part, _ in self.pieces)
 
     def render(self) -> str:
-        return "".join(styled(part, style) for part, style in self.pieces)
+        # The glue has done its work: what is printed is an ordinary space, so the
+        # output reads and greps as typed.
+        return "".join(styled(part.replace(NBSP, " "), style) for part, style in self.pieces)
 
 
 def styled(text: str, style: str | None) -> str:

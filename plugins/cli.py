@@ -35,7 +35,7 @@ from graftflow.extending import known_store_schemes
 
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
-from ._cli_text import Span, echo, line_width, styled, table, wrap
+from ._cli_text import NBSP, Span, echo, line_width, styled, table, wrap
 
 if TYPE_CHECKING:
     from graftflow.extensions import RelationRecord
@@ -595,7 +595,7 @@ def set_(ctx: click.Context, oid: str, value: str, as_json: bool) -> None:
 @cli.command(
     epilog=examples(
         f"graftflow run {SHOT}/bump_version",
-        f"graftflow run {SHOT}/tasks/anim/publish -p comment='first pass'",
+        f"graftflow run {SHOT}/tasks/animation/publish -p comment='first pass'",
     )
 )
 @click.argument("oid")
@@ -795,7 +795,7 @@ def _print_describe(node: Object, records: list[RelationRecord], diagnostics: li
         if record.origin == "base":
             where = [("base", "dim")]
         else:
-            where = [(record.origin, "magenta"), (f" (weight\u00a0{record.weight:g}", None)]
+            where = [(record.origin, "magenta"), (f" (weight{NBSP}{record.weight:g}", None)]
             if record.beaten:
                 beat = ", ".join(
                     "base" if b.origin == "base" else f"{b.origin} ({b.weight:g})"

@@ -53,7 +53,7 @@ class TestDemo:
             "publish action Publish [Run]",
             "bump_version action BumpVersion [Run]",
             "… 57 more",
-            'sq020 Sequence  status="wip"',
+            'sq020 Sequence status="wip"',
         ]:
             assert text in out, text
         flat = " ".join(out.split())  # the override sentence wraps at 80 columns
@@ -113,7 +113,7 @@ class TestDemo:
             "extension": "lamp_light_handles",
             "weight": 5,
             "source": f"plugin demo (graftflow {gf.__version__})",
-            "factory": "graftflow.plugins.demo.lamp_light_handles",
+            "factory": "graftflow.plugins.demo:lamp_light_handles",
             "base_oid": "/demo/films/f01/sequences/sq010/shots/sh0010",
             "base_value": 8,
         }

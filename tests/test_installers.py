@@ -194,7 +194,7 @@ class TestSourceOrder:
         assert (record.origin, record.source, record.factory, record.weight) == (
             "from_env",
             "GRAFTFLOW_INSTALLERS: extension_fixtures:env_installer",
-            "extension_fixtures.who_env",
+            "extension_fixtures:who_env",
             0,
         )
         assert [(b.origin, b.source) for b in record.beaten] == [
@@ -811,7 +811,7 @@ class TestBrokenDistribution:
             for d in diagnostics_of(session, broken_label("bad_factories"))
         ]
         assert found == [
-            ("broken", f"gftest_broken.{factory}", "/t0", error, message, 20)
+            ("broken", f"gftest_broken:{factory}", "/t0", error, message, 20)
             for factory, error, message in BROKEN_FACTORIES
         ]
 

@@ -148,7 +148,7 @@ def test_command_line(run: Run, unicode_store: Path) -> None:
     oid = f"/{DEMO}/{SHOT}/{LAYOUT}/état"
     proc = run(*base, "set", unicodedata.normalize("NFD", oid), "fini")
     assert_ok(proc)
-    assert proc.stdout == f"{oid} = \"fini\" (was \"neuf\")\n"
+    assert proc.stdout == f'{oid} = "fini" (was "neuf")\n'
     proc = run(*base, "get", oid, "--json")
     assert_ok(proc)
     assert json.loads(proc.stdout) == {"oid": oid, "kind": "param", "value": "fini"}
