@@ -10,7 +10,6 @@ An untyped param takes JSON, or the text itself when it is not JSON.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal, get_args, get_origin
 
 from graftflow import InvalidValueError, Param, Value
@@ -52,10 +51,9 @@ def parse_value(value: Value[Any], text: str) -> Any:
     return result
 
 
-#: Text pydantic reads as a number, written the plain way (pydantic reads more: " 5",
+#: The characters of a number written the plain way (pydantic reads more: " 5",
 #: "1_000", "1.0" for an int; those go to pydantic itself).
-_INT = re.compile(r"[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_NUMBER = frozenset("0123456789+-.eE")
 #: pydantic's words for booleans (compared in lower case).
 _BOOLS = {
     **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
@@ -70,12 +68,18 @@ def _plain_text(value_type: Any, text: str) -> int | float | bool | None:
     The everyday ``graftflow set OID 1090`` then never imports pydantic, a third of
     the command's time (issue 15).
     """
-    if value_type is int and _INT.fullmatch(text):
-        return int(text)
-    if value_type is float and _FLOAT.fullmatch(text):
-        return float(text)
     if value_type is bool:
         return _BOOLS.get(text.lower())
+    if not text or not _NUMBER.issuperset(text):
+        return None
+    digits = text[1:] if text[0] in "+-" else text
+    if value_type is int and digits.isdigit():
+        return int(text)
+    if value_type is float:
+        try:
+            return float(text)
+        except ValueError:
+            return None
     return None
 
 

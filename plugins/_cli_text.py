@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import click
 
@@ -79,9 +78,13 @@ def _plain(text: Text) -> str:
     return "".join(part for part, _ in _spans(text))
 
 
-@dataclass
 class _Word:
-    pieces: list[Span] = field(default_factory=list)
+    """Pieces of text, each in its style, printed with no space between them."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self) -> None:
+        self.pieces: list[Span] = []
 
     def __len__(self) -> int:
         return sum(len(part) for part, _ in self.pieces)
@@ -184,12 +187,14 @@ def _render(text: Text) -> str:
     return "".join(styled(part, style) for part, style in _spans(text))
 
 
-@dataclass
 class Node:
     """One line of a tree, and the nodes under it."""
 
-    label: Text
-    children: list[Node] = field(default_factory=list)
+    __slots__ = ("children", "label")
+
+    def __init__(self, label: Text) -> None:
+        self.label = label
+        self.children: list[Node] = []
 
     def add(self, label: Text) -> Node:
         child = Node(label)

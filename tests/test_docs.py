@@ -262,3 +262,25 @@ def command_name(args: list[str]) -> str:
         elif not word.startswith("-"):
             return word
     raise AssertionError(f"no command in {args!r}")
+
+
+def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9_.]+", text.lower())
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+@pytest.mark.parametrize(
+    "page", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "reference").glob("*.md"))
+)
+def test_reference_intro_said_once(page: str) -> None:
+    """A reference page does not restate the module docstring mkdocstrings shows right
+    below it (issue 15: the graftflow page said its intro three times)."""
+    import importlib
+
+    text = (ROOT / page).read_text(encoding="utf-8")
+    found = re.search(r"^::: ([\w.]+)$", text, re.M)
+    if found is None or found.group(1) == "mkdocs-click":
+        return
+    prose = text[: found.start()]
+    docstring = importlib.import_module(found.group(1)).__doc__ or ""
+    assert _shingles(prose) & _shingles(docstring) == set()

@@ -497,14 +497,18 @@ class TestOverrideKinds:
             (
                 f"{MODULE}:override_kinds",
                 "TypeError",
-                "Kinds.derived is a computed in the class, and an override must be of the "
-                "same kind, not a param: the computed stays",
+                (
+                    "Kinds.derived is a computed in the class, and an override must be of "
+                    "the same kind, not a param: the computed stays"
+                ),
             ),
             (
                 f"{MODULE}:wrong_kinds",
                 "TypeError",
-                "Kinds.items is a map in the class, and an override must be of the same "
-                "kind, not a param: the map stays",
+                (
+                    "Kinds.items is a map in the class, and an override must be of the same "
+                    "kind, not a param: the map stays"
+                ),
             ),
         ]
 
