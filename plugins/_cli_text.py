@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import click
 
-__all__ = ["NBSP", "Node", "Span", "echo", "line_width", "styled", "table", "tree", "wrap"]
+__all__ = ["NBSP", "Node", "Span", "Text", "echo", "line_width", "styled", "table", "tree", "wrap"]
 
 #: A piece of text and its style name (``None``: plain); see :data:`STYLES`.
 Span = tuple[str, "str | None"]

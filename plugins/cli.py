@@ -35,7 +35,7 @@ from graftflow.extending import known_store_schemes
 
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
-from ._cli_text import NBSP, Span, echo, line_width, styled, table, wrap
+from ._cli_text import NBSP, Span, Text, echo, line_width, styled, table, wrap
 
 if TYPE_CHECKING:
     from graftflow.extensions import RelationRecord
@@ -282,7 +282,7 @@ def cli(
 
 @cli.result_callback()
 @click.pass_context
-def _warn_of_problems(ctx: click.Context, result: Any, **params: Any) -> None:
+def _warn_of_problems(ctx: click.Context, /, result: Any, **params: Any) -> None:
     """After a command that went well: one line on stderr if the session recorded
     problems (a broken installer, a raising factory), which would otherwise go
     unnoticed. ``extensions`` and ``doctor`` list them themselves."""
@@ -789,7 +789,7 @@ def _print_diagnostics(diagnostics: list[dict[str, Any]]) -> None:
 
 def _print_describe(node: Object, records: list[RelationRecord], diagnostics: list[Any]) -> None:
     echo(f"{styled(node.oid(), 'bold')} {styled(type(node).__name__, 'dim')}")
-    rows = []
+    rows: list[list[Text]] = []
     for record in records:
         where: list[Span]
         if record.origin == "base":

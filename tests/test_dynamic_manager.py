@@ -1128,6 +1128,22 @@ class TestDiagnostics:
         got = (diag.source, diag.factory, diag.oid, diag.error, diag.message)
         assert got == (src("install_offers"), f"{MODULE}:offer", "/p", error, message)
 
+    def test_a_bad_name_is_one_problem_across_types(self) -> None:
+        """A factory offering a bad name to objects of two types is one diagnostic
+        (counted), not one per type (issue 15)."""
+
+        def bad_name(parent: gf.Object) -> gf.StringParam:
+            return s("x", "a b")
+
+        host = given(Host, bad=[bad_name])
+        assert host.forms.add("f").status.get() == "base"
+        assert describe(host.shelf) == []  # the shelf, an extendable map, runs it too
+        (diag,) = ours(host)
+        assert (diag.error, diag.count) == (NAME, 2)
+        assert diag.message == (
+            "dynamic relation: 'a b' is not a valid relation name (it must be a Python identifier)"
+        )
+
     def test_misnamed_decorated_return(self) -> None:
         """@dynamic_relation refuses a relation named otherwise, as a diagnostic."""
 
