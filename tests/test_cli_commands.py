@@ -18,7 +18,6 @@ import pytest
 from cli_support import Run, assert_ok, assert_user_error
 
 import graftflow as gf
-from graftflow.plugins.demo import create_demo
 
 SHOT = "/demo/films/f01/sequences/sq010/shots/sh0010"
 LAMP_SHOT = "/demo/films/f02/sequences/sq010/shots/sh0010"
@@ -53,18 +52,6 @@ def install(session):
 def install_broken(session):
     return {"broken_tools": [broken]}
 """
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo project in a SQLite file, made once; each test works on a copy."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    store = gf.SQLiteStore(path)
-    try:
-        create_demo(gf.Flow(store=store))
-    finally:
-        store.close()
-    return path
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import click
 import pytest
 from cli_support import Run, assert_ok, assert_user_error
 
-import graftflow as gf
 from graftflow.plugins.cli import cli
-from graftflow.plugins.demo import create_demo
 
 SHOT = "/demo/films/f01/sequences/sq010/shots/sh0010"
 LAMP_SHOT = "/demo/films/f02/sequences/sq010/shots/sh0010"
@@ -86,24 +84,13 @@ class TestHelp:
         ]
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("help-demo") / "demo.db"
-    store = gf.SQLiteStore(path)
-    try:
-        create_demo(gf.Flow(store=store))
-    finally:
-        store.close()
-    return path
-
-
 OWN = ["demo", "ls", "get", "set", "run", "extensions", "doctor"]
 
 
 @pytest.mark.parametrize("name", OWN)
-def test_own_examples_run(name: str, run: Run, workdir: Path, demo_store: Path) -> None:
+def test_own_examples_run(name: str, run: Run, workdir: Path, demo_db: Path) -> None:
     """graftflow's own commands' examples work as written, after ``graftflow demo``."""
-    shutil.copy(demo_store, workdir / "demo.db")
+    shutil.copy(demo_db, workdir / "demo.db")
     command = cli.get_command(click.Context(cli), name)
     assert command is not None
     for line in examples_of(command):
@@ -119,7 +106,7 @@ def test_own_examples_run(name: str, run: Run, workdir: Path, demo_store: Path) 
 # -- problems: one warning line, named where they matter ----------------------------------
 
 BROKEN = """
-from graftflow import IntParam, Param
+from graftflow import Param
 from graftflow.extensions import dynamic_relation
 from graftflow.plugins.demo import Shot
 
@@ -147,9 +134,9 @@ def install_wrong_kind(session):
 
 
 @pytest.fixture
-def studio(tmp_path: Path, workdir: Path, demo_store: Path) -> dict[str, str]:
+def studio(tmp_path: Path, workdir: Path, demo_db: Path) -> dict[str, str]:
     """A copy of the demo store, and a studio module with a factory that raises."""
-    shutil.copy(demo_store, workdir / "demo.db")
+    shutil.copy(demo_db, workdir / "demo.db")
     folder = tmp_path / "studio"
     folder.mkdir()
     (folder / "farm_tools.py").write_text(textwrap.dedent(BROKEN))

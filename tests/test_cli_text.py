@@ -13,9 +13,7 @@ from cli_support import Run, assert_ok
 from hypothesis import given
 from hypothesis import strategies as st
 
-import graftflow as gf
 from graftflow.plugins._cli_text import NBSP, Node, table, tree, wrap
-from graftflow.plugins.demo import create_demo
 
 WORDS = st.lists(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Z", "C"]), min_size=1),
@@ -85,17 +83,6 @@ LAMP_SHOT = "/demo/films/f02/sequences/sq010/shots/sh0010"
 
 def words_of(text: str) -> Counter[str]:
     return Counter(word for word in text.split() if not set(word) <= GUIDES)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("text-demo") / "demo.db"
-    store = gf.SQLiteStore(path)
-    try:
-        create_demo(gf.Flow(store=store))
-    finally:
-        store.close()
-    return path
 
 
 @pytest.mark.parametrize(
