@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 # pydantic are imported where a command needs them, never here;
 # tests/test_imports.py checks what a `get` loads.
 
-__all__ = ["UserError", "cli", "fail", "main", "open_flow", "user_errors"]
+__all__ = ["UserError", "cli", "examples", "fail", "main", "open_flow", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
