@@ -7,10 +7,14 @@ free to be terse. Only what is shown gets built: a map shows a few items and a c
 Nothing here imports the extensions layer for an object no extension can reach (a
 plain ``Object``, whose manager is the core's): listing a plain project loads no
 installer, no plugin and no entry point (issue 15's latency).
+
+An object whose class defines a ``summary()`` method (a workflow process: its status
+and current tasks) is previewed as that one line, not as its internals.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -184,10 +188,24 @@ def print_node(data: dict[str, Any]) -> None:
 # -- the demo tree ---------------------------------------------------------------------
 
 
+def _summary_line(node: Object) -> str | None:
+    """The one line an object's own ``summary()`` gives, if its class defines one."""
+    if not inspect.isfunction(getattr(type(node), "summary", None)):
+        return None
+    try:
+        return str(node.summary())  # type: ignore[attr-defined]
+    except Exception as exc:  # studio code: shown on its line, the preview goes on
+        return f"(summary failed: {type(exc).__name__}: {exc})"
+
+
 def tree_data(node: Object) -> dict[str, Any]:
     """A preview of the tree under ``node``: every relation of the objects shown, the
     first item of each map in full, the next few as one line, and a count."""
     data: dict[str, Any] = {"oid": node.oid(), "type": type(node).__name__, "relations": []}
+    summary = _summary_line(node)
+    if summary is not None:
+        data["summary"] = summary
+        return data
     for record in records(node):
         row = relation_data(node, record)
         if record["kind"] in ("child", "map") and "error" not in row:
@@ -204,7 +222,10 @@ def tree_data(node: Object) -> dict[str, Any]:
 
 
 def _line_data(node: Object) -> dict[str, Any]:
-    """An item shown on one line: its status if it has one, and what was grafted on."""
+    """An item shown on one line: its summary, or its status and what was grafted on."""
+    summary = _summary_line(node)
+    if summary is not None:
+        return {"oid": node.oid(), "type": type(node).__name__, "summary": summary, "relations": []}
     rows = [
         relation_data(node, record)
         for record in records(node)
@@ -232,9 +253,15 @@ def _label(row: dict[str, Any]) -> list[Span]:
         return [
             (row["name"], "bold"),
             (f" {row['kind']} {row['type']}{count}", "dim"),
+            *_summary_spans(row),
             *_mark(row),
         ]
     return [(row["name"], None), (f" {row['kind']} ", "dim"), *_summary(row), *_mark(row)]
+
+
+def _summary_spans(data: dict[str, Any]) -> list[Span]:
+    """An object's own one-line summary (a process: its status and current tasks)."""
+    return [(f"  {data['summary']}", None)] if "summary" in data else []
 
 
 def _fill(node: Node, data: dict[str, Any]) -> None:
@@ -249,10 +276,10 @@ def _fill(node: Node, data: dict[str, Any]) -> None:
         return
     for item in items["expanded"]:
         name = item["oid"].rpartition("/")[2]
-        _fill(node.add([(name, "bold"), (f" {item['type']}", "dim")]), item)
+        _fill(node.add([(name, "bold"), (f" {item['type']}", "dim"), *_summary_spans(item)]), item)
     for item in items["listed"]:
         name = item["oid"].rpartition("/")[2]
-        spans: list[Span] = [(name, "bold"), (f" {item['type']}", "dim")]
+        spans: list[Span] = [(name, "bold"), (f" {item['type']}", "dim"), *_summary_spans(item)]
         for row in item["relations"]:
             spans += [(f"  {row['name']}=", None), *_summary(row), *_mark(row)]
         node.add(spans)

@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-import graftflow
 from graftflow import (
     Action,
     Flow,
@@ -222,7 +221,7 @@ Every command has --help, with examples."""
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=START_HERE,
 )
-@click.version_option(graftflow.__version__, prog_name="graftflow")
+@click.version_option(package_name="graftflow", prog_name="graftflow")
 @click.option(
     "--store",
     "store_url",

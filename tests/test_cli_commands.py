@@ -332,7 +332,9 @@ class TestExtensions:
         proc = gf_cmd("extensions")
         assert_ok(proc)
         assert re.search(
-            r"^  plugin\s+demo\s+graftflow\s+ok\s+lamp_light_handles$", proc.stdout, re.M
+            r"^  plugin\s+demo\s+graftflow\s+ok\s+lamp_light_handles, shot_processes$",
+            proc.stdout,
+            re.M,
         )
         assert re.search(
             r"^  lamp_light_handles\s+handles\s+Shot\s+5\s+ok\s+"
@@ -355,7 +357,7 @@ class TestExtensions:
             "label": None,
             "status": "ok",
             "detail": None,
-            "extensions": ["lamp_light_handles"],
+            "extensions": ["lamp_light_handles", "shot_processes"],
         }
         assert data["extensions"]["lamp_light_handles"] == [
             {

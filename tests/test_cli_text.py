@@ -117,7 +117,7 @@ def test_narrow_output_splits_no_word(
     assert "<locals>" not in narrow.stdout
     if args == ["extensions"]:
         assert re.search(
-            r"^\s+graftflow\.plugins\.workflow\._plugin:_shot_processes\.processes$",
+            r"^\s+graftflow\.plugins\.demo:lamp_light_handles$",
             narrow.stdout,
             re.M,
         )
