@@ -1,5 +1,6 @@
-"""How the command line reads a typed value: it refuses exactly what the Python API
-refuses (issue 12: ``graftflow set .../frame_out true`` stored 1)."""
+"""Text typed on the command line, read through a param's type (``graftflow set``): it
+refuses exactly what the Python API refuses (issue 12: ``graftflow set .../frame_out
+true`` stored 1), and its quick path (no pydantic import) reads as the full rule does."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import json
 from typing import Any, Literal
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 import graftflow as gf
-from graftflow.plugins._cli_input import parse_value
+from graftflow.plugins._cli_input import _plain_text, parse_value
 
 
 class Typed(gf.Object):
@@ -28,8 +32,8 @@ def typed() -> Typed:
     return gf.Flow().create_project("p", Typed)
 
 
-JSON_TEXTS = ["12", "-3", " 7 ", "true", "false", "1e3", "1.0", "2.5", "null", "[1, 2]", '"12"',
-              '["a"]', '{"a": 1}', '"wip"', '"x"']  # fmt: skip
+JSON_TEXTS = ["12", "1", "0", "-3", " 7 ", "true", "false", "1e3", "1.0", "2.5", "null",
+              "[1, 2]", '"12"', '["a"]', '{"a": 1}', '"wip"', '"x"']  # fmt: skip
 
 
 def python_takes(value: gf.Value[Any], candidate: Any) -> bool:
@@ -83,3 +87,79 @@ def test_a_bare_word_the_type_refuses_is_one_clear_error(
 ) -> None:
     with pytest.raises(gf.InvalidValueError, match=rf"^/p/{param}: {text!r} is not "):
         parse_value(getattr(typed, param), text)
+
+
+class Knobs(gf.Object):
+    count = gf.IntParam(0)
+    ratio = gf.FloatParam(0.0)
+    enabled = gf.BoolParam(False)
+    tags = gf.Param([], value_type=list[str])
+    anything = gf.Param(None)
+
+
+@pytest.fixture
+def knobs() -> Knobs:
+    return gf.Flow().create_project("k", Knobs)
+
+
+def rule_reads(value_type: type, text: str) -> Any:
+    """The documented rule, through pydantic: JSON text is taken as the Python API takes
+    its value (strictly), a bare word as a form field."""
+    adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+    try:
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return adapter.validate_python(text)
+        return adapter.validate_python(decoded, strict=True)
+    except ValidationError:
+        return ValidationError
+
+
+NUMBERS = st.from_regex(r"[-+]?[0-9]{1,12}(\.[0-9]{0,6})?([eE][-+]?[0-9]{1,2})?", fullmatch=True)
+WORDS = st.sampled_from(["yes", "No", "TRUE", "t", "F", "on", "OFF", "1", "0", "y", "n", "maybe"])
+
+
+@given(st.sampled_from([int, float, bool]), st.one_of(NUMBERS, WORDS, st.text(max_size=8)))
+@example(int, "+4")
+@example(float, ".5")
+@example(float, "5.")
+@example(bool, "Yes")
+@example(bool, "1")
+@example(bool, "0")
+def test_the_quick_path_reads_as_the_rule_does(value_type: type, text: str) -> None:
+    """Whatever the pydantic-free path reads, the full rule reads the same (value and
+    type); what it leaves alone goes to pydantic ("1" for a bool: a JSON int, refused)."""
+    quick = _plain_text(value_type, text)
+    if quick is not None:
+        expected = rule_reads(value_type, text)
+        assert quick == expected
+        assert type(quick) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("count", "1090", 1090),
+        ("count", " 5", 5),  # pydantic's own reading, beyond the quick path
+        ("count", "1_000", 1000),
+        ("ratio", "2.5e1", 25.0),
+        ("enabled", "yes", True),
+        ("enabled", "Off", False),
+        ("tags", '["a", "b"]', ["a", "b"]),
+        ("anything", '{"a": 1}', {"a": 1}),
+        ("anything", "plain words", "plain words"),
+    ],
+)
+def test_parse_value(knobs: Knobs, name: str, text: str, expected: Any) -> None:
+    """Text converts as a form field does; structure is JSON; an untyped param takes
+    JSON or the text itself."""
+    value = parse_value(getattr(knobs, name), text)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+def test_refused_text_names_the_oid(knobs: Knobs) -> None:
+    """Text the type refuses is one InvalidValueError naming the oid and the type."""
+    with pytest.raises(gf.InvalidValueError, match=r"^/k/count: 'many' is not an int \("):
+        parse_value(knobs.count, "many")
