@@ -106,6 +106,10 @@ class Flow(Transactional):
         :meth:`batch` (an attempt that conflicts forgets what it created)."""
         return self._forgetting(self._store.transaction())
 
+    def _gave_up(self) -> None:
+        if isinstance(self._store, Transactional):  # a store of a user's may not be one
+            self._store._gave_up()
+
     @contextmanager
     def _forgetting(self, level: AbstractContextManager[None]) -> Iterator[None]:
         levels: list[list[tuple[dict[str, Any], str]]] | None = getattr(self._local, "levels", None)

@@ -1873,6 +1873,48 @@ class TestCache:
             reader.close()
             writer.close()
 
+    def test_a_watcher_behind_the_server_reads_it_instead_of_waiting_for_itself(
+        self, url: str
+    ) -> None:
+        """Watchers run on the listener thread. One told of a change to /a, while the
+        write to /b after it is still to be heard, reads a key from the server (its
+        reply is past both writes), then /a and /b: no cached read may be older than
+        that reply, and the listener that would bring /b cannot come while its thread
+        runs the watcher. It reads the server at once (both new), never waiting for
+        itself until the store's timeout (60 s here)."""
+        reader = gf.RedisStore(url, timeout=60)
+        writer = gf.RedisStore(url)
+        try:
+            until = heard_by(reader)
+            writer.set("/a", "old")
+            writer.set("/b", "old")
+            settled(writer, until)
+            assert [reader.get("/a"), reader.get("/b")] == ["old", "old"]  # cached
+            second_written = threading.Event()
+            done = threading.Event()
+            seen: list[Any] = []
+
+            def watcher(keys: list[str]) -> None:
+                if "/a" not in keys:
+                    return
+                second_written.wait(30)
+                seen.append(reader.get("/elsewhere"))  # a server read, past both writes
+                seen.extend((reader.get("/a"), reader.get("/b")))
+                seen.append(threading.current_thread() in listener_threads(reader))
+                done.set()
+
+            reader.watch(watcher)
+            writer.set("/a", "new")
+            writer.set("/b", "new")
+            second_written.set()
+            assert done.wait(30), "the watcher waited for its own thread"
+            assert seen == [None, "new", "new", True]
+            settled(writer, until)
+            assert [reader.get("/a"), reader.get("/b")] == ["new", "new"]
+        finally:
+            reader.close()
+            writer.close()
+
     def test_an_unheard_write_is_served_stale_but_never_in_a_transaction(
         self, store: gf.RedisStore, raw: redis.Redis, prefix: str
     ) -> None:
@@ -2113,6 +2155,71 @@ class TestTransactions:
             batch()
         assert store.get("/before", ABSENT) is ABSENT
         assert store.get("/out", ABSENT) is ABSENT
+
+    def test_a_slow_transaction_gets_its_turn_against_fast_ones(
+        self, url: str, raw: redis.Redis, prefix: str
+    ) -> None:
+        """Two threads commit read-then-write transactions on one counter as fast as
+        they can; a third takes 20 ms between its read and its write, so without a turn
+        it would lose every attempt and give up. After a few losses it claims the turn,
+        the fast ones wait, and each of its transactions commits; the count is exact."""
+        stores = [gf.RedisStore(url) for _ in range(3)]
+        fast_stores, slow = stores[:2], stores[2]
+        slow.set("/counter", 0)
+        stop = threading.Event()
+        fast_counts = [0, 0]
+
+        def fast(number: int) -> None:
+            store = fast_stores[number]
+            while not stop.is_set():
+                store.transaction(lambda: store.set("/counter", store.get("/counter") + 1))
+                fast_counts[number] += 1
+
+        def slow_bump() -> int:
+            value = slow.get("/counter") + 1
+            time.sleep(0.02)
+            slow.set("/counter", value)
+            return value
+
+        threads = [threading.Thread(target=fast, args=(n,)) for n in range(2)]
+        try:
+            for thread in threads:
+                thread.start()
+            assert eventually(lambda: min(fast_counts) > 20), "the fast writers never ran"
+            slow_results = [slow.transaction(slow_bump) for _ in range(5)]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+            total = slow.get("/counter")
+            for store in stores:
+                store.close()
+        assert slow_results == sorted(set(slow_results))
+        assert total == sum(fast_counts) + 5
+        assert raw.get(prefix + ":turn") is None, "the last commit freed the turn"
+
+    def test_giving_up_frees_the_turn(
+        self, two: tuple[gf.RedisStore, gf.RedisStore], raw: redis.Redis, prefix: str
+    ) -> None:
+        """Plain writes do not wait for the turn: a transaction they change every time
+        gives up with ConflictError, and frees the turn it claimed on the way, so the
+        others' transactions do not wait for it to run out."""
+        store, other = two
+        store.set("/k", 0)
+        claimed: list[bytes | None] = []
+
+        def body() -> None:
+            store.get("/k")
+            claimed.append(raw.get(prefix + ":turn"))
+            other.set("/k", len(claimed))
+
+        with pytest.raises(gf.ConflictError):
+            store.transaction(body, retries=5)
+        assert claimed[:3] == [None, None, None]
+        assert all(claimed[3:]) and len(claimed) == 6
+        assert raw.get(prefix + ":turn") is None
+        assert other.transaction(lambda: other.set("/k", other.get("/k") + 1)) is None
+        assert store.get("/k") == 7
 
 
 # -- values another program wrote -----------------------------------------------------------------

@@ -26,11 +26,12 @@ change by another process has been heard, no read returns the value it replaced;
 write of this store object is forgotten before the write returns. And reads never go
 back in time: writes are numbered (``Pseq``), every reply says which number the server
 reached, and a cached read waits until the listener has heard up to the newest number
-this process has seen. Whenever the
-listener is not subscribed (starting, a lost connection, a ping unanswered for
-``timeout`` seconds, a fork), the whole cache is dropped and reads go to the server
-until it is subscribed again. Redis' own client tracking would do the same on RESP3,
-which redis-py supports only from 5.1 on; the project supports 5.0.
+this process has seen (on the listener thread itself, in a watcher, it cannot wait for
+itself: that read goes to the server). Whenever the listener is not subscribed
+(starting, a lost connection, a ping unanswered for ``timeout`` seconds, a fork), the
+whole cache is dropped and reads go to the server until it is subscribed again.
+Redis' own client tracking would do the same on RESP3, which redis-py supports only
+from 5.1 on; the project supports 5.0.
 
 Several flows can share one server: each store has a key prefix (``?prefix=name`` in
 the URL, default ``graftflow``).
@@ -59,7 +60,7 @@ from graftflow._errors import ConflictError, ExistsError, InvalidValueError, Sto
 from graftflow._json import JSONValue, dumps_checked, loads
 
 from ._commit import CommitCallbacks, run
-from ._redis_lua import APPLY, READ, SYNC
+from ._redis_lua import APPLY, CLAIM_TURN, READ, RELEASE_TURN, SYNC
 from ._store import Transactional, check_range, display_url, quote_names
 
 __all__ = ["RedisStore", "open_url"]
@@ -68,6 +69,12 @@ __all__ = ["RedisStore", "open_url"]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: Redis counts in 64-bit ints; the other stores count exactly.
 _RANGE = "the 64-bit range Redis counts in; store such numbers with set()"
+
+#: A thread whose transactions conflicted this many times in a row claims the turn:
+#: the other transactions commit nothing until it committed (or gave up, or the turn
+#: ran out after ``_TURN_MS``), so under heavy contention no writer starves.
+_TURN_AFTER: Final = 3
+_TURN_MS: Final = 2000
 
 #: Names read ahead after an item that was not cached (``shots[name]``, in order).
 _AHEAD: Final = 64
@@ -315,6 +322,8 @@ class RedisStore(Transactional):
         self._apply = self._client.register_script(APPLY)
         self._read = self._client.register_script(READ)
         self._sync = self._client.register_script(SYNC)
+        self._claim_turn = self._client.register_script(CLAIM_TURN)
+        self._release_turn = self._client.register_script(RELEASE_TURN)
         # -- the client-side cache (see the module docstring) --
         self._cache_on = cached
         self._cache_lock = threading.Lock()
@@ -471,22 +480,29 @@ class RedisStore(Transactional):
             if seq > self._seen_seq:
                 self._seen_seq = seq
 
-    def _catch_up(self) -> None:
+    def _catch_up(self) -> bool:
         """Before a cached read: wait until the listener heard every write this process
-        has seen a reply of, so no cached value is older than what was already read."""
+        has seen a reply of, so no cached value is older than what was already read.
+        Return whether the cache may answer (if not, the read goes to the server)."""
         if self._heard_seq >= self._seen_seq or not self._live:
-            return
+            return True  # not live: the cache is empty, and stays so until it is
+        listener = self._listener
+        if listener is threading.current_thread():
+            # A watcher reading on the listener thread: the changes still to hear queue
+            # behind the one it is handling, so waiting would wait for itself. The
+            # server answers instead (as fresh as what was read before, or fresher).
+            return False
         with self._caught:
             if self._caught.wait_for(
                 lambda: self._heard_seq >= self._seen_seq or not self._live, self._timeout
             ):
-                return
+                return True
         # Behind by more than timeout: nothing cached can be trusted, and the listener
         # starts over (connect again, subscribe, sync).
         self._lost()
-        listener = self._listener
         if listener is not None:
             listener.start_over()
+        return False
 
     def _pending(self) -> _Pending | None:
         return getattr(self._local, "pending", None)
@@ -507,10 +523,51 @@ class RedisStore(Transactional):
         """
         return self._level(validating=False)
 
-    def _attempt(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def _attempt(self) -> Iterator[None]:
         """One transaction attempt: a batch whose reads go to the server and are checked
-        when it commits (inside a batch, that batch's commit checks them)."""
-        return self._level(validating=True)
+        when it commits (inside a batch, that batch's commit checks them).
+
+        Optimistic concurrency alone is not fair: a writer that is slow between its
+        reads and its commit (a busy machine, a long ``fn``) can lose to faster ones
+        every time. So a thread whose outermost attempts lost ``_TURN_AFTER`` times in a
+        row claims the store's turn first; every commit checks it (the ``t`` check).
+        """
+        local = self._local
+        if getattr(local, "pending", None) is not None:  # nested: the outer batch commits
+            with self._level(validating=True):
+                yield
+            return
+        token = self._turn_token()
+        if getattr(local, "lost", 0) >= _TURN_AFTER:
+            self._call(self._claim_turn, [], [self._prefix + "turn", token, _TURN_MS])
+        try:
+            with self._level(validating=True):
+                yield
+        except ConflictError:
+            local.lost = getattr(local, "lost", 0) + 1
+            raise
+        except BaseException:
+            local.lost = 0
+            self.__release_turn(token)
+            raise
+        local.lost = 0  # the commit freed the turn if it held it
+
+    def _gave_up(self) -> None:
+        """The retries ran out: free the turn this thread may hold for the others."""
+        self._local.lost = 0
+        self.__release_turn(self._turn_token())
+
+    def _turn_token(self) -> str:
+        token: str | None = getattr(self._local, "token", None)
+        if token is None:
+            token = self._local.token = f"{self._id}:{threading.get_ident()}"
+        return token
+
+    def __release_turn(self, token: str) -> None:
+        if not self._closed:
+            with contextlib.suppress(StoreError):  # it runs out by itself anyway
+                self._call(self._release_turn, [], [self._prefix + "turn", token])
 
     @contextmanager
     def _level(self, validating: bool) -> Iterator[None]:
@@ -542,6 +599,8 @@ class RedisStore(Transactional):
             return
         local.pending = None
         checks = [arg for args in pending.checks.values() for arg in args]
+        if pending.validating and (pending.ops or checks):
+            checks += ["t", self._turn_token()]
         if pending.ops or checks:
             try:
                 self._apply_ops(pending.ops, checks)
@@ -631,11 +690,13 @@ class RedisStore(Transactional):
                     return _ABSENT
         return entry
 
-    def _fetch_value(self, key: str) -> Any:
+    def _fetch_value(self, key: str, ahead: bool = True) -> Any:
         """A plain value's entry from the server, reading ahead when it is below a
-        cached map item (the next items of its page come along)."""
+        cached map item (the next items of its page come along; not when ``ahead`` is
+        false: the cache is not to be trusted for this read)."""
         if self._cache_on:
             self._listening()
+        if self._cache_on and ahead:
             item = self._cached_item(key)
             if item is not None:
                 self._read_names(*item)
@@ -833,7 +894,8 @@ class RedisStore(Transactional):
                 text = self._call(self._client.hget, self._v, key, key=key)
                 pending.check(("v", key), ["v0", key] if text is None else ["v", key, text])
                 return self._entry(key, text)
-        self._catch_up()
+        if not self._catch_up():
+            return self._fetch_value(key, ahead=False)
         entry = self._cached_value(key)
         return self._fetch_value(key) if entry is _UNKNOWN else entry
 
@@ -842,10 +904,12 @@ class RedisStore(Transactional):
         if pending is None:
             entry = self._vals.get(key, _UNKNOWN)  # the warm read: one dict lookup
             if entry is _UNKNOWN or self._heard_seq < self._seen_seq:
-                self._catch_up()
-                entry = self._cached_value(key)
-                if entry is _UNKNOWN:
-                    entry = self._fetch_value(key)
+                if not self._catch_up():
+                    entry = self._fetch_value(key, ahead=False)
+                else:
+                    entry = self._cached_value(key)
+                    if entry is _UNKNOWN:
+                        entry = self._fetch_value(key)
         else:
             entry = self._value(key, pending)
         if entry is _ABSENT:  # _result() inlined: this is the hot path of every read
@@ -915,15 +979,15 @@ class RedisStore(Transactional):
                 ["h0", key, field] if text is None else ["h", key, field, text],
             )
             return self._entry(key, text)
-        self._catch_up()
-        cached = self._hashes.get(key)
-        if cached is not None:
-            complete, fields = cached
-            entry = fields.get(field, _ABSENT if complete else _UNKNOWN)
-            if entry is not _UNKNOWN:
-                return entry
-        if self._in_empty(key):
-            return _ABSENT
+        if self._catch_up():
+            cached = self._hashes.get(key)
+            if cached is not None:
+                complete, fields = cached
+                entry = fields.get(field, _ABSENT if complete else _UNKNOWN)
+                if entry is not _UNKNOWN:
+                    return entry
+            if self._in_empty(key):
+                return _ABSENT
         self._listening()
         gen = self._gen
         entry = self._entry(key, self._read_one("field", key, field))
@@ -977,12 +1041,12 @@ class RedisStore(Transactional):
             flat = [arg for item in texts.items() for arg in item]
             pending.check(("ha", key), ["ha", key, str(len(texts)), *flat])
             return {name: self._entry(key, text) for name, text in texts.items()}
-        self._catch_up()
-        cached = self._hashes.get(key)
-        if cached is not None and cached[0]:
-            return cached[1]
-        if self._in_empty(key):
-            return {}
+        if self._catch_up():
+            cached = self._hashes.get(key)
+            if cached is not None and cached[0]:
+                return cached[1]
+            if self._in_empty(key):
+                return {}
         self._listening()
         gen = self._gen
         flat = self._read_one("fields", key)
@@ -1019,13 +1083,13 @@ class RedisStore(Transactional):
                 ("m", key, name), ["m0", key, name] if text is None else ["m", key, name, text]
             )
             return self._entry(f"{key}/{name}", text)
-        self._catch_up()
-        member = self._members.get(key, {}).get(name)
-        if member is not None:
-            return member[0]
-        ranges = self._ranges.get(key)
-        if (ranges is not None and (0, -1) in ranges) or self._in_empty(key):
-            return _ABSENT  # the whole list is cached and the name is not in it, or no list
+        if self._catch_up():
+            member = self._members.get(key, {}).get(name)
+            if member is not None:
+                return member[0]
+            ranges = self._ranges.get(key)
+            if (ranges is not None and (0, -1) in ranges) or self._in_empty(key):
+                return _ABSENT  # the whole list is cached without the name, or no list
         self._listening()
         # The name comes first in what is read (alone, and absent, if it is no member).
         _, names, types = self._read_page(key, "around", [name, _AHEAD])
@@ -1076,10 +1140,10 @@ class RedisStore(Transactional):
                     if text is not None:
                         taken.add(name)
             else:
-                self._catch_up()
+                trusted = self._catch_up()
                 # Below an item known empty, the server has none of them.
-                if not self._in_empty(key):
-                    members = self._members.get(key, {})
+                if not (trusted and self._in_empty(key)):
+                    members = self._members.get(key, {}) if trusted else {}
                     unknown = [name for name in ask if name not in members]
                     if unknown:
                         self._listening()
@@ -1132,12 +1196,12 @@ class RedisStore(Transactional):
             count = int(self._call(self._client.zcard, self._prefix + "o:" + key, key=key))
             pending.check(("n", key), ["n", key, str(count)])
             return count
-        self._catch_up()
-        cached = self._counts.get(key)
-        if cached is not None:
-            return cached
-        if self._in_empty(key):
-            return 0
+        if self._catch_up():
+            cached = self._counts.get(key)
+            if cached is not None:
+                return cached
+            if self._in_empty(key):
+                return 0
         self._listening()
         gen = self._gen
         count = int(self._read_one("count", key))
@@ -1167,17 +1231,17 @@ class RedisStore(Transactional):
                 ["r", key, str(start), str(last), str(len(names)), *names],
             )
             return names
-        self._catch_up()
-        ranges = self._ranges.get(key)
-        if ranges is not None:
-            cached = ranges.get((start, last))
-            if cached is not None:
-                return cached
-            whole = ranges.get((0, -1))
-            if whole is not None:
-                return whole[start:] if last == -1 else whole[start : last + 1]
-        if self._in_empty(key):
-            return []
+        if self._catch_up():
+            ranges = self._ranges.get(key)
+            if ranges is not None:
+                cached = ranges.get((start, last))
+                if cached is not None:
+                    return cached
+                whole = ranges.get((0, -1))
+                if whole is not None:
+                    return whole[start:] if last == -1 else whole[start : last + 1]
+            if self._in_empty(key):
+                return []
         if not self._cache_on:
             return list(
                 self._call(self._client.zrange, self._prefix + "o:" + key, start, last, key=key)

@@ -30,6 +30,9 @@ Layout under the store's prefix ``P``:
 - ``Ps``: hash, KEY -> last insertion sequence of that ordered map;
 - ``Pi``: sorted set of every key, all scores 0, so ``delete_tree`` finds a subtree
   with ``ZRANGEBYLEX`` instead of scanning the keyspace.
+- ``Pturn``: the token of the transaction whose turn it is, for a few seconds at most
+  (a transaction that lost several times in a row claims it; the others' commits
+  wait until it committed or gave up).
 
 ``ARGV[1]`` is the prefix, ``ARGV[2]`` the writer's id, ``ARGV[3]`` the channel to
 publish changes on (pub/sub ignores databases, so it names the database), ``ARGV[4]``
@@ -37,7 +40,8 @@ how many arguments the checks take, then the checks, flat: ``v KEY JSON`` / ``v0
 (a plain value was / was not there), ``m KEY NAME JSON`` / ``m0 KEY NAME`` (an ordered
 map's member), ``h KEY FIELD JSON`` / ``h0 KEY FIELD`` (a hash field), ``ha KEY COUNT
 FIELD JSON ...`` (a whole hash), ``n KEY COUNT`` (an ordered map's length), ``r KEY
-START LAST COUNT NAME ...`` (a range of its names); then the operations, flat: ``set
+START LAST COUNT NAME ...`` (a range of its names), ``t TOKEN`` (every transaction's
+last check: the turn is free, or TOKEN holds it; the commit frees it); then the operations, flat: ``set
 KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY FIELD JSON``, ``hdel KEY
 FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``, ``oclr KEY``, ``dtree
 KEY``. Values travel as JSON *text*, never decoded here, so numbers keep their
@@ -49,7 +53,7 @@ fills in one round trip (see its comment).
 
 from __future__ import annotations
 
-__all__ = ["APPLY", "READ", "SYNC"]
+__all__ = ["APPLY", "CLAIM_TURN", "READ", "RELEASE_TURN", "SYNC"]
 
 APPLY = r"""
 local p = ARGV[1]
@@ -58,7 +62,7 @@ local function seq() return tonumber(redis.call('GET', p .. 'seq') or '0') end
 
 -- Checks first: a transaction whose reads are stale writes nothing.
 local a, last_check = 5, 4 + tonumber(ARGV[4])
-local stale, stale_seen = {}, {}
+local stale, stale_seen, checked, blocked, turn = {}, {}, {}, false, ''
 local function changed_(key)
   if not stale_seen[key] then stale_seen[key] = true; stale[#stale + 1] = key end
 end
@@ -104,11 +108,22 @@ while a <= last_check do
     end
     if not same then changed_(key) end
     a = a + 5 + count
+  elseif kind == 't' then
+    -- The turn (see RedisStore._attempt): while another transaction holds it, this
+    -- one commits nothing, so a transaction that kept losing cannot starve.
+    turn = ARGV[a + 1]
+    local holder = redis.call('GET', p .. 'turn')
+    if holder and holder ~= turn then blocked = true end
+    a = a + 2
   else
     return redis.error_reply('graftflow: unknown check ' .. tostring(kind))
   end
+  if kind ~= 't' then checked[#checked + 1] = key end
 end
-if #stale > 0 then
+if blocked and #stale == 0 then
+  for _, key in ipairs(checked) do changed_(key) end
+end
+if #stale > 0 or blocked then
   local reply = {'conflict', seq()}
   for _, key in ipairs(stale) do reply[#reply + 1] = key end
   return reply
@@ -268,6 +283,7 @@ for n, op in ipairs(ops) do
   if kind == 'dtree' then changed['*' .. key] = true end
 end
 
+if turn ~= '' and redis.call('GET', p .. 'turn') == turn then redis.call('DEL', p .. 'turn') end
 local keys = {}
 for k, _ in pairs(changed) do keys[#keys + 1] = k end
 if #keys == 0 then return {'ok', seq()} end  -- checks only: a read-only transaction
@@ -359,4 +375,20 @@ for i, name in ipairs(names) do
   end
 end
 return reply
+"""
+
+#: ARGV: the turn's key, a token, milliseconds. Claims the turn for the token (or keeps
+#: it for a while longer if it holds it already); returns 1 if the token holds it.
+CLAIM_TURN = r"""
+local held = redis.call('GET', ARGV[1])
+if held == ARGV[2] then redis.call('PEXPIRE', ARGV[1], ARGV[3]); return 1 end
+if held then return 0 end
+redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+#: ARGV: the turn's key, a token. Frees the turn if the token holds it.
+RELEASE_TURN = r"""
+if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end
+return 0
 """

@@ -301,6 +301,17 @@ class SQLiteStore(Transactional):
         except UnicodeEncodeError as exc:
             raise _unstorable_text(params, exc) from None
 
+    def data_version(self) -> int:
+        """A number that changes each time *another* connection commits to the file.
+
+        Another process, or another thread of this one (each thread has its own
+        connection). SQLite has no change notifications: a tool that shows values polls
+        this (a cheap read of the file header) and re-reads when it moved. (A file in a
+        read-only directory is opened immutable: nobody can change it, nor this number.)
+        """
+        row = self._execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
     def _decode(self, key: str, text: str) -> Any:
         try:
             return _loads(text)

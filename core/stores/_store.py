@@ -173,6 +173,10 @@ class Transactional:
     def _attempt(self) -> AbstractContextManager[None]:
         raise NotImplementedError
 
+    def _gave_up(self) -> None:
+        """Called when the retries ran out (a store that made a thread wait for its
+        turn frees it here)."""
+
     @overload
     def transaction(
         self, fn: None = None, *, retries: int = DEFAULT_RETRIES
@@ -212,6 +216,7 @@ class Transactional:
                 changed.update(dict.fromkeys(exc.oids))
                 if number < retries:
                     time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_FIRST * 2**number)))
+        self._gave_up()
         oids = tuple(changed)
         raise ConflictError(
             oids,
