@@ -2216,7 +2216,8 @@ class TestTransactions:
         with pytest.raises(gf.ConflictError):
             store.transaction(body, retries=5)
         assert claimed[:3] == [None, None, None]
-        assert all(claimed[3:]) and len(claimed) == 6
+        assert len(claimed) == 6
+        assert all(claimed[3:]), "from the fourth attempt on, it holds the turn"
         assert raw.get(prefix + ":turn") is None
         assert other.transaction(lambda: other.set("/k", other.get("/k") + 1)) is None
         assert store.get("/k") == 7

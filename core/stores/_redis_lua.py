@@ -41,11 +41,11 @@ how many arguments the checks take, then the checks, flat: ``v KEY JSON`` / ``v0
 map's member), ``h KEY FIELD JSON`` / ``h0 KEY FIELD`` (a hash field), ``ha KEY COUNT
 FIELD JSON ...`` (a whole hash), ``n KEY COUNT`` (an ordered map's length), ``r KEY
 START LAST COUNT NAME ...`` (a range of its names), ``t TOKEN`` (every transaction's
-last check: the turn is free, or TOKEN holds it; the commit frees it); then the operations, flat: ``set
-KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY FIELD JSON``, ``hdel KEY
-FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``, ``oclr KEY``, ``dtree
-KEY``. Values travel as JSON *text*, never decoded here, so numbers keep their
-precision.
+last check: the turn is free, or TOKEN holds it; the commit frees it); then the
+operations, flat: ``set KEY JSON``, ``del KEY``, ``incr KEY AMOUNT``, ``hset KEY FIELD
+JSON``, ``hdel KEY FIELD``, ``oadd KEY COUNT NAME JSON ...``, ``orem KEY NAME``, ``oclr
+KEY``, ``dtree KEY``. Values travel as JSON *text*, never decoded here, so numbers keep
+their precision.
 
 :data:`READ` is the one read that is not a single command: what a client-side cache
 fills in one round trip (see its comment).
