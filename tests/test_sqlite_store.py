@@ -607,7 +607,6 @@ def as_reader() -> Iterator[tuple[Path, Callable[..., subprocess.CompletedProces
         shutil.rmtree(directory, ignore_errors=True)
 
 
-
 READ_ONLY_CHECK = """
 import json, sys
 import graftflow as gf
