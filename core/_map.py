@@ -26,7 +26,7 @@ from ._errors import (
 from ._object import Object
 from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
-from ._store import MISSING, iter_names, quote_names
+from .stores._store import MISSING, iter_names, quote_names
 
 __all__ = ["DynamicMap", "Map"]
 
