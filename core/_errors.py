@@ -9,11 +9,11 @@ where one exists, the fix.
 
 from __future__ import annotations
 
-import difflib
 import reprlib
 from collections.abc import Iterable
 
 __all__ = [
+    "ConflictError",
     "DanglingConnectionError",
     "ExistsError",
     "GraftflowError",
@@ -32,6 +32,8 @@ __all__ = [
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest choices, or ``""``."""
+    import difflib  # only when something is missing: not on every import of graftflow
+
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""
@@ -177,6 +179,21 @@ class ObjectTypeError(GraftflowError, ImportError):
 
 class StoreError(GraftflowError, OSError):
     """A store cannot be opened, read or written (missing or corrupt file, bad URL)."""
+
+
+class ConflictError(GraftflowError, RuntimeError):
+    """A transaction kept reading values that other writers changed before it could
+    commit; it gave up after its retries. Nothing it wrote was committed.
+
+    Only stores that check a transaction's reads at commit time (Redis) raise it; stores
+    that lock (memory, SQLite) make other writers wait instead.
+
+    :ivar oids: the oids (or store keys) whose values kept changing.
+    """
+
+    def __init__(self, oids: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.oids = oids
 
 
 class CommitCallbackError(GraftflowError, RuntimeError):

@@ -24,9 +24,9 @@ from ._errors import (
     did_you_mean,
 )
 from ._object import Object
-from ._oid import check_item_name
+from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
-from ._store import MISSING, iter_names, quote_names
+from .stores._store import MISSING, iter_names, quote_names
 
 __all__ = ["DynamicMap", "Map"]
 
@@ -136,7 +136,7 @@ class DynamicMap(Object, Generic[ItemT]):
         """
         if type(name) is not str:
             return False
-        return name in self._listing()[1]
+        return nfc(name) in self._listing()[1]
 
     def get_mapped(self, name: str) -> ItemT:
         """The item ``name`` (kabaret's name for ``map[name]``).
@@ -161,9 +161,8 @@ class DynamicMap(Object, Generic[ItemT]):
     def _listing(self) -> tuple[tuple[str, ...], frozenset[str]]:
         listing = self._names
         if listing is None:
-            names = tuple(self.mapped_names())
-            for name in names:
-                check_item_name(name, f"{self.oid()} mapped_names()")
+            where = f"{self.oid()} mapped_names()"
+            names = tuple(check_item_name(name, where) for name in self.mapped_names())
             listing = self.__dict__["_names"] = (names, frozenset(names))
         return listing
 
@@ -184,6 +183,10 @@ class DynamicMap(Object, Generic[ItemT]):
             return self._items[name]  # type: ignore[no-any-return]
         except KeyError:
             pass
+        if type(name) is str and not name.isascii():
+            name = nfc(name)  # the name as listed
+            if name in self._items:
+                return self._items[name]  # type: ignore[no-any-return]
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
         return self._build(
@@ -255,6 +258,7 @@ class Map(DynamicMap[ItemT]):
             return False
         if name in self._items:
             return True
+        name = nfc(name)
         return self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
 
     def __iter__(self) -> Iterator[str]:
@@ -270,6 +274,10 @@ class Map(DynamicMap[ItemT]):
 
     def _load(self, name: str) -> ItemT:
         mng = self._mng
+        if type(name) is str and not name.isascii():
+            name = nfc(name)  # the name as stored
+            if name in self._items:
+                return self._items[name]  # type: ignore[no-any-return]
         stored = MISSING if type(name) is not str else mng.store.ordered_get(mng.oid, name, MISSING)
         if stored is MISSING:
             small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
@@ -322,7 +330,7 @@ class Map(DynamicMap[ItemT]):
 
     def _check_new_name(self, name: Any) -> str:
         mng = self._mng
-        check_item_name(name, mng.oid)
+        name = check_item_name(name, mng.oid)
         if mng.relation(name) is not None:
             raise InvalidNameError(
                 name,
@@ -338,7 +346,7 @@ class Map(DynamicMap[ItemT]):
         :raises ExistsError: if the name is taken (nothing is written).
         """
         mng = self._mng
-        self._check_new_name(name)
+        name = self._check_new_name(name)
         entry = self._type_entry(object_type)
         try:
             mng.store.ordered_add(mng.oid, {name: entry})
@@ -357,8 +365,8 @@ class Map(DynamicMap[ItemT]):
         mng = self._mng
         entry = self._type_entry(object_type)
         items: dict[str, str | None] = {}
-        for name in names:
-            self._check_new_name(name)
+        for given in names:
+            name = self._check_new_name(given)
             if name in items:
                 raise ExistsError(mng.oid, f"{mng.oid}: {name!r} is listed twice", (name,))
             items[name] = entry
@@ -382,6 +390,8 @@ class Map(DynamicMap[ItemT]):
         """
         mng = self._mng
         store = mng.store
+        if type(name) is str:
+            name = nfc(name)
         with store.batch():
             entry = MISSING if type(name) is not str else store.ordered_get(mng.oid, name, MISSING)
             if entry is MISSING:

@@ -30,8 +30,8 @@ from typing import (
 from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
 from ._relation import NO_HINTS, UNSET, Relation, check_index
-from ._store import MISSING
 from ._values import Value, Watchable
+from .stores._store import MISSING
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter

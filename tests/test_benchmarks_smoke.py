@@ -22,6 +22,7 @@ import pytest
 BENCH = Path(__file__).parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+from cli_latency import COMMANDS as CLI_COMMANDS  # noqa: E402
 from workloads import EXTENDED, STORE_KINDS, STORE_WORKLOADS, WORKLOADS, Stores  # noqa: E402
 
 import graftflow as gf  # noqa: E402
@@ -67,6 +68,13 @@ WORKLOAD_NAMES = {
     "W6_scaling",
     "W7_bigmap",
     "W8_session_start",
+    "W9_demo",
+    "W9_cold",
+    "W9_warm",
+    "W9_nested",
+    "W1_redis_add",
+    "W1_redis_cold",
+    "W1_redis_warm",
 }
 #: Rows timed on both frameworks: both times present, the ratio is theirs.
 SIDE_BY_SIDE = {"W1_add", "W1_cold", "W1_warm", "W2_cold", "W2_warm", "W3_override"}
@@ -153,11 +161,29 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert start["installers"] >= 1
     assert start["bare_s"] > 0
     assert start["second_session_s"] > 0
+    has_redis = shutil.which("redis-server") is not None and find_spec("redis") is not None
+    for name in ("W9_demo", "W9_cold", "W9_warm"):
+        row = rows[name]
+        if has_redis:
+            assert row["graftflow_s"] > 0, name
+            assert row["sqlite_s"] > 0, name
+            assert row["ratio"] == pytest.approx(row["graftflow_s"] / row["sqlite_s"]), name
+        else:
+            assert (row["graftflow_s"], row["ratio"], row["met"]) == (None, None, False), name
+    nested = rows["W9_nested"]
+    if has_redis:
+        assert set(nested["growth"]) == {"sqlite", "redis"}
+        assert nested["ratio"] == nested["growth"]["redis"]
+    for name in ("W1_redis_add", "W1_redis_cold", "W1_redis_warm"):
+        row = rows[name]
+        if has_redis:
+            assert row["graftflow_s"] > 0, name
+            assert row["kabaret_s"] > 0, name
+            assert row["ratio"] == pytest.approx(row["kabaret_s"] / row["graftflow_s"]), name
 
     core = report["core"]
     assert set(core["workloads"]) == set(WORKLOADS)
     assert all(v > 0 for row in core["workloads"].values() for v in row.values())
-    has_redis = shutil.which("redis-server") is not None and find_spec("redis") is not None
     assert core["redis_available"] is has_redis
     assert ("the Redis figures are null" in proc.stdout) is not has_redis
     assert set(core["store_workloads"]) == set(STORE_WORKLOADS)
@@ -169,6 +195,12 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
             else:
                 assert value > 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    cli = report["cli"]
+    assert set(cli["commands"]) == {"python -c pass", *CLI_COMMANDS}
+    for row in cli["commands"].values():
+        assert row["best_s"] > 0
+        assert row["vs_python"] >= 1  # a command is never faster than the bare interpreter
+    assert "graftflow command latency" in proc.stdout
 
 
 @pytest.mark.parametrize("tree", ["plain", "ext", "over"])

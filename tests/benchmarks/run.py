@@ -1,4 +1,5 @@
-"""Benchmarks side by side with kabaret (issue 5), then graftflow's core and store figures.
+"""Benchmarks side by side with kabaret (issue 5), then graftflow's core and store figures,
+and the command line's latency beside ``python -c pass`` (issue 15, cli_latency.py).
 
     python tests/benchmarks/run.py            # N=10,000, best of 5 (what `tox -e bench` runs)
     python tests/benchmarks/run.py --plot     # ... and redraw docs/img/benchmarks.png
@@ -28,7 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import core_bench
 import kabaret_side
+import redis_bench
 import suite
 
 import graftflow
@@ -229,6 +232,90 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         note="graftflow only: Session.from_environment() + registry build, fresh process, "
         "n = extra dummy distributions on the path",
     )
+
+    redis_raw = raw.get("redis")
+    rows.update(judge_redis(redis_raw, config))
+    return rows
+
+
+def judge_redis(raw: dict[str, Any] | None, config: suite.Config) -> dict[str, dict[str, Any]]:
+    """W9 (Redis against SQLite, one run) and W1 on Redis (graftflow against kabaret).
+
+    W9's ``graftflow_s`` is the Redis time and ``sqlite_s`` the SQLite one; its ``ratio``
+    is Redis / SQLite (lower is better), unlike the other rows' kabaret / graftflow.
+    Without a redis-server every figure is null and no target is met.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    sizes = raw["sizes"] if raw else {}
+
+    def versus_sqlite(name: str, figures: dict[str, float] | None, n: Any, what: str) -> None:
+        redis_s = figures["redis"] if figures else None
+        sqlite_s = figures["sqlite"] if figures else None
+        ratio = redis_s / sqlite_s if redis_s and sqlite_s else None
+        rows[name] = {
+            "n": n,
+            "graftflow_s": redis_s,
+            "kabaret_s": None,
+            "ratio": ratio,
+            "target": "Redis <= 3x SQLite's time (same run)",
+            "met": ratio is not None and ratio <= 3,
+            "sqlite_s": sqlite_s,
+            "unit": f"seconds: {what}; graftflow_s on Redis; ratio = Redis / SQLite",
+        }
+
+    versus_sqlite(
+        "W9_demo",
+        raw and raw["demo"],
+        sizes.get("demo_shots", 0) * 20,
+        "create_demo() (1,200 shots) in a fresh store",
+    )
+    versus_sqlite(
+        "W9_cold",
+        raw and raw["cold"],
+        sizes.get("n"),
+        "fresh store object and root, one param of every item, pages of 100",
+    )
+    versus_sqlite("W9_warm", raw and raw["warm"], sizes.get("n"), "the same pass again")
+    nested = raw["nested"] if raw else None
+    k = sizes.get("k")
+    growth = (
+        {kind: nested[kind][4 * k] / nested[kind][k] for kind in nested} if nested and k else {}
+    )
+    rows["W9_nested"] = {
+        "n": [k, 4 * k] if k else None,
+        "graftflow_s": nested["redis"][4 * k] if nested and k else None,
+        "kabaret_s": None,
+        "ratio": growth.get("redis"),
+        "target": "on Redis, 4x the nested batches <= 6x the time",
+        "met": growth.get("redis") is not None and growth["redis"] <= 6,
+        "growth": growth,
+        "seconds": {kind: {str(s): v for s, v in by.items()} for kind, by in nested.items()}
+        if nested
+        else None,
+        "unit": "seconds for 4k nested flow.batch() in one outer batch; ratio = time(4k) / "
+        "time(k) on Redis",
+    }
+
+    w1 = raw["W1"] if raw else None
+    w1_n = sizes.get("w1_n")
+    add = w1["add"] if w1 else {}
+    reads = w1["reads"] if w1 else {}
+    g_reads, k_reads = reads.get("graftflow"), reads.get("kabaret")
+    slow = {"kabaret_repeat": config.kabaret_slow_repeat if k_reads else None}
+    for name, g_s, k_s, times in (
+        ("W1_redis_add", add.get("graftflow"), add.get("kabaret"), 50),
+        ("W1_redis_cold", g_reads and g_reads.cold_s, k_reads and k_reads.cold_s, 50),
+        ("W1_redis_warm", g_reads and g_reads.warm_s, k_reads and k_reads.warm_s, 1.3),
+    ):
+        rows[name] = row(
+            w1_n,
+            g_s,
+            k_s,
+            f">= {times:g}x faster than kabaret (both on one redis-server)",
+            False,
+            **(slow if name != "W1_redis_warm" else {}),
+        )
+        rows[name]["met"] = at_least(rows[name]["ratio"], times)
     return rows
 
 
@@ -254,7 +341,10 @@ def fmt_bytes(size: float | None) -> str:
 def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
     """(n, graftflow, kabaret, ratio, notes) as the table shows them."""
     n = data["n"]
-    n_text = ", ".join(f"{x:,}" for x in n) if isinstance(n, list) else f"{n:,}"
+    if n is None:
+        n_text = "—"
+    else:
+        n_text = ", ".join(f"{x:,}" for x in n) if isinstance(n, list) else f"{n:,}"
     ratio = "—" if data["ratio"] is None else f"{data['ratio']:,.1f}x"
     note = ""
     if data.get("kabaret_repeat"):
@@ -289,6 +379,20 @@ def cells(name: str, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
         note = f"add_many {fmt_time(data['graftflow_add_many_s'])}; {note}"
     if name == "W7_bigmap":
         note = f"page {fmt_time(data['page_s'])}, item {fmt_time(data['read_item_s'])}, add shown"
+    if name.startswith("W9_") and name != "W9_nested":
+        sqlite_s = data["sqlite_s"]
+        shown = "—" if data["ratio"] is None else f"{data['ratio']:.2f}x"
+        return (
+            n_text,
+            fmt_time(data["graftflow_s"]),
+            "—",
+            "—",
+            (f"SQLite {fmt_time(sqlite_s)}; Redis/SQLite {shown}"),
+        )
+    if name == "W9_nested":
+        growth = data["growth"]
+        shown = ", ".join(f"{kind} {value:.2f}x" for kind, value in growth.items()) or "—"
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", f"time(4k)/time(k): {shown}"
     if name == "W8_session_start":
         note = (
             f"bare scan {fmt_time(data['bare_s'])} ({data['graftflow_vs_bare']:.2f}x), "
@@ -397,6 +501,13 @@ def main(argv: list[str] | None = None) -> int:
         default=2,
         help="runs of kabaret's slow workloads (add, cold reads: seconds each)",
     )
+    parser.add_argument(
+        "--redis-n",
+        type=int,
+        default=10_000,
+        help="items of W1 on Redis (10,000 as W1; kabaret takes minutes there: its Redis map "
+        "reads every name per item lookup)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
     parser.add_argument("--plot", action="store_true", help=f"redraw {PLOT.relative_to(ROOT)}")
     parser.add_argument("--plot-path", type=Path, default=PLOT, help="where --plot draws")
@@ -411,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--web-live", type=int, default=40, help="another process's writes timed to the page"
     )
+    parser.add_argument("--no-cli", action="store_true", help="skip the command line latency table")
     parser.add_argument(
         "--markdown", type=Path, help="also write the table as Markdown (for the docs)"
     )
@@ -460,13 +572,31 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.kabaret_slow_repeat}), gc off while timing"
     )
     raw = suite.run_suite(config)
+    with core_bench.redis_server() as redis_url:
+        if redis_url is None and os.environ.get("CI", "").lower() == "true":
+            print("error: W9 needs redis-server and the redis package; CI needs them")
+            return 1
+        raw["redis"] = (
+            None
+            if redis_url is None
+            else redis_bench.run_redis(
+                redis_url,
+                repeat=config.repeat,
+                kabaret_repeat=config.kabaret_slow_repeat,
+                with_kabaret=with_kabaret,
+                progress=config.progress,
+                **(
+                    {"n": 200, "k": 10, "demo_shots": 3, "w1_n": 100}
+                    if args.smoke
+                    else {"w1_n": args.redis_n}
+                ),
+            )
+        )
     rows = judge(raw, config)
     print_table(rows, f"graftflow vs kabaret, n={config.n:,}")
 
     core = None
     if not args.no_core:
-        import core_bench
-
         print()
         core = core_bench.run_core(config.n, config.repeat)
 
@@ -481,6 +611,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         with core_bench.redis_server() as redis_url:
             web = web_bench.run_web(requests, map_size, live, redis_url)
+    cli = None
+    if not args.no_cli:
+        import cli_latency
+
+        print()
+        cli = cli_latency.run_cli(repeat=2 if args.smoke else 20)
 
     report = {
         "machine": machine(),
@@ -496,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": rows,
         "core": core,
         "web": web,
+        "cli": cli,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

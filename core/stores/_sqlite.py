@@ -15,20 +15,21 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_checked
-from ._json import loads as _loads
-from ._store import check_range, quote_names
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps_checked
+from graftflow._json import loads as _loads
 
-__all__ = ["SQLiteStore"]
+from ._commit import CommitCallbacks, run
+from ._store import Transactional, check_range, quote_names
+
+__all__ = ["SQLiteStore", "open_url"]
 
 #: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
-#: Version 1 files (no positions) are upgraded in place when opened (see _migrate_v1).
+#: Version 1 (members without positions) never left development: it is refused too.
 SCHEMA_VERSION: Final = 2
 
 # An ordered map's members carry a position: 0, 1, 2... in insertion order. A page is
@@ -80,8 +81,8 @@ if hasattr(os, "register_at_fork"):
 
 @contextmanager
 def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
-    """One ``BEGIN IMMEDIATE`` transaction: committed if the block ends, rolled back
-    (if SQLite has not already) if it raises. Batches nest savepoints instead."""
+    """One ``BEGIN IMMEDIATE`` transaction for the schema: committed if the block ends,
+    rolled back (if SQLite has not already) if it raises."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -92,7 +93,7 @@ def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-class SQLiteStore:
+class SQLiteStore(Transactional):
     """A :class:`~graftflow.Store` in one SQLite file.
 
     :param path: the database file. Its directory must exist.
@@ -135,6 +136,14 @@ class SQLiteStore:
                 f"no store at {self.path}: the file does not exist (check the path, or run "
                 "'graftflow demo' to create the demo store)"
             )
+        if not self.path.exists() and not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"cannot create {self.path}: directory {self.path.parent} cannot be written"
+            )
+        self._why_read_only = _read_only(self.path)
+        #: Opened for reading only: the file, or its directory, cannot be written (an
+        #: archived show on a read-only share). Every write raises StoreError.
+        self.read_only = self._why_read_only is not None
         self._open_first()
         _LIVE_STORES.add(self)
 
@@ -146,9 +155,22 @@ class SQLiteStore:
     def _raw_connect(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
+        target: str | Path = self.path
+        if self.read_only:
+            # mode=ro: SQLite never tries to write. In a directory nobody may write,
+            # SQLite cannot make the shared-memory file WAL readers need: the file is
+            # opened as immutable, an archive nobody changes (which is what such a
+            # directory says), unless it has a write-ahead log not merged yet.
+            target = self.path.as_uri() + "?mode=ro"
+            if not os.access(self.path.parent, os.W_OK) and not _has_log(self.path):
+                target += "&immutable=1"
         try:
             return sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                target,
+                timeout=self.timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=self.read_only,
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
@@ -178,6 +200,11 @@ class SQLiteStore:
         try:
             tables = self._tables(conn)
             if not tables:
+                if self.read_only:
+                    raise StoreError(
+                        f"{self.path} is empty and read-only ({self._why_read_only}): it "
+                        "cannot become a store; choose a writable place"
+                    )
                 tables = self._create_schema(conn)
             self._check_schema(conn, tables)
         except BaseException:
@@ -232,9 +259,12 @@ class SQLiteStore:
             "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
         ).fetchone()
         version = int(row[0]) if row and row[0].isdigit() else None
-        if version == 1:
-            self._migrate_v1(conn)
-            return
+        if version is not None and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has store schema version {version}, a layout from before "
+                f"graftflow 0.1.0 (this graftflow reads version {SCHEMA_VERSION}); "
+                "re-create it with this graftflow"
+            )
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has store schema version {row[0] if row else 'none'!s}, this "
@@ -242,46 +272,21 @@ class SQLiteStore:
                 "upgrade graftflow or use another file"
             )
 
-    def _migrate_v1(self, conn: sqlite3.Connection) -> None:
-        """Give a version 1 file's map members their positions (one transaction)."""
-        try:
-            with _write_locked(conn):
-                row = conn.execute(
-                    "SELECT value FROM graftflow_meta WHERE name = 'schema_version'"
-                ).fetchone()
-                if row and row[0] == "1":  # another process may have upgraded it already
-                    conn.execute("ALTER TABLE members ADD COLUMN pos INTEGER NOT NULL DEFAULT 0")
-                    keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM members")]
-                    for key in keys:
-                        seqs = conn.execute(
-                            "SELECT seq FROM members WHERE key = ? ORDER BY seq", (key,)
-                        ).fetchall()
-                        conn.executemany(
-                            "UPDATE members SET pos = ? WHERE seq = ?",
-                            [(pos, seq) for pos, (seq,) in enumerate(seqs)],
-                        )
-                    conn.execute("DROP INDEX members_in_order")
-                    conn.execute("CREATE INDEX members_in_order ON members (key, pos, name)")
-                    conn.execute(
-                        "ALTER TABLE member_counts ADD COLUMN next INTEGER NOT NULL DEFAULT 0"
-                    )
-                    conn.execute("UPDATE member_counts SET next = n")
-                    conn.execute(
-                        "CREATE TABLE member_holes (key TEXT NOT NULL, pos INTEGER NOT NULL, "
-                        "PRIMARY KEY (key, pos)) WITHOUT ROWID"
-                    )
-                    conn.execute(
-                        "UPDATE graftflow_meta SET value = ? WHERE name = 'schema_version'",
-                        (str(SCHEMA_VERSION),),
-                    )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self.path}: cannot upgrade the store from schema version 1 to "
-                f"{SCHEMA_VERSION} ({exc}); nothing was changed"
-            ) from exc
+    def _refused(self, why: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is read-only ({why}): it was opened for reading, nothing was "
+            "written; copy it somewhere writable to change it"
+        )
+
+    def _writing(self) -> None:
+        """Refuse a write, in one clear line, if the file was opened for reading."""
+        if self._why_read_only is not None:
+            raise self._refused(self._why_read_only)
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
+        if "readonly" in message:  # made read-only since it was opened
+            return self._refused(f"SQLite: {message}")
         if "locked" in message or "busy" in message:
             return StoreError(
                 f"{self.path} stayed locked by another process for {self.timeout:g} s; try again"
@@ -301,7 +306,8 @@ class SQLiteStore:
 
         Another process, or another thread of this one (each thread has its own
         connection). SQLite has no change notifications: a tool that shows values polls
-        this (a cheap read of the file header) and re-reads when it moved.
+        this (a cheap read of the file header) and re-reads when it moved. (A file in a
+        read-only directory is opened immutable: nobody can change it, nor this number.)
         """
         row = self._execute("PRAGMA data_version").fetchone()
         return int(row[0])
@@ -309,7 +315,7 @@ class SQLiteStore:
     def _decode(self, key: str, text: str) -> Any:
         try:
             return _loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             raise StoreError(
                 f"{self.path}: the value at {key!r} is not valid JSON ({exc})"
             ) from exc
@@ -350,6 +356,11 @@ class SQLiteStore:
             raise self._error(exc) from exc
         run(callbacks.leave(committed=True))
 
+    def _attempt(self) -> AbstractContextManager[None]:
+        """A transaction attempt is a batch: ``BEGIN IMMEDIATE`` takes the file's write
+        lock before the first read, so other writers wait and nothing can conflict."""
+        return self.batch()
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._commit_callbacks.add(callback)
 
@@ -376,6 +387,7 @@ class SQLiteStore:
         return default if row is None else self._decode(key, row[0])
 
     def set(self, key: str, value: JSONValue) -> None:
+        self._writing()
         self._execute(
             "INSERT INTO kv (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -383,11 +395,13 @@ class SQLiteStore:
         )
 
     def delete(self, key: str) -> bool:
+        self._writing()
         return self._execute("DELETE FROM kv WHERE key = ?", (key,)).rowcount > 0
 
     def incr(self, key: str, amount: int = 1) -> int:
         if type(amount) is not int:
             raise InvalidValueError(key, f"{key}: incr amount must be an int, not {amount!r}")
+        self._writing()
         with self.batch():
             row = self._execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
             current = 0 if row is None else self._decode(key, row[0])
@@ -404,6 +418,7 @@ class SQLiteStore:
         return new
 
     def delete_tree(self, key: str) -> None:
+        self._writing()
         # Keys under `key` are exactly those in [key + "/", key + "0"): "0" follows "/".
         low, high = key + "/", key + "0"
         with self.batch():
@@ -420,6 +435,7 @@ class SQLiteStore:
         return default if row is None else self._decode(key, row[0])
 
     def hash_set(self, key: str, field: str, value: JSONValue) -> None:
+        self._writing()
         self._execute(
             "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
             "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
@@ -427,6 +443,7 @@ class SQLiteStore:
         )
 
     def hash_delete(self, key: str, field: str) -> bool:
+        self._writing()
         cursor = self._execute("DELETE FROM hashes WHERE key = ? AND field = ?", (key, field))
         return cursor.rowcount > 0
 
@@ -438,6 +455,7 @@ class SQLiteStore:
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
         encoded = [(name, dumps_checked(f"{key}/{name}", value)) for name, value in items.items()]
+        self._writing()
         conn = self._conn()
         if not encoded:
             return
@@ -478,6 +496,7 @@ class SQLiteStore:
         return default if row is None else self._decode(f"{key}/{name}", row[0])
 
     def ordered_remove(self, key: str, name: str) -> bool:
+        self._writing()
         with self.batch():
             row = self._execute(
                 "SELECT pos FROM members WHERE key = ? AND name = ?", (key, name)
@@ -564,10 +583,38 @@ class SQLiteStore:
         return [row[0] for row in rows]
 
     def ordered_clear(self, key: str) -> None:
+        self._writing()
         with self.batch():
             self._execute("DELETE FROM members WHERE key = ?", (key,))
             self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
             self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
+
+
+def _read_only(path: Path) -> str | None:
+    """Why ``path`` can only be read, or ``None``: what SQLite needs to write it is
+    the file and, for its journal and WAL files, its directory (``os.access`` asks the
+    system, so a read-only mount counts even for root, a file mode does not)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file's mode is {path.stat().st_mode & 0o777:o}"
+    if path.exists() and not os.access(path.parent, os.W_OK):
+        return f"its directory {path.parent} cannot be written"
+    return None
+
+
+def _has_log(path: Path) -> bool:
+    """Whether the file has a write-ahead log holding commits not merged into it yet."""
+    log = path.with_name(path.name + "-wal")
+    return log.exists() and log.stat().st_size > 0
+
+
+def open_url(url: str, create: bool) -> SQLiteStore:
+    """``open_store("sqlite:///PATH")``: three slashes then the path (SQLAlchemy's way)."""
+    rest = url.partition("://")[2]
+    if not rest.startswith("/") or len(rest) < 2:
+        raise StoreError(
+            f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
+    return SQLiteStore(rest[1:], create=create)
 
 
 def _unstorable_text(params: tuple[Any, ...], exc: UnicodeEncodeError) -> InvalidValueError:
