@@ -15,6 +15,8 @@ import socket
 
 import click
 
+from graftflow.plugins.cli import examples  # the help's examples (the CLI is loaded)
+
 __all__ = ["is_loopback", "required_token", "serve", "url_host"]
 
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -46,7 +48,12 @@ def required_token(host: str, token: str | None, *, no_auth: bool) -> str | None
     return secrets.token_urlsafe(18)
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "graftflow --store sqlite:///studio.db serve",
+        "graftflow --store redis://render:6379/0 serve --host 0.0.0.0 --port 8080",
+    )
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")  # fmt: skip

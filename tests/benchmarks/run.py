@@ -602,7 +602,6 @@ def main(argv: list[str] | None = None) -> int:
 
     web = None
     if not args.no_web:
-        import core_bench
         import web_bench
 
         print()
