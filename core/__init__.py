@@ -53,6 +53,7 @@ from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
 from ._session_object import SessionObject
+from ._ui import Label, Separator, group
 from ._values import Value
 from .stores._memory import MemoryStore
 from .stores._sqlite import SQLiteStore
@@ -91,6 +92,7 @@ __all__ = [
     "InvalidNameError",
     "InvalidOidError",
     "InvalidValueError",
+    "Label",
     "Map",
     "MemoryStore",
     "MissingChildError",
@@ -110,6 +112,7 @@ __all__ = [
     "RelationError",
     "Relative",
     "SQLiteStore",
+    "Separator",
     "Session",
     "SessionObject",
     "SessionParam",
@@ -120,6 +123,7 @@ __all__ = [
     "Value",
     "__version__",
     "get_object",
+    "group",
     "open_store",
     "project_of",
     "refs",

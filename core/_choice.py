@@ -48,6 +48,7 @@ class ChoiceValue(ParamValue[Any]):
 
     __slots__ = ()
 
+    EDITOR: ClassVar[str | None] = "choice"
     #: The choices, when they do not depend on the object (override :meth:`choices`
     #: when they do).
     CHOICES: ClassVar[Sequence[Any]] = ()
@@ -96,6 +97,7 @@ class MultiChoiceValue(ChoiceValue):
 
     __slots__ = ()
 
+    EDITOR: ClassVar[str | None] = "multichoice"
     #: What :meth:`get` gives while nothing is stored and the param's default is None.
     DEFAULT_CHOICE: ClassVar[Any] = ()
 
@@ -119,6 +121,7 @@ class ChoiceValueSetAction(Action):
 
     #: The value :meth:`run` sets.
     VALUE_TO_SET: ClassVar[Any] = None
+    SHOW_IN_PARENT_INLINE: ClassVar[bool] = False  # kabaret's: a choice, not a row action
 
     _choice_value = Parent()
 

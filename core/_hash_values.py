@@ -41,6 +41,7 @@ class HashValue(ParamValue[dict[str, Any]]):
     __slots__ = ()
 
     VALUE_TYPE: ClassVar[Any] = dict[str, Any]
+    EDITOR: ClassVar[str | None] = "mapping"
 
     def get(self) -> dict[str, Any]:
         return self._store.hash_items(self._key)
@@ -168,6 +169,7 @@ class OrderedStringSetValue(ParamValue[list[str]]):
     __slots__ = ()
 
     VALUE_TYPE: ClassVar[Any] = list[str]
+    EDITOR: ClassVar[str | None] = "set"
 
     def _scores(self) -> list[tuple[float, str]]:
         members = self._store.hash_items(self._key)

@@ -40,6 +40,9 @@ class Value(Generic[T]):
     __slots__ = ("_key", "_parent", "_relation", "_store")
 
     kind: ClassVar[str] = "value"
+    #: The editor tools show values of this class with (one of ``graftflow.ui.EDITORS``);
+    #: ``None``: derived from the param's value type. A value class of your own sets it.
+    EDITOR: ClassVar[str | None] = None
 
     # What the relation machinery reads on a class (see Object); filled per subclass.
     _gf_own: ClassVar[tuple[Relation[Any], ...]] = ()

@@ -18,9 +18,9 @@ import inspect
 import json
 from typing import Any
 
-from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations
+from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations, ui
 
-from ._cli_text import NBSP, Node, Span, echo, styled, table, tree
+from ._cli_text import NBSP, Node, Span, Text, echo, styled, table, tree
 
 __all__ = [
     "json_value",
@@ -121,18 +121,39 @@ def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> 
             "relations": [],
             "items": {"count": len(names), "names": names if limit is None else names[:limit]},
         }
-    data: dict[str, Any] = {
-        "oid": node.oid(),
-        "type": type(node).__name__,
-        "relations": [
-            relation_data(node, record)
-            for record in records(node)
-            if protected or not record["name"].startswith("_")
-        ],
-    }
+    shown = _shown(node)
+    rows = []
+    for record in records(node):
+        about = shown.get(record["name"])
+        hidden = about.hidden if about is not None else record["name"].startswith("_")
+        if hidden and not protected:
+            continue
+        row = relation_data(node, record)
+        row["label"] = about.label if about is not None else record["name"]
+        row["group"] = about.group if about is not None else None
+        row["hidden"] = hidden
+        rows.append(row)
+    data: dict[str, Any] = {"oid": node.oid(), "type": type(node).__name__, "relations": rows}
     if isinstance(node, DynamicMap):
         data["items"] = {"count": len(node), "names": node.mapped_names(0, limit)}
     return data
+
+
+def _shown(node: Object) -> dict[str, ui.RelationUI]:
+    """The UI protocol's view of each relation (labels, groups, hidden); empty if the
+    object's own UI code (``_fill_ui``, ``allow_context``) fails: the listing goes on."""
+    try:
+        return {about.name: about for about in ui.relations(node, hidden=True)}
+    except Exception:
+        return {}
+
+
+def _grouped(rows: list[dict[str, Any]]) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """Rows by group as the browser lays them out: ungrouped first, groups in order."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("group"), []).append(row)
+    return list(groups.items())
 
 
 def _summary(row: dict[str, Any]) -> list[Span]:
@@ -167,15 +188,26 @@ def _items(count: int) -> str:
 
 
 def print_node(data: dict[str, Any]) -> None:
-    """``graftflow ls``: the relations (name, kind, value and where a grafted one came
-    from), then the first items of a map."""
+    """``graftflow ls``: the relations (name, label, kind, value and where a grafted
+    one came from) by group as the browser lays them out, then the first items of a
+    map."""
     echo(f"{styled(data['oid'], 'bold')} {styled(data['type'], 'dim')}")
-    rows = [
-        [row["name"], (row["kind"], "dim"), [*_summary(row), *_origin(row)]]
-        for row in data["relations"]
-    ]
+    rows: list[list[Text]] = []
+    for group, members in _grouped(data["relations"]):
+        if group is not None:
+            rows.append([(group, "heading")])
+        indent = "" if group is None else "  "
+        rows.extend(
+            [
+                indent + row["name"],
+                (row.get("label", ""), "dim"),
+                (row["kind"], "dim"),
+                [*_summary(row), *_origin(row)],
+            ]
+            for row in members
+        )
     if rows:
-        echo(table(rows, header=["name", "kind", "value"], indent=2))
+        echo(table(rows, header=["name", "label", "kind", "value"], indent=2))
     items = data.get("items")
     if items is not None:
         echo(styled(_items(items["count"]), "dim"))

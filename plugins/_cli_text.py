@@ -33,6 +33,7 @@ STYLES: dict[str, dict[str, object]] = {
     "green": {"fg": "green"},
     "red": {"fg": "red"},
     "red bold": {"fg": "red", "bold": True},
+    "heading": {"fg": "cyan", "bold": True},
     "magenta": {"fg": "magenta"},
     "yellow": {"fg": "yellow"},
 }

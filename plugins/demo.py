@@ -31,6 +31,7 @@ from graftflow import (
     Session,
     StringParam,
     Value,
+    group,
 )
 from graftflow.extensions import Extendable, dynamic_relation, hookimpl
 
@@ -85,6 +86,8 @@ class Publish(Action):
 class Task(Extendable):
     """One department's work on a shot."""
 
+    ICON = "task"
+
     status = Param("todo", Status)
     assignee = StringParam("")
     version = IntParam(0)
@@ -94,17 +97,32 @@ class Task(Extendable):
 
 
 class Tasks(Map[Task]):
-    pass
+    def columns(self) -> list[str]:
+        return ["Name", "Status", "Assignee", "Version"]
+
+    def _fill_row_cells(self, row: dict[str, Any], item: Task) -> None:
+        row.update(
+            Name=item.name(),
+            Status=item.status.get(),
+            Assignee=item.assignee.get(),
+            Version=item.version.get(),
+        )
 
 
 class Asset(Extendable):
     """Something cast in shots: a character, a prop, a set."""
 
+    ICON = "asset"
+
     kind = Param("character", Literal["character", "prop", "set"])
 
 
 class Assets(Map[Asset]):
-    pass
+    def columns(self) -> list[str]:
+        return ["Name", "Kind"]
+
+    def _fill_row_cells(self, row: dict[str, Any], item: Asset) -> None:
+        row.update(Name=item.name(), Kind=item.kind.get())
 
 
 class BumpVersion(Action):
@@ -121,11 +139,14 @@ class BumpVersion(Action):
 class Shot(Extendable):
     """A shot: a frame range, a cast hero, four tasks and a rolled-up status."""
 
-    frame_in = IntParam(1001).watched()
-    frame_out = IntParam(1100).watched()
-    frame_count: Computed[int] = Computed(cached=True)
-    handles = IntParam(8)
-    status: Computed[str] = Computed()
+    ICON = "shot"
+
+    with group("Frames"):
+        frame_in = IntParam(1001).watched()
+        frame_out = IntParam(1100).watched()
+        frame_count: Computed[int] = Computed(cached=True)
+        handles = IntParam(8)
+    status: Computed[str] = Computed().ui(tooltip="The least advanced of the shot's tasks")
     version = IntParam(0)
     hero = Connection(Asset)
     tasks = Child(Tasks)
@@ -145,11 +166,24 @@ class Shot(Extendable):
 
 
 class Shots(Map[Shot]):
-    pass
+    def columns(self) -> list[str]:
+        return ["Name", "Status", "Frames", "Hero", "Version"]
+
+    def _fill_row_cells(self, row: dict[str, Any], item: Shot) -> None:
+        hero = item.hero.oid_value()
+        row.update(
+            Name=item.name(),
+            Status=item.status.get(),
+            Frames=item.frame_count.get(),
+            Hero=hero.rpartition("/")[2] if hero else "",
+            Version=item.version.get(),
+        )
 
 
 class Sequence(Extendable):
     """A run of shots; its status rolls up from theirs."""
+
+    ICON = "sequence"
 
     status: Computed[str] = Computed()
     shots = Child(Shots)
@@ -160,11 +194,17 @@ class Sequence(Extendable):
 
 
 class Sequences(Map[Sequence]):
-    pass
+    def columns(self) -> list[str]:
+        return ["Name", "Shots"]
+
+    def _fill_row_cells(self, row: dict[str, Any], item: Sequence) -> None:
+        row.update(Name=item.name(), Shots=len(item.shots))
 
 
 class Film(Extendable):
     """One film of the production; its status rolls up from its sequences."""
+
+    ICON = "film"
 
     title = StringParam("")
     status: Computed[str] = Computed()
@@ -176,11 +216,17 @@ class Film(Extendable):
 
 
 class Films(Map[Film]):
-    pass
+    def columns(self) -> list[str]:
+        return ["Name", "Title", "Sequences"]
+
+    def _fill_row_cells(self, row: dict[str, Any], item: Film) -> None:
+        row.update(Name=item.name(), Title=item.title.get(), Sequences=len(item.sequences))
 
 
 class DemoProject(Extendable):
     """The root object of the demo production."""
+
+    ICON = "project"
 
     films = Child(Films)
     assets = Child(Assets)

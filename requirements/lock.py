@@ -26,7 +26,7 @@ else:  # pragma: no cover - the lock env may run on 3.10
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-EXTRAS = ("redis",)  # the extras the test envs install (tox.ini's `extras`)
+EXTRAS = ("redis", "web")  # the extras the test envs install (tox.ini's `extras`)
 OLDEST_PYTHON = "3.10"
 
 

@@ -103,20 +103,23 @@ class TestLs:
         assert data["items"] == {"count": 1, "names": ["demo"]}  # type: ignore[index]
 
     def test_relations_with_kind_value_and_origin(self, gf_cmd: Run) -> None:
-        """Each relation shows its kind, its value and where it came from; the override
-        names its extension and weight."""
+        """Each relation shows its label, kind, value and where it came from, by group
+        as the UI protocol lays them out; the override names its extension and weight."""
         proc = gf_cmd("ls", LAMP_SHOT)
         assert_ok(proc)
         lines = proc.stdout.splitlines()
         assert lines[0] == f"{LAMP_SHOT} Shot"
-        assert re.fullmatch(r"  name\s+kind\s+value", lines[1])
+        assert re.fullmatch(r"  name\s+label\s+kind\s+value", lines[1])
         assert re.fullmatch(
-            r"  handles\s+param\s+12 ⇐ lamp_light_handles \(weight 5, over base\)", lines[2]
+            r"  handles\s+Handles\s+param\s+12 ⇐ lamp_light_handles \(weight 5, over base\)",
+            lines[2],
         )
         # A base relation's row says nothing of where it came from: only grafts are marked.
-        assert re.search(r"^  frame_count\s+computed\s+72$", proc.stdout, re.M)
-        assert re.search(r"^  tasks\s+map\s+Tasks \(4 items\)$", proc.stdout, re.M)
-        assert re.search(r"^  film\s+parent\s+→ /demo/films/f02$", proc.stdout, re.M)
+        assert re.search(r"^  tasks\s+Tasks\s+map\s+Tasks \(4 items\)$", proc.stdout, re.M)
+        assert re.search(r"^  film\s+Film\s+parent\s+→ /demo/films/f02$", proc.stdout, re.M)
+        frames = [line.strip() for line in lines].index("Frames")  # a group heading
+        assert re.fullmatch(r"    frame_in\s+Frame In\s+param\s+1001", lines[frames + 1])
+        assert re.search(r"^    frame_count\s+Frame Count\s+computed\s+72$", proc.stdout, re.M)
 
     def test_json_records(self, gf_cmd: Run) -> None:
         """``--json`` gives the describe() record of each relation plus what it holds."""

@@ -104,7 +104,7 @@ def test_config_imports(run: Run, workdir: Path, home: Path) -> None:
     )
     proc = run("--config", str(config), "ls", "/film/shots/sh010")
     assert_ok(proc)
-    assert re.search(r"^  frame_out\s+param\s+1048$", proc.stdout, re.M)
+    assert re.search(r"^  frame_out\s+Frame Out\s+param\s+1048$", proc.stdout, re.M)
     config.write_text('imports = ["studio_modles"]\n', encoding="utf-8")
     assert_user_error(
         run("--config", str(config), "ls"),

@@ -369,11 +369,11 @@ class TestDemoProjectDifferences:
         ]
 
     def test_dialogs(self, kabaret: Kabaret, port: Graftflow) -> None:
-        """kabaret's actions need a dialog unless they say otherwise; graftflow's do not
-        unless they say so (Deliberate differences)."""
+        """kabaret's actions always need a dialog; graftflow's when it has something to
+        show (Deliberate differences): this one has its bank name to fill, so both ask."""
         k_banks, g_banks = kabaret.project("demo", "demo").banks, port.project("demo", "demo").banks
         assert k_banks.create_bank.needs_dialog() is True
-        assert g_banks.create_bank.needs_dialog() is False
+        assert g_banks.create_bank.needs_dialog() is True
         assert k_banks.create_bank.get_buttons() == g_banks.create_bank.get_buttons() == ["Create"]
 
 

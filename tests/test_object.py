@@ -369,10 +369,12 @@ class WithActions(gf.Object):
 
 class TestAction:
     def test_defaults_and_run(self) -> None:
-        """An action offers one Run button, no dialog, and runs with its own params."""
+        """An action offers one Run button, a dialog since it has a param to fill, and
+        runs with its own params; one with nothing to fill needs no dialog."""
         obj = gf.Flow().create_project("p", WithActions)
         assert obj.publish.get_buttons() == ["Run"]
-        assert obj.publish.needs_dialog() is False
+        assert obj.publish.needs_dialog() is True
+        assert obj.unfinished.needs_dialog() is False
         obj.publish.comment.set("final")
         assert obj.publish.run("Run") == "Run: final"
         assert gf.relations(WithActions)[0].kind == "action"

@@ -583,6 +583,9 @@ def every_construction() -> list[Any]:
         gf.OrderedStringSetParam(index=None),
         gf.Computed().watched(),
         gf.Connection(Pointed).allow_cross_project().watched(),
+        gf.Label("<h3>x</h3>"),
+        gf.Label("y", label="Y", group="g"),
+        gf.Separator(),
     ]
     for typed, default in (
         (gf.IntParam, 5),

@@ -54,7 +54,8 @@ def pinned_here(lock: dict[str, list[tuple[Version, Marker | None]]], name: str)
 
 def runtime_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    texts = list(project["dependencies"]) + list(project["optional-dependencies"]["redis"])
+    extras = project["optional-dependencies"]
+    texts = list(project["dependencies"]) + extras["redis"] + extras["web"]
     return [Requirement(text) for text in texts]
 
 

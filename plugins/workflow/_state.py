@@ -10,8 +10,8 @@ operation's batch (one transaction on SQLite, one script on Redis).
 Dot access gives the key for every key except the handle's own names, which tools
 (the command line, a browser) call on any value, and keys starting with ``_``: exactly
 ``get``, ``set``, ``update``, ``kind``, ``oid``, ``name``, ``parent``, ``root``,
-``relation``, ``touch``, ``revert_to_default`` and ``VALUE_TYPE`` (a test keeps this
-list true). Reach those with ``state["name"]``; ``state["key"]`` works for every key.
+``relation``, ``touch``, ``revert_to_default``, ``VALUE_TYPE`` and ``EDITOR`` (a test
+keeps this list true). Reach those with ``state["name"]``; ``state["key"]`` works for every key.
 """
 
 from __future__ import annotations

@@ -512,6 +512,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", action="store_true", help=f"redraw {PLOT.relative_to(ROOT)}")
     parser.add_argument("--plot-path", type=Path, default=PLOT, help="where --plot draws")
     parser.add_argument("--no-core", action="store_true", help="skip the core/store tables")
+    parser.add_argument("--no-web", action="store_true", help="skip the flow browser's pages")
+    parser.add_argument(
+        "--web-requests", type=int, default=200, help="requests per page for the web table"
+    )
+    parser.add_argument(
+        "--web-map", type=int, default=1_000_000, help="items of the web table's big map"
+    )
+    parser.add_argument(
+        "--web-live", type=int, default=40, help="another process's writes timed to the page"
+    )
     parser.add_argument("--no-cli", action="store_true", help="skip the command line latency table")
     parser.add_argument(
         "--markdown", type=Path, help="also write the table as Markdown (for the docs)"
@@ -590,6 +600,16 @@ def main(argv: list[str] | None = None) -> int:
         print()
         core = core_bench.run_core(config.n, config.repeat)
 
+    web = None
+    if not args.no_web:
+        import web_bench
+
+        print()
+        requests, map_size, live = (
+            (10, 2_000, 3) if args.smoke else (args.web_requests, args.web_map, args.web_live)
+        )
+        with core_bench.redis_server() as redis_url:
+            web = web_bench.run_web(requests, map_size, live, redis_url)
     cli = None
     if not args.no_cli:
         import cli_latency
@@ -610,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         "kabaret_available": with_kabaret,
         "workloads": rows,
         "core": core,
+        "web": web,
         "cli": cli,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
