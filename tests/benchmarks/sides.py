@@ -1,10 +1,11 @@
-"""The two frameworks behind one small interface, so each workload is written once.
+"""The frameworks behind one small interface, so each workload is written once.
 
-A *side* builds the same trees (``plain``: W1, ``ext``: W2, ``over``: W3), fills a store
-with n shots without timing it, and returns measured callables that do exactly the same
-work on both frameworks: add items one by one, open a fresh root, read one value of
-every item. Reads collect the values they saw into a set, so the runner can assert that
-both sides resolved the same thing (W3's winner) at the same cost on both sides.
+Three sides: graftflow, kabaret at its best and stock kabaret. A *side* builds the same
+trees (``plain``: W1, ``ext``: W2, ``ext_plain``: W2p, ``over``: W3), fills a store with
+n shots without timing it, and returns measured callables that do exactly the same work
+on every side: add items one by one, open a fresh root, read one value of every item.
+Reads collect the values they saw into a set, so the runner can assert that every side
+resolved the same thing (W3's winner).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import graftflow as gf
 READS = {
     "plain": ("status", "wip"),
     "ext": ("review", "pending"),
+    "ext_plain": ("review", "pending"),
     "over": ("status", "approved"),
 }
 
@@ -34,11 +36,13 @@ class GraftflowSide:
     _projects: dict[str, type[gf.Object]] = {
         "plain": gfw.Project,
         "ext": gfw.ExtProject,
+        "ext_plain": gfw.PlainExtProject,
         "over": gfw.OverProject,
     }
     _environ: dict[str, dict[str, str]] = {
         "plain": {"GRAFTFLOW_BLOCKED": gfw.EXTENDED["GRAFTFLOW_BLOCKED"]},
         "ext": gfw.EXTENDED,
+        "ext_plain": gfw.PLAIN_EXTENDED,
         "over": gfw.OVERRIDE,
     }
 
@@ -116,7 +120,20 @@ class GraftflowSide:
 
 
 class KabaretSide:
-    name = "kabaret"
+    """kabaret 2.4.1: stock (``best=False``), or at its best (``best=True``: its maps
+    look an item up in constant time, see :mod:`kabaret_side`).
+
+    kabaret's factories are all plain ones, so its W2p tree is its W2 tree.
+    """
+
+    def __init__(self, best: bool = True) -> None:
+        self.best = best
+        self.name = "kabaret" if best else "kabaret_stock"
+
+    def project(self, tree: str) -> str:
+        """The root relation holding ``tree``'s project on this side."""
+        base = "ext" if tree == "ext_plain" else tree
+        return f"best_{base}" if self.best else base
 
     def calls(self) -> dict[str, int]:
         return dict(kab.CALLS)
@@ -129,18 +146,20 @@ class KabaretSide:
 
     def populated(self, tree: str, n: int) -> Any:
         """A MemoryValueStore holding what n ``shots.add()`` write (without building n
-        items, which would take kabaret minutes); the smoke test checks it is the same."""
+        items, which would take stock kabaret minutes); the smoke test checks it is the
+        same."""
         store = kab.flow.MemoryValueStore()
-        item_type = kab.PROJECTS[tree].shots.related_type.mapped_type()
+        project = self.project(tree)
+        item_type = kab.PROJECTS[project].shots.related_type.mapped_type()
         qualified = f"{item_type.__module__}.{item_type.__name__}"
         todo = kab.names(n)
-        store.store[f"/{tree}/shots/_mapped_names"] = dict.fromkeys(todo, 0)
-        store.store[f"/{tree}/shots/_mapped_types"] = OrderedDict.fromkeys(todo, qualified)
+        store.store[f"/{project}/shots/_mapped_names"] = dict.fromkeys(todo, 0)
+        store.store[f"/{project}/shots/_mapped_types"] = OrderedDict.fromkeys(todo, qualified)
         return store
 
     def adder(self, tree: str, n: int) -> Run:
         root, _ = kab.new_root()
-        shots = getattr(root, tree).shots
+        shots = getattr(root, self.project(tree)).shots
         todo = kab.names(n)
 
         def run() -> int:
@@ -152,7 +171,7 @@ class KabaretSide:
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         root, _session = kab.new_root(store)
-        return getattr(root, tree).shots
+        return getattr(root, self.project(tree)).shots
 
     def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
         attr, _ = READS[tree]
@@ -183,5 +202,5 @@ class KabaretSide:
 
     def context(self, tree: str) -> Any:
         """kabaret reads its installers from os.environ whenever an item is built."""
-        value = {"ext": kab.EXTENDED, "over": kab.OVERRIDE}.get(tree)
+        value = {"ext": kab.EXTENDED, "ext_plain": kab.EXTENDED, "over": kab.OVERRIDE}.get(tree)
         return kab.installers_env(value)

@@ -1,10 +1,13 @@
-"""Issue 5's workloads, W1 to W8, measured on graftflow and kabaret in one process.
+"""The workloads W1 to W8, measured on graftflow and kabaret in one process.
 
-Timing is done the way ``timeit`` does it: the garbage collector is collected before and
-disabled during the timed part, for both frameworks alike, and the best of R runs
-counts. Memory (W4) is tracemalloc's peak during one untimed-for-speed run. Every
-measured run's result is checked (how many items, which values), so a workload that
-silently did less work cannot produce a figure.
+Three sides: graftflow, kabaret at its best (its maps look items up in constant time)
+and stock kabaret (see :mod:`kabaret_side`). Every timed workload runs twice per
+attempt, interleaved: with the garbage collector on (as programs run; the targets are
+judged on these figures) and off (as ``timeit`` times). The collector is collected
+before every timed run, for every side alike, and the best of R runs counts. Memory
+(W4) is tracemalloc's peak during one untimed-for-speed run. Every measured run's
+result is checked (how many items, which values), so a workload that silently did less
+work cannot produce a figure.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,11 +62,20 @@ class WorkloadError(Exception):
 # -- measuring ------------------------------------------------------------------------
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    """One run, garbage collector off (as timeit); returns (seconds, what run returned)."""
+#: The garbage collector's state during a timed run: "on" is how programs run, "off"
+#: is how timeit times (and how this suite timed before issue 18).
+GC_MODES = ("on", "off")
+
+
+def timed(run: Callable[[], Any], gc_mode: str = "on") -> tuple[float, Any]:
+    """One run after a full collection, the collector on or off as ``gc_mode`` says;
+    returns (seconds, what run returned)."""
     gc.collect()
     enabled = gc.isenabled()
-    gc.disable()
+    if gc_mode == "off":
+        gc.disable()
+    else:
+        gc.enable()
     try:
         start = time.perf_counter()
         result = run()
@@ -70,7 +83,14 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     finally:
         if enabled:
             gc.enable()
+        else:
+            gc.disable()
     return elapsed, result
+
+
+def best_of(figures: list[dict[str, float]]) -> dict[str, float]:
+    """The best time per GC mode over several runs' ``{mode: seconds}``."""
+    return {mode: min(f[mode] for f in figures) for mode in GC_MODES}
 
 
 def traced_peak(run: Callable[[], Any]) -> tuple[int, Any]:
@@ -97,8 +117,9 @@ def check_values(what: str, seen: Any, expected: Any) -> None:
 
 @dataclass
 class ReadFigures:
-    cold_s: float
-    warm_s: float
+    #: The best cold and warm pass, by GC mode ("on", "off").
+    cold_s: dict[str, float]
+    warm_s: dict[str, float]
     cold_repeat: int
     calls: dict[str, int]
     #: Every value read, cold and warm.
@@ -112,7 +133,7 @@ def read_pass(
     last root. Counts installer and factory calls during the first cold run (W5).
 
     :param check: raise unless every item read the tree's expected value; without it
-        the values seen are only recorded (W3 compares the two sides' winners).
+        the values seen are only recorded (W3 compares the sides' winners).
     """
     return read_passes(side, (tree,), n, repeat, warm_repeat, check)[tree]
 
@@ -126,11 +147,11 @@ def read_passes(
     check: bool = True,
 ) -> dict[str, ReadFigures]:
     """:func:`read_pass` for several trees, their runs interleaved (plain, ext, plain,
-    ext...): figures compared with each other (W2_overhead, W2_warm against W1_warm)
-    then share whatever load the machine had at the time."""
+    ext...; each GC on then off): figures compared with each other (W2_overhead, W2_warm
+    against W1_warm) then share whatever load the machine had at the time."""
     stores = {tree: side.populated(tree, n) for tree in trees}
-    best_cold = dict.fromkeys(trees, float("inf"))
-    best_warm = dict.fromkeys(trees, float("inf"))
+    cold: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
+    warm: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
     calls: dict[str, dict[str, int]] = {}
     values: dict[str, set[Any]] = {tree: set() for tree in trees}
     kept: dict[str, list[Any]] = {tree: [] for tree in trees}
@@ -142,24 +163,30 @@ def read_passes(
 
     for attempt in range(repeat):
         for tree in trees:
-            kept[tree].clear()  # let the previous root go before the next run
-            run, kept[tree] = side.cold_reader(tree, stores[tree], n)
-            side.reset_calls()
-            with side.context(tree):
-                elapsed, seen = timed(run)
-            if attempt == 0:
-                calls[tree] = side.calls()
-            record(tree, "cold", seen)
-            best_cold[tree] = min(best_cold[tree], elapsed)
-    warm = {tree: side.warm_reader(tree, kept[tree][-1], n) for tree in trees}
+            figures = {}
+            for mode in GC_MODES:
+                kept[tree].clear()  # let the previous root go before the next run
+                run, kept[tree] = side.cold_reader(tree, stores[tree], n)
+                side.reset_calls()
+                with side.context(tree):
+                    figures[mode], seen = timed(run, mode)
+                if attempt == 0 and mode == GC_MODES[0]:
+                    calls[tree] = side.calls()
+                record(tree, f"cold (gc {mode})", seen)
+            cold[tree].append(figures)
+    readers = {tree: side.warm_reader(tree, kept[tree][-1], n) for tree in trees}
     for _ in range(warm_repeat):
         for tree in trees:
-            with side.context(tree):
-                elapsed, seen = timed(warm[tree])
-            record(tree, "warm", seen)
-            best_warm[tree] = min(best_warm[tree], elapsed)
+            figures = {}
+            for mode in GC_MODES:
+                with side.context(tree):
+                    figures[mode], seen = timed(readers[tree], mode)
+                record(tree, f"warm (gc {mode})", seen)
+            warm[tree].append(figures)
     return {
-        tree: ReadFigures(best_cold[tree], best_warm[tree], repeat, calls[tree], values[tree])
+        tree: ReadFigures(
+            best_of(cold[tree]), best_of(warm[tree]), repeat, calls[tree], values[tree]
+        )
         for tree in trees
     }
 
@@ -174,15 +201,18 @@ def count_calls(side: Any, n: int) -> dict[str, int]:
         side.counting(False)
 
 
-def add_pass(side: Any, n: int, repeat: int) -> float:
-    best = float("inf")
+def add_pass(side: Any, n: int, repeat: int) -> dict[str, float]:
+    """``add()`` n items one at a time into a fresh map; the best run per GC mode."""
+    runs = []
     for _ in range(repeat):
-        run = side.adder("plain", n)
-        elapsed, count = timed(run)
-        if count != n:
-            raise WorkloadError(f"{side.name} add: the map holds {count} items, expected {n}")
-        best = min(best, elapsed)
-    return best
+        figures = {}
+        for mode in GC_MODES:
+            run = side.adder("plain", n)
+            figures[mode], count = timed(run, mode)
+            if count != n:
+                raise WorkloadError(f"{side.name} add: the map holds {count} items, expected {n}")
+        runs.append(figures)
+    return best_of(runs)
 
 
 def memory_peak(side: Any, tree: str, n: int) -> int:
@@ -199,55 +229,91 @@ def memory_peak(side: Any, tree: str, n: int) -> int:
 # -- W7: a big map in SQLite (graftflow only) -------------------------------------------
 
 
+def _fill_bigmap(path: Path, todo: list[str]) -> tuple[float, float]:
+    """Add ``todo`` to two maps of a new SQLite file: one batched ``add_many``, then
+    ``add()`` one name at a time inside one ``flow.batch()``; returns both times."""
+    n = len(todo)
+    store = gf.SQLiteStore(path)
+    try:
+        flow = gf.Flow(store=store)
+        shots = flow.create_project("p", gfw.Project).shots
+        add_s, added = timed(lambda: shots.add_many(todo))
+        if added != n or len(shots) != n:
+            raise WorkloadError(f"bigmap: added {added}, the map holds {len(shots)}")
+        each = flow.create_project("each", gfw.Project).shots
+
+        def add_each() -> int:
+            with flow.batch():
+                for name in todo:
+                    each.add(name)
+            return len(each)
+
+        add_each_s, added = timed(add_each)
+        if added != n:
+            raise WorkloadError(f"bigmap: add() one at a time left {added} items")
+    finally:
+        store.close()
+    return add_s, add_each_s
+
+
+def _read_page(path: Path, page: int) -> tuple[float, list[str]]:
+    """A page of 100 names of a fresh root on a fresh store (a fresh connection)."""
+    with closing(gf.SQLiteStore(path)) as store:
+        shots = gf.Flow(store=store).project("p").shots
+        return timed(lambda: shots.mapped_names(page, 100))  # type: ignore[no-any-return]
+
+
+def _read_items(path: Path, picked: list[str]) -> float:
+    """Read ``status`` of the ``picked`` items of a fresh root on a fresh store."""
+    with closing(gf.SQLiteStore(path)) as store:
+        shots = gf.Flow(store=store).project("p").shots
+
+        def read() -> int:
+            count = 0
+            for name in picked:
+                if shots[name].status.get() == "wip":
+                    count += 1
+            return count
+
+        elapsed, count = timed(read)
+    if count != len(picked):
+        raise WorkloadError(f"bigmap: {count} of {len(picked)} random reads worked")
+    return elapsed
+
+
 def bigmap(n: int, reads: int, repeat: int) -> dict[str, Any]:
-    """Batched add of n names into a SQLite file, a page of 100 names (first, middle and
-    last page, the slowest counts), and random items read from a fresh root."""
+    """A map of n items in a SQLite file, the garbage collector on throughout.
+
+    Added twice, into two maps of the file: once with one batched ``add_many``, once
+    with ``add()`` one name at a time inside one ``flow.batch()`` (each call checks the
+    name, writes it and builds its item). Then, each run on a fresh ``SQLiteStore``
+    (a fresh connection: nothing cached from the run before): a page of 100 names
+    (first, middle and last page; the slowest counts), and ``reads`` random items read
+    from a fresh root, a new sample each run (time per item).
+    """
+    todo = gfw.names(n)
+    pages = {"first": 0, "middle": n // 200, "last": (n - 1) // 100}
+    page_runs: dict[str, list[float]] = {where: [] for where in pages}
+    read_runs: list[float] = []
     with tempfile.TemporaryDirectory(prefix="graftflow-bench-bigmap-") as directory:
-        store = gf.SQLiteStore(Path(directory) / "big.db")
-        try:
-            shots = gf.Flow(store=store).create_project("p", gfw.Project).shots
-            todo = gfw.names(n)
-            add_s, added = timed(lambda: shots.add_many(todo))
-            if added != n or len(shots) != n:
-                raise WorkloadError(f"bigmap: added {added}, the map holds {len(shots)}")
-            pages = {"first": 0, "middle": n // 200, "last": (n - 1) // 100}
-            page_s: dict[str, float] = {}
+        path = Path(directory) / "big.db"
+        add_s, add_each_s = _fill_bigmap(path, todo)
+        for attempt in range(repeat):
             for where, page in pages.items():
-                best = float("inf")
-                for _ in range(repeat):
-                    fresh = gf.Flow(store=store).project("p").shots
-                    elapsed, got = timed(
-                        lambda fresh=fresh, page=page: fresh.mapped_names(page, 100)
-                    )
-                    if got != todo[page * 100 : page * 100 + 100]:
-                        raise WorkloadError(f"bigmap: page {page} is wrong: {got[:3]}...")
-                    best = min(best, elapsed)
-                page_s[where] = best
-            rng = random.Random(5)
-            picked = rng.sample(todo, min(reads, n))
-            best_read = float("inf")
-            for _ in range(repeat):
-                fresh = gf.Flow(store=store).project("p").shots
-
-                def read(fresh: Any = fresh) -> int:
-                    count = 0
-                    for name in picked:
-                        if fresh[name].status.get() == "wip":
-                            count += 1
-                    return count
-
-                elapsed, count = timed(read)
-                if count != len(picked):
-                    raise WorkloadError(f"bigmap: {count} of {len(picked)} random reads worked")
-                best_read = min(best_read, elapsed / len(picked))
-            size = os.path.getsize(Path(directory) / "big.db")
-        finally:
-            store.close()
+                elapsed, got = _read_page(path, page)
+                if got != todo[page * 100 : page * 100 + 100]:
+                    raise WorkloadError(f"bigmap: page {page} is wrong: {got[:3]}...")
+                page_runs[where].append(elapsed)
+            picked = random.Random(attempt).sample(todo, min(reads, n))
+            read_runs.append(_read_items(path, picked) / len(picked))
+        size = os.path.getsize(path)
+    page_s = {where: min(runs) for where, runs in page_runs.items()}
     return {
         "add_s": add_s,
+        "add_each_s": add_each_s,
         "page_s": max(page_s.values()),
         "pages_s": page_s,
-        "read_item_s": best_read,
+        "read_item_s": min(read_runs),
         "file_bytes": size,
     }
 
@@ -332,43 +398,53 @@ def session_start(distributions: int, repeat: int) -> dict[str, Any]:
 
 
 def run_suite(config: Config) -> dict[str, dict[str, Any]]:
-    """Measure everything; returns raw figures by workload (the runner judges them)."""
+    """Measure everything; returns raw figures by workload and side (the runner judges)."""
     say = config.progress
     n, repeat = config.n, config.repeat
     gf_side = sides.GraftflowSide()
-    kab_side = sides.KabaretSide() if config.with_kabaret else None
+    best = sides.KabaretSide(best=True) if config.with_kabaret else None
+    stock = sides.KabaretSide(best=False) if config.with_kabaret else None
     slow = config.kabaret_slow_repeat
     raw: dict[str, dict[str, Any]] = {}
 
     say("W1_add")
     raw["W1_add"] = {
         "graftflow": add_pass(gf_side, n, repeat),
-        "graftflow_add_many": min(timed(gf_side.add_many(n))[0] for _ in range(repeat)),
-        "kabaret": add_pass(kab_side, n, slow) if kab_side else None,
+        "graftflow_add_many": best_of(
+            [
+                {mode: timed(gf_side.add_many(n), mode)[0] for mode in GC_MODES}
+                for _ in range(repeat)
+            ]
+        ),
+        "kabaret": add_pass(best, n, repeat) if best else None,
+        "kabaret_stock": add_pass(stock, n, slow) if stock else None,
     }
-    say("W1 and W2 reads")
-    # Each side's W1 and W2 runs are interleaved: W2_overhead and W2_warm / W1_warm
-    # compare them with each other.
-    gf_reads = read_passes(gf_side, ("plain", "ext"), n, repeat, repeat)
+    say("W1, W2 and W2p reads")
+    # Each side's W1, W2 and W2p runs are interleaved: W2_overhead, W2p_overhead and
+    # W2_warm / W1_warm compare them with each other. kabaret's factories are all plain:
+    # its W2 is also what graftflow's W2p is compared with.
+    gf_reads = read_passes(gf_side, ("plain", "ext", "ext_plain"), n, repeat, repeat)
     w1 = {"graftflow": gf_reads["plain"]}
     w2 = {"graftflow": gf_reads["ext"]}
-    if kab_side:
-        kab_reads = read_passes(kab_side, ("plain", "ext"), n, slow, repeat)
-        w1["kabaret"] = kab_reads["plain"]
-        w2["kabaret"] = kab_reads["ext"]
+    w2p = {"graftflow": gf_reads["ext_plain"]}
+    for side, cold_repeat in ((best, repeat), (stock, slow)):
+        if side:
+            reads = read_passes(side, ("plain", "ext"), n, cold_repeat, repeat)
+            w1[side.name], w2[side.name] = reads["plain"], reads["ext"]
+            w2p[side.name] = reads["ext"]
     say("W3 override")
     w3 = {"graftflow": read_pass(gf_side, "over", n, repeat, 1, check=False)}
-    if kab_side:
-        w3["kabaret"] = read_pass(kab_side, "over", n, slow, 1, check=False)
-    raw["W1"] = w1
-    raw["W2"] = w2
-    raw["W3"] = w3
+    for side, cold_repeat in ((best, repeat), (stock, slow)):
+        if side:
+            w3[side.name] = read_pass(side, "over", n, cold_repeat, 1, check=False)
+    raw["W1"], raw["W2"], raw["W2p"], raw["W3"] = w1, w2, w2p, w3
 
     say("W4 memory")
     raw["W4"] = {
         tree: {
-            "graftflow": memory_peak(gf_side, tree, config.memory_n),
-            "kabaret": memory_peak(kab_side, tree, config.memory_n) if kab_side else None,
+            side.name: memory_peak(side, tree, config.memory_n)
+            for side in (gf_side, best, stock)
+            if side
         }
         for tree in ("plain", "ext")
     }
@@ -377,19 +453,26 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     raw["W5"] = {
         "n": config.memory_n,
         "graftflow": count_calls(gf_side, config.memory_n),
-        "kabaret": count_calls(kab_side, config.memory_n) if kab_side else None,
+        # The same calls on both kabaret sides: their maps differ, their factories do not.
+        "kabaret": count_calls(best, config.memory_n) if best else None,
     }
 
     say("W6 scaling")
-    scaling: dict[str, dict[int, float]] = {"graftflow": {}, "kabaret": {}}
+    scaling: dict[str, dict[int, dict[str, float]]] = {
+        "graftflow": {},
+        "kabaret": {},
+        "kabaret_stock": {},
+    }
     for size in config.scaling:
-        figures = w1["graftflow"] if size == n else read_pass(gf_side, "plain", size, repeat, 1)
-        scaling["graftflow"][size] = figures.cold_s / size
-        if kab_side and size <= config.kabaret_scaling_max:
-            kab_figures = (
-                w1["kabaret"] if size == n else read_pass(kab_side, "plain", size, slow, 1)
-            )
-            scaling["kabaret"][size] = kab_figures.cold_s / size
+        for side, cold_repeat, limit in (
+            (gf_side, repeat, size),
+            (best, slow, size),
+            (stock, slow, config.kabaret_scaling_max),
+        ):
+            if side is None or size > limit:
+                continue
+            figures = w1[side.name] if size == n else read_pass(side, "plain", size, cold_repeat, 1)
+            scaling[side.name][size] = {mode: s / size for mode, s in figures.cold_s.items()}
     raw["W6"] = scaling
 
     say("W7 big map")

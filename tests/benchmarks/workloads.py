@@ -234,6 +234,65 @@ EXTENDED = {
 }
 
 
+# -- W2p: the same extension written as kabaret-style plain factories -------------------
+
+
+class PlainExtShot(Shot, Extendable):
+    """W2p's item: the same relations, extended by plain factories (its own class, so
+    the W2 session's ``@dynamic_relation`` index never serves it)."""
+
+
+class PlainExtShots(gf.Map[PlainExtShot]):
+    pass
+
+
+class PlainExtProject(gf.Object):
+    shots = gf.Child(PlainExtShots)
+
+
+def _plain_other(number: int) -> Callable[[gf.Object], Any]:
+    # As on the kabaret side: a factory meant for another type, asked for every object.
+    def factory(parent: gf.Object) -> Any:
+        return None
+
+    factory.__name__ = f"plain_other_{number}"
+    return factory
+
+
+def plain_review(parent: gf.Object) -> Any:
+    """The applying factory, written as kabaret's (the migration guide's first step)."""
+    if not isinstance(parent, PlainExtShot):
+        return None
+    relation = gf.StringParam("pending")
+    relation.name = "review"
+    return relation, 10
+
+
+_PLAIN_OTHERS = [_plain_other(number) for number in range(29)]
+
+
+def install_plain_1(session: gf.Session) -> dict[str, list[object]]:
+    return {"first": list(_PLAIN_OTHERS[:10])}
+
+
+def install_plain_2(session: gf.Session) -> dict[str, list[object]]:
+    return {"second": list(_PLAIN_OTHERS[10:20])}
+
+
+def install_plain_3(session: gf.Session) -> dict[str, list[object]]:
+    return {"third": [*_PLAIN_OTHERS[20:], plain_review]}
+
+
+#: W2p: 3 installers x 10 plain factories, every one called for every object; exactly
+#: one applies (kabaret's W2 exactly: its factories are all of this kind).
+PLAIN_EXTENDED = {
+    "GRAFTFLOW_INSTALLERS": (
+        "workloads:install_plain_1;workloads:install_plain_2;workloads:install_plain_3"
+    ),
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
+}
+
+
 class OverShot(Shot, Extendable):
     """W3: the same item, whose base ``status`` param an extension overrides."""
 
