@@ -14,7 +14,7 @@ subclass does with the hooks :meth:`resolve`, :meth:`relations`, :meth:`relation
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._errors import MissingRelationError, did_you_mean
 
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from ._session import Session
     from ._store import Store
 
-__all__ = ["TreeManager"]
+ObjT = TypeVar("ObjT", bound="Object")
+
+__all__ = ["TreeManager", "new_object"]
 
 
 class TreeManager:
@@ -169,3 +171,30 @@ class TreeManager:
     def touch(self) -> None:
         """Tell whoever subscribed to this object or an ancestor that it changed."""
         self.root._touched(self.oid)
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+
+
+def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) -> ObjT:
+    """An object of ``cls`` under ``parent`` (whose manager is ``pmng``), with a plain
+    TreeManager, made without the class call: what ``cls(parent, name)`` makes when
+    ``cls`` keeps Object's constructor and store, its manager type is TreeManager and
+    it sets no ``_PROPAGATE_MANAGER_TYPE`` (the callers check).
+
+    Maps build every item this way (issue 18's W1_cold and W1_add): the class call
+    costs two ``__init__`` frames and two type calls per item. TreeManager.__init__
+    sets the same slots; tests/test_object.py compares the two, slot by slot.
+    """
+    obj = _new(cls)
+    mng = _new(TreeManager)
+    mng.object = obj
+    mng.parent = parent
+    mng.name = name
+    mng._oid = None
+    mng.root = pmng.root
+    mng.store = pmng.store
+    mng.propagate = pmng.propagate
+    _setattr(obj, "_mng", mng)
+    return obj

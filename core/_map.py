@@ -23,7 +23,8 @@ from ._errors import (
     RelationDefinitionError,
     did_you_mean,
 )
-from ._object import Object
+from ._manager import TreeManager, new_object
+from ._object import Object, build
 from ._oid import check_item_name
 from ._refs import import_type, ref_of
 from ._store import MISSING, iter_names, quote_names
@@ -36,6 +37,8 @@ ItemT = TypeVar("ItemT", bound=Object)
 _SUGGEST_LIMIT = 10_000
 #: Per-map state kept in the instance's attributes, so no relation may take these names.
 _MAP_STATE = frozenset({"_items", "_names"})
+#: ``Map._load()``'s "the entry was not read yet".
+_UNREAD: Any = object()
 
 
 def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
@@ -67,6 +70,13 @@ class DynamicMap(Object, Generic[ItemT]):
     """
 
     _gf_item_type: ClassVar[type[Object] | None] = None
+    #: ``mapped_type()``'s answer when the class does not override it (read without
+    #: the call for every item built; issue 18's W1_cold), else ``None``.
+    _gf_default_type: ClassVar[type[Object] | None] = Object
+    #: The item type when a Map of this class may build its items in ``__getitem__``
+    #: itself (:func:`new_object`): no hook, no per-item type, an item class that keeps
+    #: Object's constructor and store and chooses no manager; else ``None``.
+    _gf_fast_items: ClassVar[type[Object] | None] = None
     #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
     _gf_types_items: ClassVar[bool] = False
 
@@ -106,6 +116,18 @@ class DynamicMap(Object, Generic[ItemT]):
                 and issubclass(args[0], Object)
             ):
                 cls._gf_item_type = args[0]
+        own = DynamicMap.mapped_type.__func__  # type: ignore[attr-defined]
+        fixed = getattr(cls.mapped_type, "__func__", None) is own
+        item = cls._gf_default_type = (cls._gf_item_type or Object) if fixed else None
+        plain = (
+            item is not None
+            and cls._build is DynamicMap._build
+            and not cls._gf_types_items
+            and item._gf_plain_new
+            and item._MANAGER_TYPE is None
+            and item._PROPAGATE_MANAGER_TYPE is None
+        )
+        cls._gf_fast_items = item if plain else None
 
     def __init__(self, parent: Any, name: str) -> None:
         super().__init__(parent, name)
@@ -180,17 +202,20 @@ class DynamicMap(Object, Generic[ItemT]):
         return iter(self._all_names())
 
     def __getitem__(self, name: str) -> ItemT:
-        try:
-            return self._items[name]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
+        item = self._items.get(name)  # a miss is not a KeyError raised and caught
+        if item is not None:
+            return item  # type: ignore[no-any-return]
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
-        return self._build(
-            name, self._item_type(name) if self._gf_types_items else self.mapped_type()
-        )
+        if self._gf_types_items:
+            return self._build(name, self._item_type(name))
+        return self._build(name, self._default_type())
 
     _gf_lookup = __getitem__  # what get_mapped() serves, whatever __getitem__ becomes
+
+    def _default_type(self) -> type[ItemT]:
+        """``mapped_type()``, without the call when the class does not override it."""
+        return self._gf_default_type or self.mapped_type()  # type: ignore[return-value]
 
     def _item_type(self, name: str) -> type[ItemT]:
         """``_get_mapped_item_type(name)``, checked: a wrong type is caught here, naming
@@ -216,10 +241,10 @@ class DynamicMap(Object, Generic[ItemT]):
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
         # Two threads may build the same item at once: the first one kept wins, and
         # both return it (setdefault is one step for the GIL).
-        return self._items.setdefault(name, item_type(self, name))  # type: ignore[no-any-return]
+        return self._items.setdefault(name, build(item_type, self, name))  # type: ignore[no-any-return]
 
     def _build_configured(self, name: str, item_type: type[ItemT]) -> ItemT:
-        item = item_type(self, name)
+        item = build(item_type, self, name)
         kept: ItemT = self._items.setdefault(name, item)
         if kept is item:  # configured once, by the thread whose item was kept
             self._configure_child(item)
@@ -261,24 +286,38 @@ class Map(DynamicMap[ItemT]):
         return iter_names(self._mng.store, self._mng.oid)
 
     def __getitem__(self, name: str) -> ItemT:
-        try:
-            return self._items[name]  # type: ignore[no-any-return]
-        except KeyError:
+        # W1/W2 warm reads: one dict lookup; a miss is not a KeyError raised and caught.
+        items = self._items
+        item = items.get(name)
+        if item is not None:
+            return item  # type: ignore[no-any-return]
+        fast = type(self)._gf_fast_items
+        if fast is None or type(name) is not str:
             return self._load(name)
+        # W1_cold and W1_add build every item here: what _load() and _build() do for
+        # an item of the map's own type, in this frame (tests/test_map.py compares).
+        mng = self._mng
+        stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
+        if stored is not None or (mng.propagate and type(mng) is not TreeManager):
+            return self._load(name, stored)
+        return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
 
-    def _load(self, name: str) -> ItemT:
+    def _load(self, name: str, stored: Any = _UNREAD) -> ItemT:
+        """Build the item ``name``; ``stored``: its entry, when already read."""
         mng = self._mng
-        stored = MISSING if type(name) is not str else mng.store.ordered_get(mng.oid, name, MISSING)
+        oid = mng._oid or mng.oid
+        if stored is _UNREAD:
+            stored = MISSING if type(name) is not str else mng.store.ordered_get(oid, name, MISSING)
         if stored is MISSING:
-            small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
+            small = mng.store.ordered_len(oid) <= _SUGGEST_LIMIT
             raise self._missing(name, self.mapped_names() if small else None)
-        return self._build(
-            name, self.mapped_type() if stored is None else self._stored_type(name, stored)
-        )
+        if stored is None:  # the map's own item type
+            return self._build(name, self._default_type())
+        return self._build(name, self._stored_type(name, stored))
 
-    def _load_typed(self, name: str) -> ItemT:
+    def _load_typed(self, name: str, stored: Any = None) -> ItemT:
         """``_load()`` for a map whose class chooses item types itself."""
         if not self.has_mapped_name(name):
             raise self._missing(name, None)

@@ -29,9 +29,10 @@ from typing import (
 
 from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
-from ._relation import NO_HINTS, UNSET, Relation, check_index
+from ._manager import TreeManager
+from ._relation import NO_HINTS, UNSET, Relation, _probing, check_index
 from ._store import MISSING
-from ._values import Value, Watchable
+from ._values import Value, Watchable, new_value
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -92,8 +93,10 @@ class ParamValue(Value[T]):
     def get(self) -> T:
         value = self._store.get(self._key, MISSING)
         if value is MISSING:
+            # Param.default_value() inlined: every W1 read of a value never set ends here.
             relation: Param[T] = self._relation
-            return relation.default_value()
+            default: Any = relation._default
+            return default() if relation._factory else default  # type: ignore[no-any-return]
         return value  # type: ignore[no-any-return]
 
     def set(self, value: T) -> None:
@@ -157,6 +160,13 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
     stateless: ClassVar[bool] = True
     #: The value class of this kind of param; a class given as value_type must derive it.
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = ParamValue
+    #: Whether the class creates and caches its values as Param does (its __get__'s
+    #: fast path); decided when the class is created.
+    _gf_plain_get: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._gf_plain_get = cls.create is Param.create and cls.cached and cls.stateless
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -276,7 +286,34 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
         return default() if self._factory else default  # type: ignore[no-any-return]
 
     def create(self, parent: Object) -> ParamValue[T]:
-        return self._value_class(parent, self)
+        return new_value(self._value_class, parent, self)
+
+    if not TYPE_CHECKING:  # Relation.__get__'s overloads type it
+
+        def __get__(self, obj, owner=None):
+            # Relation.__get__ for the common case, in one frame (issue 18's W1_cold: the
+            # first read of a param on a fresh object): a core manager (nothing can
+            # override the param) and a param class that creates and caches as Param
+            # does. tests/test_params.py checks both ways give the same handle.
+            if obj is None:
+                return self
+            mng = obj._mng
+            value_class = self._value_class
+            if (
+                type(mng) is not TreeManager
+                or not type(self)._gf_plain_get
+                or not value_class._gf_plain_init
+                or _probing
+            ):
+                return Relation.__get__(self, obj, owner)
+            name = self.name
+            value = _new(value_class)  # new_value() inlined
+            value._parent = obj
+            value._relation = self
+            value._key = mng.child_oid(name)
+            value._store = mng.store
+            _setattr(obj, name, value)  # stateless: no first-one-wins needed
+            return value
 
     # -- validation -----------------------------------------------------------------------
 
@@ -351,6 +388,8 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
 
 _PARAM_SLOTS = Param._gf_slots
 _new = object.__new__
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr = object.__setattr__
 
 
 def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:

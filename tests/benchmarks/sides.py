@@ -31,7 +31,50 @@ Shots = Any
 Run = Callable[[], Any]
 
 
-class GraftflowSide:
+def read_all(shots: Shots, todo: list[str], attr: str) -> set[Any]:
+    """Read ``attr`` of every item, as user code does (``shots[name].status.get()``,
+    no ``getattr``): the same loops for every side."""
+    seen = set()
+    if attr == "status":
+        for name in todo:
+            seen.add(shots[name].status.get())
+    elif attr == "review":
+        for name in todo:
+            seen.add(shots[name].review.get())
+    else:
+        raise ValueError(f"no reader for {attr!r}")
+    return seen
+
+
+class Reads:
+    """The measured reads, written once for every side."""
+
+    def names(self, n: int) -> list[str]:
+        return gfw.names(n)
+
+    def fresh_shots(self, tree: str, store: Any) -> Shots:
+        raise NotImplementedError
+
+    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
+        """A fresh root reads one value of every item; the root is kept for warm reads."""
+        attr, _ = READS[tree]
+        todo = self.names(n)
+        kept: list[Shots] = []
+
+        def run() -> set[Any]:
+            shots = self.fresh_shots(tree, store)
+            kept.append(shots)
+            return read_all(shots, todo, attr)
+
+        return run, kept
+
+    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
+        attr, _ = READS[tree]
+        todo = self.names(n)
+        return lambda: read_all(shots, todo, attr)
+
+
+class GraftflowSide(Reads):
     name = "graftflow"
     _projects: dict[str, type[gf.Object]] = {
         "plain": gfw.Project,
@@ -85,41 +128,13 @@ class GraftflowSide:
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         return gf.Flow(self.session(tree), store).project("p").shots
 
-    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
-        """A fresh root reads one value of every item; the root is kept for warm reads."""
-        attr, _ = READS[tree]
-        todo = gfw.names(n)
-        kept: list[Shots] = []
-
-        def run() -> set[Any]:
-            shots = self.fresh_shots(tree, store)
-            kept.append(shots)
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run, kept
-
-    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
-        attr, _ = READS[tree]
-        todo = gfw.names(n)
-
-        def run() -> set[Any]:
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run
-
     def context(self, tree: str) -> Any:
         from contextlib import nullcontext
 
         return nullcontext()
 
 
-class KabaretSide:
+class KabaretSide(Reads):
     """kabaret 2.4.1: stock (``best=False``), or at its best (``best=True``: its maps
     look an item up in constant time, see :mod:`kabaret_side`).
 
@@ -172,33 +187,6 @@ class KabaretSide:
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         root, _session = kab.new_root(store)
         return getattr(root, self.project(tree)).shots
-
-    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
-        attr, _ = READS[tree]
-        todo = kab.names(n)
-        kept: list[Shots] = []
-
-        def run() -> set[Any]:
-            shots = self.fresh_shots(tree, store)
-            kept.append(shots)
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run, kept
-
-    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
-        attr, _ = READS[tree]
-        todo = kab.names(n)
-
-        def run() -> set[Any]:
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run
 
     def context(self, tree: str) -> Any:
         """kabaret reads its installers from os.environ whenever an item is built."""
