@@ -170,7 +170,9 @@ class TreeManager:
 
     def touch(self) -> None:
         """Tell whoever subscribed to this object or an ancestor that it changed."""
-        self.root._touched(self.oid)
+        root = self.root
+        if root._handlers:  # nobody listens, most of the time (W1_add: every add touches)
+            root._touched(self.oid)
 
 
 _new = object.__new__

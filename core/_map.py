@@ -349,8 +349,10 @@ class Map(DynamicMap[ItemT]):
 
     def _type_entry(self, object_type: type[Any] | None) -> str | None:
         """What to store for an item's type: ``None`` for the default mapped type."""
+        if object_type is None:
+            return None
         mapped = self.mapped_type()
-        if object_type is None or object_type is mapped:
+        if object_type is mapped:
             return None
         if not (isinstance(object_type, type) and issubclass(object_type, mapped)):
             raise TypeError(
@@ -359,13 +361,12 @@ class Map(DynamicMap[ItemT]):
             )
         return ref_of(object_type)
 
-    def _check_new_name(self, name: Any) -> str:
-        mng = self._mng
-        check_item_name(name, mng.oid)
+    def _check_new_name(self, name: Any, mng: TreeManager, oid: str) -> str:
+        check_item_name(name, oid)
         if mng.relation(name) is not None:
             raise InvalidNameError(
                 name,
-                f"{mng.oid}: {name!r} is a relation of the map, so an item of that name "
+                f"{oid}: {name!r} is a relation of the map, so an item of that name "
                 "could never be reached; choose another name",
             )
         return name  # type: ignore[no-any-return]
@@ -377,16 +378,23 @@ class Map(DynamicMap[ItemT]):
         :raises ExistsError: if the name is taken (nothing is written).
         """
         mng = self._mng
-        self._check_new_name(name)
-        entry = self._type_entry(object_type)
+        oid = mng.oid
+        self._check_new_name(name, mng, oid)
+        entry = None if object_type is None else self._type_entry(object_type)
         try:
-            mng.store.ordered_add(mng.oid, {name: entry})
+            mng.store.ordered_add(oid, {name: entry})
         except ExistsError:
-            raise ExistsError(mng.oid, f"{mng.oid} already has an item {name!r}", (name,)) from None
-        item = self._build(name, object_type or self.mapped_type())
-        mng.root._created(self._items, name)  # forgotten if the flow's batch rolls back
+            raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
+        items = self._items
+        fast = type(self)._gf_fast_items
+        if entry is None and fast is not None and (not mng.propagate or type(mng) is TreeManager):
+            # W1_add: the item built as Map.__getitem__ builds it (see there).
+            item = items.setdefault(name, new_object(fast, self, mng, name))
+        else:
+            item = self._build(name, object_type or self._default_type())
+        mng.root._created(items, name)  # forgotten if the flow's batch rolls back
         mng.touch()
-        return item
+        return item  # type: ignore[no-any-return]
 
     def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:
         """Add many items in one store batch, building none of them; return how many.
@@ -394,10 +402,11 @@ class Map(DynamicMap[ItemT]):
         All or nothing: a bad, repeated or existing name raises and writes nothing.
         """
         mng = self._mng
+        oid = mng.oid
         entry = self._type_entry(object_type)
         items: dict[str, str | None] = {}
         for name in names:
-            self._check_new_name(name)
+            self._check_new_name(name, mng, oid)
             if name in items:
                 raise ExistsError(mng.oid, f"{mng.oid}: {name!r} is listed twice", (name,))
             items[name] = entry

@@ -160,13 +160,13 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
     stateless: ClassVar[bool] = True
     #: The value class of this kind of param; a class given as value_type must derive it.
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = ParamValue
-    #: Whether the class creates and caches its values as Param does (its __get__'s
-    #: fast path); decided when the class is created.
-    _gf_plain_get: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._gf_plain_get = cls.create is Param.create and cls.cached and cls.stateless
+        if not (cls.create is Param.create and cls.cached and cls.stateless):
+            # Param.__get__'s fast path makes and caches values as Param does: a class
+            # doing otherwise reads as any relation does.
+            cls.__get__ = Relation.__get__  # type: ignore[method-assign,assignment]
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -293,24 +293,30 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
         def __get__(self, obj, owner=None):
             # Relation.__get__ for the common case, in one frame (issue 18's W1_cold: the
             # first read of a param on a fresh object): a core manager (nothing can
-            # override the param) and a param class that creates and caches as Param
-            # does. tests/test_params.py checks both ways give the same handle.
+            # override the param), a value class that keeps Value's constructor, and
+            # this class's way to create and cache (a subclass that changes it gets
+            # Relation.__get__ back). tests/test_params.py compares the two ways.
             if obj is None:
                 return self
             mng = obj._mng
             value_class = self._value_class
-            if (
-                type(mng) is not TreeManager
-                or not type(self)._gf_plain_get
-                or not value_class._gf_plain_init
-                or _probing
-            ):
+            if type(mng) is not TreeManager or not value_class._gf_plain_init or _probing:
                 return Relation.__get__(self, obj, owner)
             name = self.name
+            oid = mng._oid
+            if oid is not None:
+                key = f"{oid}/{name}"
+            else:
+                # A map item's value, one step from the map's oid, as child_oid() makes it.
+                above = mng.parent._mng._oid
+                if above is not None and above != "/":
+                    key = f"{above}/{mng.name}/{name}"
+                else:
+                    key = mng.child_oid(name)
             value = _new(value_class)  # new_value() inlined
             value._parent = obj
             value._relation = self
-            value._key = mng.child_oid(name)
+            value._key = key
             value._store = mng.store
             _setattr(obj, name, value)  # stateless: no first-one-wins needed
             return value
