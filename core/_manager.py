@@ -14,7 +14,7 @@ subclass does with the hooks :meth:`resolve`, :meth:`relations`, :meth:`relation
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._errors import MissingRelationError, did_you_mean
 
@@ -42,6 +42,11 @@ class TreeManager:
     # no ``prefix`` slot, and the oid string (~70 bytes) is made only when asked for.
     # An item's values know their own keys, so most items never need theirs.
     __slots__ = ("_oid", "name", "object", "parent", "propagate", "root", "store")
+
+    #: ``True`` on a subclass whose ``__init__`` is TreeManager's followed by
+    #: :meth:`_gf_attach` and nothing else: :func:`new_object` then makes its managers
+    #: without the class call (issue 18's W2_cold: every extended map item).
+    _gf_attach_only: ClassVar[bool] = False
 
     object: Object
     #: The parent object (the :class:`Flow` for a project, ``None`` for the flow).
@@ -136,6 +141,9 @@ class TreeManager:
         """Serve an attribute the object's class does not have; the core has none."""
         raise self.missing(name)
 
+    def _gf_attach(self, parent: TreeManager) -> None:
+        """What a subclass sets up beyond TreeManager's slots (see ``_gf_attach_only``)."""
+
     def extensions_reloaded(self) -> None:
         """The session's extensions were reloaded; the core's relations do not change."""
 
@@ -180,23 +188,35 @@ _setattr = object.__setattr__
 
 
 def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) -> ObjT:
-    """An object of ``cls`` under ``parent`` (whose manager is ``pmng``), with a plain
-    TreeManager, made without the class call: what ``cls(parent, name)`` makes when
-    ``cls`` keeps Object's constructor and store, its manager type is TreeManager and
-    it sets no ``_PROPAGATE_MANAGER_TYPE`` (the callers check).
+    """``cls(parent, name)`` for a class that keeps Object's constructor and store (its
+    ``_gf_plain_ctor``; the callers check), made without the class call.
 
-    Maps build every item this way (issue 18's W1_cold and W1_add): the class call
-    costs two ``__init__`` frames and two type calls per item. TreeManager.__init__
-    sets the same slots; tests/test_object.py compares the two, slot by slot.
+    Maps build every item here (issue 18's W1_cold, W1_add, W2_cold): the class call
+    costs an ``Object.__init__`` frame and a type call per item, and the manager's class
+    call as much again; the manager is made here with the slots TreeManager.__init__
+    sets, then what its class adds (``_gf_attach``). tests/test_object.py compares the
+    two ways, slot by slot.
     """
     obj = _new(cls)
-    mng = _new(TreeManager)
+    if cls._gf_plain_new and (not pmng.propagate or type(pmng) is TreeManager):
+        manager_type: type[TreeManager] = TreeManager
+        propagate = pmng.propagate
+    else:  # what Object.__init__ and TreeManager.__init__ decide
+        manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
+        if not (manager_type is TreeManager or manager_type._gf_attach_only):
+            _setattr(obj, "_mng", manager_type(obj, pmng, name))
+            return obj
+        flag = cls._PROPAGATE_MANAGER_TYPE
+        propagate = pmng.propagate if flag is None else flag
+    mng = _new(manager_type)
     mng.object = obj
     mng.parent = parent
     mng.name = name
     mng._oid = None
     mng.root = pmng.root
     mng.store = pmng.store
-    mng.propagate = pmng.propagate
+    mng.propagate = propagate
+    if manager_type is not TreeManager:
+        mng._gf_attach(pmng)
     _setattr(obj, "_mng", mng)
     return obj

@@ -75,7 +75,7 @@ class DynamicMap(Object, Generic[ItemT]):
     _gf_default_type: ClassVar[type[Object] | None] = Object
     #: The item type when a Map of this class may build its items in ``__getitem__``
     #: itself (:func:`new_object`): no hook, no per-item type, an item class that keeps
-    #: Object's constructor and store and chooses no manager; else ``None``.
+    #: Object's constructor and store; else ``None``.
     _gf_fast_items: ClassVar[type[Object] | None] = None
     #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
     _gf_types_items: ClassVar[bool] = False
@@ -123,9 +123,7 @@ class DynamicMap(Object, Generic[ItemT]):
             item is not None
             and cls._build is DynamicMap._build
             and not cls._gf_types_items
-            and item._gf_plain_new
-            and item._MANAGER_TYPE is None
-            and item._PROPAGATE_MANAGER_TYPE is None
+            and item._gf_plain_ctor
         )
         cls._gf_fast_items = item if plain else None
 
@@ -294,11 +292,11 @@ class Map(DynamicMap[ItemT]):
         fast = type(self)._gf_fast_items
         if fast is None or type(name) is not str:
             return self._load(name)
-        # W1_cold and W1_add build every item here: what _load() and _build() do for
+        # W1_cold and W2_cold build every item here: what _load() and _build() do for
         # an item of the map's own type, in this frame (tests/test_map.py compares).
         mng = self._mng
         stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
-        if stored is not None or (mng.propagate and type(mng) is not TreeManager):
+        if stored is not None:
             return self._load(name, stored)
         return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
 
@@ -387,7 +385,7 @@ class Map(DynamicMap[ItemT]):
             raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
         items = self._items
         fast = type(self)._gf_fast_items
-        if entry is None and fast is not None and (not mng.propagate or type(mng) is TreeManager):
+        if entry is None and fast is not None:
             # W1_add: the item built as Map.__getitem__ builds it (see there).
             item = items.setdefault(name, new_object(fast, self, mng, name))
         else:

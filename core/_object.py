@@ -46,8 +46,11 @@ class Object:
     _gf_relations: ClassVar[tuple[Relation[Any], ...]] = ()
     _gf_by_name: ClassVar[dict[str, Relation[Any]]] = {}
     _gf_own_store: ClassVar[bool] = False
-    #: Whether :func:`build` may make objects of this class without calling it: its
-    #: constructor and store are Object's own (decided when the class is created).
+    #: Whether maps may make objects of this class without calling it (its constructor
+    #: and store are Object's own), and whether they may also make its manager
+    #: themselves (it chooses no manager type and no propagation); decided when the
+    #: class is created (see graftflow._manager.new_object).
+    _gf_plain_ctor: ClassVar[bool] = True
     _gf_plain_new: ClassVar[bool] = True
 
     _mng: TreeManager
@@ -154,19 +157,10 @@ _setattr = object.__setattr__
 
 
 def build(cls: type[ObjT], parent: Object, name: str) -> ObjT:
-    """``cls(parent, name)``: how maps build their items.
-
-    When the class keeps Object's constructor and store and its objects get a plain
-    TreeManager, the object is made by :func:`~graftflow._manager.new_object` without
-    the class call (issue 18's W1_cold and W1_add; see there).
-    """
-    if cls._gf_plain_new and cls._PROPAGATE_MANAGER_TYPE is None:
-        pmng = parent._mng
-        manager_type = cls._MANAGER_TYPE
-        if manager_type is TreeManager or (
-            manager_type is None and (not pmng.propagate or type(pmng) is TreeManager)
-        ):
-            return new_object(cls, parent, pmng, name)
+    """``cls(parent, name)``: how maps build their items, without the class call when
+    the class keeps Object's constructor and store (see :func:`new_object`)."""
+    if cls._gf_plain_ctor:
+        return new_object(cls, parent, parent._mng, name)
     return cls(parent, name)
 
 
@@ -286,8 +280,13 @@ def collect_relations(cls: type[Object]) -> None:
     cls._gf_own_store = create_store is not None and (
         create_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
     )
+    cls._gf_plain_ctor = (
+        not cls._gf_own_store
+        and cls.__init__ is Object.__init__
+        and cls.__new__ is object.__new__
+    )
     cls._gf_plain_new = (
-        not cls._gf_own_store and cls.__init__ is Object.__init__ and cls.__new__ is object.__new__
+        cls._gf_plain_ctor and cls._MANAGER_TYPE is None and cls._PROPAGATE_MANAGER_TYPE is None
     )
 
     manager_type = cls.__dict__.get("_MANAGER_TYPE")

@@ -32,7 +32,7 @@ from ._json import JSONValue, json_error
 from ._manager import TreeManager
 from ._relation import NO_HINTS, UNSET, Relation, _probing, check_index
 from ._store import MISSING
-from ._values import Value, Watchable, new_value
+from ._values import Value, Watchable
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -166,7 +166,7 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
         if not (cls.create is Param.create and cls.cached and cls.stateless):
             # Param.__get__'s fast path makes and caches values as Param does: a class
             # doing otherwise reads as any relation does.
-            cls.__get__ = Relation.__get__  # type: ignore[method-assign,assignment]
+            cls.__get__ = Relation.__get__  # type: ignore[method-assign]
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -286,7 +286,30 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
         return default() if self._factory else default  # type: ignore[no-any-return]
 
     def create(self, parent: Object) -> ParamValue[T]:
-        return new_value(self._value_class, parent, self)
+        value_class = self._value_class
+        if not value_class._gf_plain_init:
+            return value_class(parent, self)
+        # What Value.__init__ sets, without the class call and its frame (issue 18's
+        # W1_cold and W2_cold: a handle per param read on a fresh object); the key as
+        # TreeManager.child_oid() makes it, without its frame in the two common cases:
+        # the object's oid is known, or it is a map item (the map's oid is known).
+        # tests/test_params.py compares the two ways.
+        mng = parent._mng
+        name = self.name
+        oid = mng._oid
+        parent_oid = None if oid is not None else mng.parent._mng._oid  # type: ignore[union-attr]
+        if oid is not None and oid != "/":
+            key = f"{oid}/{name}"
+        elif parent_oid is not None and parent_oid != "/":
+            key = f"{parent_oid}/{mng.name}/{name}"
+        else:
+            key = mng.child_oid(name)
+        value = _new(value_class)
+        value._parent = parent
+        value._relation = self
+        value._key = key
+        value._store = mng.store
+        return value
 
     if not TYPE_CHECKING:  # Relation.__get__'s overloads type it
 
@@ -295,7 +318,8 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
             # first read of a param on a fresh object): a core manager (nothing can
             # override the param), a value class that keeps Value's constructor, and
             # this class's way to create and cache (a subclass that changes it gets
-            # Relation.__get__ back). tests/test_params.py compares the two ways.
+            # Relation.__get__ back). create() inlined: a frame is 5% of a cold read.
+            # tests/test_params.py compares the two ways.
             if obj is None:
                 return self
             mng = obj._mng
@@ -304,16 +328,14 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
                 return Relation.__get__(self, obj, owner)
             name = self.name
             oid = mng._oid
-            if oid is not None:
+            parent_oid = None if oid is not None else mng.parent._mng._oid
+            if oid is not None and oid != "/":
                 key = f"{oid}/{name}"
+            elif parent_oid is not None and parent_oid != "/":
+                key = f"{parent_oid}/{mng.name}/{name}"
             else:
-                # A map item's value, one step from the map's oid, as child_oid() makes it.
-                above = mng.parent._mng._oid
-                if above is not None and above != "/":
-                    key = f"{above}/{mng.name}/{name}"
-                else:
-                    key = mng.child_oid(name)
-            value = _new(value_class)  # new_value() inlined
+                key = mng.child_oid(name)
+            value = _new(value_class)
             value._parent = obj
             value._relation = self
             value._key = key

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._relation import Relation
     from ._store import Store
 
-__all__ = ["Value", "Watchable", "new_value"]
+__all__ = ["Value", "Watchable"]
 
 T = TypeVar("T")
 W = TypeVar("W", bound="Watchable")
@@ -49,8 +49,8 @@ class Value(Generic[T]):
     # A value's relations are its class's: extensions graft onto objects, not values.
     _MANAGER_TYPE: ClassVar[type[TreeManager] | None] = TreeManager
     _PROPAGATE_MANAGER_TYPE: ClassVar[bool | None] = False
-    #: Whether :func:`new_value` may make values of this class without calling it (the
-    #: class keeps Value's constructor; decided when the class is created).
+    #: Whether params may make values of this class without calling it (the class
+    #: keeps Value's constructor; decided when the class is created).
     _gf_plain_init: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -146,28 +146,6 @@ class Value(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<{type(self._relation).__name__} value {self._key}>"
-
-
-V = TypeVar("V", bound=Value[Any])
-_new = object.__new__
-
-
-def new_value(cls: type[V], parent: Object, relation: Relation[Any]) -> V:
-    """``cls(parent, relation)``: how params make their value handles.
-
-    The fast path serves issue 18's W1_cold (a handle per param read on a fresh tree):
-    a class that keeps Value's constructor gets exactly the four slots it would set,
-    without the class call and its ``__init__`` frame (tests/test_params.py compares).
-    """
-    if cls._gf_plain_init:
-        mng = parent._mng
-        value = _new(cls)
-        value._parent = parent
-        value._relation = relation
-        value._key = mng.child_oid(relation.name)
-        value._store = mng.store
-        return value
-    return cls(parent, relation)
 
 
 class Watchable:
