@@ -39,6 +39,9 @@ _SUGGEST_LIMIT = 10_000
 _MAP_STATE = frozenset({"_items", "_names"})
 #: ``Map._load()``'s "the entry was not read yet".
 _UNREAD: Any = object()
+_new = object.__new__
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr = object.__setattr__
 
 
 def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
@@ -77,6 +80,9 @@ class DynamicMap(Object, Generic[ItemT]):
     #: itself (:func:`new_object`): no hook, no per-item type, an item class that keeps
     #: Object's constructor and store; else ``None``.
     _gf_fast_items: ClassVar[type[Object] | None] = None
+    #: The same, when the items' managers are plain TreeManagers too (the item class
+    #: chooses no manager type and no propagation): Map.__getitem__ then makes them.
+    _gf_inline_items: ClassVar[type[Object] | None] = None
     #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
     _gf_types_items: ClassVar[bool] = False
 
@@ -126,6 +132,7 @@ class DynamicMap(Object, Generic[ItemT]):
             and item._gf_plain_ctor
         )
         cls._gf_fast_items = item if plain else None
+        cls._gf_inline_items = item if plain and item._gf_plain_new else None  # type: ignore[union-attr]
 
     def __init__(self, parent: Any, name: str) -> None:
         super().__init__(parent, name)
@@ -289,7 +296,8 @@ class Map(DynamicMap[ItemT]):
         item = items.get(name)
         if item is not None:
             return item  # type: ignore[no-any-return]
-        fast = type(self)._gf_fast_items
+        cls = type(self)
+        fast = cls._gf_fast_items
         if fast is None or type(name) is not str:
             return self._load(name)
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
@@ -298,7 +306,22 @@ class Map(DynamicMap[ItemT]):
         stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
         if stored is not None:
             return self._load(name, stored)
-        return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
+        plain = cls._gf_inline_items
+        if plain is None or (mng.propagate and type(mng) is not TreeManager):
+            return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
+        # W1_cold: new_object() inlined for an item with a plain TreeManager (its frame
+        # is 5% of a cold read).
+        item = _new(plain)
+        item_mng = _new(TreeManager)
+        item_mng.object = item
+        item_mng.parent = self
+        item_mng.name = name
+        item_mng._oid = None
+        item_mng.root = mng.root
+        item_mng.store = mng.store
+        item_mng.propagate = mng.propagate
+        _setattr(item, "_mng", item_mng)
+        return items.setdefault(name, item)  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
 
@@ -376,8 +399,15 @@ class Map(DynamicMap[ItemT]):
         :raises ExistsError: if the name is taken (nothing is written).
         """
         mng = self._mng
-        oid = mng.oid
-        self._check_new_name(name, mng, oid)
+        oid = mng._oid or mng.oid
+        check_item_name(name, oid)
+        # _check_new_name() inlined, and TreeManager.relation() too (issue 18's W1_add).
+        if (
+            name in type(self)._gf_by_name
+            if type(mng) is TreeManager
+            else mng.relation(name) is not None
+        ):
+            self._check_new_name(name, mng, oid)  # raises, saying why
         entry = None if object_type is None else self._type_entry(object_type)
         try:
             mng.store.ordered_add(oid, {name: entry})
@@ -390,8 +420,11 @@ class Map(DynamicMap[ItemT]):
             item = items.setdefault(name, new_object(fast, self, mng, name))
         else:
             item = self._build(name, object_type or self._default_type())
-        mng.root._created(items, name)  # forgotten if the flow's batch rolls back
-        mng.touch()
+        root = mng.root
+        if root._local.levels:  # forgotten if the flow's batch rolls back
+            root._created(items, name)
+        if root._handlers:  # TreeManager.touch(), skipped when nobody listens
+            mng.touch()
         return item  # type: ignore[no-any-return]
 
     def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:

@@ -248,25 +248,29 @@ class MemoryStore:
     # -- ordered maps -----------------------------------------------------------------
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
-        # A map's entries are None (or a type path): kept as they are without a call (or a
-        # comprehension's frame), the key for an error message made only for an error
-        # (issue 18's W1_add adds one item at a time).
-        encoded = dict(items)
-        for name, value in encoded.items():
+        # A map's entries are None (or a type path): taken as they are, with no call, no
+        # copy but the one the store keeps (issue 18's W1_add adds one item at a time).
+        encoded: Mapping[str, object] = items
+        for value in items.values():
             if type(value) not in _EXACT_SCALARS:
-                encoded[name] = _encode(f"{key}/{name}", value)
+                encoded = {name: _encode(f"{key}/{name}", value) for name, value in items.items()}
+                break
         with self._lock:
             members = self._ordered.get(key)
-            if members is not None and not members.keys().isdisjoint(encoded.keys()):
-                existing = tuple(name for name in encoded if name in members)
-                raise ExistsError(key, f"{key} already has {quote_names(existing)}", existing)
+            if members is not None:
+                for name in encoded:  # most adds are of one name
+                    if name in members:
+                        existing = tuple(name for name in encoded if name in members)
+                        raise ExistsError(
+                            key, f"{key} already has {quote_names(existing)}", existing
+                        )
             if not encoded:
                 return
             if self._levels:
                 self._touch(_ORDERED, key)
             if members is None:
                 self._index(key)
-                self._ordered[key] = encoded
+                self._ordered[key] = dict(encoded)
             else:
                 members.update(encoded)
 

@@ -281,9 +281,7 @@ def collect_relations(cls: type[Object]) -> None:
         create_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
     )
     cls._gf_plain_ctor = (
-        not cls._gf_own_store
-        and cls.__init__ is Object.__init__
-        and cls.__new__ is object.__new__
+        not cls._gf_own_store and cls.__init__ is Object.__init__ and cls.__new__ is object.__new__
     )
     cls._gf_plain_new = (
         cls._gf_plain_ctor and cls._MANAGER_TYPE is None and cls._PROPAGATE_MANAGER_TYPE is None

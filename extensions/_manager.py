@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from graftflow import Object, Relation, RelationError, Session, TreeManager
 from graftflow.extending import (
@@ -200,10 +200,15 @@ class DynamicTreeManager(TreeManager):
         cls = type(self.object)
         plan = reg.plans.get(cls)
         if plan is None:
-            plan = reg.plans.setdefault(cls, _plan(reg, cls))
+            plan = reg.plans.setdefault(cls, _Plan(reg, cls))
         read = False
+        shared = plan.shared
         if not plan.calls:
             table = _EMPTY
+        elif shared is not None and not self._skip:
+            # Every factory is per-type: the class's table, built by its first object,
+            # serves them all (what per_type() opts into; issue 18's W2 and W2p).
+            table = shared
         else:
             # Other threads see the mark, not this thread's: they build a table of their
             # own rather than read a half-built one (or base relations only).
@@ -214,6 +219,8 @@ class DynamicTreeManager(TreeManager):
                 self._table, self._gen = old, old_gen
                 raise
             read = self._table is _BUILDING_READ
+            if plan.all_per_type and not self._skip and shared is None:
+                plan.shared = table
         # Published whole, table first: a reader that sees it with the old generation
         # builds again. Two threads racing for one object build equal tables (the same
         # factories, the same winners), so whichever is published last will do.
@@ -236,22 +243,21 @@ class DynamicTreeManager(TreeManager):
         uncontested = plan.uncontested
         problems = plan.problems
         table: dict[str, _Offer] = {}
-        # Every factory runs for every object (kabaret's contract): this loop is most of
-        # what a plain factory costs (issue 18's W2p), so it carries nothing more.
+        # A factory runs for every object (kabaret's contract) unless it is per-type:
+        # this loop is most of what a plain factory costs (issue 18's W2p), so it
+        # carries nothing more.
         for call, entry in calls:
+            if entry.per_type:
+                answer = plan.answers.get(entry)
+                if answer is None:
+                    answer = plan.answers.setdefault(entry, self._ask(session, entry, obj))
+                for relation, weight in answer:
+                    self._offer(table, problems, session, entry, relation, weight)
+                continue
             try:
                 result = call(obj)
             except Exception as exc:
-                session.report(
-                    f"factory raised {type(exc).__name__}: {exc}",
-                    source=entry.source,
-                    extension=entry.extension,
-                    factory=entry.qualname,
-                    oid=self.oid,
-                    error=exc,
-                    # One diagnostic per failing factory, however many objects it fails on.
-                    key=(entry.source, entry.extension, entry.qualname, type(exc).__name__),
-                )
+                self._failed(session, entry, exc)
                 continue
             if result is None:
                 continue
@@ -289,14 +295,45 @@ class DynamicTreeManager(TreeManager):
                     self._report(session, entry, problem, "TypeError")
                 for relation, weight in candidates:
                     self._offer(table, problems, session, entry, relation, weight)
-            if not uncontested:
-                # Plain factories' names are known once they answered: the next objects
-                # of the class reach them without a failed lookup first (issue 18's W2p).
-                served = reg.served.get(cls, _NO_NAMES)
-                for name, won in table.items():
-                    if name not in served and won[ENTRY] is not None:
-                        reg.serve(cls, name)
+        if not uncontested:
+            # Plain factories' names are known once they answered: the next objects of
+            # the class reach them without a failed lookup first (issue 18's W2p).
+            served = reg.served.get(cls, _NO_NAMES)
+            for name, won in table.items():
+                if name not in served and won[ENTRY] is not None:
+                    reg.serve(cls, name)
         return table or _EMPTY
+
+    def _ask(
+        self, session: Session, entry: FactoryEntry, obj: Object
+    ) -> tuple[tuple[Relation[Any], float], ...]:
+        """A per-type factory's answer for this object's class: its offers, named."""
+        try:
+            result = entry.call(obj)
+        except Exception as exc:
+            self._failed(session, entry, exc)
+            return ()
+        candidates, bad = read_result(result, entry.weight)
+        for problem in bad:
+            self._report(session, entry, problem, "TypeError")
+        name = entry.name
+        return tuple(
+            # Shared by the class's objects: a copy under the name, never the factory's.
+            (relation.renamed(name) if name is not None and not relation.name else relation, weight)
+            for relation, weight in candidates
+        )
+
+    def _failed(self, session: Session, entry: FactoryEntry, exc: Exception) -> None:
+        session.report(
+            f"factory raised {type(exc).__name__}: {exc}",
+            source=entry.source,
+            extension=entry.extension,
+            factory=entry.qualname,
+            oid=self.oid,
+            error=exc,
+            # One diagnostic per failing factory, however many objects it fails on.
+            key=(entry.source, entry.extension, entry.qualname, type(exc).__name__),
+        )
 
     def _offer(
         self,
@@ -414,24 +451,28 @@ def _name_problem(
     return problem
 
 
-class _Plan(NamedTuple):
+class _Plan:
     """How objects of one class are extended in one session: worked out once."""
 
-    #: ``(callable, entry)`` for every factory offered the class, in order.
-    calls: tuple[tuple[Callable[[Object], Any], FactoryEntry], ...]
-    #: Whether no contest can ever be held there (see :func:`_uncontested`).
-    uncontested: bool
-    #: name -> why it cannot be a dynamic relation of the class, or "" (filled lazily).
-    problems: dict[str, str]
+    __slots__ = ("all_per_type", "answers", "calls", "problems", "shared", "uncontested")
 
-
-def _plan(reg: Registry, cls: type[Object]) -> _Plan:
-    entries = reg.for_type(cls)
-    problems = reg.name_problems.get(cls)
-    if problems is None:
-        problems = reg.name_problems.setdefault(cls, {})
-    calls = tuple((entry.call, entry) for entry in entries)
-    return _Plan(calls, _uncontested(problems, cls, entries), problems)
+    def __init__(self, reg: Registry, cls: type[Object]) -> None:
+        entries = reg.for_type(cls)
+        problems = reg.name_problems.get(cls)
+        if problems is None:
+            problems = reg.name_problems.setdefault(cls, {})
+        #: ``(callable, entry)`` for every factory offered the class, in order.
+        self.calls = tuple((entry.call, entry) for entry in entries)
+        #: Whether no contest can ever be held there (see :func:`_uncontested`).
+        self.uncontested = _uncontested(problems, cls, entries)
+        #: name -> why it cannot be a dynamic relation of the class, or "".
+        self.problems = problems
+        #: Per-type factory -> its offers for the class, named; asked once.
+        self.answers: dict[FactoryEntry, tuple[tuple[Relation[Any], float], ...]] = {}
+        self.all_per_type = bool(entries) and all(entry.per_type for entry in entries)
+        #: With only per-type factories: the table every object of the class gets, once
+        #: the first one (with no factory skipped) has built it.
+        self.shared: dict[str, _Offer] | None = None
 
 
 def _uncontested(

@@ -19,7 +19,7 @@ from graftflow import Object, Session
 from graftflow.extending import UNSET, import_ref, installer_ref, serve_undeclared, short_repr
 
 from ._entry_points import entry_points
-from ._factory import DynamicRelationFactory, qualname
+from ._factory import DynamicRelationFactory, PerTypeFactory, qualname
 from ._plugins import call_hook, plugin_manager
 from ._sources import BlockList, Source
 
@@ -54,6 +54,8 @@ class FactoryEntry:
     #: ``@dynamic_relation``'s index (``UNSET``: the relation's own, else 0).
     index: Any
     recursive: bool
+    #: Asked once per class, its answer shared by the class's objects (:func:`per_type`).
+    per_type: bool = False
 
 
 class Registry:
@@ -203,9 +205,10 @@ class Registry:
 
     def _add(self, factory: Factory, extension: str, source: str) -> None:
         settings = factory if isinstance(factory, DynamicRelationFactory) else None
+        marked = isinstance(factory, PerTypeFactory)
         entry = FactoryEntry(
             factory=factory,
-            call=settings.function if settings else factory,
+            call=settings.function if settings else factory.function if marked else factory,  # type: ignore[attr-defined]
             extension=extension,
             source=source,
             qualname=qualname(factory),
@@ -215,6 +218,7 @@ class Registry:
             weight=settings.weight if settings else 0,
             index=settings.index if settings else UNSET,
             recursive=settings.recursive if settings else False,
+            per_type=settings.per_type if settings else marked,
         )
         self._entries.append(entry)
         self.extensions.setdefault(extension, []).append(entry)

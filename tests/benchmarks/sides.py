@@ -24,6 +24,8 @@ READS = {
     "plain": ("status", "wip"),
     "ext": ("review", "pending"),
     "ext_plain": ("review", "pending"),
+    "ext_typed": ("review", "pending"),
+    "ext_per_type": ("review", "pending"),
     "over": ("status", "approved"),
 }
 
@@ -80,12 +82,16 @@ class GraftflowSide(Reads):
         "plain": gfw.Project,
         "ext": gfw.ExtProject,
         "ext_plain": gfw.PlainExtProject,
+        "ext_typed": gfw.TypedProject,
+        "ext_per_type": gfw.PerTypeProject,
         "over": gfw.OverProject,
     }
     _environ: dict[str, dict[str, str]] = {
         "plain": {"GRAFTFLOW_BLOCKED": gfw.EXTENDED["GRAFTFLOW_BLOCKED"]},
         "ext": gfw.EXTENDED,
         "ext_plain": gfw.PLAIN_EXTENDED,
+        "ext_typed": gfw.TYPED_EXTENDED,
+        "ext_per_type": gfw.PER_TYPE_EXTENDED,
         "over": gfw.OVERRIDE,
     }
 
