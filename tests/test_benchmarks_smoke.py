@@ -64,6 +64,8 @@ WORKLOAD_NAMES = {
     "W2_overhead",
     "W2p_cold",
     "W2p_overhead",
+    "W2t_overhead",
+    "W2pt_overhead",
     "W3_override",
     "W4_memory",
     "W5_calls",
@@ -200,7 +202,7 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("tree", ["plain", "ext", "ext_plain", "over"])
+@pytest.mark.parametrize("tree", ["plain", "ext", "ext_plain", "ext_typed", "ext_per_type", "over"])
 def test_every_side_reads_the_same(tree: str, kabaret: ModuleType) -> None:
     """Cold and warm, every item gives the tree's value on every side (for W3: the
     weight-5 override, on graftflow over a base Param, on kabaret over a base Child)."""

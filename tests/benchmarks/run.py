@@ -171,6 +171,21 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         unit="seconds per object: W2p_cold minus W1_cold, / n",
     )
     row["met"] = row["graftflow_s"] <= 2 * US
+    for name, key, limit, what in (
+        ("W2t_overhead", "W2t", 1, "W2's factories, declared per_type"),
+        ("W2pt_overhead", "W2pt", 2, "W2p's plain factories, each wrapped in per_type()"),
+    ):
+        cold = side_figures(raw[key], "cold_s")
+        row = rows[name] = timed_row(
+            n,
+            {side: minus(cold[side], cold1[side], n) for side in SIDES},
+            f"<= {limit} µs per object (graftflow)",
+            unit=f"seconds per object: {key}_cold minus W1_cold, / n; kabaret: its W2",
+            note=f"{what}: asked once per class",
+            graftflow_cold_s=cold["graftflow"]["on"],  # type: ignore[index]
+            cold_ratio=ratio_of(cold["kabaret"] and cold["kabaret"]["on"], cold["graftflow"]["on"]),  # type: ignore[index]
+        )
+        row["met"] = row["graftflow_s"] <= limit * US
 
     winners = {
         side: sorted(w3[side].values) if w3.get(side) is not None else None for side in SIDES
@@ -381,6 +396,11 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
     ratios = [pair(fmt_ratio(data[key]), fmt_ratio(off[key])) for key in ("ratio", "ratio_stock")]
     if name in ("W2_overhead", "W2p_overhead"):
         note = "per object"
+    if name in ("W2t_overhead", "W2pt_overhead"):
+        note = (
+            f"per object; per-type factories; cold {fmt_time(data['graftflow_cold_s'])}, "
+            f"{fmt_ratio(data['cold_ratio'])} kabaret at its best's W2_cold"
+        )
     if name in ("W1_cold", "W1_warm"):
         note = f"{fmt_time(data['per_item_s'])} per item; {note}".rstrip("; ")
     if name == "W1_add":

@@ -144,7 +144,8 @@ class KabaretSide(Reads):
     """kabaret 2.4.1: stock (``best=False``), or at its best (``best=True``: its maps
     look an item up in constant time, see :mod:`kabaret_side`).
 
-    kabaret's factories are all plain ones, so its W2p tree is its W2 tree.
+    kabaret's factories are all plain, per-object ones: its W2p, W2t and W2pt trees are
+    its W2 tree.
     """
 
     def __init__(self, best: bool = True) -> None:
@@ -153,7 +154,7 @@ class KabaretSide(Reads):
 
     def project(self, tree: str) -> str:
         """The root relation holding ``tree``'s project on this side."""
-        base = "ext" if tree == "ext_plain" else tree
+        base = "ext" if tree.startswith("ext") else tree  # kabaret has one kind of factory
         return f"best_{base}" if self.best else base
 
     def calls(self) -> dict[str, int]:
@@ -196,5 +197,5 @@ class KabaretSide(Reads):
 
     def context(self, tree: str) -> Any:
         """kabaret reads its installers from os.environ whenever an item is built."""
-        value = {"ext": kab.EXTENDED, "ext_plain": kab.EXTENDED, "over": kab.OVERRIDE}.get(tree)
+        value = kab.EXTENDED if tree.startswith("ext") else {"over": kab.OVERRIDE}.get(tree)
         return kab.installers_env(value)

@@ -420,24 +420,29 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
         "kabaret_stock": add_pass(stock, n, slow) if stock else None,
     }
     say("W1, W2 and W2p reads")
-    # Each side's W1, W2 and W2p runs are interleaved: W2_overhead, W2p_overhead and
-    # W2_warm / W1_warm compare them with each other. kabaret's factories are all plain:
-    # its W2 is also what graftflow's W2p is compared with.
-    gf_reads = read_passes(gf_side, ("plain", "ext", "ext_plain"), n, repeat, repeat)
+    # Each side's W1 and W2 runs (all their variants) are interleaved: the overheads and
+    # W2_warm / W1_warm compare them with each other. kabaret's factories are all plain
+    # and per object: its W2 is also what graftflow's W2p, W2t and W2pt are compared with.
+    gf_trees = ("plain", "ext", "ext_plain", "ext_typed", "ext_per_type")
+    gf_reads = read_passes(gf_side, gf_trees, n, repeat, repeat)
     w1 = {"graftflow": gf_reads["plain"]}
     w2 = {"graftflow": gf_reads["ext"]}
     w2p = {"graftflow": gf_reads["ext_plain"]}
+    w2t = {"graftflow": gf_reads["ext_typed"]}
+    w2pt = {"graftflow": gf_reads["ext_per_type"]}
     for side, cold_repeat in ((best, repeat), (stock, slow)):
         if side:
             reads = read_passes(side, ("plain", "ext"), n, cold_repeat, repeat)
-            w1[side.name], w2[side.name] = reads["plain"], reads["ext"]
-            w2p[side.name] = reads["ext"]
+            w1[side.name] = reads["plain"]
+            for w in (w2, w2p, w2t, w2pt):
+                w[side.name] = reads["ext"]
     say("W3 override")
     w3 = {"graftflow": read_pass(gf_side, "over", n, repeat, 1, check=False)}
     for side, cold_repeat in ((best, repeat), (stock, slow)):
         if side:
             w3[side.name] = read_pass(side, "over", n, cold_repeat, 1, check=False)
     raw["W1"], raw["W2"], raw["W2p"], raw["W3"] = w1, w2, w2p, w3
+    raw["W2t"], raw["W2pt"] = w2t, w2pt
 
     say("W4 memory")
     raw["W4"] = {
