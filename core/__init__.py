@@ -61,8 +61,6 @@ if TYPE_CHECKING:
     from ._config import Config
     from ._redis_store import RedisStore
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Action",
     "BoolParam",
@@ -139,4 +137,12 @@ def __getattr__(name: str) -> Any:
         from ._redis_store import RedisStore
 
         return RedisStore
+    if name == "__version__":
+        # The installed distribution's (pyproject's version, written once). Read when
+        # asked: importlib.metadata scans sys.path, which `import graftflow` must not pay.
+        from importlib.metadata import version
+
+        value = version("graftflow")
+        globals()["__version__"] = value
+        return value
     raise AttributeError(f"module 'graftflow' has no attribute {name!r}")

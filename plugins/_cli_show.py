@@ -3,10 +3,13 @@
 Every command first turns what it found into plain data (the ``--json`` output), then
 prints that data for people. So the two outputs never disagree, and the human output is
 free to be terse. Only what is shown gets built: a map shows a few items and a count.
+An object whose class defines a ``summary()`` method (a workflow process: its status
+and current tasks) is previewed as that one line, not as its internals.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -152,10 +155,24 @@ def print_node(console: Console, data: dict[str, Any]) -> None:
 # -- the demo tree ---------------------------------------------------------------------
 
 
+def _summary_line(node: Object) -> str | None:
+    """The one line an object's own ``summary()`` gives, if its class defines one."""
+    if not inspect.isfunction(getattr(type(node), "summary", None)):
+        return None
+    try:
+        return str(node.summary())  # type: ignore[attr-defined]
+    except Exception as exc:  # studio code: shown on its line, the preview goes on
+        return f"(summary failed: {type(exc).__name__}: {exc})"
+
+
 def tree_data(node: Object) -> dict[str, Any]:
     """A preview of the tree under ``node``: every relation of the objects shown, the
     first item of each map in full, the next few as one line, and a count."""
     data: dict[str, Any] = {"oid": node.oid(), "type": type(node).__name__, "relations": []}
+    summary = _summary_line(node)
+    if summary is not None:
+        data["summary"] = summary
+        return data
     for record in describe(node):
         row = relation_data(node, record)
         if record.kind in ("child", "map") and "error" not in row:
@@ -172,7 +189,10 @@ def tree_data(node: Object) -> dict[str, Any]:
 
 
 def _line_data(node: Object) -> dict[str, Any]:
-    """An item shown on one line: its status if it has one, and what was grafted on."""
+    """An item shown on one line: its summary, or its status and what was grafted on."""
+    summary = _summary_line(node)
+    if summary is not None:
+        return {"oid": node.oid(), "type": type(node).__name__, "summary": summary, "relations": []}
     rows = [
         relation_data(node, record)
         for record in describe(node)
@@ -192,7 +212,10 @@ def _label(row: dict[str, Any]) -> str:
     mark = "" if row["origin"] == "base" else f"  [magenta]⇐ {escape(row['origin'])}[/]"
     if "relations" in row:  # a child object or a map, expanded below
         count = f" · {_items(row['items']['count'])}" if "items" in row else ""
-        return f"[bold]{escape(row['name'])}[/] [dim]{row['kind']} {row['type']}{count}[/]{mark}"
+        line = f"  {escape(row['summary'])}" if "summary" in row else ""
+        return (
+            f"[bold]{escape(row['name'])}[/] [dim]{row['kind']} {row['type']}{count}[/]{line}{mark}"
+        )
     return f"{escape(row['name'])} [dim]{row['kind']}[/] {_summary(row)}{mark}"
 
 
@@ -208,9 +231,13 @@ def _fill(tree: Tree, data: dict[str, Any]) -> None:
         return
     for item in items["expanded"]:
         name = item["oid"].rpartition("/")[2]
-        _fill(tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]"), item)
+        line = f"  {escape(item['summary'])}" if "summary" in item else ""
+        _fill(tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]{line}"), item)
     for item in items["listed"]:
         name = item["oid"].rpartition("/")[2]
+        if "summary" in item:
+            tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]  {escape(item['summary'])}")
+            continue
         inline = "  ".join(
             f"{escape(row['name'])}={_summary(row)}"
             + ("" if row["origin"] == "base" else f" [magenta]⇐ {escape(row['origin'])}[/]")

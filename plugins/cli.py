@@ -19,7 +19,6 @@ from typing import IO, Any, NoReturn, TypeVar
 import click
 from rich.console import Console
 
-import graftflow
 from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
 from graftflow.extending import known_store_schemes
 from graftflow.extensions import call_hook, describe, registry, store_schemes
@@ -159,7 +158,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(graftflow.__version__, prog_name="graftflow")
+@click.version_option(package_name="graftflow", prog_name="graftflow")
 @click.option(
     "--store",
     "store_url",

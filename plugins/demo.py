@@ -46,6 +46,7 @@ __all__ = [
     "graftflow_install_extensions",
     "graftflow_project_types",
     "lamp_light_handles",
+    "shot_processes",
 ]
 
 Status = Literal["todo", "wip", "review", "done"]
@@ -242,10 +243,23 @@ def lamp_light_handles(shot: Shot) -> IntParam | None:
     return None
 
 
+@dynamic_relation("processes", target=Shot)
+def shot_processes(shot: Shot) -> Child[Any]:
+    """Each shot's workflow processes (start the bundled ``shot_pipeline`` in them).
+
+    The workflow engine is imported when a shot is first built, not when this plugin
+    loads: every session loads it, few of them open a process.
+    """
+    from graftflow.plugins.workflow import Processes
+
+    return Child(Processes)
+
+
 @hookimpl
 def graftflow_install_extensions(session: Session) -> Mapping[str, list[Any]]:
-    """The demo's one override, handed out like any studio's extension."""
-    return {"lamp_light_handles": [lamp_light_handles]}
+    """The demo's override and its shots' processes, handed out like any studio's
+    extensions."""
+    return {"lamp_light_handles": [lamp_light_handles], "shot_processes": [shot_processes]}
 
 
 @hookimpl

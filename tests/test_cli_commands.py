@@ -364,7 +364,7 @@ class TestExtensions:
             "label": None,
             "status": "ok",
             "detail": None,
-            "extensions": ["lamp_light_handles"],
+            "extensions": ["lamp_light_handles", "shot_processes"],
         }
         assert data["extensions"]["lamp_light_handles"] == [
             {

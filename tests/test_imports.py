@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,18 +47,20 @@ class TestImports:
 
     def test_loading_plugins_leaves_the_workflow_engine_unloaded(self, run_python: Any) -> None:
         """Every session loads the bundled plugins; the workflow plugin's entry point
-        must not bring its engine (processes, queue, workers) or pydantic with it, and
-        a demo shot's grafted ``processes`` loads it only when read."""
+        must not bring its engine (processes, queue, workers) with it (nor pydantic),
+        and a demo shot's grafted ``processes`` loads it only when read."""
         code = (
             "import graftflow as gf\n"
             "from graftflow.extensions import registry\n"
             "session = gf.Session(environ={})\n"
             "reg = registry(session)\n"
-            "assert 'workflow_demo_pipeline' in reg.extensions, reg.extensions\n"
+            "assert 'shot_processes' in reg.extensions, reg.extensions\n"
             "assert [m for m in sys.modules if m.startswith('graftflow.plugins.workflow._')]"
             " == ['graftflow.plugins.workflow._plugin', 'graftflow.plugins.workflow._hookspecs']"
             ", sorted(sys.modules)\n"
             "assert 'pydantic' not in sys.modules\n"
+            "# nor read its table of public names (the plugin imports a private module)\n"
+            "assert sys.modules['graftflow.plugins.workflow']._WHERE is None\n"
             "from graftflow.plugins.demo import create_demo\n"
             "flow = gf.Flow(session=session)\n"
             "shot = create_demo(flow, sequences=1, shots=1).films['f01'].sequences['sq010']"
@@ -139,3 +142,18 @@ class TestImports:
         }  # fmt: skip
         assert contract <= set(graftflow.__all__)
         assert json.loads(json.dumps(graftflow.__version__)) == graftflow.__version__
+
+    def test_version_is_the_distributions_read_only_when_asked(self, run_python: Any) -> None:
+        """One version (pyproject's, through the installed metadata); importing graftflow
+        does not pay for the metadata scan that reading it costs."""
+        code = (
+            "import graftflow\n"
+            "assert 'importlib.metadata' not in sys.modules, 'read at import'\n"
+            "import importlib.metadata as md\n"
+            "assert graftflow.__version__ == md.version('graftflow')\n"
+        )
+        assert "graftflow" in loaded_after(run_python, code)
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        found = re.search(r'^version = "([^"]+)"$', pyproject, re.MULTILINE)
+        assert found is not None
+        assert graftflow.__version__ == found.group(1)

@@ -73,9 +73,9 @@ class TestReviewExample:
             assert review["weight"] == 0
             assert review["beaten"] == []
             # The other relations are untouched and keep their order: the base ones, and
-            # those the bundled plugins graft: the workflow's processes map, and on
-            # "Lamp Light" shots the demo plugin's handles override.
-            expected = ["workflow_demo_pipeline"]
+            # those the demo plugin grafts: its shots' processes map, and on
+            # "Lamp Light" shots its handles override.
+            expected = ["shot_processes"]
             if "/films/f02/" in oid:
                 expected.insert(0, "lamp_light_handles")
             assert [r["origin"] for r in records[:-1] if r["origin"] != "base"] == expected

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import workflow_jobs
 from conftest import TESTS, PythonRunner
-from workers import run_together
+from workers import QUEUE_WORKER, run_together
 from workflow_jobs import (
     BrokenWorkflow,
     FakeClock,
@@ -27,14 +27,14 @@ from workflow_jobs import (
 )
 
 import graftflow as gf
+from graftflow.extensions import hookimpl, plugin_manager
 from graftflow.plugins.workflow import (
     DeciderProcess,
     Worker,
     WorkflowError,
     WorkQueue,
-    _decider,
-    set_clock,
 )
+from graftflow.plugins.workflow._clock import set_clock
 
 
 @pytest.fixture
@@ -50,18 +50,27 @@ def studio(flow: gf.Flow, clock: FakeClock) -> Studio:
     return flow.create_project("studio", Studio)
 
 
+class EventListener:
+    """A plugin that keeps each process event it hears."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def graftflow_on_process_event(self, process: Any, event: str, data: dict[str, Any]) -> None:
+        self.seen.append((process.oid(), {"what": event, **data}))
+
+
 @pytest.fixture
-def emitted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What reaches the one process-event function (A's hook, once merged)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        _decider, "_emit", lambda process, event: seen.append((process.oid(), event))
-    )
-    return seen
+def emitted(flow: gf.Flow) -> list[tuple[str, dict[str, Any]]]:
+    """What the session's plugins hear through graftflow_on_process_event."""
+    listener = EventListener()
+    plugin_manager(flow.session()).register(listener, name="event-listener")
+    return listener.seen
 
 
 def types(process: DeciderProcess) -> list[str]:
-    return [e["type"] for e in process.events()]
+    return [e["what"] for e in process.events()]
 
 
 def drain(flow: gf.Flow) -> None:
@@ -249,19 +258,6 @@ def test_a_half_done_process_is_resumed_by_another_python(
     assert proc.stdout.split() == ["completed", "20"]
 
 
-FAN_WORKER = """
-import json, sys
-import graftflow as gf
-from graftflow.plugins.workflow import Worker
-flow = gf.Flow(store=gf.open_store(sys.argv[1]))
-print("ready", flush=True)
-sys.stdin.readline()
-Worker(flow, lease=2, poll=0.01, on_event=lambda e: print(json.dumps(e), flush=True)).run(
-    idle_exit=1.0
-)
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_parallel_activities_end_together(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -274,7 +270,7 @@ def test_parallel_activities_end_together(
     store = make_store(kind, tmp_path, request)
     with gf.Flow(store=store) as flow:
         process = flow.create_project("studio", Studio).processes.start("p1", FanOutWorkflow, 12)
-        outputs = run_together(FAN_WORKER, [[store.url]] * 3, tmp_path)
+        outputs = run_together(QUEUE_WORKER, [[store.url]] * 3, tmp_path)
         done = [json.loads(line) for out in outputs for line in out.splitlines()]
         assert len([e for e in done if e["event"] == "done"]) == 12
         assert (process.status.get(), process.result.get()) == ("completed", 2 * sum(range(1, 13)))

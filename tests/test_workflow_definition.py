@@ -80,8 +80,10 @@ class TestPythonDefinitions:
     def test_functions_become_references(self) -> None:
         """Callables are stored as module:qualname; a lambda is refused when built."""
         assert defs.TWO_STEPS.node("first").to_data()["actions"] == ["workflow_defs:print_hello"]
-        with pytest.raises(TypeError, match="lambda or a function defined inside a function"):
+        with pytest.raises(DefinitionError) as info:
             Task("t", next="end", actions=[lambda state: None])
+        assert str(info.value).startswith("Task: node 't': field 'actions[0]': ")
+        assert "lambda or a function defined inside a function" in str(info.value)
 
     @pytest.mark.parametrize(
         ("nodes", "message"),
@@ -174,7 +176,7 @@ class TestTomlFiles:
                 GOOD.replace("max_attempts = 3", "max_attempts = 0"),
                 (
                     "node 'third': field 'retry.max_attempts': "
-                    "Input should be greater than or equal to 1"
+                    "max_attempts must be an int >= 1, not 0"
                 ),
             ),
             (
@@ -199,10 +201,24 @@ class TestTomlFiles:
             ),
             (
                 GOOD.replace('when = "skip_me", ', ""),
-                "node 'choose': field 'cases[0]': Value error, give exactly one of 'when'",
+                "node 'choose': field 'cases[0]': give exactly one of 'when'",
             ),
-            (GOOD.replace('name = "choice"', 'nme = "choice"'), "field 'name': missing"),
-            (GOOD.replace('next = "pick"', "next = 3"), "field 'next': Input should be a valid"),
+            (
+                GOOD.replace('name = "choice"', 'nme = "choice"'),
+                "field 'nme': unknown field; did you mean 'name'?",
+            ),
+            (GOOD.replace('name = "choice"', ""), "field 'name': missing"),
+            (
+                GOOD.replace('next = "pick"', "next = 3"),
+                "node 'start': field 'next': must be a string, not int 3",
+            ),
+            (
+                GOOD.replace("max_attempts = 3", "max_attemps = 3"),
+                (
+                    "node 'third': field 'retry.max_attemps': unknown field; did you mean "
+                    "'max_attempts'?"
+                ),
+            ),
             ("name = [", "not valid TOML"),
         ],
     )

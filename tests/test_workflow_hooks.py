@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from workflow_defs import Shot
 
 import graftflow as gf
 from graftflow.extensions import hookimpl, plugin_manager
-from graftflow.plugins.workflow import Activation, Process, fire_process_event
+from graftflow.plugins.workflow import Activation, DeciderProcess, Process, fire_process_event
 
 pytest_plugins = ["extension_fixtures"]
 
@@ -65,7 +66,7 @@ class TestHooks:
         process.execute()
         assert listener.heard == [
             ("p", "started", {"definition": "two_steps"}, "tester"),
-            ("start-1", "perform", "NEW", "DONE", None),
+            ("start-1", "done", "NEW", "DONE", None),
             ("first-1", "assign", "NEW", "ASSIGNED", None),
             ("first-1", "prepare", "ASSIGNED", "PREPARED", None),
             ("first-1", "done", "PREPARED", "DONE", None),
@@ -114,7 +115,7 @@ class TestHooks:
         assert diagnostic.message == (
             "graftflow_on_transition raised RuntimeError: cannot reach the tracker"
         )
-        assert diagnostic.count == 1  # one transition so far: start's perform
+        assert diagnostic.count == 1  # one transition so far: the start's done
 
     def test_fire_process_event_for_other_parts(self) -> None:
         """The decider and workers report their own events through the same helper."""
@@ -134,6 +135,135 @@ class TestHooks:
         process = flow.create_project("shot", Shot).processes.start("p", defs.TWO_STEPS)
         assert process.execute() == "DONE"
         assert session.diagnostics == []
+
+
+class Boom(Exception):
+    pass
+
+
+def in_failed_batch(flow: gf.Flow, *work: Callable[[], object]) -> None:
+    """Run ``work`` in one batch of ``flow`` that then fails: all of it is rolled back."""
+    with flow.batch():
+        for step in work:
+            step()
+        raise Boom("the caller's batch fails")
+
+
+class TestOnlyCommittedWorkIsHeard:
+    """Issue 17: every event goes through the core's commit hook, on every store."""
+
+    def test_an_outer_batch_that_raises_is_never_heard(self, store: gf.Store) -> None:
+        flow, listener = listening_flow(store)
+        shot = flow.create_project("shot", Shot)
+        with pytest.raises(Boom):
+            in_failed_batch(flow, lambda: shot.processes.start("early", defs.TWO_STEPS))
+        assert listener.heard == []
+        assert "early" not in shot.processes
+        process = shot.processes.start("p", defs.TWO_STEPS)
+        listener.heard.clear()
+        task = process.current_step()
+        assert task is not None
+        with pytest.raises(Boom):
+            in_failed_batch(flow, task.assign, task.prepare)
+        assert listener.heard == []
+        assert flow.get_object(task.oid()).status.get() == "NEW"
+        with pytest.raises(Boom):
+            in_failed_batch(flow, process.cancel)
+        assert listener.heard == []
+        assert process.status.get() == "STARTED"
+
+    def test_heard_once_after_the_outermost_commit_in_order(self, store: gf.Store) -> None:
+        flow, listener = listening_flow(store)
+        process = flow.create_project("shot", Shot).processes.start("p", defs.TWO_STEPS)
+        listener.heard.clear()
+        task = process.current_step()
+        assert task is not None
+        with flow.batch():
+            task.assign()
+            with flow.batch():
+                task.prepare()
+            assert listener.heard == []  # nothing before the outermost commit
+            task.done()
+            assert listener.heard == []
+        assert listener.heard == [
+            ("first-1", "assign", "NEW", "ASSIGNED", None),
+            ("first-1", "prepare", "ASSIGNED", "PREPARED", None),
+            ("first-1", "done", "PREPARED", "DONE", None),
+        ]
+
+    def test_a_decider_in_a_failed_batch_is_never_heard(self, store: gf.Store) -> None:
+        import workflow_jobs as jobs
+
+        flow, listener = listening_flow(store)
+        studio = flow.create_project("studio", jobs.Studio)
+        with pytest.raises(Boom):
+            in_failed_batch(
+                flow, lambda: studio.processes.start("mult", jobs.MultiplyWorkflow, [3, 5])
+            )
+        assert listener.heard == []
+        process = studio.processes.start("mult", jobs.MultiplyWorkflow, [3, 5])
+        assert isinstance(process, DeciderProcess)
+        assert [h[1] for h in listener.heard] == ["WorkflowStarted", "ActivityScheduled"]
+
+
+class TestPluggyMachinery:
+    """Issue 16: the hooks are called through pluggy, so its features work."""
+
+    def test_wrapper_tryfirst_trylast_and_a_raising_listener(self) -> None:
+        order: list[str] = []
+
+        class Wrapper:
+            @hookimpl(wrapper=True)
+            def graftflow_on_transition(self, transition: str) -> Any:
+                order.append(f"wrapper before {transition}")
+                result = yield
+                order.append(f"wrapper after {transition}")
+                return result
+
+        class First:
+            @hookimpl(tryfirst=True)
+            def graftflow_on_transition(self, transition: str) -> None:
+                order.append(f"first {transition}")
+
+        class Last:
+            @hookimpl(trylast=True)
+            def graftflow_on_transition(self, transition: str) -> None:
+                order.append(f"last {transition}")
+
+        class Plain:
+            @hookimpl
+            def graftflow_on_transition(self, transition: str) -> None:
+                order.append(f"plain {transition}")
+
+        class Broken:
+            @hookimpl
+            def graftflow_on_transition(self, transition: str) -> None:
+                raise RuntimeError("cannot reach the tracker")
+
+        session = gf.Session(user="tester", environ={})
+        pm = plugin_manager(session)
+        # Registered in an order that is not the call order, to show pluggy decides it.
+        for plugin, name in ((Last(), "last"), (Plain(), "plain"), (First(), "first")):
+            pm.register(plugin, name=name)
+        pm.register(Broken(), name="broken")
+        pm.register(Wrapper(), name="wrapper")
+        flow = gf.Flow(session=session)
+        flow.create_project("shot", Shot).processes.start("p", defs.TWO_STEPS)
+        # The Start's one transition: the wrapper around everything, tryfirst first,
+        # then the most recently registered plain one (broken, recorded), then plain,
+        # trylast last; the raising listener stopped nobody.
+        assert order == [
+            "wrapper before done",
+            "first done",
+            "plain done",
+            "last done",
+            "wrapper after done",
+        ]
+        (diagnostic,) = session.diagnostics
+        assert diagnostic.source == "plugin broken"
+        assert diagnostic.message == (
+            "graftflow_on_transition raised RuntimeError: cannot reach the tracker"
+        )
 
 
 class TestInstalledPlugin:
@@ -165,7 +295,7 @@ class TestInstalledPlugin:
         heard = sys.modules["gfwf_listener"].HEARD
         assert heard[:3] == [
             "started",
-            ("start-1", "perform", "DONE"),
+            ("start-1", "done", "DONE"),
             ("first-1", "assign", "ASSIGNED"),
         ]
         assert session.diagnostics == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +134,3 @@ def test_decider_events_reach_the_hook(memflow: gf.Flow) -> None:
     assert "ActivityScheduled" in listener.events
     assert "ActivityCompleted" in listener.events
     assert listener.events[-1] == "WorkflowCompleted"
-
-
-def test_no_stand_in_needed() -> None:
-    """The plain JobTask's two queue calls are the real WorkQueue's: the stand-in
-    used by test_workflow_process only records their arguments."""
-    assert JobTask._submit is not defs.QueueStandInJobTask._submit
-    assert sys.modules["graftflow.plugins.workflow._queue"].WorkQueue is WorkQueue

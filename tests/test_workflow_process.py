@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,19 +13,23 @@ import workflow_defs as defs
 from conftest import PythonRunner
 from workers import run_together
 from workflow_defs import Shot, StudioProcess
+from workflow_jobs import FakeClock
 
 import graftflow as gf
 from graftflow.plugins.workflow import (
     Gate,
     HumanTask,
+    JobRecord,
     JobTask,
     JoinGate,
     Process,
+    RetryPolicy,
     StateValue,
     TransitionError,
     WorkflowError,
     WorkQueue,
 )
+from graftflow.plugins.workflow._clock import set_clock
 
 
 def start(flow: gf.Flow, definition: Any, **state: Any) -> Process:
@@ -178,7 +183,6 @@ class TestGates:
 
     def test_end_cancels_active_tasks(self, flow: gf.Flow) -> None:
         """The first branch at End finishes the process and cancels the others."""
-        defs.CANCELED.clear()
         process = start(flow, defs.RACE, operands=[2, 3])
         fast, slow, job = process.active_tasks()
         assert isinstance(job, JobTask)
@@ -188,7 +192,7 @@ class TestGates:
         fast.done()
         assert process.status.get() == "DONE"
         assert (slow.status.get(), job.status.get()) == ("CANCELED", "CANCELED")
-        assert [job.job_id.get()] == defs.CANCELED
+        assert WorkQueue(flow).job(job.job_id.get()).status == "canceled"
         assert process.active_tasks() == []
         with pytest.raises(WorkflowError, match="is DONE, not running"):
             process.execute_step()
@@ -220,69 +224,102 @@ class TestGates:
         assert "small" not in nodes(process.task_list())
 
 
-def job_record(task: JobTask, **fields: Any) -> SimpleNamespace:
-    """The job record part B's worker passes to the owner (the protocol's fields)."""
-    return SimpleNamespace(id=task.job_id.get(), **fields)
+@pytest.fixture
+def clock(flow: gf.Flow) -> Iterator[FakeClock]:
+    fake = FakeClock()
+    restore = set_clock(flow, fake)
+    yield fake
+    restore()
+
+
+def claim(flow: gf.Flow, task: JobTask) -> JobRecord:
+    """A worker's claim of the task's job (the queue tells the task once it commits)."""
+    held = WorkQueue(flow).claim("w", 30)
+    assert held is not None
+    assert held.id == task.job_id.get()
+    return held
 
 
 class TestJobs:
+    """Job tasks on the real work queue, its records driven as a worker drives them
+    (workers themselves run them in test_workflow_integration)."""
+
     def test_job_runs_to_done(self, flow: gf.Flow) -> None:
-        """Submitted with its input and retry policy; the worker's callbacks finish it."""
-        defs.SUBMITTED.clear()
+        """Submitted with its input and retry policy; the queue's news finishes it."""
         process = start(flow, defs.JOB, operands=[3, 4])
         (job,) = process.active_tasks()
         assert isinstance(job, JobTask)
         assert job.status.get() == "SCHEDULED"
         assert job.attempt.get() == 1
-        assert [
-            (job.oid(), "workflow_defs:multiply", [3, 4], {"max_attempts": 2})
-        ] == defs.SUBMITTED
-        job.job_started(job_record(job, status="running"))
+        queue = WorkQueue(flow)
+        record = queue.job(job.job_id.get())
+        assert (record.owner, record.function, record.input) == (
+            job.oid(),
+            "workflow_defs:multiply",
+            [3, 4],
+        )
+        assert record.retry == RetryPolicy(max_attempts=2)
+        held = claim(flow, job)
         assert job.status.get() == "STARTED"
         beats: list[int] = []
         context = SimpleNamespace(input=[3, 4], heartbeat=lambda: beats.append(1))
-        result = defs.multiply(context)
-        job.job_finished(job_record(job, status="done", result=result))
+        assert queue.complete(held, defs.multiply(context)) is not None
         assert job.status.get() == "DONE"
         assert job.result.get() == 12
         assert len(beats) == 3
         assert process.state.product == 12
         assert nodes(process.active_tasks()) == ["check"]
 
-    def test_failed_job_keeps_traceback_and_retries(self, flow: gf.Flow) -> None:
+    def test_failed_job_keeps_traceback_and_retries(self, flow: gf.Flow, clock: FakeClock) -> None:
         """A failed job is ERROR with the traceback; retry submits it again."""
-        defs.SUBMITTED.clear()
         process = start(flow, defs.JOB, operands=[3, 4])
         (job,) = process.active_tasks()
+        queue = WorkQueue(flow)
         first_id = job.job_id.get()
-        job.job_started(job_record(job))
+        held = claim(flow, job)
         trace = 'Traceback (most recent call last):\n  ...\nValueError: "bad operands"\n'
-        job.job_finished(job_record(job, status="failed", error=trace))
+        # The node's policy (max_attempts=2) runs it again once, then a person decides.
+        again = queue.fail_with(held, trace, "ValueError")
+        assert again is not None
+        assert (again.status, job.status.get()) == ("queued", "STARTED")
+        clock.advance(1.0)  # the policy's backoff
+        failed = queue.fail_with(claim(flow, job), trace, "ValueError")
+        assert failed is not None
+        assert failed.status == "failed"
         assert job.status.get() == "ERROR"
         assert job.error.get() == trace
         assert job.available_transitions() == ["retry", "restart", "undo", "cancel"]
         job.retry()
         assert job.status.get() == "SCHEDULED"
-        assert job.attempt.get() == 2
         assert job.job_id.get() != first_id
-        assert len(defs.SUBMITTED) == 2
-        # The old job's late news is ignored: it is not the job this task waits for.
-        job.job_finished(SimpleNamespace(id=first_id, status="done", result=0))
-        assert job.status.get() == "SCHEDULED"
-        job.job_finished(job_record(job, status="done", result=12))  # never claimed: start+done
+        assert queue.job(first_id).status == "failed"  # the old job stays as it ended
+        held = claim(flow, job)
+        assert queue.complete(held, 12) is not None
         assert job.status.get() == "DONE"
         assert process.state.product == 12
-        transitions = [r.get("transition") for r in process.history.records()]
+        transitions = [r["what"] for r in process.history.records()]
         assert transitions.count("start") == 2
 
+    def test_a_late_job_is_ignored(self, flow: gf.Flow) -> None:
+        """News of a job the task no longer waits for changes nothing."""
+        process = start(flow, defs.JOB, operands=[3, 4])
+        (job,) = process.active_tasks()
+        queue = WorkQueue(flow)
+        old = claim(flow, job)
+        job.retry()  # a person replaces the stuck job: the old one is canceled
+        assert queue.job(old.id).status == "canceled"
+        assert queue.complete(old, 0) is None  # the old attempt is fenced off
+        job.job_finished(old)  # and its record, told anyway, is not this task's job
+        assert job.status.get() == "SCHEDULED"
+
     def test_queue_canceled_job(self, flow: gf.Flow) -> None:
-        """A job the queue canceled cancels its task (and is not cancelled twice)."""
-        defs.CANCELED.clear()
+        """A job canceled in the queue (by someone else) cancels its task."""
         process = start(flow, defs.JOB, operands=[1, 1])
         (job,) = process.active_tasks()
-        job.job_finished(job_record(job, status="canceled"))
+        queue = WorkQueue(flow)
+        assert queue.cancel(job.job_id.get(), "not needed", notify=True)
         assert job.status.get() == "CANCELED"
-        assert defs.CANCELED == []
+        assert process.history.records()[-1]["what"] == "cancel"
 
     def test_real_submit(self, flow: gf.Flow) -> None:
         """The plain JobTask submits to the store's WorkQueue (run by workers in
@@ -341,7 +378,7 @@ class TestAtomicity:
         assert {t.status.get() for t in process.task_list() if isinstance(t, HumanTask)} == {
             "CANCELED"
         }
-        assert process.history.records()[-1]["event"] == "canceled"
+        assert process.history.records()[-1]["what"] == "canceled"
 
 
 class TestPersistence:
@@ -432,4 +469,4 @@ class TestPersistence:
         flow = gf.Flow(store=gf.SQLiteStore(db))
         records = flow.get_object("/shot/processes/p").history.records()
         assert {r["who"] for r in records} == {"ann", "bob"}
-        assert records[-1]["event"] == "finished"
+        assert records[-1]["what"] == "finished"

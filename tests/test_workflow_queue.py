@@ -6,21 +6,24 @@ tests step by hand.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
+from conftest import PythonRunner
 from workflow_jobs import FakeClock, Owner, Studio
 
 import graftflow as gf
 from graftflow.plugins.workflow import (
     DEFAULT_RETRY,
-    MAX_LOST,
     JobNotFoundError,
     JobRecord,
     RetryPolicy,
+    WorkflowError,
     WorkQueue,
-    set_clock,
 )
+from graftflow.plugins.workflow._clock import set_clock
+from graftflow.plugins.workflow._queue import _MAX_LOST as MAX_LOST
 
 
 @pytest.fixture
@@ -195,7 +198,7 @@ class TestClaim:
         assert queue.claim("w2", 5) is None
 
     def test_claim_tells_the_owner(self, queue: WorkQueue, owner: Owner) -> None:
-        """owner.job_started runs in the claim's batch."""
+        """owner.job_started is told once the claim has committed."""
         job_id = submit(queue, owner)
         queue.claim("w1", 5)
         assert owner.calls() == [["started", job_id, "running", 1]]
@@ -262,8 +265,18 @@ class TestFencing:
         queue.complete(held, 6)
         store = flow.store()
         log = f"!workflow/default/job/{job_id}/v"
-        assert store.ordered_range(log) == ["1", "2", "3"]
+        # Each version, and the owner told of versions 2 (started) and 3 (finished).
+        assert store.ordered_range(log) == ["1", "2", "2/told", "3", "3/told"]
         assert [store.ordered_get(log, n)["status"] for n in "123"] == ["queued", "running", "done"]
+        entries = queue.log(job_id)
+        assert [(e["version"], e.get("status"), e.get("told")) for e in entries] == [
+            (1, "queued", None),
+            (2, "running", None),
+            (2, None, "job_started"),
+            (3, "done", None),
+            (3, None, "job_finished"),
+        ]
+        assert all(e["error"] is None for e in entries if "told" in e)
 
 
 class TestTimeouts:
@@ -355,7 +368,7 @@ class TestCancel:
 
     def test_forget_an_ended_job(self, queue: WorkQueue, owner: Owner) -> None:
         job_id = submit(queue, owner)
-        with pytest.raises(ValueError, match="is queued: cancel it before forgetting it"):
+        with pytest.raises(WorkflowError, match="is queued: cancel it before forgetting it"):
             queue.forget(job_id)
         queue.cancel(job_id)
         queue.forget(job_id)
@@ -367,7 +380,8 @@ class TestOwners:
     def test_a_failing_owner_does_not_block_the_job(
         self, flow: gf.Flow, queue: WorkQueue, owner: Owner
     ) -> None:
-        """The job still ends; the owner's error is kept on it and in diagnostics."""
+        """The job still ends; the owner's error is kept in its log and in diagnostics,
+        and the owner's writes of that call are rolled back."""
         owner.explode.set(True)
         job_id = submit(queue, owner)
         held = queue.claim("w", 5)
@@ -377,7 +391,9 @@ class TestOwners:
         assert job.status == "done"
         stored = queue.job(job_id)
         assert stored.status == "done"
-        assert "RuntimeError: owner bug" in (stored.owner_error or "")
+        [told] = [e for e in queue.log(job_id) if e.get("told") == "job_finished"]
+        assert "RuntimeError: owner bug" in told["error"]
+        assert owner.calls() == [["started", job_id, "running", 1]]
         [diagnostic] = flow.session().diagnostics
         assert diagnostic.oid == "/studio/owner"
         assert diagnostic.error == "RuntimeError"
@@ -393,6 +409,128 @@ class TestOwners:
             "is running but its owner /gone/task cannot be found: there is no project 'gone'",
             "is done but its owner /gone/task cannot be found: there is no project 'gone'",
         ]
+
+
+class TestOwnersHearAfterCommit:
+    """Issue 17: the queue tells owners once the job's change committed, never inside
+    (or instead of) it, and a notice that a crash left untold is told by a sweep."""
+
+    def test_a_rolled_back_claim_is_never_told(
+        self, flow: gf.Flow, queue: WorkQueue, owner: Owner
+    ) -> None:
+        job_id = submit(queue, owner)
+        inside: list[object] = []
+
+        def claim_then_give_up() -> None:
+            with flow.batch():
+                inside.append(queue.claim("w", 5))
+                inside.append(owner.calls())  # not told inside the batch
+                raise RuntimeError("the caller gave up")
+
+        with pytest.raises(RuntimeError, match="caller gave up"):
+            claim_then_give_up()
+        assert inside[0] is not None
+        assert inside[1] == []
+        assert owner.calls() == []
+        assert queue.job(job_id).status == "queued"
+        assert queue.claim("w", 5) is not None
+        assert owner.calls() == [["started", job_id, "running", 1]]
+
+    @pytest.mark.parametrize("store_kind", ["sqlite", "redis"], indirect=True)
+    def test_the_owner_reads_what_was_committed(
+        self, flow: gf.Flow, queue: WorkQueue, clock: FakeClock
+    ) -> None:
+        """Told from within the commit hook, an owner reading the store through another
+        connection already sees the job's new status."""
+        studio = flow.create_project("studio", Studio)
+        job_id = queue.submit(
+            owner=studio.witness.oid(), function="workflow_jobs:multiply", input=[1, 1]
+        )
+        held = queue.claim("w", 5)
+        assert held is not None
+        queue.complete(held, 1)
+        assert studio.witness.seen.get() == [
+            ["job_started", "running"],
+            ["job_finished", "done"],
+        ]
+        assert queue.job(job_id).status == "done"
+
+    @pytest.mark.parametrize("store_kind", ["sqlite", "redis"], indirect=True)
+    def test_a_crash_before_telling_is_told_by_a_sweep(
+        self, flow: gf.Flow, owner: Owner, run_python: PythonRunner
+    ) -> None:
+        """A program that dies between committing a claim and telling the owner (here:
+        the owner's callback kills it) leaves the notice owed; a later sweep tells it,
+        once."""
+        queue = WorkQueue(flow)
+        job_id = submit(queue, owner)
+        owner.crash.set(True)
+        proc = run_python(
+            "import graftflow as gf\n"
+            "from graftflow.plugins.workflow import WorkQueue\n"
+            f"flow = gf.Flow(store=gf.open_store({flow.store().url!r}))\n"
+            "WorkQueue(flow).claim('doomed', 600)\n",
+            check=False,
+        )
+        assert proc.returncode == 3, proc.stderr
+        job = queue.job(job_id)
+        assert (job.status, job.worker) == ("running", "doomed")  # the claim committed
+        assert owner.calls() == []  # the owner was never told
+        owner.crash.set(False)
+        assert queue.sweep() == []  # too early: the committing program may still tell it
+        assert owner.calls() == []
+        restore = set_clock(flow, lambda: time.time() + 60)
+        try:
+            queue.sweep()
+            queue.sweep()
+        finally:
+            restore()
+        assert owner.calls() == [["started", job_id, "running", 1]]
+        told = [e for e in queue.log(job_id) if "told" in e]
+        assert [(e["version"], e["told"], e["error"]) for e in told] == [(2, "job_started", None)]
+
+
+class TestListingAndRetrying:
+    """What ``graftflow jobs`` is built on."""
+
+    def test_jobs_newest_first_with_filters(
+        self, queue: WorkQueue, owner: Owner, clock: FakeClock
+    ) -> None:
+        first = submit(queue, owner)
+        second = submit(queue, owner, function="workflow_jobs:boom", input=1)
+        other = queue.submit(owner="/elsewhere/x", function="workflow_jobs:boom", input=2)
+        held = queue.claim("w", 5)
+        assert held is not None
+        assert held.id == first
+        queue.complete(held, 6)
+        assert [j.id for j in queue.jobs()] == [other, second, first]
+        assert [j.id for j in queue.jobs(status="done")] == [first]
+        assert [j.id for j in queue.jobs(function="workflow_jobs:boom")] == [other, second]
+        assert [j.id for j in queue.jobs(owner=owner.oid())] == [second, first]
+        assert [j.id for j in queue.jobs(owner="/studio/")] == [second, first]
+        assert [j.id for j in queue.jobs(limit=1)] == [other]
+        queue.forget(first)
+        assert [j.id for j in queue.jobs()] == [other, second]
+
+    def test_retry_queues_a_failed_job_again(
+        self, queue: WorkQueue, owner: Owner, clock: FakeClock
+    ) -> None:
+        job_id = submit(queue, owner, function="workflow_jobs:boom", input=1)
+        held = queue.claim("w", 5)
+        assert held is not None
+        failed = queue.fail_with(held, "Traceback...\nValueError: no", "ValueError")
+        assert failed is not None
+        assert failed.status == "failed"
+        assert queue.retry(job_id) == job_id
+        job = queue.job(job_id)
+        assert (job.status, job.failures, job.attempt) == ("queued", 0, 1)
+        again = queue.claim("w", 5)
+        assert again is not None
+        assert again.attempt == 2
+        assert queue.complete(again, 7) is not None
+        assert owner.calls()[-1] == ["finished", job_id, "done", 2]
+        with pytest.raises(WorkflowError, match="is done; only a failed, timed out or canceled"):
+            queue.retry(job_id)
 
 
 def test_job_records_round_trip(queue: WorkQueue, owner: Owner) -> None:

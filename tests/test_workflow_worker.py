@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 import workflow_jobs
 from conftest import TESTS, make_store
-from workers import run_together
+from workers import QUEUE_WORKER, run_together
 from workflow_jobs import FakeClock, Owner, Studio
 
 import graftflow as gf
-from graftflow.plugins.workflow import RetryPolicy, Worker, WorkerEvent, WorkQueue, set_clock
+from graftflow.plugins.workflow import RetryPolicy, Worker, WorkerEvent, WorkQueue
+from graftflow.plugins.workflow._clock import set_clock
 
 CLI = "import sys; from graftflow.plugins.cli import main; main(sys.argv[1:])"
 
@@ -175,20 +176,32 @@ class TestWorkerInProcess:
         assert owner.calls()[-1] == ["finished", job_id, "timed_out", 2]
 
     def test_frequent_heartbeats_keep_a_job_alive_longer_than_its_timeout(
-        self, memflow: gf.Flow
+        self, memflow: gf.Flow, owner: Owner, clock: FakeClock
     ) -> None:
-        """Real time (no fake clock): a 0.8 s job with a 0.3 s heartbeat timeout and a
-        0.15 s lease is done, because its heartbeats are written even between lease
-        extensions."""
-        memflow.create_project("studio", Studio)
-        job_id = submit(memflow, "beat_for", 0.8, heartbeat_timeout=0.3)
-        event = Worker(memflow, lease=0.15).run_once()
+        """The function's own heartbeats are written as it gives them: a job that runs
+        8 s of the fake clock with a 3 s heartbeat timeout, beating every 0.5 s, is done.
+        The lease (60 s) is never extended meanwhile (its keepalive thread wakes every
+        20 s of real time), so only the heartbeats' writes keep the job."""
+        job_id = submit(memflow, "beat_for", {"seconds": 8, "every": 0.5}, heartbeat_timeout=3)
+        event = Worker(memflow, lease=60).run_once()
         assert event is not None
         assert event["event"] == "done"
         job = WorkQueue(memflow).job(job_id)
-        assert job.status == "done"
-        assert job.result > 10
-        assert job.heartbeat_at is not None
+        assert (job.status, job.result) == ("done", 16)
+        assert job.heartbeat_at == clock.now
+        assert job.heartbeat_at - job.started == 8
+
+    def test_a_function_that_stops_beating_loses_its_job(
+        self, memflow: gf.Flow, owner: Owner, clock: FakeClock
+    ) -> None:
+        """The same job beating every 4 s, over its 3 s timeout, is told it lost the job
+        at its first late beat: the check above is not vacuous."""
+        job_id = submit(memflow, "beat_for", {"seconds": 8, "every": 4}, heartbeat_timeout=3)
+        event = Worker(memflow, lease=60).run_once()
+        assert event is not None
+        assert event["event"] == "lost"
+        job = WorkQueue(memflow).job(job_id)
+        assert (job.status, job.timeout_type) == ("timed_out", "heartbeat")
 
     def test_heartbeat_details_are_kept(self, memflow: gf.Flow, owner: Owner) -> None:
         job_id = submit(memflow, "with_details")
@@ -246,19 +259,6 @@ def lines(path: Path) -> list[list[str]]:
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
-WORKER = """
-import json, sys
-import graftflow as gf
-from graftflow.plugins.workflow import Worker
-flow = gf.Flow(store=gf.open_store(sys.argv[1]))
-print("ready", flush=True)
-sys.stdin.readline()
-Worker(flow, lease=2, poll=0.02, on_event=lambda e: print(json.dumps(e), flush=True)).run(
-    idle_exit=1.0
-)
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_several_workers_run_every_job_exactly_once(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -269,22 +269,31 @@ def test_several_workers_run_every_job_exactly_once(
     flow.create_project("studio", Studio)
     ran = tmp_path / "ran.txt"
     queue = WorkQueue(flow)
+    # The first two jobs wait for each other: one worker cannot run both at once, so two
+    # workers must have taken one each (the work really is shared, by construction
+    # rather than by luck of timing).
+    meet = {"file": str(ran), "meet": str(tmp_path / "meet"), "count": 2}
     ids = [
+        queue.submit(owner="/studio/owner", function="workflow_jobs:rendezvous", input=meet)
+        for _ in range(2)
+    ]
+    ids += [
         queue.submit(
             owner="/studio/owner",
             function="workflow_jobs:record",
             input={"file": str(ran), "sleep": 0.005},
         )
-        for _ in range(80)
+        for _ in range(78)
     ]
-    outputs = run_together(WORKER, [[store.url]] * 4, tmp_path)
+    outputs = run_together(QUEUE_WORKER, [[store.url]] * 4, tmp_path)
     events = [json.loads(line) for out in outputs for line in out.splitlines()]
     done = [e for e in events if e["event"] == "done"]
     ran_ids = [line[0] for line in lines(ran)]
     assert sorted(ran_ids) == sorted(ids)  # every job ran, none twice
     assert sorted(e["job"] for e in done) == sorted(ids)
     assert {queue.job(j).status for j in ids} == {"done"}
-    assert len({e["worker"] for e in done}) >= 2  # the work really was shared
+    meeting = {e["worker"] for e in done if e["function"] == "workflow_jobs:rendezvous"}
+    assert len(meeting) == 2  # the work really was shared
     assert len(Owner(flow.project("studio"), "owner").calls()) == 160
     store.close()
 
@@ -361,10 +370,13 @@ def test_a_killed_worker_loses_its_job_to_another(sqlite_flow: gf.Flow, tmp_path
     [(ran_id, pid, attempt)] = lines(ran)  # attempt 1 was killed before recording
     assert (ran_id, attempt) == (job_id, "2")
     assert int(pid) != first.pid
-    log = f"!workflow/default/job/{job_id}/v"
-    statuses = [sqlite_flow.store().ordered_get(log, n)["status"] for n in "12345"]
+    log = queue.log(job_id)
+    statuses = [entry["status"] for entry in log if "told" not in entry]
     assert statuses == ["queued", "running", "queued", "running", "done"]
-    assert sqlite_flow.store().ordered_len(log) == 5
+    # The owner heard attempt 1 start (the claim committed before the kill), then
+    # attempt 2 start and the end, each once.
+    told = [(entry["version"], entry["told"]) for entry in log if "told" in entry]
+    assert told == [(2, "job_started"), (4, "job_started"), (5, "job_finished")]
 
 
 def start_worker(url: str, tmp_path: Path, *args: str) -> subprocess.Popen[str]:

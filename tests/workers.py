@@ -14,6 +14,20 @@ import pytest
 
 TESTS = Path(__file__).parent
 
+#: A worker process for run_together: runs the default queue of the store at argv[1],
+#: printing each event as a JSON line, until the queue has been empty for a second.
+QUEUE_WORKER = """
+import json, sys
+import graftflow as gf
+from graftflow.plugins.workflow import Worker
+flow = gf.Flow(store=gf.open_store(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+Worker(flow, lease=2, poll=0.02, on_event=lambda e: print(json.dumps(e), flush=True)).run(
+    idle_exit=1.0
+)
+"""
+
 
 def run_together(code: str, argvs: Sequence[Sequence[str]], cwd: Path) -> list[str]:
     """Run one worker per argv at the same moment; return their stdouts after "ready".

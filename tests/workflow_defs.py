@@ -14,10 +14,10 @@ from graftflow.plugins.workflow import (
     Definition,
     End,
     Func,
+    Goto,
     Handler,
     If,
     Job,
-    JobTask,
     Join,
     Process,
     Processes,
@@ -26,7 +26,6 @@ from graftflow.plugins.workflow import (
     Switch,
     Task,
 )
-from graftflow.plugins.workflow._process import _task_types
 
 # -- the seeds' step actions -----------------------------------------------------------------
 
@@ -215,34 +214,9 @@ FAILING = Definition(
 
 # -- process and task types ---------------------------------------------------------------------
 
-#: What the stand-in queue below was asked, in order: (owner, function, input, retry).
-SUBMITTED: list[tuple[str, str, Any, Any]] = []
-CANCELED: list[str] = []
-
-
-class QueueStandInJobTask(JobTask):
-    """A JobTask whose two queue calls are recorded instead of reaching the queue.
-
-    test_workflow_process drives jobs through the callback protocol
-    (``job_started`` / ``job_finished``) and checks the exact submissions here; the
-    same tasks on the real WorkQueue and real workers are in test_workflow_integration.
-    """
-
-    def _submit(self) -> str:
-        spec = self._spec()
-        state = self._process().state.get()
-        job_input = state.get(spec.input_key) if spec.input_key else state
-        SUBMITTED.append((self.oid(), spec.func, job_input, spec.retry))
-        return f"job-{len(SUBMITTED)}"
-
-    def _cancel_job(self, job_id: str) -> None:
-        CANCELED.append(job_id)
-
 
 class StudioProcess(Process):
-    """A process with the stand-in job task and an undo hook for node ``first``."""
-
-    TASK_TYPES = {**_task_types(), "job": QueueStandInJobTask}
+    """A process with an undo hook for node ``first``."""
 
     def first_undo(self, task: Any) -> None:
         self.state["undone"] = [*self.state.get().get("undone", []), task.name()]
@@ -273,4 +247,31 @@ PICKY = Definition(
         Job("check", next="end", func=picky, result_key="verdict"),
         End("end"),
     ],
+)
+
+
+# -- code choosing the next step --------------------------------------------------------
+
+
+def pick_next(state: Any) -> str:
+    """The flow library's next_step_selector: skip the second step when asked."""
+    return str(state.get().get("go", "second"))
+
+
+GOTO = Definition(
+    "goto",
+    [
+        Start("start", next="first"),
+        Task("first", next="route", actions=[user_inputted_data]),
+        Goto("route", func=pick_next, choices=["second", "third"]),
+        Task("second", next="third"),
+        Task("third", next="end"),
+        End("end"),
+    ],
+)
+
+#: Only the leads may start it.
+LEADS_ONLY = Definition(
+    "leads_only",
+    [Start("start", next="work", users=["lead", "sup"]), Task("work", next="end"), End("end")],
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from graftflow import Child, Object, Param
 from graftflow.plugins.workflow import (
+    Activity,
     CancelWorkflow,
     CompleteWorkflow,
     DeciderProcess,
@@ -21,6 +22,7 @@ from graftflow.plugins.workflow import (
     JobCanceled,
     JobContext,
     JobRecord,
+    RetryPolicy,
     ScheduleActivity,
     Workflow,
 )
@@ -52,6 +54,9 @@ class Owner(Object):
     """
 
     explode = Param(False)
+    #: Kill the whole program when told a job started (a crash between a commit and
+    #: the owner's notice).
+    crash = Param(False)
 
     def calls(self) -> list[Any]:
         store, key = self._mng.store, self.oid() + "/calls"
@@ -62,6 +67,8 @@ class Owner(Object):
         store.ordered_add(key, {str(store.ordered_len(key) + 1): entry})
 
     def job_started(self, job: JobRecord) -> None:
+        if self.crash.get():
+            os._exit(3)
         self._log(["started", job.id, job.status, job.attempt])
 
     def job_finished(self, job: JobRecord) -> None:
@@ -70,10 +77,35 @@ class Owner(Object):
         self._log(["finished", job.id, job.status, job.attempt])
 
 
+class Witness(Object):
+    """An owner that reads its job through a connection of its own: what another
+    program sees at the moment the owner is told."""
+
+    seen = Param(list)
+
+    def _look(self, method: str, job: JobRecord) -> None:
+        from graftflow import Flow, open_store
+        from graftflow.plugins.workflow import WorkQueue
+
+        other = open_store(self.root().store().url)
+        try:
+            status = WorkQueue(Flow(store=other), job.queue).job(job.id).status
+        finally:
+            other.close()
+        self.seen.set([*self.seen.get(), [method, status]])
+
+    def job_started(self, job: JobRecord) -> None:
+        self._look("job_started", job)
+
+    def job_finished(self, job: JobRecord) -> None:
+        self._look("job_finished", job)
+
+
 class Studio(Object):
     """A project with owners and decider processes."""
 
     owner = Child(Owner)
+    witness = Child(Witness)
     processes = Child(DeciderProcesses)
 
 
@@ -130,14 +162,26 @@ def stall(ctx: JobContext) -> None:
 
 
 def beat_for(ctx: JobContext) -> int:
-    """Heartbeat often for ``input`` real seconds; return how many beats were given."""
+    """Step the fake clock ``seconds``, a heartbeat every ``every``; return the beats."""
     beats = 0
-    deadline = time.monotonic() + ctx.input
-    while time.monotonic() < deadline:
+    for _ in range(int(ctx.input["seconds"] / ctx.input["every"])):
+        CLOCK.advance(ctx.input["every"])
         ctx.heartbeat()
         beats += 1
-        time.sleep(0.01)
     return beats
+
+
+def rendezvous(ctx: JobContext) -> str:
+    """Mark this worker as arrived, wait (30 s at most) until ``count`` have, record."""
+    meet = Path(ctx.input["meet"])
+    meet.mkdir(exist_ok=True)
+    (meet / f"{os.getpid()}-{ctx.job_id}").touch()
+    deadline = time.monotonic() + 30
+    while len(list(meet.iterdir())) < ctx.input["count"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the other workers never took their job")
+        time.sleep(0.01)
+    return record(ctx)
 
 
 def cancel_myself_then_heartbeat(ctx: JobContext) -> str:
@@ -165,7 +209,7 @@ class MultiplyWorkflow(Workflow):
 
     def decide(self, process: DeciderProcess) -> Any:
         for event in reversed(process.events()):
-            kind = event["type"]
+            kind = event["what"]
             if kind == "ActivityCompleted":
                 return CompleteWorkflow(event["result"])
             if kind == "ActivityCanceled":
@@ -242,3 +286,65 @@ class FanOutWorkflow(Workflow):
 class BrokenWorkflow(Workflow):
     def decide(self, process: DeciderProcess) -> Any:
         raise KeyError("the decider has a bug")
+
+
+# -- activities declared as classes (pyworkflow's style) -----------------------------------
+
+
+class MultiplicationActivity(Activity):
+    """The seed's MultiplicationActivity, timeouts as class attributes."""
+
+    scheduled_timeout = 300  # max seconds in queue
+    execution_timeout = 10  # max execution duration
+    heartbeat_timeout = 5
+    retry = RetryPolicy(max_attempts=2, retryable=("OSError",))
+
+    def execute(self) -> int:
+        a, b = self.input
+        if a > 10:
+            raise JobCanceled("first operand must be <= 10")
+        result = 0
+        for _ in range(a):
+            result += b
+            self.heartbeat()  # give a sign of life
+        return result
+
+
+class RenderActivity(Activity):
+    """An activity that goes to its own queue."""
+
+    queue = "render"
+
+    def execute(self) -> str:
+        return f"rendered {self.input}"
+
+
+class ShorthandWorkflow(Workflow):
+    """The seed's FooWorkflow: ``return MultiplicationActivity`` schedules it with the
+    process's input; then complete with its result."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        done = process.events("ActivityCompleted")
+        if done:
+            return CompleteWorkflow(done[-1]["result"])
+        if not process.events("ActivityScheduled"):
+            return MultiplicationActivity
+        return None
+
+
+class TwoActivitiesWorkflow(Workflow):
+    """A list of activity classes: both scheduled at once."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        if not process.events("ActivityScheduled"):
+            return [MultiplicationActivity, RenderActivity]
+        if len(process.events("ActivityCompleted")) == 2:
+            return CompleteWorkflow(
+                sorted(str(e["result"]) for e in process.events("ActivityCompleted"))
+            )
+        return None
+
+
+class WrongAnswerWorkflow(Workflow):
+    def decide(self, process: DeciderProcess) -> Any:
+        return "multiply"

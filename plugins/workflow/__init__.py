@@ -8,18 +8,22 @@ like anything else:
   transition, logged in the process history;
 - *processes*: a :class:`Definition` is a graph of nodes (:class:`Start`,
   :class:`Task`, :class:`Job`, :class:`Func`, :class:`Handler`, :class:`If`,
-  :class:`Switch`, :class:`Split`, :class:`Join`, :class:`End`), built in Python or
+  :class:`Switch`, :class:`Goto`, :class:`Split`, :class:`Join`, :class:`End`), built
+  in Python or
   loaded from TOML (:func:`load_definition`); a :class:`Process` runs it, persists in
   the store and resumes anywhere;
 - *steps with state*: ``process.state`` is a dict with dot access; ``execute_step()``
   and ``execute()`` drive the human steps;
 - *events*: the ``graftflow_on_transition`` and ``graftflow_on_process_event`` hooks;
 - *diagrams*: :func:`to_dot` and :func:`to_mermaid`, current tasks highlighted;
-- *work queues and workers*: a :class:`JobTask` hands its function to a
-  :class:`WorkQueue` kept in the store; ``graftflow worker`` processes (:class:`Worker`)
-  claim jobs with a lease, heartbeat, time out and retry by :class:`RetryPolicy`;
+- *work queues and workers*: a :class:`JobTask` hands its function (or
+  :class:`Activity` class) to a :class:`WorkQueue` kept in the store; ``graftflow
+  worker`` processes (:class:`Worker`) claim jobs with a lease, heartbeat, time out and
+  retry by :class:`RetryPolicy`; ``graftflow jobs`` lists, shows, cancels and retries
+  them;
 - *deciders*: a :class:`Workflow` may instead ``decide()`` from its event history,
-  scheduling activities, in the SWF / pyworkflow style (:class:`DeciderProcess`).
+  scheduling activities, in the SWF / pyworkflow style (:class:`DeciderProcess`);
+- one :class:`History` model for both kinds of process.
 """
 
 from __future__ import annotations
@@ -27,198 +31,109 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The one list of public names. Type checkers read these imports (the ``X as X`` form
+# marks a name as exported); at run time nothing here is imported: the package reads
+# this block from its own source the first time a name is asked for, and imports only
+# the module that holds it. The plugin is imported by every session that loads plugins
+# (its entry point), which must not cost them the workflow engine and the queue.
 if TYPE_CHECKING:
-    from ._activation import (
-        Activation,
-        Gate,
-        HumanTask,
-        JobTask,
-        JoinGate,
-        TaskPermissionError,
-        Transition,
-        TransitionError,
-        Transitions,
-    )
-    from ._decider import (
-        CancelWorkflow,
-        CompleteWorkflow,
-        DeciderProcess,
-        DeciderProcesses,
-        Decision,
-        FailWorkflow,
-        ScheduleActivity,
-        Workflow,
-    )
-    from ._definition_file import load_definition, parse_definition
-    from ._diagram import to_dot, to_mermaid
-    from ._events import fire_process_event, fire_transition
-    from ._nodes import (
-        Case,
-        Definition,
-        DefinitionError,
-        End,
-        Func,
-        Handler,
-        If,
-        Job,
-        Join,
-        Node,
-        Split,
-        Start,
-        Switch,
-        Task,
-        WorkflowError,
-    )
-    from ._process import History, Process, Processes, ProcessTasks
-    from ._queue import (
-        MAX_LOST,
-        JobCanceled,
-        JobLost,
-        JobNotFoundError,
-        JobStatus,
-        WorkQueue,
-        set_clock,
-    )
-    from ._queue import Job as JobRecord
-    from ._retry import DEFAULT_RETRY, RetryPolicy
-    from ._state import StateParam, StateValue
-    from ._worker import JobContext, Worker, WorkerEvent
+    from ._activation import Activation as Activation
+    from ._activation import Gate as Gate
+    from ._activation import HumanTask as HumanTask
+    from ._activation import JobTask as JobTask
+    from ._activation import JoinGate as JoinGate
+    from ._activation import StartTask as StartTask
+    from ._activation import TaskPermissionError as TaskPermissionError
+    from ._activation import Transition as Transition
+    from ._activation import TransitionError as TransitionError
+    from ._activation import Transitions as Transitions
+    from ._activity import Activity as Activity
+    from ._decider import CancelWorkflow as CancelWorkflow
+    from ._decider import CompleteWorkflow as CompleteWorkflow
+    from ._decider import DeciderProcess as DeciderProcess
+    from ._decider import DeciderProcesses as DeciderProcesses
+    from ._decider import Decision as Decision
+    from ._decider import FailWorkflow as FailWorkflow
+    from ._decider import ScheduleActivity as ScheduleActivity
+    from ._decider import Workflow as Workflow
+    from ._definition_file import load_definition as load_definition
+    from ._definition_file import parse_definition as parse_definition
+    from ._diagram import to_dot as to_dot
+    from ._diagram import to_mermaid as to_mermaid
+    from ._events import fire_process_event as fire_process_event
+    from ._history import History as History
+    from ._nodes import Case as Case
+    from ._nodes import Definition as Definition
+    from ._nodes import DefinitionError as DefinitionError
+    from ._nodes import End as End
+    from ._nodes import Func as Func
+    from ._nodes import Goto as Goto
+    from ._nodes import Handler as Handler
+    from ._nodes import If as If
+    from ._nodes import Job as Job
+    from ._nodes import Join as Join
+    from ._nodes import Node as Node
+    from ._nodes import Split as Split
+    from ._nodes import Start as Start
+    from ._nodes import Switch as Switch
+    from ._nodes import Task as Task
+    from ._nodes import WorkflowError as WorkflowError
+    from ._process import Process as Process
+    from ._process import Processes as Processes
+    from ._process import ProcessTasks as ProcessTasks
+    from ._queue import JobCanceled as JobCanceled
+    from ._queue import JobLost as JobLost
+    from ._queue import JobNotFoundError as JobNotFoundError
+    from ._queue import JobRecord as JobRecord
+    from ._queue import JobStatus as JobStatus
+    from ._queue import WorkQueue as WorkQueue
+    from ._retry import DEFAULT_RETRY as DEFAULT_RETRY
+    from ._retry import RetryPolicy as RetryPolicy
+    from ._state import StateParam as StateParam
+    from ._state import StateValue as StateValue
+    from ._worker import JobContext as JobContext
+    from ._worker import Worker as Worker
+    from ._worker import WorkerEvent as WorkerEvent
 
-__all__ = [
-    "DEFAULT_RETRY",
-    "MAX_LOST",
-    "Activation",
-    "CancelWorkflow",
-    "Case",
-    "CompleteWorkflow",
-    "DeciderProcess",
-    "DeciderProcesses",
-    "Decision",
-    "Definition",
-    "DefinitionError",
-    "End",
-    "FailWorkflow",
-    "Func",
-    "Gate",
-    "Handler",
-    "History",
-    "HumanTask",
-    "If",
-    "Job",
-    "JobCanceled",
-    "JobContext",
-    "JobLost",
-    "JobNotFoundError",
-    "JobRecord",
-    "JobStatus",
-    "JobTask",
-    "Join",
-    "JoinGate",
-    "Node",
-    "Process",
-    "ProcessTasks",
-    "Processes",
-    "RetryPolicy",
-    "ScheduleActivity",
-    "Split",
-    "Start",
-    "StateParam",
-    "StateValue",
-    "Switch",
-    "Task",
-    "TaskPermissionError",
-    "Transition",
-    "TransitionError",
-    "Transitions",
-    "WorkQueue",
-    "Worker",
-    "WorkerEvent",
-    "Workflow",
-    "WorkflowError",
-    "fire_process_event",
-    "fire_transition",
-    "load_definition",
-    "parse_definition",
-    "set_clock",
-    "to_dot",
-    "to_mermaid",
-]
 
-#: Where each public name lives. The package loads a module when one of its names is
-#: first used: the plugin is imported by every session that loads plugins (its entry
-#: point), and must not cost them the whole workflow engine, the queue and pydantic.
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "Activation": ("_activation", "Activation"),
-    "CancelWorkflow": ("_decider", "CancelWorkflow"),
-    "Case": ("_nodes", "Case"),
-    "CompleteWorkflow": ("_decider", "CompleteWorkflow"),
-    "DEFAULT_RETRY": ("_retry", "DEFAULT_RETRY"),
-    "DeciderProcess": ("_decider", "DeciderProcess"),
-    "DeciderProcesses": ("_decider", "DeciderProcesses"),
-    "Decision": ("_decider", "Decision"),
-    "Definition": ("_nodes", "Definition"),
-    "DefinitionError": ("_nodes", "DefinitionError"),
-    "End": ("_nodes", "End"),
-    "FailWorkflow": ("_decider", "FailWorkflow"),
-    "Func": ("_nodes", "Func"),
-    "Gate": ("_activation", "Gate"),
-    "Handler": ("_nodes", "Handler"),
-    "History": ("_process", "History"),
-    "HumanTask": ("_activation", "HumanTask"),
-    "If": ("_nodes", "If"),
-    "Job": ("_nodes", "Job"),
-    "JobCanceled": ("_queue", "JobCanceled"),
-    "JobContext": ("_worker", "JobContext"),
-    "JobLost": ("_queue", "JobLost"),
-    "JobNotFoundError": ("_queue", "JobNotFoundError"),
-    "JobRecord": ("_queue", "Job"),
-    "JobStatus": ("_queue", "JobStatus"),
-    "JobTask": ("_activation", "JobTask"),
-    "Join": ("_nodes", "Join"),
-    "JoinGate": ("_activation", "JoinGate"),
-    "MAX_LOST": ("_queue", "MAX_LOST"),
-    "Node": ("_nodes", "Node"),
-    "Process": ("_process", "Process"),
-    "ProcessTasks": ("_process", "ProcessTasks"),
-    "Processes": ("_process", "Processes"),
-    "RetryPolicy": ("_retry", "RetryPolicy"),
-    "ScheduleActivity": ("_decider", "ScheduleActivity"),
-    "Split": ("_nodes", "Split"),
-    "Start": ("_nodes", "Start"),
-    "StateParam": ("_state", "StateParam"),
-    "StateValue": ("_state", "StateValue"),
-    "Switch": ("_nodes", "Switch"),
-    "Task": ("_nodes", "Task"),
-    "TaskPermissionError": ("_activation", "TaskPermissionError"),
-    "Transition": ("_activation", "Transition"),
-    "TransitionError": ("_activation", "TransitionError"),
-    "Transitions": ("_activation", "Transitions"),
-    "WorkQueue": ("_queue", "WorkQueue"),
-    "Worker": ("_worker", "Worker"),
-    "WorkerEvent": ("_worker", "WorkerEvent"),
-    "Workflow": ("_decider", "Workflow"),
-    "WorkflowError": ("_nodes", "WorkflowError"),
-    "fire_process_event": ("_events", "fire_process_event"),
-    "fire_transition": ("_events", "fire_transition"),
-    "load_definition": ("_definition_file", "load_definition"),
-    "parse_definition": ("_definition_file", "parse_definition"),
-    "set_clock": ("_queue", "set_clock"),
-    "to_dot": ("_diagram", "to_dot"),
-    "to_mermaid": ("_diagram", "to_mermaid"),
-}
+_WHERE: dict[str, str] | None = None
+
+
+def _where() -> dict[str, str]:
+    """Each public name and the module holding it, read from the block above."""
+    global _WHERE
+    if _WHERE is None:
+        import ast
+
+        source = __spec__.loader.get_source(__name__)  # type: ignore[union-attr]
+        if source is None:
+            raise ImportError(f"{__name__} was installed without its source; reinstall it")
+        block = next(
+            node
+            for node in ast.parse(source).body
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        )
+        _WHERE = {
+            alias.asname or alias.name: str(statement.module)
+            for statement in block.body
+            if isinstance(statement, ast.ImportFrom)
+            for alias in statement.names
+        }
+    return _WHERE
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(
-            f"module 'graftflow.plugins.workflow' has no attribute {name!r}"
-        ) from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    if name == "__all__":
+        return sorted(_where())
+    # A private name is a submodule being imported (``from . import _hookspecs`` asks
+    # here first): no public name starts with "_", so the source is not read for it.
+    module = None if name.startswith("_") else _where().get(name)
+    if module is None:
+        raise AttributeError(f"module 'graftflow.plugins.workflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value  # later reads skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_where()))

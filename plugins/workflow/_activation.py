@@ -15,10 +15,10 @@ extendable manager, so studios graft relations onto them like onto anything else
 
 from __future__ import annotations
 
+import inspect
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 
 from graftflow import (
@@ -28,15 +28,19 @@ from graftflow import (
     IntParam,
     Param,
     Parent,
+    StoreError,
     StringParam,
 )
 from graftflow.extensions import Extendable
 
-from ._events import fire_transition, operation
-from ._nodes import Job, Node, Task, import_ref
+from ._clock import stamp
+from ._events import announce_transition, operation
+from ._nodes import Job, Node, Start, Task, WorkflowError, import_ref
 
 if TYPE_CHECKING:
+    from ._engine import Engine, Step
     from ._process import Process
+    from ._queue import JobRecord, WorkQueue
 
 __all__ = [
     "ACTIVE",
@@ -45,6 +49,7 @@ __all__ = [
     "HumanTask",
     "JobTask",
     "JoinGate",
+    "StartTask",
     "TaskPermissionError",
     "Transition",
     "TransitionError",
@@ -84,11 +89,6 @@ class Transition:
     target: str
     condition: str | None = None
     on_error: str | None = None
-
-
-def now() -> str:
-    """The current UTC time as ISO 8601 text, the form history and tasks keep."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class TransitionError(GraftflowError, RuntimeError):
@@ -150,8 +150,11 @@ class Activation(Extendable):
     """A task of a process: a status driven by :attr:`TRANSITIONS`.
 
     Subclasses declare the table and the work of each transition as
-    ``_before_<name>(**kwargs)`` (may fail; runs before the status moves) and
-    ``_after_<name>()`` (what the process does next, once the status moved).
+    ``_before_<name>(**kwargs)`` (may fail; runs before the status moves; what it
+    returns is what it decided) and ``_after_<name>(decided)`` (what the process does
+    next, once the status moved; it receives what the ``_before_`` hook returned). A
+    task asks its process's rules for anything beyond itself through
+    :meth:`engine` (see :mod:`graftflow.plugins.workflow._engine`).
     """
 
     #: The state machine, as data.
@@ -170,27 +173,40 @@ class Activation(Extendable):
     error = StringParam("")
     created = StringParam("")
     finished = StringParam("")
-    process = Parent(2)
     transitions = Child(Transitions)
+    if TYPE_CHECKING:  # reading it on a task gives its process
+        process: Process
+    else:
+        #: The process this task belongs to.
+        process = Parent(2)
 
     # -- reading ------------------------------------------------------------------------
 
     def node_spec(self) -> Node:
         """The definition node of this task."""
-        return self._process().get_definition().node(self.node.get())
+        return self.process.get_definition().node(self.node.get())
 
-    def _process(self) -> Process:
-        return self.process  # type: ignore[return-value]
+    def engine(self) -> Engine:
+        """The rules of this task's process (what its transitions' work relies on)."""
+        return self.process.engine()
 
     def is_active(self) -> bool:
         """Whether the task still needs something to happen (not DONE nor CANCELED)."""
         return self.status.get() not in FINISHED
 
-    def available_transitions(self) -> list[str]:
-        """The transitions the current status (and conditions) allow, in table order."""
+    def available_transitions(self, user: str | None = None) -> list[str]:
+        """The transitions the current status (and conditions) allow, in table order.
+
+        :param user: only those this user may make (:meth:`has_perm`).
+        """
+        if user is not None and not self.has_perm(user):
+            return []
         status = self.status.get()
+        ended = self.process.is_finished()
         names: list[str] = []
         for row in self.TRANSITIONS:
+            if ended and row.name != "cancel":
+                continue
             if status in row.sources and row.name not in names and self._condition_holds(row):
                 names.append(row.name)
         return names
@@ -207,16 +223,18 @@ class Activation(Extendable):
     def fire(self, transition: str, /, *, check_perm: bool = True, **kwargs: Any) -> None:
         """Make ``transition``: check it, do its work, move the status, log it.
 
-        One store batch: all of it is written, or nothing.
+        One store batch: all of it is written, or nothing. Once the process is DONE or
+        CANCELED, only ``cancel`` (of a task still open) is allowed.
 
         :param check_perm: ask :meth:`has_perm` for the session's user (the engine
             passes ``False`` for what it does by itself).
         :param kwargs: passed to the transition's work (``assign(user=...)``).
-        :raises TransitionError: the status or a condition does not allow it.
+        :raises TransitionError: the status, a condition or the process's status does
+            not allow it.
         :raises TaskPermissionError: the session's user may not.
         """
         flow = self._mng.root
-        with operation(flow) as op:
+        with operation(flow):
             source = self.status.get()
             row = self._row(transition, source)
             user = flow.session().user
@@ -225,16 +243,21 @@ class Activation(Extendable):
                     self.oid(), user, transition, self._perm_reason(user) or "has_perm() is false"
                 )
             before = getattr(type(self), f"_before_{transition}", None)
+            if before is not None:
+                _check_arguments(self, transition, before, kwargs)
             target = row.target
+            decided: Any = None
             failure = ""
             if row.on_error is None:
                 if before is not None:
-                    before(self, **kwargs)
+                    decided = before(self, **kwargs)
             else:
                 try:
                     with self._mng.store.batch():
                         if before is not None:
-                            before(self, **kwargs)
+                            decided = before(self, **kwargs)
+                except StoreError:
+                    raise  # the store, not the work, failed: nothing can be recorded
                 except Exception:
                     target = row.on_error
                     failure = traceback.format_exc()
@@ -243,23 +266,27 @@ class Activation(Extendable):
             elif row.on_error is not None and self.error.get():
                 self.error.set("")  # the work that failed before went through this time
             if target in FINISHED:
-                self.finished.set(now())
+                self.finished.set(stamp(flow))
             self.status.set(target)
-            self._process()._log(
-                task=self.name(),
-                node=self.node.get(),
-                transition=transition,
-                source=source,
-                target=target,
-                who=user,
+            self.process.history.append(
+                transition, task=self.name(), node=self.node.get(), source=source, target=target
             )
-            op.events.append(lambda: fire_transition(self, transition, source, target))
+            announce_transition(self, transition, source, target)
             if not failure:
                 after = getattr(type(self), f"_after_{transition}", None)
                 if after is not None:
-                    after(self)
+                    after(self, decided)
 
     def _row(self, transition: str, source: str) -> Transition:
+        process = self.process
+        if process.is_finished() and transition != "cancel":
+            raise TransitionError(
+                self.oid(),
+                source,
+                transition,
+                self.available_transitions(),
+                f"its process {process.oid()} is {process.status.get()}",
+            )
         known = False
         for row in self.TRANSITIONS:
             if row.name != transition:
@@ -285,18 +312,65 @@ class Activation(Extendable):
 
     def _before_undo(self) -> None:
         # The viewflow hook: the process class may have `<node>_undo(task)`.
-        hook = getattr(self._process(), f"{self.node.get()}_undo", None)
+        hook = getattr(self.process, f"{self.node.get()}_undo", None)
         if callable(hook):
             hook(self)
         self.error.set("")
         self.finished.set("")
 
-    def _after_cancel(self) -> None:
-        self._process()._task_finished(self, advance=False)
+    def _after_cancel(self, decided: None) -> None:
+        self.engine().released(self)
+
+    def _after_done(self, decided: None) -> None:
+        engine = self.engine()
+        engine.proceed(self, engine.route(self))
+
+
+def _check_arguments(
+    task: Activation, transition: str, work: Callable[..., Any], kwargs: dict[str, Any]
+) -> None:
+    """Refuse arguments the transition's work does not take before anything runs: a
+    caller's mistake must not pass for the work failing (and move the task to ERROR)."""
+    try:
+        inspect.signature(work).bind(task, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{task.oid()}: {transition!r} {exc}") from None
 
 
 def _table(*rows: tuple[Any, ...]) -> tuple[Transition, ...]:
     return tuple(Transition(*row) for row in rows)
+
+
+def _users_reason(users: Sequence[str], user: str, what: str) -> str:
+    if users and user not in users:
+        return f"only {', '.join(users)} may {what}"
+    return ""
+
+
+class StartTask(Activation):
+    """A process's Start: a person's task, done by whoever starts the process.
+
+    NEW -> DONE (``done``), in the operation that starts the process, with
+    :meth:`has_perm` asked for the session's user: only the Start node's ``users``
+    (anybody if none) may start a process of the definition (viewflow's
+    ``StartActivation``). Override :meth:`has_perm` in a task type of your own for
+    other rules.
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("start",)
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
+        ("done", (NEW,), DONE),
+        ("cancel", (NEW,), CANCELED),
+    )
+
+    def has_perm(self, user: str) -> bool:
+        return not self._perm_reason(user)
+
+    def _perm_reason(self, user: str) -> str:
+        spec = self.node_spec()
+        assert isinstance(spec, Start)
+        what = f"start a {self.process.get_definition().name!r} process"
+        return _users_reason(spec.users, user, what)
 
 
 class HumanTask(Activation):
@@ -320,7 +394,8 @@ class HumanTask(Activation):
 
     assignee = StringParam("")
 
-    def _spec(self) -> Task:
+    def spec(self) -> Task:
+        """The task's definition node."""
         spec = self.node_spec()
         assert isinstance(spec, Task)
         return spec
@@ -329,20 +404,18 @@ class HumanTask(Activation):
         return not self._perm_reason(user)
 
     def _perm_reason(self, user: str) -> str:
-        users = self._spec().users
-        if users and user not in users:
-            return f"only {', '.join(users)} may work on {self.node.get()!r}"
+        reason = _users_reason(self.spec().users, user, f"work on {self.node.get()!r}")
+        if reason:
+            return reason
         assignee = self.assignee.get()
         if assignee and assignee != user and self.status.get() in (ASSIGNED, PREPARED):
             return f"the task is assigned to {assignee!r}"
         return ""
 
     def _check_assignee(self, user: str) -> None:
-        users = self._spec().users
-        if users and user not in users:
-            raise TaskPermissionError(
-                self.oid(), user, "assign", f"only {', '.join(users)} may work on it"
-            )
+        reason = _users_reason(self.spec().users, user, "work on it")
+        if reason:
+            raise TaskPermissionError(self.oid(), user, "assign", reason)
 
     # Named transitions, for people and tools (fire() does the work).
     def assign(self, user: str | None = None) -> None:
@@ -386,14 +459,11 @@ class HumanTask(Activation):
         self.assignee.set("")
 
     def _before_done(self, **input: Any) -> None:
-        state = self._process().state
-        for ref in self._spec().actions:
+        state = self.process.state
+        for ref in self.spec().actions:
             update = import_ref(ref)(state, **input)
             if isinstance(update, Mapping):
                 state.update(update)
-
-    def _after_done(self) -> None:
-        self._process()._task_finished(self)
 
     def _before_undo(self) -> None:
         super()._before_undo()
@@ -405,8 +475,9 @@ class JobTask(Activation):
 
     NEW -> ASSIGNED -> SCHEDULED -> STARTED -> DONE; ``error`` to ERROR; ``retry``
     and ``restart`` submit it again (SCHEDULED); ``undo`` back to NEW; ``cancel`` also
-    cancels the queued job. The worker calls :meth:`job_started` and
-    :meth:`job_finished` on it (found by its oid, the job's owner).
+    cancels the queued job. The queue tells it :meth:`job_started` and
+    :meth:`job_finished` (it is the job's owner) once the job's change has committed,
+    and asks it :meth:`retry_job` when someone retries its job.
     """
 
     KINDS: ClassVar[tuple[str, ...]] = ("job",)
@@ -423,44 +494,44 @@ class JobTask(Activation):
     )
 
     job_id = StringParam("")
+    #: The work queue the job went to (an Activity class may name its own).
+    job_queue = StringParam("default")
     attempt = IntParam(0)
     result = Param(None)
 
-    def _spec(self) -> Job:
+    def spec(self) -> Job:
+        """The task's definition node."""
         spec = self.node_spec()
         assert isinstance(spec, Job)
         return spec
 
-    # -- the queue (part B's WorkQueue): the only two places that talk to it -------------
-
-    def _submit(self) -> str:
-        """Submit this task's function to the work queue; return the job id."""
+    def _queue(self) -> WorkQueue:
         from ._queue import WorkQueue
 
-        spec = self._spec()
-        retry = None
-        if spec.retry is not None:
-            from ._retry import RetryPolicy
-
-            retry = RetryPolicy(**spec.retry)
-        state = self._process().state.get()
-        job_input = state.get(spec.input_key) if spec.input_key else state
-        queue = WorkQueue(self._mng.root)
-        job_id: str = queue.submit(
-            owner=self.oid(), function=spec.func, input=job_input, retry=retry
-        )
-        return job_id
-
-    def _cancel_job(self, job_id: str) -> None:
-        """Cancel the queued job ``job_id``."""
-        from ._queue import WorkQueue
-
-        WorkQueue(self._mng.root).cancel(job_id)
+        return WorkQueue(self._mng.root, self.job_queue.get())
 
     # -- transitions' work ----------------------------------------------------------------
 
     def _schedule(self, attempt: int) -> None:
-        self.job_id.set(self._submit())
+        """Submit this task's function to the work queue (the node's Activity class, if
+        it names one that imports here, gives the timeouts)."""
+        from ._activity import activity_options, is_activity
+
+        spec = self.spec()
+        state = self.process.state.get()
+        job_input = state.get(spec.input_key) if spec.input_key else state
+        try:
+            target = import_ref(spec.func)
+        except ImportError:
+            target = None  # the workers may have what this program lacks; they will say
+        options = activity_options(target)
+        if spec.retry is not None:
+            options["retry"] = spec.retry
+        self.job_queue.set((target.queue if is_activity(target) else None) or "default")
+        job_id = self._queue().submit(
+            owner=self.oid(), function=str(spec.func), input=job_input, **options
+        )
+        self.job_id.set(job_id)
         self.attempt.set(attempt)
         self.error.set("")
 
@@ -477,20 +548,16 @@ class JobTask(Activation):
 
     def _before_done(self, result: Any = None) -> None:
         self.result.set(result)
-        key = self._spec().result_key
+        key = self.spec().result_key
         if key:
-            self._process().state[key] = result
-
-    def _after_done(self) -> None:
-        self._process()._task_finished(self)
+            self.process.state[key] = result
 
     def _before_error(self, error: str = "") -> None:
         self.error.set(error)
 
-    def _before_cancel(self) -> None:
+    def _before_cancel(self, job_gone: bool = False) -> None:
         # A job the queue canceled itself needs no cancelling.
-        gone = self.__dict__.pop("_gf_job_gone", False)
-        if not gone and self.status.get() in (SCHEDULED, STARTED):
+        if not job_gone and self.status.get() in (SCHEDULED, STARTED):
             self._drop_job()
 
     def _before_undo(self) -> None:
@@ -504,15 +571,14 @@ class JobTask(Activation):
     def _drop_job(self) -> None:
         job_id = self.job_id.get()
         if job_id:
-            self._cancel_job(job_id)
+            self._queue().cancel(job_id)
 
-    # -- the worker's callbacks -------------------------------------------------------------
+    # -- what the queue tells its owner ------------------------------------------------------
 
-    def _is_current(self, job: Any) -> bool:
-        job_id = getattr(job, "id", None)
-        return job_id is None or str(job_id) == self.job_id.get()
+    def _is_current(self, job: JobRecord) -> bool:
+        return job.id == self.job_id.get()
 
-    def job_started(self, job: Any) -> None:
+    def job_started(self, job: JobRecord) -> None:
         """A worker claimed this task's job: SCHEDULED -> STARTED.
 
         A job this task no longer waits for (retried, canceled, undone) is ignored,
@@ -521,33 +587,39 @@ class JobTask(Activation):
         if self._is_current(job) and self.status.get() == SCHEDULED:
             self.fire("start", check_perm=False)
 
-    def job_finished(self, job: Any) -> None:
-        """The job ended: ``job.status`` is ``"done"`` (``job.result``), ``"failed"``
-        (``job.error``: the traceback) or ``"canceled"``. One batch moves the task
-        (and the process after it)."""
-        if not self._is_current(job) or not self.is_active():
+    def job_finished(self, job: JobRecord) -> None:
+        """The job ended: ``done`` (``job.result``), ``failed`` or ``timed_out``
+        (``job.error``: the traceback or timeout) or ``canceled``. One batch moves the
+        task (and the process after it)."""
+        if not self._is_current(job) or not self.is_active() or self.process.is_finished():
             return
-        status = getattr(job, "status", None)
         with operation(self._mng.root):
             current = self.status.get()
-            if status == "done":
+            if job.status == "done":
                 if current == SCHEDULED:
                     self.fire("start", check_perm=False)
                 if self.status.get() == STARTED:
-                    self.fire("done", check_perm=False, result=getattr(job, "result", None))
-            elif status == "failed":
+                    self.fire("done", check_perm=False, result=job.result)
+            elif job.status in ("failed", "timed_out"):
                 if current in (ASSIGNED, SCHEDULED, STARTED):
-                    error = getattr(job, "error", None) or "the job failed"
-                    self.fire("error", check_perm=False, error=str(error))
-            elif status == "canceled":
-                if "cancel" in self.available_transitions():
-                    self.__dict__["_gf_job_gone"] = True
-                    self.fire("cancel", check_perm=False)
-            else:
-                raise ValueError(
-                    f"{self.oid()}: job_finished() got a job with status {status!r}; "
-                    "expected 'done', 'failed' or 'canceled'"
-                )
+                    self.fire("error", check_perm=False, error=job.error or "the job failed")
+            elif job.status == "canceled" and "cancel" in self.available_transitions():
+                self.fire("cancel", check_perm=False, job_gone=True)
+
+    def retry_job(self, job: JobRecord) -> str:
+        """Someone retries this task's job (``graftflow jobs retry``): the task's own
+        ``retry`` submits it again, so task and job stay in step. Returns the new job id.
+
+        :raises WorkflowError: the job is not the one this task waits for.
+        :raises TransitionError: the task cannot retry now (it was canceled, say).
+        """
+        if not self._is_current(job):
+            raise WorkflowError(
+                f"job {job.id} is no longer the job of {self.oid()} "
+                f"(it waits for {self.job_id.get() or 'none'}); retry the task instead"
+            )
+        self.fire("retry")
+        return self.job_id.get()
 
     # Named transitions.
     def retry(self) -> None:
@@ -568,14 +640,14 @@ class JobTask(Activation):
 
 
 class Gate(Activation):
-    """A node that decides at once (Start, Func/Handler, If, Switch, Split, End).
+    """A node that decides at once (Func/Handler, If, Switch, Goto, Split, End).
 
     NEW -> DONE by ``perform``, or ERROR if its work raises (the traceback is kept);
     ``retry`` from ERROR; ``undo`` from DONE or ERROR to NEW; ``cancel`` from NEW or
-    ERROR.
+    ERROR. Its work is :meth:`Engine.route`; what it decided is followed once DONE.
     """
 
-    KINDS: ClassVar[tuple[str, ...]] = ("start", "func", "handler", "if", "switch", "split", "end")
+    KINDS: ClassVar[tuple[str, ...]] = ("func", "handler", "if", "switch", "goto", "split", "end")
     TRANSITIONS: ClassVar[tuple[Transition, ...]] = _table(
         ("perform", (NEW,), DONE, None, ERROR),
         ("retry", (ERROR,), DONE, None, ERROR),
@@ -583,13 +655,13 @@ class Gate(Activation):
         ("cancel", (NEW, ERROR), CANCELED),
     )
 
-    def _before_perform(self) -> None:
-        self.__dict__["_gf_next"] = self._process()._decide(self)
+    def _before_perform(self) -> list[Step]:
+        return self.engine().route(self)
 
     _before_retry = _before_perform
 
-    def _after_perform(self) -> None:
-        self._process()._gate_performed(self, self.__dict__.pop("_gf_next", []))
+    def _after_perform(self, steps: list[Step]) -> None:
+        self.engine().proceed(self, steps)
 
     _after_retry = _after_perform
 
@@ -630,4 +702,4 @@ class JoinGate(Gate):
 
     def branches_finished(self) -> bool:
         """Whether every task of the joined branches is DONE or CANCELED."""
-        return self._process()._branches_finished(self.join_key.get())
+        return self.engine().branches_finished(self.join_key.get())

@@ -54,11 +54,15 @@ def _task_at(ctx: click.Context, oid: str) -> Activation:
     return _object_at(ctx, oid, Activation, "a task of a workflow process")
 
 
-def _definition(file: Path | None, builtin: str | None) -> Definition:
-    from graftflow.plugins.cli import fail, user_errors
+def _definition(
+    file: Path | None, builtin: str | None, *, check_imports: bool = True
+) -> Definition:
+    """The definition of ``--file`` or ``--builtin``; ``check_imports=False`` reads a file
+    whose functions this program cannot (or need not) import."""
+    from graftflow.plugins.cli import user_errors
 
     if (file is None) == (builtin is None):
-        fail("give a definition: --file PATH or --builtin NAME (one of them)")
+        raise click.UsageError("give a definition: --file PATH or --builtin NAME (one of them)")
     with user_errors():
         if builtin is not None:
             from ._demo import shot_pipeline
@@ -67,7 +71,7 @@ def _definition(file: Path | None, builtin: str | None) -> Definition:
         from ._definition_file import load_definition
 
         assert file is not None
-        return load_definition(file)
+        return load_definition(file, check_imports=check_imports)
 
 
 def _summary(process: Process) -> dict[str, Any]:
@@ -77,6 +81,7 @@ def _summary(process: Process) -> dict[str, Any]:
         "oid": process.oid(),
         "definition": process.get_definition().name,
         "status": process.status.get(),
+        "summary": process.summary(),
         "state": process.state.get(),
         "tasks": [
             {
@@ -136,16 +141,19 @@ def start(
 
 
 def _json_object(text: str | None, option: str) -> dict[str, Any]:
-    from graftflow.plugins.cli import fail
-
+    """An option's JSON object; anything else is a usage error (exit 2)."""
     if text is None:
         return {}
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        fail(f"{option}: not JSON ({exc.msg} at column {exc.colno})")
+        raise click.BadParameter(
+            f"not JSON ({exc.msg} at column {exc.colno})", param_hint=option
+        ) from None
     if not isinstance(value, dict):
-        fail(f"{option}: expected a JSON object, got {type(value).__name__}")
+        raise click.BadParameter(
+            f"expected a JSON object, got {type(value).__name__}", param_hint=option
+        )
     return value
 
 
@@ -184,11 +192,11 @@ def move(
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import user_errors
 
+    values = _json_object(input_json, "--input")  # a usage error before any store opens
     task = _task_at(ctx, task_oid)
-    values = _json_object(input_json, "--input")
     with user_errors():
         task.fire(transition, **values)
-        _show(task.process, as_json)  # type: ignore[arg-type]
+        _show(task.process, as_json)
 
 
 @workflow.command()
@@ -213,7 +221,7 @@ def diagram(
     A process's active tasks are highlighted with their tokens.
     """
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
-    from graftflow.plugins.cli import fail, user_errors
+    from graftflow.plugins.cli import user_errors
 
     from ._diagram import to_dot, to_mermaid
 
@@ -221,11 +229,14 @@ def diagram(
     target: Any
     if oid is not None:
         if file is not None or builtin is not None:
-            fail("give a process OID or a definition (--file/--builtin), not both")
+            raise click.UsageError(
+                "give a process OID or a definition (--file/--builtin), not both"
+            )
         target = _process_at(ctx, oid)
         source = {"oid": oid}
     else:
-        target = _definition(file, builtin)
+        # Drawing needs the graph only: the file's functions are never imported.
+        target = _definition(file, builtin, check_imports=False)
         source = {"file": str(file)} if file is not None else {"builtin": str(builtin)}
     with user_errors():
         text = render(target)
@@ -233,3 +244,47 @@ def diagram(
         click.echo(json.dumps({**source, "format": fmt, "diagram": text}, indent=2))
     else:
         click.echo(text, nl=False)
+
+
+@workflow.command()
+@click.argument("oid")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.pass_context
+def history(ctx: click.Context, oid: str, as_json: bool) -> None:
+    """Show a process's history (a graph process or a decider process), oldest first."""
+    as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
+    from graftflow.plugins.cli import fail, open_flow, user_errors
+
+    from ._history import History
+
+    flow = open_flow(ctx)
+    with user_errors():
+        found = flow.get_object(oid)
+        log = getattr(found, "history", None)
+        if not isinstance(log, History):
+            fail(f"{oid} is a {type(found).__name__}, not a workflow process")
+        records = log.records()
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+        return
+    for record in records:
+        click.echo(history_line(record))
+
+
+#: The keys every history record has, shown in fixed places; the rest follow as key=value.
+_FIXED = ("id", "when", "who", "what", "task", "node", "activity_id", "source", "target")
+
+
+def history_line(record: dict[str, Any]) -> str:
+    """One record as one line: number, time, who, what, about what, from -> to, details."""
+    subject = record.get("task") or record.get("activity_id") or ""
+    line = f"{record['id']:>4} {record['when']} {record['who']:<10} {record['what']}"
+    if subject:
+        line += f" {subject}"
+    if "target" in record:
+        line += f" {record.get('source') or '-'} -> {record['target']}"
+    details = {k: v for k, v in record.items() if k not in _FIXED and v not in (None, "")}
+    if details:
+        shown = " ".join(f"{k}={json.dumps(v)}" for k, v in details.items())
+        line += f"  {shown if len(shown) <= 100 else shown[:99] + '…'}"
+    return line

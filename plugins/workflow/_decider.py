@@ -3,28 +3,34 @@ history and answers with decisions.
 
 The process is a flow object: its status, result and history live in the store, so it
 survives restarts and any process may move it on. Activities run on the work queue with
-the process's oid as owner; when one ends, the worker calls the process back inside the
-same batch that ends the job, the event is appended and ``decide`` runs again, so the
-history, the decisions and the new activities are one atomic write. Two activities of
-one process ending at once cannot both append the same event number: the history's
+the process's oid as owner; once a job's end has committed, the queue tells the process
+in a batch of its own: the event is appended and ``decide`` runs again, so the history,
+the decisions and the new activities are one atomic write. Two activities of one
+process ending at once cannot both append the same event number: the history's
 ``ordered_add`` refuses the second, whose batch is tried again on the new history.
+
+Its history is the one every process keeps (:class:`~._history.History`): each event
+is a record whose ``what`` is the event type (``ActivityCompleted``...), with ``source``
+and ``target`` when a status changed (the activity's, or the process's own).
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from graftflow import Child, ExistsError, Map, Object, Param, StringParam
-from graftflow.extending import JSONValue, import_type, json_error
-from graftflow.extending import ref_of as remember_type
+from graftflow.extending import JSONValue, import_ref, import_type, json_error, ref_of
 
-from ._nodes import WorkflowError
-from ._queue import Job, WorkQueue, clock_of
+from ._activity import Activity, activity_options, is_activity
+from ._events import fire_process_event
+from ._history import History, HistoryRecord
+from ._nodes import FunctionRef, WorkflowError
+from ._queue import JobRecord, WorkQueue
 from ._retry import RetryPolicy
-from ._transaction import after_commit, transaction
 
 __all__ = [
     "CancelWorkflow",
@@ -35,7 +41,6 @@ __all__ = [
     "FailWorkflow",
     "ScheduleActivity",
     "Workflow",
-    "WorkflowError",
 ]
 
 logger = logging.getLogger("graftflow.workflow")
@@ -45,17 +50,6 @@ _ENDED = frozenset({"completed", "failed", "canceled"})
 #: A process's history append is retried this many times when another writer appended
 #: first (direct calls: start, signal, cancel; worker callbacks retry in the queue).
 _TRIES = 20
-
-
-def _emit(process: DeciderProcess, event: dict[str, JSONValue]) -> None:
-    """Announce one committed history event (the one place process events leave)
-    through the ``graftflow_on_process_event`` hook: the event's ``type`` is the hook's
-    ``event``, the rest its ``data``."""
-    from ._events import fire_process_event
-
-    logger.debug("%s: %s", process.oid(), event)
-    data = {key: value for key, value in event.items() if key != "type"}
-    fire_process_event(process, str(event.get("type", "event")), **data)
 
 
 # -- decisions ---------------------------------------------------------------------------
@@ -69,17 +63,25 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleActivity(Decision):
-    """Run ``function`` (``"module:qualname"``) on a worker with ``input``.
+    """Run ``function`` on a worker with ``input``.
 
+    ``decide()`` may return an :class:`Activity` class (or a list of them) instead: it
+    is scheduled with the process's input, as ``ScheduleActivity(TheClass,
+    process.input.get())`` would be.
+
+    :param function: a function taking a job context, an :class:`Activity` class, or
+        the ``"module:qualname"`` of either.
     :param activity_id: names the activity in the history (default: the function's
         name and a number); unique within the process.
     :param scheduled_timeout: seconds it may wait for a worker (schedule-to-start).
     :param execution_timeout: seconds one attempt may run (start-to-close).
     :param heartbeat_timeout: seconds between two ``ctx.heartbeat()`` at most.
     :param queue: the work queue (default: the workflow's ``queue``).
+
+    Options left ``None`` come from the Activity class's attributes, if it is one.
     """
 
-    function: str
+    function: FunctionRef | type[Activity]
     input: JSONValue = None
     activity_id: str | None = None
     retry: RetryPolicy | None = None
@@ -111,6 +113,10 @@ class CancelWorkflow(Decision):
     reason: str | None = None
 
 
+#: What ``decide()`` may return.
+Answer = Decision | type[Activity] | list[Decision | type[Activity]] | None
+
+
 class Workflow:
     """Subclass it and implement :meth:`decide`.
 
@@ -122,32 +128,14 @@ class Workflow:
     #: The work queue activities go to unless a decision names another.
     queue: ClassVar[str] = "default"
 
-    def decide(self, process: DeciderProcess) -> list[Decision] | Decision | None:
-        """Read ``process.history()`` and return what to do next (nothing: wait)."""
+    def decide(self, process: DeciderProcess) -> Answer:
+        """Read ``process.events()`` and return what to do next: decisions, Activity
+        classes (scheduled with the process's input), a list of them, or nothing
+        (wait)."""
         raise NotImplementedError(f"{type(self).__qualname__} must implement decide(process)")
 
 
 # -- the process ---------------------------------------------------------------------------
-
-
-class History(Object):
-    """A process's events, in order, in an ordered map of the store named ``1``, ``2``..."""
-
-    def append(self, event: dict[str, JSONValue]) -> dict[str, JSONValue]:
-        store = self._mng.store
-        key = self.oid()
-        number = store.ordered_len(key) + 1
-        event = {"id": number, **event}
-        store.ordered_add(key, {str(number): event})
-        return event
-
-    def events(self) -> list[dict[str, JSONValue]]:
-        store = self._mng.store
-        key = self.oid()
-        return [store.ordered_get(key, name) for name in store.ordered_range(key)]
-
-    def __len__(self) -> int:
-        return self._mng.store.ordered_len(self.oid())
 
 
 class DeciderProcess(Object):
@@ -169,7 +157,7 @@ class DeciderProcess(Object):
         if isinstance(workflow, type):
             if not issubclass(workflow, Workflow):
                 raise TypeError(f"{self.oid()}: {workflow!r} is not a Workflow subclass")
-            path = remember_type(workflow)
+            path = ref_of(workflow)
         else:
             path = workflow
             self._workflow_type(path)
@@ -178,14 +166,12 @@ class DeciderProcess(Object):
             raise ValueError(f"{self.oid()}: the input must be JSON: {problem}")
 
         def start() -> None:
-            if self.status.get() != "new":
-                raise WorkflowError(
-                    f"process {self.oid()} was already started (it is {self.status.get()})"
-                )
+            status = self.status.get()
+            if status != "new":
+                raise WorkflowError(f"process {self.oid()} was already started (it is {status})")
             self.workflow.set(path)
             self.input.set(input)
-            self.status.set("running")
-            self._record({"type": "WorkflowStarted", "workflow": path, "input": input})
+            self._set_status("running", "WorkflowStarted", workflow=path, input=input)
             self._decide()
 
         self._retrying(start)
@@ -197,7 +183,7 @@ class DeciderProcess(Object):
 
         def signal() -> None:
             self._require_running(f"signal {name!r}")
-            self._record({"type": "SignalReceived", "name": name, "data": data})
+            self._record("SignalReceived", name=name, data=data)
             self._decide()
 
         self._retrying(signal)
@@ -207,62 +193,55 @@ class DeciderProcess(Object):
 
         def cancel() -> None:
             self._require_running("cancel")
-            self._end("canceled", {"type": "WorkflowCanceled", "reason": reason})
+            self._end("canceled", "WorkflowCanceled", reason=reason)
 
         self._retrying(cancel)
 
-    def events(self, type: str | None = None) -> list[dict[str, Any]]:
-        """The history, oldest first; only events of ``type`` if given."""
-        events = self.history.events()
-        return events if type is None else [e for e in events if e.get("type") == type]
+    def events(self, what: str | None = None) -> list[HistoryRecord]:
+        """The history, oldest first; only events whose ``what`` is ``what`` if given."""
+        return self.history.records(what=what)
 
     def ended(self) -> bool:
         """Whether the process completed, failed or was canceled."""
         return self.status.get() in _ENDED
 
-    # -- what the work queue calls (inside the batch that changes the job) ---------
+    # -- what the work queue tells the owner of a job (once the job's change committed) --
 
-    def job_started(self, job: Job) -> None:
+    def job_started(self, job: JobRecord) -> None:
         aid = self._activity_of(job)
-        if aid is None or self.ended():
+        # Told late (a sweep, after a crash), the activity may be further along already.
+        if aid is None or self.ended() or self._activity_status(aid) != "scheduled":
             return
-        self._set_activity(aid, "started")
-        self._record(
-            {
-                "type": "ActivityStarted",
-                "activity_id": aid,
-                "attempt": job.attempt,
-                "worker": job.worker,
-            }
+        self._activity_event(
+            aid, "started", "ActivityStarted", attempt=job.attempt, worker=job.worker
         )
 
-    def job_finished(self, job: Job) -> None:
+    def job_finished(self, job: JobRecord) -> None:
         aid = self._activity_of(job)
-        if aid is None:
-            return
-        event: dict[str, JSONValue] = {"activity_id": aid, "attempt": job.attempt}
+        if aid is None or self._activity_status(aid) not in ("scheduled", "started"):
+            return  # canceled by the process (said so in the history), or told already
+        details: dict[str, JSONValue] = {"attempt": job.attempt}
         if job.status == "done":
-            event.update(type="ActivityCompleted", result=job.result)
+            what, details["result"] = "ActivityCompleted", job.result
         elif job.status == "failed":
-            event.update(type="ActivityFailed", error=job.error, error_type=job.error_type)
+            what = "ActivityFailed"
+            details.update(error=job.error, error_type=job.error_type)
         elif job.status == "timed_out":
-            event.update(type="ActivityTimedOut", timeout_type=job.timeout_type, error=job.error)
+            what = "ActivityTimedOut"
+            details.update(timeout_type=job.timeout_type, error=job.error)
         else:
-            event.update(type="ActivityCanceled", reason=job.reason)
-        if self._activity_status(aid) == "canceled":
-            return  # the process canceled it already, and said so in the history
-        self._set_activity(aid, str(event["type"]).removeprefix("Activity").lower())
-        self._record(event)
+            what, details["reason"] = "ActivityCanceled", job.reason
+        self._activity_event(aid, what.removeprefix("Activity").lower(), what, **details)
         if not self.ended():
             self._decide()
 
     # -- internals ------------------------------------------------------------------
 
-    def _retrying(self, change: Any) -> None:
+    def _retrying(self, change: Callable[[], None]) -> None:
         key = self.history.oid()
         for _ in range(_TRIES):
             try:
-                with transaction(self.root()):
+                with self.root().batch():
                     change()
                 return
             except ExistsError as exc:
@@ -275,11 +254,19 @@ class DeciderProcess(Object):
         if status != "running":
             raise WorkflowError(f"cannot {what} process {self.oid()}: it is {status}, not running")
 
-    def _record(self, event: dict[str, JSONValue]) -> None:
-        event = self.history.append({**event, "time": clock_of(self.root())()})
-        after_commit(lambda: _emit(self, event))
+    def _record(self, what: str, /, **details: JSONValue) -> None:
+        """Append one event; plugins hear it (``graftflow_on_process_event``) once it
+        commits."""
+        record = self.history.append(what, **details)
+        logger.debug("%s: %s", self.oid(), record)
+        fire_process_event(self, what, **{k: v for k, v in record.items() if k != "what"})
 
-    def _activity_of(self, job: Job) -> str | None:
+    def _set_status(self, status: ProcessStatus, what: str, /, **details: JSONValue) -> None:
+        source = self.status.get()
+        self.status.set(status)
+        self._record(what, source=source, target=status, **details)
+
+    def _activity_of(self, job: JobRecord) -> str | None:
         for aid, info in self.activities.get().items():
             if info.get("job") == job.id:
                 return str(aid)
@@ -289,10 +276,13 @@ class DeciderProcess(Object):
         info = self.activities.get().get(aid)
         return None if info is None else info.get("status")
 
-    def _set_activity(self, aid: str, status: str, **fields: JSONValue) -> None:
+    def _activity_event(self, aid: str, status: str, what: str, /, **details: JSONValue) -> None:
+        """The activity ``aid`` moves to ``status``: the table and the history say so."""
         table = dict(self.activities.get())
-        table[aid] = {**table.get(aid, {}), **fields, "status": status}
+        info = table.get(aid, {})
+        table[aid] = {**info, "status": status}
         self.activities.set(table)
+        self._record(what, activity_id=aid, source=info.get("status", ""), target=status, **details)
 
     @staticmethod
     def _workflow_type(path: str) -> type[Workflow]:
@@ -307,111 +297,113 @@ class DeciderProcess(Object):
     def _decide(self) -> None:
         try:
             workflow = self._workflow_type(self.workflow.get())()
-            answer = workflow.decide(self)
-            if answer is None:
-                decisions: list[Decision] = []
-            elif isinstance(answer, Decision):
-                decisions = [answer]
-            else:
-                decisions = list(answer)
-            for decision in decisions:
-                if not isinstance(decision, Decision):
-                    raise TypeError(f"decide() returned {decision!r}, which is not a Decision")
+            decisions = [self._decision(each) for each in _answers(workflow.decide(self))]
         except Exception as exc:
             # A decider's bug ends the process, with the traceback in its history; its
             # activities are canceled rather than left running for nobody.
             text = "".join(traceback.format_exception(exc))
-            self._end("failed", {"type": "DecisionFailed", "error": text}, error=text)
+            self._end("failed", "DecisionFailed", error=text)
             return
         for decision in decisions:
             if self.ended():
                 break
             self._apply(decision)
 
+    def _decision(self, answer: object) -> Decision:
+        """A decision, from a decision or the shorthand for one (an Activity class)."""
+        if isinstance(answer, Decision):
+            return answer
+        if is_activity(answer):
+            return ScheduleActivity(answer, self.input.get())
+        raise TypeError(
+            f"decide() returned {answer!r}, which is neither a Decision nor an Activity class"
+        )
+
     def _apply(self, decision: Decision) -> None:
         if isinstance(decision, ScheduleActivity):
             self._schedule(decision)
         elif isinstance(decision, CompleteWorkflow):
-            self._end(
-                "completed",
-                {"type": "WorkflowCompleted", "result": decision.result},
-                result=decision.result,
-            )
+            self.result.set(decision.result)
+            self._end("completed", "WorkflowCompleted", result=decision.result)
         elif isinstance(decision, FailWorkflow):
-            self._end(
-                "failed",
-                {"type": "WorkflowFailed", "reason": decision.reason, "details": decision.details},
-                error=decision.reason,
-            )
+            self.error.set(decision.reason)
+            self._end("failed", "WorkflowFailed", reason=decision.reason, details=decision.details)
         elif isinstance(decision, CancelWorkflow):
-            self._end("canceled", {"type": "WorkflowCanceled", "reason": decision.reason})
+            self._end("canceled", "WorkflowCanceled", reason=decision.reason)
         else:
             raise TypeError(f"{self.oid()}: unknown decision {decision!r}")
 
     def _schedule(self, decision: ScheduleActivity) -> None:
         table = self.activities.get()
+        try:
+            function = decision.function
+            ref = function if isinstance(function, str) else ref_of(function)
+            target = import_ref(ref) if isinstance(function, str) else function
+        except ImportError:
+            target = None  # the workers may import what this program cannot
+        options = activity_options(target)
         aid = decision.activity_id
         if aid is None:
-            base = decision.function.rpartition(":")[2].rpartition(".")[2]
+            base = ref.rpartition(":")[2].rpartition(".")[2]
             number = len(table) + 1
             while f"{base}-{number}" in table:
                 number += 1
             aid = f"{base}-{number}"
         elif aid in table:
             text = f"decide() scheduled activity {aid!r} twice; activity ids must be unique"
-            self._end("failed", {"type": "DecisionFailed", "error": text}, error=text)
+            self._end("failed", "DecisionFailed", error=text)
             return
         workflow = self._workflow_type(self.workflow.get())
-        queue_name = decision.queue or workflow.queue
+        declared = target.queue if is_activity(target) else None
+        queue_name = decision.queue or declared or workflow.queue
+        for name, value in (
+            ("retry", decision.retry),
+            ("schedule_to_start", decision.scheduled_timeout),
+            ("start_to_close", decision.execution_timeout),
+            ("heartbeat_timeout", decision.heartbeat_timeout),
+        ):
+            if value is not None:
+                options[name] = value
         try:
             job_id = WorkQueue(self.root(), queue_name).submit(
-                owner=self.oid(),
-                function=decision.function,
-                input=decision.input,
-                retry=decision.retry,
-                schedule_to_start=decision.scheduled_timeout,
-                start_to_close=decision.execution_timeout,
-                heartbeat_timeout=decision.heartbeat_timeout,
+                owner=self.oid(), function=ref, input=decision.input, **options
             )
         except (ValueError, TypeError) as exc:
             text = f"decide() scheduled activity {aid!r} wrongly: {exc}"
-            self._end("failed", {"type": "DecisionFailed", "error": text}, error=text)
+            self._end("failed", "DecisionFailed", error=text)
             return
-        self._set_activity(
-            aid, "scheduled", job=job_id, function=decision.function, queue=queue_name
-        )
-        self._record(
-            {
-                "type": "ActivityScheduled",
-                "activity_id": aid,
-                "function": decision.function,
-                "input": decision.input,
-                "job": job_id,
-                "queue": queue_name,
-            }
+        table = {**table, aid: {"job": job_id, "function": ref, "queue": queue_name}}
+        self.activities.set(table)
+        self._activity_event(
+            aid,
+            "scheduled",
+            "ActivityScheduled",
+            function=ref,
+            input=decision.input,
+            job=job_id,
+            queue=queue_name,
         )
 
-    def _end(
-        self,
-        status: ProcessStatus,
-        event: dict[str, JSONValue],
-        *,
-        result: JSONValue = None,
-        error: str | None = None,
-    ) -> None:
+    def _end(self, status: ProcessStatus, what: str, /, **details: JSONValue) -> None:
         for aid, info in self.activities.get().items():
             if info.get("status") in ("scheduled", "started"):
                 WorkQueue(self.root(), info["queue"]).cancel(info["job"], f"process {status}")
-                self._set_activity(aid, "canceled")
-                self._record(
-                    {"type": "ActivityCanceled", "activity_id": aid, "reason": f"process {status}"}
+                self._activity_event(
+                    aid, "canceled", "ActivityCanceled", reason=f"process {status}"
                 )
-        self.status.set(status)
-        if result is not None:
-            self.result.set(result)
-        if error is not None:
-            self.error.set(error)
-        self._record(event)
+        if what == "DecisionFailed":
+            self.error.set(details.get("error"))
+        self._set_status(status, what, **details)
+
+
+def _answers(answer: Answer) -> list[object]:
+    if answer is None:
+        return []
+    if isinstance(answer, list):
+        return list(answer)
+    if isinstance(answer, (tuple, set, frozenset)):
+        raise TypeError(f"decide() returned a {type(answer).__name__}; return a list")
+    return [answer]
 
 
 class DeciderProcesses(Map[DeciderProcess]):
@@ -424,7 +416,7 @@ class DeciderProcesses(Map[DeciderProcess]):
         input: JSONValue = None,
     ) -> DeciderProcess:
         """Add a process and start it, in one batch."""
-        with transaction(self.root()):
+        with self.root().batch():
             process = self.add(name)
             process.start(workflow, input)
         return process

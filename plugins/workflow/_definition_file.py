@@ -1,4 +1,4 @@
-"""Process definitions in TOML files, validated by pydantic.
+"""Process definitions in TOML files.
 
 A file names the definition and lists its nodes as tables keyed by node name, in the
 order diagrams show them::
@@ -16,10 +16,12 @@ order diagrams show them::
     [nodes.end]
     kind = "end"
 
+A table is a node's data, checked by the node's own description (:mod:`._nodes`): the
+same checks as a node built in Python, so there is one description of each node kind.
 Every mistake is one :class:`DefinitionError` naming the file, the node and the field:
 an unknown kind or key, a missing field, a wrong type, an edge to an unknown node, a
-function reference that cannot be imported. pydantic is imported here only, when a
-file is read.
+function reference that cannot be imported (unless ``check_imports=False``: drawing a
+definition imports none of its functions).
 """
 
 from __future__ import annotations
@@ -29,11 +31,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from graftflow.extending import did_you_mean
 
-from ._nodes import NODE_KINDS, Definition, DefinitionError, Node, node_from_data
+from ._nodes import Definition, DefinitionError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,142 +42,29 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = ["load_definition", "parse_definition"]
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+_TOP_KEYS = ("name", "description", "nodes")
 
 
-class _Test(_Model):
-    """A ``when`` state key or a ``condition`` function: exactly one."""
-
-    when: str | None = None
-    condition: str | None = None
-
-    @model_validator(mode="after")
-    def _one_test(self) -> _Test:
-        if (self.when is None) == (self.condition is None):
-            raise ValueError("give exactly one of 'when' (a state key) or 'condition'")
-        return self
-
-
-class _Linear(_Model):
-    next: str
-
-
-class _Start(_Linear):
-    pass
-
-
-class _Task(_Linear):
-    actions: list[str] = []
-    users: list[str] = []
-    assign_to: str = ""
-
-
-class _Retry(_Model):
-    max_attempts: int = Field(1, ge=1)
-    initial_backoff: float = Field(1.0, ge=0)
-    backoff_multiplier: float = Field(2.0, ge=1)
-    max_backoff: float = Field(60.0, ge=0)
-    retryable: list[str] = []
-    non_retryable: list[str] = []
-
-
-class _Job(_Linear):
-    func: str
-    input_key: str = ""
-    result_key: str = ""
-    retry: _Retry | None = None
-
-
-class _Func(_Linear):
-    func: str
-
-
-class _If(_Test):
-    then: str
-    else_: str = Field(alias="else")
-
-
-class _Case(_Test):
-    next: str
-
-
-class _Switch(_Model):
-    cases: list[_Case] = Field(min_length=1)
-    default: str = ""
-
-
-class _Split(_Model):
-    branches: list[str] = Field(min_length=1)
-
-
-class _End(_Model):
-    pass
-
-
-_MODELS: dict[str, type[_Model]] = {
-    "start": _Start,
-    "task": _Task,
-    "job": _Job,
-    "func": _Func,
-    "handler": _Func,
-    "if": _If,
-    "switch": _Switch,
-    "split": _Split,
-    "join": _Linear,
-    "end": _End,
-}
-assert set(_MODELS) == set(NODE_KINDS)
-
-
-class _File(_Model):
-    name: str = Field(min_length=1)
-    description: str = ""
-    nodes: dict[str, dict[str, Any]] = Field(min_length=1)
-
-
-def _first_error(exc: ValidationError) -> tuple[str | None, str]:
-    """``(field, message)`` of pydantic's first error, the field dotted with positions."""
-    error = exc.errors()[0]
-    parts: list[str] = []
-    for part in error.get("loc", ()):
-        if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{part}]"]
-        else:
-            parts.append("else" if part == "else_" else str(part))
-    message = str(error["msg"])
-    if error["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif error["type"] == "missing":
-        message = "missing"
-    return (".".join(parts) or None), message
-
-
-def _node(where: str, name: str, data: Mapping[str, Any]) -> Node:
-    if not isinstance(data, Mapping):
-        raise DefinitionError(where, name, None, "must be a table")
-    values = dict(data)
-    kind = values.pop("kind", None)
-    kinds = ", ".join(NODE_KINDS)
-    if kind is None:
-        raise DefinitionError(where, name, "kind", f"missing; one of {kinds}")
-    if kind not in _MODELS:
-        raise DefinitionError(
-            where,
-            name,
-            "kind",
-            f"unknown kind {kind!r}{did_you_mean(str(kind), NODE_KINDS)} (known: {kinds})",
-        )
-    try:
-        model = _MODELS[kind].model_validate(values)
-    except ValidationError as exc:
-        field, message = _first_error(exc)
-        raise DefinitionError(where, name, field, message) from None
-    node_data = model.model_dump(exclude_defaults=True, by_alias=True)
-    node_data["kind"] = kind
-    node_data["name"] = name
-    return node_from_data(node_data)
+def _nodes(where: str, raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The node tables as node data: the table key is the node's name."""
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise DefinitionError(where, None, key, f"unknown field{did_you_mean(key, _TOP_KEYS)}")
+    if "name" not in raw:
+        raise DefinitionError(where, None, "name", "missing")
+    if not isinstance(raw["name"], str) or not raw["name"]:
+        raise DefinitionError(where, None, "name", "must be a non-empty string")
+    tables = raw.get("nodes")
+    if not isinstance(tables, Mapping) or not tables:
+        raise DefinitionError(where, None, "nodes", "missing; add a [nodes.NAME] table per node")
+    nodes = []
+    for name, table in tables.items():
+        if not isinstance(table, Mapping):
+            raise DefinitionError(where, name, None, "must be a table")
+        if "name" in table:
+            raise DefinitionError(where, name, "name", "the table's key is the node's name")
+        nodes.append({**table, "name": name})
+    return nodes
 
 
 def parse_definition(text: str, where: str = "<text>", *, check_imports: bool = True) -> Definition:
@@ -191,13 +78,8 @@ def parse_definition(text: str, where: str = "<text>", *, check_imports: bool = 
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(where, None, None, f"not valid TOML: {exc}") from None
-    try:
-        top = _File.model_validate(raw)
-    except ValidationError as exc:
-        field, message = _first_error(exc)
-        raise DefinitionError(where, None, field, message) from None
-    nodes = [_node(where, name, data) for name, data in top.nodes.items()]
-    definition = Definition(top.name, nodes, description=top.description, where=where)
+    data = {**raw, "nodes": _nodes(where, raw)}
+    definition = Definition.from_data(data, where)
     if check_imports:
         definition.check_imports(where)
     return definition

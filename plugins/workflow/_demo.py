@@ -31,7 +31,7 @@ def shot_pipeline() -> Definition:
 
 
 def start_shot_pipeline(shot: Object, name: str = "pipeline") -> Process:
-    """Start the pipeline in ``shot.processes`` (grafted by the workflow plugin)."""
+    """Start the pipeline in ``shot.processes`` (grafted onto demo shots by the demo plugin)."""
     processes = shot.processes  # type: ignore[attr-defined]
     process: Process = processes.start(name, shot_pipeline())
     return process

@@ -26,6 +26,7 @@ _DOT_SHAPES: Final = {
     "handler": "shape=box",
     "if": "shape=diamond",
     "switch": "shape=diamond",
+    "goto": "shape=diamond",
     "split": "shape=hexagon",
     "join": "shape=hexagon",
 }
@@ -40,6 +41,7 @@ _MERMAID_SHAPES: Final = {
     "handler": ("[", "]"),
     "if": ("{", "}"),
     "switch": ("{", "}"),
+    "goto": ("{", "}"),
     "split": ("{{", "}}"),
     "join": ("{{", "}}"),
 }

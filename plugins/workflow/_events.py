@@ -1,4 +1,4 @@
-"""Operations and events: one store batch per workflow operation, hooks after it commits.
+"""Operations and events: one store batch per workflow operation, hooks once it commits.
 
 A transition, starting a process or finishing a job is one *operation*: every write it
 makes (statuses, history, the tasks it activates, the state a step updates, the job it
@@ -7,15 +7,20 @@ Nested calls (a gate performed because a task was done, End cancelling the tasks
 active) join the operation already open for that flow instead of starting their own.
 
 Plugins hear about what happened through the pluggy hooks ``graftflow_on_transition``
-and ``graftflow_on_process_event``, called only after the batch has committed, so a
-listener never sees a change that is then rolled back, and a failing listener cannot
-undo a transition: it is recorded in ``session.diagnostics``.
+and ``graftflow_on_process_event``. Each call is handed to the core's commit hook
+(:meth:`Flow.on_commit`) where it happens, so it is made once the *outermost* batch of
+the thread commits (a caller's own ``with flow.batch():`` included), in the order things
+happened, and never for work that is rolled back. Hooks are called through pluggy
+(``pm.hook.<name>``, via :func:`graftflow.extensions.call_hook`), so wrappers,
+``tryfirst``/``trylast`` and tracing apply, in pluggy's order (the most recently
+registered plugin first); a raising listener is recorded in ``session.diagnostics`` and
+cannot undo what was committed.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,21 +31,19 @@ from ._nodes import WorkflowError
 if TYPE_CHECKING:
     from ._activation import Activation
 
-__all__ = ["fire_process_event", "fire_transition", "operation"]
+__all__ = ["announce_transition", "fire_process_event", "operation"]
 
 #: Gates performed in one operation before the engine suspects an endless loop.
 MAX_STEPS: Final = 10_000
 
 
 class Operation:
-    """What one workflow operation collects until it commits."""
+    """The gates one workflow operation has activated and not yet performed."""
 
-    __slots__ = ("agenda", "events", "flow")
+    __slots__ = ("agenda", "flow")
 
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
-        #: Hook calls to make once the batch has committed.
-        self.events: list[Callable[[], None]] = []
         #: Gates activated and waiting to be performed, in activation order.
         self.agenda: list[Activation] = []
 
@@ -57,7 +60,7 @@ class Operation:
                 )
             # A join waits (its condition) until its last branch arrives; a gate of a
             # process that finished or was cancelled meanwhile stays as it is.
-            if gate._process().status.get() != "STARTED":
+            if gate.process.is_finished():
                 continue
             if "perform" in gate.available_transitions():
                 gate.fire("perform", check_perm=False)
@@ -70,7 +73,7 @@ _CURRENT: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
 
 @contextmanager
 def operation(flow: Flow) -> Iterator[Operation]:
-    """Join the operation open for ``flow``, or open one: a batch, then the hooks."""
+    """Join the operation open for ``flow``, or open one: a batch, gates performed last."""
     current = _CURRENT.get()
     if current is not None and current.flow is flow:
         yield current
@@ -83,40 +86,28 @@ def operation(flow: Flow) -> Iterator[Operation]:
             op.drain()
     finally:
         _CURRENT.reset(token)
-    for event in op.events:
-        event()
 
 
-def _call_hook(hook: str, /, **kwargs: Any) -> None:
-    """Call every implementation of ``hook``; a failing one becomes a diagnostic."""
-    from graftflow.extensions import plugin_manager
+def _call(session: Session, hook: str, kwargs: dict[str, Any]) -> None:
+    from graftflow.extensions import call_hook, plugin_manager
 
     from . import _hookspecs
 
-    session: Session = kwargs["session"]
-    pm = plugin_manager(session)
-    caller = getattr(pm.hook, hook, None)
-    if caller is None or not caller.has_spec():
-        # The workflow plugin was blocked or not installed: its specs were never added.
-        pm.add_hookspecs(_hookspecs)
-        caller = getattr(pm.hook, hook)
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's order: last registered first
-        try:
-            impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        except Exception as exc:
-            session.report(
-                f"{hook} raised {type(exc).__name__}: {exc}",
-                source=f"plugin {impl.plugin_name}",
-                error=exc,
-            )
+    _hookspecs.add_to(plugin_manager(session))  # when the plugin was blocked, say
+    call_hook(session, hook, session=session, **kwargs)
 
 
-def fire_transition(task: Activation, transition: str, source: str, target: str) -> None:
-    """Call ``graftflow_on_transition`` for a transition that has committed."""
-    session = task.root().session()
-    _call_hook(
+def _announce(obj: Object, hook: str, **kwargs: Any) -> None:
+    flow = obj.root()
+    session = flow.session()
+    flow.on_commit(lambda: _call(session, hook, kwargs))
+
+
+def announce_transition(task: Activation, transition: str, source: str, target: str) -> None:
+    """Call ``graftflow_on_transition`` once the current batch commits (now, outside one)."""
+    _announce(
+        task,
         "graftflow_on_transition",
-        session=session,
         task=task,
         transition=transition,
         source=source,
@@ -125,27 +116,12 @@ def fire_transition(task: Activation, transition: str, source: str, target: str)
 
 
 def fire_process_event(process: Object, event: str, **data: Any) -> None:
-    """Call ``graftflow_on_process_event`` now, or when the open operation commits.
+    """Call ``graftflow_on_process_event`` once the current batch commits (now, outside one).
 
-    Part of the workflow's public protocol: the decider and the workers report their
-    events (signals, activities scheduled, timeouts) through this too.
+    Part of the workflow's public protocol: the decider and studio code report their
+    own events (signals, activities scheduled, timeouts) through it too.
 
     :param event: ``"started"``, ``"finished"``, ``"canceled"`` or the caller's own.
     :param data: JSON details of the event.
     """
-    session = process.root().session()
-
-    def call() -> None:
-        _call_hook(
-            "graftflow_on_process_event",
-            session=session,
-            process=process,
-            event=event,
-            data=data,
-        )
-
-    current = _CURRENT.get()
-    if current is not None and current.flow is process.root():
-        current.events.append(call)
-    else:
-        call()
+    _announce(process, "graftflow_on_process_event", process=process, event=event, data=data)

@@ -6,6 +6,12 @@ from a TOML file and the copy a running process keeps in the store are the same 
 A process stores its definition's data, not a pointer to code that may change or
 vanish: it resumes in another program with exactly the graph it started with.
 
+Each node kind is described once, by its dataclass fields: a field's ``check`` (its
+metadata) turns what was given into the stored form and refuses anything else, naming
+the node and the field. Python code, TOML files (:mod:`._definition_file`) and stored
+copies all come through that one description; the graph as a whole (names, edges, one
+start, an end) is checked by :class:`Definition`.
+
 Functions are referred to by ``module:qualname`` and imported with importlib when they
 are needed; nothing is ever evaluated. A Python callable given to a node is turned into
 its reference at once, so a lambda or a function defined inside another function
@@ -17,20 +23,24 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import KW_ONLY, MISSING, dataclass, field, fields
 from typing import Any, ClassVar, Final, TypeAlias
 
 from graftflow import GraftflowError
 from graftflow.extending import did_you_mean, ref_of
 from graftflow.extending import import_ref as _import_ref
 
+from ._retry import RetryPolicy
+
 __all__ = [
+    "NODE_KINDS",
     "Case",
     "Definition",
     "DefinitionError",
     "End",
     "Func",
     "FunctionRef",
+    "Goto",
     "Handler",
     "If",
     "Job",
@@ -42,10 +52,11 @@ __all__ = [
     "Task",
     "WorkflowError",
     "import_ref",
+    "node_from_data",
     "read_state_path",
 ]
 
-#: A function, or its ``module:qualname`` reference.
+#: A function (or an Activity class), or its ``module:qualname`` reference.
 FunctionRef: TypeAlias = "str | Callable[..., Any]"
 
 _NODE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
@@ -58,7 +69,7 @@ class WorkflowError(GraftflowError, RuntimeError):
 class DefinitionError(GraftflowError, ValueError):
     """A process definition is wrong: names the definition (or file), node and field.
 
-    :ivar where: the definition name or file path.
+    :ivar where: the definition name or file path (a node kind for a lone node).
     :ivar node: the node at fault (``None`` for the definition as a whole).
     :ivar field: the field at fault (``None`` if it is the node itself).
     """
@@ -73,38 +84,21 @@ class DefinitionError(GraftflowError, ValueError):
         self.where = where
         self.node = node
         self.field = field
+        self.problem = problem
 
 
 # -- function references ------------------------------------------------------------------
 
 
-def as_ref(value: FunctionRef | None, what: str) -> str | None:
-    """Turn a callable into its ``module:qualname`` reference (a str is kept as given)."""
-    if value is None or isinstance(value, str):
-        return value
-    if not callable(value):
-        raise TypeError(f"{what} must be a function or a 'module:qualname' str, not {value!r}")
-    module = getattr(value, "__module__", None)
-    qualname = getattr(value, "__qualname__", None)
-    if not module or not qualname:
-        raise TypeError(f"{what}: {value!r} has no module and qualname to refer to it by")
-    if "<lambda>" in qualname or "<locals>" in qualname:
-        raise TypeError(
-            f"{what}: {qualname} cannot be imported by another process (a lambda or a "
-            "function defined inside a function); define it at module level"
-        )
-    return ref_of(value)
-
-
-def import_ref(ref: str) -> Callable[..., Any]:
-    """Import the callable a ``module:qualname`` reference names.
+def import_ref(ref: FunctionRef) -> Callable[..., Any]:
+    """The callable a ``module:qualname`` reference names (a callable is itself).
 
     :raises ImportError: naming the module or attribute that failed.
     """
-    target = _import_ref(ref)
+    target = ref if callable(ref) else _import_ref(ref)
     if not callable(target):
         raise ImportError(f"{ref!r} is a {type(target).__name__}, not a callable")
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 _MISSING: Final = object()
@@ -122,19 +116,228 @@ def read_state_path(state: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+# -- field checks: what each kind of field accepts, and the form it keeps ---------------
+
+
+class _Invalid(ValueError):
+    """A field's value is refused; ``at`` is a position inside it (``[2]``, ``.next``)."""
+
+    def __init__(self, problem: str, at: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.at = at
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"must be a string, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise _Invalid(f"must be a list of strings, not {type(value).__name__} {value!r}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise _Invalid(f"must be a string, not {type(item).__name__} {item!r}", f"[{i}]")
+    return items
+
+
+def _ref(value: Any) -> str:
+    """A function reference: a callable becomes ``module:qualname``, a str stays."""
+    if isinstance(value, str):
+        if not value:
+            raise _Invalid("is empty; name a function ('module:qualname')")
+        if not re.fullmatch(r"[\w.]+:[\w.]+", value):
+            raise _Invalid(f"{value!r}: expected a 'module:qualname' reference")
+        return value
+    if not callable(value):
+        raise _Invalid(f"must be a function or a 'module:qualname' string, not {value!r}")
+    qualname = getattr(value, "__qualname__", "")
+    if not getattr(value, "__module__", None) or not qualname:
+        raise _Invalid(f"{value!r} has no module and qualname to refer to it by")
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        raise _Invalid(
+            f"{qualname} cannot be imported by another process (a lambda or a function "
+            "defined inside a function); define it at module level"
+        )
+    return ref_of(value)
+
+
+def _optional_ref(value: Any) -> str | None:
+    return None if value is None else _ref(value)
+
+
+def _refs(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise _Invalid(f"must be a list of functions, not {type(value).__name__} {value!r}")
+    refs = []
+    for i, item in enumerate(value):
+        try:
+            refs.append(_ref(item))
+        except _Invalid as exc:
+            raise _Invalid(exc.problem, f"[{i}]{exc.at}") from None
+    return tuple(refs)
+
+
+def _cases(value: Any) -> tuple[Case, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise _Invalid(f"must be a list of cases, not {type(value).__name__} {value!r}")
+    cases = []
+    for i, item in enumerate(value):
+        if isinstance(item, Case):
+            cases.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise _Invalid(f"must be a case (a table), not {item!r}", f"[{i}]")
+        try:
+            cases.append(_build(Case, item))
+        except _Invalid as exc:
+            raise _Invalid(exc.problem, f"[{i}]{exc.at}") from None
+        except DefinitionError as exc:  # the case's own check
+            raise _Invalid(exc.problem, f"[{i}]" + (f".{exc.field}" if exc.field else "")) from None
+    return tuple(cases)
+
+
+def _retry(value: Any) -> RetryPolicy | None:
+    if value is None or isinstance(value, RetryPolicy):
+        return value
+    if not isinstance(value, Mapping):
+        raise _Invalid(f"must be a retry policy (a table), not {value!r}")
+    try:
+        policy: RetryPolicy = _build(RetryPolicy, value)
+        return policy
+    except _Invalid:
+        raise
+    except ValueError as exc:  # RetryPolicy's own check: "<field> must be ..."
+        problem = str(exc).removeprefix("RetryPolicy: ")
+        name = problem.partition(" ")[0]
+        at = f".{name}" if name in {f.name for f in fields(RetryPolicy)} else ""
+        raise _Invalid(problem, at) from None
+
+
+def _checked(check: Callable[[Any], Any], *, key: str = "") -> dict[str, Any]:
+    """A field's metadata: its value goes through ``check``; ``key`` names it in data
+    (``else``, which Python cannot name a field)."""
+    return {"check": check, "key": key}
+
+
+def _build(cls: Any, data: Mapping[str, Any]) -> Any:
+    """``cls(**data)`` for data keyed as files and stores write it: an unknown key or a
+    missing field is refused by name (not by a TypeError about arguments)."""
+    by_key = {(f.metadata.get("key") or f.name): f for f in fields(cls) if f.init}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        found = by_key.get(key) if isinstance(key, str) else None
+        if found is None:
+            raise _Invalid(f"unknown field{did_you_mean(str(key), by_key)}", f".{key}")
+        values[found.name] = value
+    for key, each in by_key.items():
+        if each.name not in values and each.default is MISSING and each.default_factory is MISSING:
+            raise _Invalid("missing", f".{key}")
+    return cls(**values)
+
+
+def _run_checks(obj: Any) -> None:
+    """Run every field's check on a freshly built dataclass and keep what it returns."""
+    for each in fields(obj):
+        check = each.metadata.get("check")
+        if check is None:
+            continue
+        try:
+            value = check(getattr(obj, each.name))
+        except _Invalid as exc:
+            key = each.metadata.get("key") or each.name
+            raise _Invalid(exc.problem, f".{key}{exc.at}") from None
+        object.__setattr__(obj, each.name, value)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    if isinstance(value, (Case, RetryPolicy)):
+        return _changed_fields(value)
+    return value
+
+
+def _changed_fields(obj: Any) -> dict[str, Any]:
+    """The fields of ``obj`` that differ from their defaults, keyed as in data."""
+    data: dict[str, Any] = {}
+    for each in fields(obj):
+        value = getattr(obj, each.name)
+        default = each.default_factory() if callable(each.default_factory) else each.default
+        if default is MISSING or value != default:
+            data[each.metadata.get("key") or each.name] = _to_json(value)
+    return data
+
+
 # -- nodes ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class Case:
+    """One branch of a :class:`Switch`: taken when its test holds.
+
+    Give ``when`` (a state key, dotted for nested dicts, tested for truth) or
+    ``condition`` (``condition(state) -> bool``): exactly one.
+    """
+
+    next: str = field(metadata=_checked(_text))
+    _: KW_ONLY
+    when: str | None = field(default=None, metadata=_checked(_optional_text))
+    condition: FunctionRef | None = field(default=None, metadata=_checked(_optional_ref))
+
+    def __post_init__(self) -> None:
+        try:
+            _run_checks(self)
+            _one_test(self.when, self.condition)
+        except _Invalid as exc:
+            raise DefinitionError("Case", None, exc.at.lstrip(".") or None, exc.problem) from None
+
+
+def _one_test(when: str | None, condition: FunctionRef | None) -> None:
+    if (when is None) == (condition is None):
+        raise _Invalid("give exactly one of 'when' (a state key) or 'condition' (a function)")
+
+
+def evaluate(when: str | None, condition: FunctionRef | None, state: Mapping[str, Any]) -> bool:
+    """Whether a ``when`` state test or a ``condition`` function holds for ``state``."""
+    if condition is not None:
+        return bool(import_ref(condition)(state))
+    return bool(read_state_path(state, when or ""))
+
+
+@dataclass(frozen=True)
 class Node:
-    """Base of every node kind; ``name`` is unique within its definition."""
+    """Base of every node kind; ``name`` is unique within its definition.
+
+    A node refuses a wrong field when it is built, with a :class:`DefinitionError`
+    naming its kind, name and field.
+    """
 
     #: The ``kind`` field of the node's data (and of a TOML node).
     kind: ClassVar[str] = ""
     #: Fields holding function references, checked importable when a file is loaded.
     ref_fields: ClassVar[tuple[str, ...]] = ()
 
-    name: str
+    name: str = field(metadata=_checked(_text))
+
+    def __post_init__(self) -> None:
+        try:
+            _run_checks(self)
+            self._validate()
+        except _Invalid as exc:
+            raise DefinitionError(
+                type(self).__name__, self.name, exc.at.lstrip(".") or None, exc.problem
+            ) from None
+
+    def _validate(self) -> None:
+        """Checks across fields (each field's own check has run)."""
 
     def targets(self) -> list[tuple[str, str]]:
         """The outgoing edges: ``(label, node name)``; the label is for diagrams."""
@@ -145,31 +348,13 @@ class Node:
         return [(label or "next", target) for label, target in self.targets()]
 
     def to_data(self) -> dict[str, Any]:
-        """The node as JSON: ``kind`` plus every field that is not its default."""
-        data: dict[str, Any] = {"kind": self.kind, "name": self.name}
-        for each in fields(self):
-            if each.name == "name":
-                continue
-            value = getattr(self, each.name)
-            default = each.default_factory() if callable(each.default_factory) else each.default
-            if value != default:
-                data[each.name] = _to_json(value)
-        return data
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_to_json(v) for v in value]
-    if isinstance(value, Case):
-        return {k: v for k, v in (("next", value.next), ("when", value.when)) if v is not None} | (
-            {"condition": value.condition} if value.condition is not None else {}
-        )
-    return value
+        """The node as JSON: ``kind``, ``name`` and every field that is not its default."""
+        return {"kind": self.kind, "name": self.name, **_changed_fields(self)}
 
 
 @dataclass(frozen=True)
 class _Linear(Node):
-    next: str = ""
+    next: str = field(default="", metadata=_checked(_text))
 
     def targets(self) -> list[tuple[str, str]]:
         return [("", self.next)]
@@ -177,9 +362,17 @@ class _Linear(Node):
 
 @dataclass(frozen=True)
 class Start(_Linear):
-    """Where a process begins: exactly one per definition."""
+    """Where a process begins (exactly one per definition): a person's task, done by
+    whoever starts the process.
+
+    :ivar users: who may start a process of this definition (empty: anybody); the
+        start task's ``has_perm(user)`` is asked for the session's user.
+    """
 
     kind: ClassVar[str] = "start"
+
+    _: KW_ONLY
+    users: Sequence[str] = field(default=(), metadata=_checked(_texts))
 
 
 @dataclass(frozen=True)
@@ -195,65 +388,32 @@ class Task(_Linear):
     kind: ClassVar[str] = "task"
     ref_fields: ClassVar[tuple[str, ...]] = ("actions",)
 
-    actions: tuple[str, ...] = ()
-    users: tuple[str, ...] = ()
-    assign_to: str = ""
-
-    def __init__(
-        self,
-        name: str,
-        next: str = "",
-        *,
-        actions: Iterable[FunctionRef] = (),
-        users: Iterable[str] = (),
-        assign_to: str = "",
-    ) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "next", next)
-        refs = tuple(as_ref(a, f"Task {name!r} actions") for a in actions)
-        object.__setattr__(self, "actions", refs)
-        object.__setattr__(self, "users", tuple(users))
-        object.__setattr__(self, "assign_to", assign_to)
+    _: KW_ONLY
+    actions: Sequence[FunctionRef] = field(default=(), metadata=_checked(_refs))
+    users: Sequence[str] = field(default=(), metadata=_checked(_texts))
+    assign_to: str = field(default="", metadata=_checked(_text))
 
 
 @dataclass(frozen=True)
 class Job(_Linear):
-    """A background function run by a worker from the store's work queue.
+    """A background function run by a worker from the store's work queue (kind ``job``).
 
-    :ivar func: ``func(context)``; ``context.input`` is the input, its JSON result is
-        kept on the task (and in the state under ``result_key``).
+    :ivar func: ``func(context)``, or an :class:`~graftflow.plugins.workflow.Activity`
+        class; ``context.input`` is the input, its JSON result is kept on the task (and
+        in the state under ``result_key``).
     :ivar input_key: the state key whose value is the input (empty: the whole state).
     :ivar result_key: the state key that receives the result (empty: none).
-    :ivar retry: a retry policy as data (``max_attempts``, ``initial_backoff``...).
+    :ivar retry: a :class:`RetryPolicy` (a table of its fields in files).
     """
 
     kind: ClassVar[str] = "job"
     ref_fields: ClassVar[tuple[str, ...]] = ("func",)
 
-    func: str = ""
-    input_key: str = ""
-    result_key: str = ""
-    retry: Mapping[str, Any] | None = None
-
-    def __init__(
-        self,
-        name: str,
-        next: str = "",
-        *,
-        func: FunctionRef,
-        input_key: str = "",
-        result_key: str = "",
-        retry: Mapping[str, Any] | None = None,
-    ) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "next", next)
-        object.__setattr__(self, "func", as_ref(func, f"Job {name!r} func") or "")
-        object.__setattr__(self, "input_key", input_key)
-        object.__setattr__(self, "result_key", result_key)
-        object.__setattr__(self, "retry", dict(retry) if retry is not None else None)
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.func))
+    _: KW_ONLY
+    func: FunctionRef = field(metadata=_checked(_ref))
+    input_key: str = field(default="", metadata=_checked(_text))
+    result_key: str = field(default="", metadata=_checked(_text))
+    retry: RetryPolicy | Mapping[str, Any] | None = field(default=None, metadata=_checked(_retry))
 
 
 @dataclass(frozen=True)
@@ -267,15 +427,11 @@ class Func(_Linear):
     kind: ClassVar[str] = "func"
     ref_fields: ClassVar[tuple[str, ...]] = ("func",)
 
-    func: str = ""
-
-    def __init__(self, name: str, next: str = "", *, func: FunctionRef) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "next", next)
-        object.__setattr__(self, "func", as_ref(func, f"{type(self).__name__} {name!r} func"))
+    _: KW_ONLY
+    func: FunctionRef = field(metadata=_checked(_ref))
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Handler(Func):
     """Like :class:`Func`, but the callback receives the task: ``func(task)``.
 
@@ -286,71 +442,26 @@ class Handler(Func):
 
 
 @dataclass(frozen=True)
-class Case:
-    """One branch of a :class:`Switch`: taken when its test holds.
-
-    Give ``when`` (a state key, dotted for nested dicts, tested for truth) or
-    ``condition`` (``condition(state) -> bool``).
-    """
-
-    next: str
-    when: str | None = None
-    condition: str | None = None
-
-    def __init__(
-        self, next: str, *, when: str | None = None, condition: FunctionRef | None = None
-    ) -> None:
-        object.__setattr__(self, "next", next)
-        object.__setattr__(self, "when", when)
-        object.__setattr__(self, "condition", as_ref(condition, f"Case {next!r} condition"))
-
-
-def evaluate(when: str | None, condition: str | None, state: Mapping[str, Any]) -> bool:
-    """Whether a ``when`` state test or a ``condition`` function holds for ``state``."""
-    if condition is not None:
-        return bool(import_ref(condition)(state))
-    if when is not None:
-        return bool(read_state_path(state, when))
-    return True
-
-
-@dataclass(frozen=True)
 class If(Node):
-    """Go to ``then`` when the test holds, else to ``else_`` (``else`` in files)."""
+    """Go to ``then`` when the test holds, else to ``else_`` (``else`` in files).
+
+    Give ``when`` (a state key) or ``condition`` (``condition(state) -> bool``).
+    """
 
     kind: ClassVar[str] = "if"
     ref_fields: ClassVar[tuple[str, ...]] = ("condition",)
 
-    then: str = ""
-    else_: str = ""
-    when: str | None = None
-    condition: str | None = None
+    _: KW_ONLY
+    then: str = field(metadata=_checked(_text))
+    else_: str = field(metadata=_checked(_text, key="else"))
+    when: str | None = field(default=None, metadata=_checked(_optional_text))
+    condition: FunctionRef | None = field(default=None, metadata=_checked(_optional_ref))
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        then: str,
-        else_: str,
-        when: str | None = None,
-        condition: FunctionRef | None = None,
-    ) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "then", then)
-        object.__setattr__(self, "else_", else_)
-        object.__setattr__(self, "when", when)
-        object.__setattr__(self, "condition", as_ref(condition, f"If {name!r} condition"))
+    def _validate(self) -> None:
+        _one_test(self.when, self.condition)
 
     def targets(self) -> list[tuple[str, str]]:
         return [("then", self.then), ("else", self.else_)]
-
-    def edge_fields(self) -> list[tuple[str, str]]:
-        return [("then", self.then), ("else", self.else_)]
-
-    def to_data(self) -> dict[str, Any]:
-        data = super().to_data()
-        data["else"] = data.pop("else_", self.else_)
-        return data
 
 
 @dataclass(frozen=True)
@@ -362,16 +473,16 @@ class Switch(Node):
 
     kind: ClassVar[str] = "switch"
 
-    cases: tuple[Case, ...] = ()
-    default: str = ""
+    _: KW_ONLY
+    cases: Sequence[Case] = field(metadata=_checked(_cases))
+    default: str = field(default="", metadata=_checked(_text))
 
-    def __init__(self, name: str, *, cases: Sequence[Case], default: str = "") -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "cases", tuple(cases))
-        object.__setattr__(self, "default", default)
+    def _validate(self) -> None:
+        if not self.cases:
+            raise _Invalid("a switch needs cases", ".cases")
 
     def targets(self) -> list[tuple[str, str]]:
-        edges = [(case.when or case.condition or "?", case.next) for case in self.cases]
+        edges = [(str(case.when or case.condition), case.next) for case in self.cases]
         if self.default:
             edges.append(("default", self.default))
         return edges
@@ -384,16 +495,45 @@ class Switch(Node):
 
 
 @dataclass(frozen=True)
+class Goto(Node):
+    """Code picks the next node: ``func(state)`` returns one of ``choices`` by name.
+
+    The flow library's ``ChoiceStep`` with its ``next_step_selector``: any logic may
+    choose, going back or skipping ahead, within the nodes the definition lists (so
+    diagrams show every way on, and a name that is not listed is an error, not a jump
+    into the unknown).
+    """
+
+    kind: ClassVar[str] = "goto"
+    ref_fields: ClassVar[tuple[str, ...]] = ("func",)
+
+    _: KW_ONLY
+    func: FunctionRef = field(metadata=_checked(_ref))
+    choices: Sequence[str] = field(metadata=_checked(_texts))
+
+    def _validate(self) -> None:
+        if not self.choices:
+            raise _Invalid("a goto needs choices (the nodes func may pick)", ".choices")
+
+    def targets(self) -> list[tuple[str, str]]:
+        return [("", choice) for choice in self.choices]
+
+    def edge_fields(self) -> list[tuple[str, str]]:
+        return [(f"choices[{i}]", choice) for i, choice in enumerate(self.choices)]
+
+
+@dataclass(frozen=True)
 class Split(Node):
     """Start every branch in parallel, each with its own token (joined by a Join)."""
 
     kind: ClassVar[str] = "split"
 
-    branches: tuple[str, ...] = ()
+    _: KW_ONLY
+    branches: Sequence[str] = field(metadata=_checked(_texts))
 
-    def __init__(self, name: str, *, branches: Sequence[str]) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "branches", tuple(branches))
+    def _validate(self) -> None:
+        if not self.branches:
+            raise _Invalid("a split needs branches", ".branches")
 
     def targets(self) -> list[tuple[str, str]]:
         return [("", branch) for branch in self.branches]
@@ -417,26 +557,42 @@ class End(Node):
 
 
 NODE_KINDS: Final[dict[str, type[Node]]] = {
-    cls.kind: cls for cls in (Start, Task, Job, Func, Handler, If, Switch, Split, Join, End)
+    cls.kind: cls for cls in (Start, Task, Job, Func, Handler, If, Switch, Goto, Split, Join, End)
 }
 
 
-def node_from_data(data: Mapping[str, Any]) -> Node:
-    """Rebuild a node from :meth:`Node.to_data` (already validated data)."""
+def node_from_data(data: Mapping[str, Any], where: str = "stored definition") -> Node:
+    """Build a node from its data (``kind``, ``name`` and fields, as files write them).
+
+    :raises DefinitionError: naming ``where``, the node and the field at fault.
+    """
     values = dict(data)
-    kind = values.pop("kind")
-    cls = NODE_KINDS[kind]
-    if cls is If and "else" in values:
-        values["else_"] = values.pop("else")
-    if cls is Switch:
-        values["cases"] = [Case(**case) for case in values.get("cases", ())]
-    return cls(**values)
+    name = values.get("name")
+    kind = values.pop("kind", None)
+    node = name if isinstance(name, str) else None
+    kinds = ", ".join(NODE_KINDS)
+    if kind is None:
+        raise DefinitionError(where, node, "kind", f"missing; one of {kinds}")
+    cls = NODE_KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise DefinitionError(
+            where,
+            node,
+            "kind",
+            f"unknown kind {kind!r}{did_you_mean(str(kind), NODE_KINDS)} (known: {kinds})",
+        )
+    try:
+        return _build(cls, values)  # type: ignore[no-any-return]
+    except _Invalid as exc:
+        raise DefinitionError(where, node, exc.at.lstrip(".") or None, exc.problem) from None
+    except DefinitionError as exc:  # a node's own check: same facts, the caller's where
+        raise DefinitionError(where, node, exc.field, exc.problem) from None
 
 
 # -- definitions ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Definition:
     """A process definition: named nodes, one :class:`Start`, at least one :class:`End`.
 
@@ -463,21 +619,22 @@ class Definition:
         description: str = "",
         where: str | None = None,
     ) -> None:
+        # Frozen, and built from an iterable plus an error-message label: the one
+        # hand-written constructor of the module.
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "nodes", tuple(nodes))
         object.__setattr__(self, "description", description)
-        object.__setattr__(self, "_by_name", {})
-        self._check(where or f"definition {name!r}")
+        object.__setattr__(self, "_by_name", self._check(where or f"definition {name!r}"))
 
-    def _check(self, where: str) -> None:
-        by_name: dict[str, Node] = self._by_name  # type: ignore[assignment]
+    def _check(self, where: str) -> dict[str, Node]:
+        by_name: dict[str, Node] = {}
         for node in self.nodes:
             if not isinstance(node, Node):
                 raise DefinitionError(where, None, None, f"{node!r} is not a node")
-            if not isinstance(node.name, str) or not _NODE_NAME.fullmatch(node.name):
+            if not _NODE_NAME.fullmatch(node.name):
                 raise DefinitionError(
                     where,
-                    str(node.name),
+                    node.name,
                     "name",
                     "a node name is a letter or '_' then letters, digits or '_'",
                 )
@@ -505,12 +662,7 @@ class Definition:
                         field_name,
                         f"unknown node {target!r}{did_you_mean(target, by_name)}",
                     )
-            if isinstance(node, Switch) and not node.cases:
-                raise DefinitionError(where, node.name, "cases", "a switch needs cases")
-            if isinstance(node, Split) and not node.branches:
-                raise DefinitionError(where, node.name, "branches", "a split needs branches")
-            if isinstance(node, Job) and not node.func:
-                raise DefinitionError(where, node.name, "func", "a job needs a function")
+        return by_name
 
     @property
     def start(self) -> Start:
@@ -538,7 +690,7 @@ class Definition:
         :raises DefinitionError: naming the node and field whose reference fails.
         """
         for node in self.nodes:
-            for field_name, ref in _refs(node):
+            for field_name, ref in _refs_of(node):
                 try:
                     import_ref(ref)
                 except ImportError as exc:
@@ -558,17 +710,21 @@ class Definition:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], where: str | None = None) -> Definition:
-        """Rebuild a definition from :meth:`to_data` output."""
-        try:
-            nodes = [node_from_data(node) for node in data["nodes"]]
-            return cls(data["name"], nodes, description=data.get("description", ""), where=where)
-        except (KeyError, TypeError) as exc:
-            raise DefinitionError(
-                where or "stored definition", None, None, f"malformed data ({exc})"
-            ) from None
+        """Rebuild a definition from :meth:`to_data` output (or a file's tables)."""
+        where = where or "stored definition"
+        if not isinstance(data.get("name"), str) or not isinstance(data.get("nodes"), list):
+            raise DefinitionError(where, None, None, "malformed data (a name and a node list)")
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            raise DefinitionError(where, None, "description", "must be a string")
+        nodes = [
+            node_from_data(node, where) if isinstance(node, Mapping) else node
+            for node in data["nodes"]
+        ]
+        return cls(data["name"], nodes, description=description, where=where)
 
 
-def _refs(node: Node) -> list[tuple[str, str]]:
+def _refs_of(node: Node) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for field_name in node.ref_fields:
         value = getattr(node, field_name)
@@ -578,7 +734,7 @@ def _refs(node: Node) -> list[tuple[str, str]]:
             found.append((field_name, value))
     if isinstance(node, Switch):
         found.extend(
-            (f"cases[{i}].condition", case.condition)
+            (f"cases[{i}].condition", str(case.condition))
             for i, case in enumerate(node.cases)
             if case.condition
         )

@@ -18,9 +18,15 @@ Why it is built this way (issue 6):
   batch with the record and the ready list.)
 - **No scan of the store.** Queued jobs are listed in a ready list and running ones in
   a running list (ordered maps per queue); workers page through those, never the store.
-- **Owners hear in the same batch.** ``owner.job_started(job)`` and
-  ``owner.job_finished(job)`` run inside the batch that changes the job, so a task's
-  status and its job's status are never out of step, even if the worker dies.
+- **Owners hear after the commit, exactly once.** ``owner.job_started(job)`` and
+  ``owner.job_finished(job)`` are told once the job's change has committed (the core's
+  commit hook, :meth:`Flow.on_commit`), never for a change that was rolled back or lost
+  to another worker. The batch that changes the job also adds an entry to the queue's
+  *owed* list; telling the owner is a batch of its own that runs the owner's callback,
+  adds ``<version>/told`` to the job's version log (refused if it exists: two tellers
+  cannot both tell) and removes the entry. If the program dies in between, the entry
+  stays, and any worker's :meth:`WorkQueue.sweep` tells the owner later, in version
+  order; so a task's status catches up with its job's even if a worker dies.
 """
 
 from __future__ import annotations
@@ -28,10 +34,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import time
 import traceback
 import uuid
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, final
@@ -39,79 +43,60 @@ from typing import Any, Final, Literal, final
 from graftflow import ExistsError, Flow, GraftflowError
 from graftflow.extending import JSONValue, import_ref, json_error
 
+from ._clock import Clock, clock_of
+from ._nodes import WorkflowError
 from ._retry import DEFAULT_RETRY, RetryPolicy
-from ._transaction import transaction
 
 __all__ = [
-    "MAX_LOST",
-    "Job",
     "JobCanceled",
     "JobLost",
     "JobNotFoundError",
+    "JobRecord",
     "JobStatus",
     "WorkQueue",
     "import_function",
-    "set_clock",
 ]
 
 logger = logging.getLogger("graftflow.workflow")
 
 JobStatus = Literal["queued", "running", "done", "failed", "canceled", "timed_out"]
-#: Statuses a job never leaves.
+#: Statuses a job never leaves (unless someone retries it).
 ENDED: Final = frozenset({"done", "failed", "canceled", "timed_out"})
+#: Ended statuses a retry may start again from.
+RETRYABLE: Final = frozenset({"failed", "canceled", "timed_out"})
 
 #: A job whose worker vanished this many times (lease expired with no other deadline
 #: passed) is timed out instead of queued again: it probably kills its worker.
-MAX_LOST: Final = 5
-
-Clock = Callable[[], float]
+_MAX_LOST: Final = 5
+#: Seconds an owner's notification may stay owed before a sweep tells the owner itself
+#: (the committing program normally tells it milliseconds after the commit).
+_OWED_GRACE: Final = 5.0
+#: How many times telling an owner is tried when the owner's own writes conflict with
+#: another writer's (two activities of one decider appending to its history at once).
+_TELL_TRIES: Final = 20
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _REFERENCE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-_CLOCKS: weakref.WeakKeyDictionary[Flow, Clock] = weakref.WeakKeyDictionary()
-#: How many times a write is tried again when a batch conflicts with another writer on
-#: something else than the job itself (an owner's history, say).
-_WRITE_TRIES: Final = 20
-
-
-def set_clock(flow: Flow, clock: Clock) -> Callable[[], None]:
-    """Make queues, workers and decider processes of ``flow`` read time from ``clock``.
-
-    Tests use it to step time instead of sleeping. Returns a callable that restores the
-    real clock (``time.time``: wall time, because workers in other processes compare
-    the same deadlines).
-    """
-    _CLOCKS[flow] = clock
-
-    def restore() -> None:
-        if _CLOCKS.get(flow) is clock:
-            del _CLOCKS[flow]
-
-    return restore
-
-
-def clock_of(flow: Flow) -> Clock:
-    return _CLOCKS.get(flow, time.time)
 
 
 class JobNotFoundError(GraftflowError, LookupError):
     """No job with that id in that queue (never submitted, or forgotten)."""
 
 
-class JobCanceled(Exception):
+class JobCanceled(GraftflowError):
     """Raised by a job function to end its job as ``canceled`` (the seed's
     ``ActivityCanceled``); raised by ``ctx.heartbeat()`` when someone canceled the job.
     """
 
 
-class JobLost(Exception):
+class JobLost(GraftflowError):
     """Raised by ``ctx.heartbeat()`` when this attempt no longer owns its job (its lease
     or a timeout expired and the job was taken back); the attempt's result would be
     thrown away, so the function should stop."""
 
 
-def import_function(job: Job) -> Callable[..., Any]:
-    """Import the function a job names (``module:qualname``), with importlib only.
+def import_function(job: JobRecord) -> Callable[..., Any]:
+    """Import the function (or Activity class) a job names, with importlib only.
 
     :raises ImportError: naming the job, the reference and what failed.
     """
@@ -133,7 +118,7 @@ def import_function(job: Job) -> Callable[..., Any]:
 
 @final
 @dataclass(frozen=True, slots=True)
-class Job:
+class JobRecord:
     """A read-only record of one job, as the store held it when read.
 
     ``attempt`` counts the attempts started so far (the running one included);
@@ -171,11 +156,10 @@ class Job:
     heartbeat_details: JSONValue = None
     finished: float | None = None
     reason: str | None = None
-    owner_error: str | None = None
 
     @property
     def ended(self) -> bool:
-        """Whether the job reached a status it never leaves."""
+        """Whether the job reached a status it never leaves by itself."""
         return self.status in ENDED
 
     def overdue(self, now: float) -> str | None:
@@ -204,7 +188,7 @@ class Job:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Job:
+    def from_json(cls, data: Mapping[str, Any]) -> JobRecord:
         fields = dict(data)
         fields["retry"] = RetryPolicy.from_json(fields["retry"])
         return cls(**fields)
@@ -223,13 +207,17 @@ def error_types(exc: BaseException) -> tuple[str, ...]:
     return tuple(cls.__name__ for cls in type(exc).__mro__ if cls not in (object, BaseException))
 
 
+class _OwnerFailed(Exception):
+    """The owner's callback raised (its exception is the cause): a bug of the owner's,
+    recorded once, unlike a store that cannot be reached (told again later)."""
+
+
 class WorkQueue:
     """A named queue of jobs in a flow's store.
 
     :param flow: whose store holds the jobs; owners are found in it.
     :param name: the queue (letters, digits, ``_``, ``.``, ``-``).
-    :param clock: where time comes from (default: :func:`set_clock`'s, else
-        ``time.time``).
+    :param clock: where time comes from (default: the flow's workflow clock, wall time).
     """
 
     def __init__(self, flow: Flow, name: str = "default", *, clock: Clock | None = None) -> None:
@@ -250,11 +238,16 @@ class WorkQueue:
 
     # -- keys ---------------------------------------------------------------------------
 
-    def _jkey(self, job_id: str) -> str:
+    def _record_key(self, job_id: str) -> str:
         return f"{self._prefix}job/{job_id}"
 
-    def _vkey(self, job_id: str) -> str:
+    def _log_key(self, job_id: str) -> str:
+        """The job's version log: ``1``, ``2``... and ``<version>/told``."""
         return f"{self._prefix}job/{job_id}/v"
+
+    @property
+    def _all(self) -> str:
+        return f"{self._prefix}jobs"
 
     @property
     def _ready(self) -> str:
@@ -263,6 +256,10 @@ class WorkQueue:
     @property
     def _running(self) -> str:
         return f"{self._prefix}running"
+
+    @property
+    def _owed(self) -> str:
+        return f"{self._prefix}owed"
 
     # -- what owners do -----------------------------------------------------------------
 
@@ -284,7 +281,8 @@ class WorkQueue:
         so a task's change to SCHEDULED and its job are one atomic write.
 
         :param owner: the oid of the object told ``job_started`` / ``job_finished``.
-        :param function: ``"module:qualname"`` of a callable taking a job context.
+        :param function: ``"module:qualname"`` of a callable taking a job context, or
+            of an :class:`~graftflow.plugins.workflow.Activity` class.
         :param input: JSON, given to the function as ``ctx.input``.
         :param retry: when failures run again (default :data:`DEFAULT_RETRY`).
         :param schedule_to_start: seconds it may wait for a worker before timing out.
@@ -305,7 +303,7 @@ class WorkQueue:
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"submit(): retry must be a RetryPolicy, not {retry!r}")
         now = self.now()
-        job = Job(
+        job = JobRecord(
             id=uuid.uuid4().hex,
             queue=self.name,
             owner=owner,
@@ -320,18 +318,19 @@ class WorkQueue:
             updated=now,
             due=now + max(float(delay), 0.0),
         )
-        with transaction(self.flow):
-            self._store.ordered_add(self._vkey(job.id), {"1": self._log_entry(job)})
-            self._store.set(self._jkey(job.id), job.to_json())
+        with self.flow.batch():
+            self._store.ordered_add(self._log_key(job.id), {"1": self._log_entry(job)})
+            self._store.set(self._record_key(job.id), job.to_json())
+            self._store.ordered_add(self._all, {job.id: None})
             self._store.ordered_add(self._ready, {job.id: self._ready_entry(job)})
         return job.id
 
-    def job(self, job_id: str) -> Job:
+    def job(self, job_id: str) -> JobRecord:
         """The job's record as stored now.
 
         :raises JobNotFoundError: naming the queue and the id.
         """
-        job = self._read(job_id)
+        job = self.find(job_id)
         if job is None:
             raise JobNotFoundError(
                 f"queue {self.name!r} has no job {job_id!r} (never submitted, forgotten, "
@@ -339,12 +338,67 @@ class WorkQueue:
             )
         return job
 
+    def find(self, job_id: str) -> JobRecord | None:
+        """The job's record as stored now, or ``None`` if there is no such job."""
+        data = self._store.get(self._record_key(job_id)) if isinstance(job_id, str) else None
+        return None if data is None else JobRecord.from_json(data)
+
+    def jobs(
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        function: str | None = None,
+        limit: int | None = 50,
+    ) -> list[JobRecord]:
+        """The queue's jobs, newest first, those matching every filter given.
+
+        :param status: a :data:`JobStatus`.
+        :param owner: an owner oid, or an oid prefix ending in ``/`` (a shot's jobs).
+        :param function: the ``module:qualname`` the jobs run.
+        :param limit: how many at most (``None``: all).
+        """
+        found: list[JobRecord] = []
+        end = self._store.ordered_len(self._all)
+        while end > 0 and (limit is None or len(found) < limit):
+            start = max(end - 200, 0)
+            for job_id in reversed(self._store.ordered_range(self._all, start, end)):
+                job = self.find(job_id)
+                if job is None or (status is not None and job.status != status):
+                    continue
+                if function is not None and job.function != function:
+                    continue
+                if owner is not None and not (
+                    job.owner == owner or (owner.endswith("/") and job.owner.startswith(owner))
+                ):
+                    continue
+                found.append(job)
+                if limit is not None and len(found) >= limit:
+                    break
+            end = start
+        return found
+
+    def log(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's story, oldest first: each version written (``version``, ``status``,
+        ``attempt``, ``worker``, ``at``, ``error_type``) and each time its owner was told
+        (``told``: the callback, ``version``, ``at``, ``error``: the owner's traceback).
+
+        :raises JobNotFoundError: no such job.
+        """
+        self.job(job_id)
+        key = self._log_key(job_id)
+        entries = []
+        for name in self._store.ordered_range(key):  # "3", or "3/told"
+            entry = dict(self._store.ordered_get(key, name) or {})
+            entries.append({"version": int(name.partition("/")[0]), **entry})
+        return entries
+
     def cancel(self, job_id: str, reason: str | None = None, *, notify: bool = False) -> bool:
         """Cancel a job that has not ended; return whether this call canceled it.
 
         A running attempt learns it at its next ``ctx.heartbeat()`` (which raises
-        :class:`JobCanceled`) and its result is thrown away. The owner is not called
-        back unless ``notify``: whoever cancels usually is the owner.
+        :class:`JobCanceled`) and its result is thrown away. The owner is not told
+        unless ``notify``: whoever cancels usually is the owner.
         """
         while True:
             job = self.job(job_id)
@@ -356,12 +410,49 @@ class WorkQueue:
             if self._write(job, new, notify="job_finished" if notify else None) is not None:
                 return True
 
+    def retry(self, job_id: str) -> str:
+        """Run a failed, timed out or canceled job again; return the id that will run.
+
+        An owner that defines ``retry_job(job) -> str`` decides how (a workflow task
+        fires its own ``retry`` transition, which submits a new job, so the task and the
+        job stay in step); otherwise the same job is queued again, due now, its
+        failures forgotten (attempts go on counting), and the owner hears
+        ``job_started`` / ``job_finished`` as it runs.
+
+        :raises WorkflowError: the job is queued, running or done.
+        """
+        while True:
+            job = self.job(job_id)
+            if job.status not in RETRYABLE:
+                raise WorkflowError(
+                    f"job {job_id} is {job.status}; only a failed, timed out or canceled "
+                    "job is retried"
+                )
+            owner = self._owner(job)
+            retry_job = getattr(owner, "retry_job", None)
+            if retry_job is not None:
+                with self.flow.batch():
+                    new_id: str = retry_job(job)
+                return new_id
+            new = self._changed(
+                job, status="queued", due=self.now(), failures=0, lost=0, worker=None,
+                lease_expires=None, started=None, finished=None, reason=None,
+                timeout_type=None,
+            )  # fmt: skip
+            if self._write(job, new) is not None:
+                return job.id
+
     def forget(self, job_id: str) -> None:
-        """Delete an ended job's record (it stays otherwise, for its owner to read)."""
+        """Delete an ended job's record (it stays otherwise, for its owner to read).
+
+        :raises WorkflowError: the job has not ended.
+        """
         job = self.job(job_id)
         if not job.ended:
-            raise ValueError(f"job {job_id} is {job.status}: cancel it before forgetting it")
-        self._store.delete_tree(self._jkey(job_id))
+            raise WorkflowError(f"job {job_id} is {job.status}: cancel it before forgetting it")
+        with self.flow.batch():
+            self._store.ordered_remove(self._all, job_id)
+            self._store.delete_tree(self._record_key(job_id))
 
     def counts(self) -> dict[str, int]:
         """How many jobs wait (``queued``, due or not) and how many run."""
@@ -380,7 +471,7 @@ class WorkQueue:
 
     # -- what workers do ----------------------------------------------------------------
 
-    def claim(self, worker: str, lease: float) -> Job | None:
+    def claim(self, worker: str, lease: float) -> JobRecord | None:
         """Take the oldest due job for ``worker`` with a lease of ``lease`` seconds.
 
         Queued jobs whose schedule-to-start deadline passed are timed out on the way.
@@ -397,7 +488,7 @@ class WorkQueue:
                 continue
             if entry.get("due", 0) > now:
                 continue
-            job = self._read(job_id)
+            job = self.find(job_id)
             if job is None or job.status != "queued":
                 continue
             new = self._changed(
@@ -415,9 +506,10 @@ class WorkQueue:
                 return got
         return None
 
-    def sweep(self) -> list[Job]:
+    def sweep(self) -> list[JobRecord]:
         """Time out what is overdue: running jobs past a deadline or whose worker
-        vanished (lease expired), queued jobs past their schedule-to-start deadline.
+        vanished (lease expired), queued jobs past their schedule-to-start deadline; and
+        tell owners what a program that died after committing could not tell them.
 
         Every worker calls it between jobs, so a dead worker's job is taken back by the
         living. Returns the jobs it changed, as they are now.
@@ -425,7 +517,7 @@ class WorkQueue:
         now = self.now()
         changed = []
         for job_id in self._names(self._running):
-            job = self._read(job_id)
+            job = self.find(job_id)
             if job is None:
                 continue
             why = job.overdue(now)
@@ -440,6 +532,13 @@ class WorkQueue:
                 got = self._expire_queued(job_id, now)
                 if got is not None:
                     changed.append(got)
+        late = {
+            name.partition("/")[0]
+            for name in self._names(self._owed)
+            if now - (self._store.ordered_get(self._owed, name) or {}).get("at", now) >= _OWED_GRACE
+        }
+        for job_id in sorted(late):
+            self._tell_owner(job_id)
         return changed
 
     # Holder operations: ``held`` is the job as this attempt last wrote it. Each returns
@@ -447,13 +546,13 @@ class WorkQueue:
 
     def extend(
         self,
-        held: Job,
+        held: JobRecord,
         lease: float,
         *,
         heartbeat: bool = False,
         heartbeat_at: float | None = None,
         details: JSONValue = None,
-    ) -> Job | None:
+    ) -> JobRecord | None:
         """Extend the lease of a running attempt, and record a heartbeat (now, or at
         ``heartbeat_at``, when the function last gave one) and its details."""
         now = self.now()
@@ -468,7 +567,7 @@ class WorkQueue:
             changes["heartbeat_details"] = details
         return self._write(held, self._changed(held, **changes))
 
-    def complete(self, held: Job, result: JSONValue) -> Job | None:
+    def complete(self, held: JobRecord, result: JSONValue) -> JobRecord | None:
         """Record an attempt's result: the job is done."""
         problem = json_error(result)
         if problem is not None:
@@ -481,23 +580,23 @@ class WorkQueue:
         )  # fmt: skip
         return self._write(held, new, notify="job_finished")
 
-    def fail(self, held: Job, exc: BaseException) -> Job | None:
+    def fail(self, held: JobRecord, exc: BaseException) -> JobRecord | None:
         """Record an attempt's exception: retried by the job's policy, else failed."""
         text = "".join(traceback.format_exception(exc))
         return self._failed(held, text, error_types(exc), type(exc).__name__)
 
-    def fail_with(self, held: Job, text: str, error_type: str) -> Job | None:
+    def fail_with(self, held: JobRecord, text: str, error_type: str) -> JobRecord | None:
         """Record a failure described by ``text`` (a job that could not even start)."""
         return self._failed(held, text, (error_type,), error_type)
 
-    def cancel_held(self, held: Job, reason: str | None) -> Job | None:
+    def cancel_held(self, held: JobRecord, reason: str | None) -> JobRecord | None:
         """End a job as ``canceled`` because its own function said so."""
         new = self._changed(
             held, status="canceled", reason=reason, finished=self.now(), lease_expires=None
         )
         return self._write(held, new, notify="job_finished")
 
-    def release(self, held: Job) -> Job | None:
+    def release(self, held: JobRecord) -> JobRecord | None:
         """Give a running job back to the queue, as if this attempt never started
         (a worker stopping with Ctrl-C)."""
         new = self._changed(
@@ -522,27 +621,26 @@ class WorkQueue:
                 return
             start += chunk
 
-    def _read(self, job_id: str) -> Job | None:
-        data = self._store.get(self._jkey(job_id)) if isinstance(job_id, str) else None
-        return None if data is None else Job.from_json(data)
-
-    def _changed(self, job: Job, **changes: Any) -> Job:
+    def _changed(self, job: JobRecord, **changes: Any) -> JobRecord:
         return dataclasses.replace(job, version=job.version + 1, updated=self.now(), **changes)
 
     @staticmethod
-    def _ready_entry(job: Job) -> dict[str, JSONValue]:
+    def _ready_entry(job: JobRecord) -> dict[str, JSONValue]:
         return {"due": job.due, "expires": job.start_deadline()}
 
     @staticmethod
-    def _log_entry(job: Job) -> dict[str, JSONValue]:
+    def _log_entry(job: JobRecord) -> dict[str, JSONValue]:
         return {
             "status": job.status,
             "attempt": job.attempt,
             "worker": job.worker,
             "at": job.updated,
+            "error_type": job.error_type,
         }
 
-    def _failed(self, held: Job, text: str, types: tuple[str, ...], error_type: str) -> Job | None:
+    def _failed(
+        self, held: JobRecord, text: str, types: tuple[str, ...], error_type: str
+    ) -> JobRecord | None:
         failures = held.failures + 1
         now = self.now()
         common = {
@@ -560,14 +658,14 @@ class WorkQueue:
         new = self._changed(held, status="failed", finished=now, **common)
         return self._write(held, new, notify="job_finished")
 
-    def _time_out(self, job: Job, why: str, now: float) -> Job | None:
+    def _time_out(self, job: JobRecord, why: str, now: float) -> JobRecord | None:
         common: dict[str, Any] = {"worker": None, "lease_expires": None, "timeout_type": why}
         if why == "lease":
-            if job.lost + 1 < MAX_LOST:
+            if job.lost + 1 < _MAX_LOST:
                 return self._write(
                     job, self._changed(job, status="queued", due=now, lost=job.lost + 1, **common)
                 )
-            text = f"job {job.id}: its worker vanished {MAX_LOST} times (lease expired)"
+            text = f"job {job.id}: its worker vanished {_MAX_LOST} times (lease expired)"
             new = self._changed(
                 job, status="timed_out", lost=job.lost + 1, finished=now, error=text, **common
             )
@@ -583,8 +681,8 @@ class WorkQueue:
         new = self._changed(job, status="timed_out", finished=now, **common)
         return self._write(job, new, notify="job_finished")
 
-    def _expire_queued(self, job_id: str, now: float) -> Job | None:
-        job = self._read(job_id)
+    def _expire_queued(self, job_id: str, now: float) -> JobRecord | None:
+        job = self.find(job_id)
         if job is None or job.status != "queued":
             return None
         deadline = job.start_deadline()
@@ -597,45 +695,30 @@ class WorkQueue:
         )  # fmt: skip
         return self._write(job, new, notify="job_finished")
 
-    def _write(self, old: Job, new: Job, *, notify: str | None = None) -> Job | None:
-        """Compare-and-set ``old`` -> ``new`` (see the module docstring); call the owner
-        inside the same batch. ``None``: someone else changed the job first."""
-        attempt_notify = notify
-        for _ in range(_WRITE_TRIES):
-            try:
-                self._commit(old, new, attempt_notify)
-            except ExistsError as exc:
-                current = self._read(old.id)
-                if current is None or current.version != old.version:
-                    return None
-                if exc.oid == self._vkey(old.id):
-                    return None  # cannot happen unless the log and record disagree
-                continue  # the conflict was the owner's (its history): read again
-            except Exception as exc:
-                if attempt_notify is None:
-                    raise
-                # The owner's callback failed: the job still moves on, and the
-                # failure is kept on it and in the session's diagnostics.
-                text = "".join(traceback.format_exception(exc))
-                new = dataclasses.replace(new, owner_error=text)
-                self._report_owner(new, attempt_notify, exc)
-                attempt_notify = None
-                continue
-            return new
-        # Someone kept winning the owner's side: keep the job's change, report the owner.
-        new = dataclasses.replace(new, owner_error="the owner's history kept conflicting")
-        self._report_owner(new, notify or "", RuntimeError(new.owner_error))
+    def _write(
+        self, old: JobRecord, new: JobRecord, *, notify: str | None = None
+    ) -> JobRecord | None:
+        """Compare-and-set ``old`` -> ``new`` (see the module docstring); the owner is told
+        ``notify`` once it committed. ``None``: someone else changed the job first."""
         try:
-            self._commit(old, new, None)
-        except ExistsError:
-            return None
+            self._commit(old, new, notify)
+        except ExistsError as exc:
+            # The version log refuses a second writer of the same version; on Redis the
+            # refusal may come first from the ready or running list, which the winner
+            # changed too: either way the job moved on without us.
+            current = self.find(old.id)
+            if exc.oid == self._log_key(old.id) or current is None:
+                return None
+            if current.version != old.version:
+                return None
+            raise
         return new
 
-    def _commit(self, old: Job, new: Job, notify: str | None) -> None:
+    def _commit(self, old: JobRecord, new: JobRecord, notify: str | None) -> None:
         store = self._store
-        with transaction(self.flow):
-            store.ordered_add(self._vkey(old.id), {str(new.version): self._log_entry(new)})
-            store.set(self._jkey(new.id), new.to_json())
+        with self.flow.batch():
+            store.ordered_add(self._log_key(old.id), {str(new.version): self._log_entry(new)})
+            store.set(self._record_key(new.id), new.to_json())
             if old.status != new.status:
                 if old.status == "queued":
                     store.ordered_remove(self._ready, old.id)
@@ -649,11 +732,60 @@ class WorkQueue:
                 store.ordered_remove(self._ready, old.id)
                 store.ordered_add(self._ready, {new.id: self._ready_entry(new)})
             if notify is not None:
-                self._call_owner(new, notify)
+                owed = {"told": notify, "job": new.to_json(), "at": self.now()}
+                store.ordered_add(self._owed, {f"{new.id}/{new.version}": owed})
+                self.flow.on_commit(lambda: self._tell_owner(new.id))
 
-    def _call_owner(self, job: Job, method: str) -> None:
+    def _tell_owner(self, job_id: str) -> None:
+        """Tell the owner what is owed to it about ``job_id``, oldest version first."""
+        prefix = job_id + "/"
+        for name in [n for n in self._names(self._owed) if n.startswith(prefix)]:
+            entry = self._store.ordered_get(self._owed, name)
+            if entry is None:
+                continue  # told meanwhile, by another program
+            try:
+                self._tell(name, entry["told"], JobRecord.from_json(entry["job"]))
+            except Exception as exc:  # the store itself failed: a sweep tells it later
+                logger.warning("could not tell the owner of job %s yet: %s", job_id, exc)
+                return
+
+    def _tell(self, name: str, method: str, job: JobRecord) -> None:
+        """One owed notification: the owner's callback, the ``told`` mark and the owed
+        entry's removal in one batch; if the owner raises, the mark with its error."""
+        log = self._log_key(job.id)
+        told = f"{job.version}/told"
+        error: BaseException | None = None
+        for _ in range(_TELL_TRIES):
+            try:
+                with self.flow.batch():
+                    mark = {"told": method, "at": self.now(), "error": None}
+                    self._store.ordered_add(log, {told: mark})
+                    self._store.ordered_remove(self._owed, name)
+                    self._call_owner(job, method)
+                return
+            except ExistsError as exc:
+                if exc.oid == log:
+                    return  # another program told the owner first
+                error = exc  # the owner's own write conflicted: try again on fresh data
+            except _OwnerFailed as exc:
+                error = exc.__cause__
+                break
+        assert error is not None
+        text = "".join(traceback.format_exception(error))
         try:
-            owner = self.flow.get_object(job.owner)
+            with self.flow.batch():
+                self._store.ordered_add(
+                    log, {told: {"told": method, "at": self.now(), "error": text}}
+                )
+                self._store.ordered_remove(self._owed, name)
+        except ExistsError:
+            return
+        self._report_owner(job, method, error)
+
+    def _owner(self, job: JobRecord) -> Any:
+        """The job's owner, or ``None`` (reported) if it cannot be found."""
+        try:
+            return self.flow.get_object(job.owner)
         except (GraftflowError, LookupError) as exc:
             self.flow.session().report(
                 f"job {job.id} ({job.function}) is {job.status} but its owner {job.owner} "
@@ -663,13 +795,21 @@ class WorkQueue:
                 error=exc,
                 level=logging.WARNING,
             )
-            return
+            return None
+
+    def _call_owner(self, job: JobRecord, method: str) -> None:
+        owner = self._owner(job)
         callback = getattr(owner, method, None)
         if callback is None:
             return
-        callback(job)
+        try:
+            callback(job)
+        except ExistsError:
+            raise  # a conflict with another writer, not a bug: told again
+        except Exception as exc:
+            raise _OwnerFailed() from exc
 
-    def _report_owner(self, job: Job, method: str, exc: BaseException) -> None:
+    def _report_owner(self, job: JobRecord, method: str, exc: BaseException) -> None:
         self.flow.session().report(
             f"{job.owner}.{method}() failed for job {job.id} ({job.function}): "
             f"{type(exc).__name__}: {exc}",

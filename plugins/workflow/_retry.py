@@ -8,7 +8,7 @@ submitted with.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Final, final
 
 __all__ = ["DEFAULT_RETRY", "RetryPolicy"]
@@ -82,25 +82,17 @@ class RetryPolicy:
         return not self.retryable or any(name in self.retryable for name in error_types)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "max_attempts": self.max_attempts,
-            "initial_backoff": self.initial_backoff,
-            "backoff_multiplier": self.backoff_multiplier,
-            "max_backoff": self.max_backoff,
-            "retryable": list(self.retryable),
-            "non_retryable": list(self.non_retryable),
-        }
+        """The policy as JSON (the form stored with each job)."""
+        return {f.name: _json(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RetryPolicy:
-        return cls(
-            max_attempts=data["max_attempts"],
-            initial_backoff=data["initial_backoff"],
-            backoff_multiplier=data["backoff_multiplier"],
-            max_backoff=data["max_backoff"],
-            retryable=tuple(data["retryable"]),
-            non_retryable=tuple(data["non_retryable"]),
-        )
+        """The policy :meth:`to_json` gave (checked again, like any policy)."""
+        return cls(**data)
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 #: What :meth:`WorkQueue.submit` uses without ``retry=``: a raising job fails at once

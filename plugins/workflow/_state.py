@@ -7,8 +7,11 @@ library's ``DotDictState`` offered: ``state.approved``, ``state.approved = True`
 read-modify-write of the whole dict; inside a workflow operation it is part of the
 operation's batch (one transaction on SQLite, one script on Redis).
 
-Keys that are names of the handle itself (``get``, ``set``, ``update``, ``oid``...) or
-start with ``_`` are reached with ``state["key"]``.
+Dot access gives the key for every key except the handle's own names, which tools
+(the command line, a browser) call on any value, and keys starting with ``_``: exactly
+``get``, ``set``, ``update``, ``kind``, ``oid``, ``name``, ``parent``, ``root``,
+``relation``, ``touch``, ``revert_to_default`` and ``VALUE_TYPE`` (a test keeps this
+list true). Reach those with ``state["name"]``; ``state["key"]`` works for every key.
 """
 
 from __future__ import annotations
@@ -82,6 +85,11 @@ class StateValue(ParamValue[dict[str, Any]]):
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
+        elif hasattr(type(self), name):
+            raise AttributeError(
+                f"{self._key}: {name!r} is a name of the state handle; "
+                f"write state[{name!r}] = ... instead"
+            )
         else:
             self.update({name: value})
 

@@ -10,28 +10,26 @@ whatever the lease.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from graftflow import Flow
 from graftflow.extending import JSONValue
 
-from ._queue import (
-    Clock,
-    Job,
-    JobCanceled,
-    JobLost,
-    WorkQueue,
-    clock_of,
-    import_function,
-)
+from ._activity import is_activity
+from ._clock import Clock, clock_of
+from ._queue import JobCanceled, JobLost, JobRecord, WorkQueue, import_function
 
 __all__ = ["JobContext", "Worker", "WorkerEvent"]
+
+logger = logging.getLogger("graftflow.workflow")
 
 #: One thing a worker did, as a JSON object (the CLI prints them as JSON lines).
 WorkerEvent = dict[str, JSONValue]
@@ -40,16 +38,52 @@ WorkerEvent = dict[str, JSONValue]
 _EXTENDS_PER_LEASE: Final = 3
 
 
+# What an attempt's function came to; the worker records each kind its own way.
+
+
+@dataclass(frozen=True, slots=True)
+class _Returned:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class _Unimportable:
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _CanceledItself:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ToldLost:
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Interrupted:
+    """Ctrl-C: the job goes back to the queue as if this attempt never started."""
+
+
+_Outcome = _Returned | _Raised | _Unimportable | _CanceledItself | _ToldLost | _Interrupted
+
+
 class _Attempt:
     """What a worker knows about the attempt it runs; shared with its keepalive thread."""
 
-    def __init__(self, queue: WorkQueue, job: Job, lease: float) -> None:
+    def __init__(self, queue: WorkQueue, job: JobRecord, lease: float) -> None:
         self.queue = queue
         self.held = job
         self.lease = lease
         self.lock = threading.Lock()
         #: Why the attempt lost its job (None: it still holds it).
-        self.lost: Job | None = None
+        self.lost: JobRecord | None = None
         self.lost_reason: str | None = None
         self.done = threading.Event()
         #: When the function last called heartbeat(), and when a heartbeat was last
@@ -88,7 +122,8 @@ class _Attempt:
         while not self.done.wait(interval):
             try:
                 self.extend()
-            except Exception:  # a store hiccup: the lease may lapse, the commit is fenced
+            except Exception as exc:  # a store hiccup: the lease may lapse, the commit is fenced
+                logger.warning("job %s: could not extend its lease: %s", self.held.id, exc)
                 continue
             if self.lost is not None:
                 return
@@ -230,74 +265,82 @@ class Worker:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _run(self, job: Job) -> WorkerEvent:
+    def _run(self, job: JobRecord) -> WorkerEvent:
         state = _Attempt(self.queue, job, self.lease)
         keeper = threading.Thread(target=state.keepalive, name=f"lease {job.id}", daemon=True)
         keeper.start()
-        outcome: tuple[str, Any]
+        outcome: _Outcome
         try:
             try:
                 function = import_function(job)
             except ImportError as exc:
-                outcome = ("unimportable", str(exc))
+                outcome = _Unimportable(str(exc))
             else:
                 try:
-                    outcome = ("result", function(JobContext(self.flow, state)))
+                    outcome = _Returned(self._call(function, JobContext(self.flow, state)))
                 except JobCanceled as exc:
-                    outcome = ("canceled", str(exc))
+                    outcome = _CanceledItself(str(exc))
                 except JobLost as exc:
-                    outcome = ("lost", str(exc))
+                    outcome = _ToldLost(str(exc))
                 except (Exception, SystemExit) as exc:
-                    outcome = ("error", exc)
+                    outcome = _Raised(exc)
                 except KeyboardInterrupt:
                     self._finish(state, keeper)
-                    self._end(state, "release", None)
+                    self._end(state, _Interrupted())
                     raise
         finally:
             self._finish(state, keeper)
-        return self._end(state, *outcome)
+        return self._end(state, outcome)
+
+    @staticmethod
+    def _call(function: Callable[..., Any], context: JobContext) -> Any:
+        """Run a job function, or an Activity class's ``execute()``."""
+        if is_activity(function):
+            return function(context).execute()
+        return function(context)
 
     @staticmethod
     def _finish(state: _Attempt, keeper: threading.Thread) -> None:
         state.done.set()
         keeper.join()
 
-    def _end(self, state: _Attempt, kind: str, value: Any) -> WorkerEvent:
+    def _end(self, state: _Attempt, outcome: _Outcome) -> WorkerEvent:
         queue = self.queue
         with state.lock:
             held, lost = state.held, state.lost
-            if lost is not None and not (kind == "canceled" and state.lost_reason == "canceled"):
-                return self._emit("lost", lost, attempt=held.attempt, detail=str(value or ""))
-            if lost is not None:  # the function stopped because someone canceled the job
-                return self._emit("canceled", lost)
-            if kind == "result":
-                try:
-                    got = queue.complete(held, value)
-                except ValueError as exc:
-                    got = queue.fail(held, exc)
-            elif kind == "error":
-                got = queue.fail(held, value)
-            elif kind == "unimportable":
-                got = queue.fail_with(held, value, "ImportError")
-            elif kind == "canceled":
-                got = queue.cancel_held(held, value)
-            elif kind == "release":
-                got = queue.release(held)
-            else:  # lost, as the function was told by heartbeat()
-                current = queue._read(held.id) or held
-                return self._emit("lost", current, attempt=held.attempt)
+            if lost is not None:
+                if isinstance(outcome, _CanceledItself) and state.lost_reason == "canceled":
+                    # The function stopped because someone canceled the job.
+                    return self._emit("canceled", lost)
+                detail = outcome.detail if isinstance(outcome, _ToldLost) else ""
+                return self._emit("lost", lost, attempt=held.attempt, detail=detail)
+            got: JobRecord | None
+            match outcome:
+                case _Returned(value):
+                    try:
+                        got = queue.complete(held, value)
+                    except ValueError as exc:
+                        got = queue.fail(held, exc)
+                case _Raised(error):
+                    got = queue.fail(held, error)
+                case _Unimportable(message):
+                    got = queue.fail_with(held, message, "ImportError")
+                case _CanceledItself(reason):
+                    got = queue.cancel_held(held, reason)
+                case _Interrupted():
+                    got = queue.release(held)
+                case _ToldLost():  # heartbeat() told the function; the store agrees
+                    got = None
         if got is None:
-            current = queue._read(held.id) or held
+            current = queue.find(held.id) or held
             return self._emit("lost", current, attempt=held.attempt)
-        event = {
-            "done": "done",
-            "failed": "failed",
-            "canceled": "canceled",
-            "queued": "released" if kind == "release" else "retrying",
-        }.get(got.status, got.status)
+        if got.status == "queued":
+            event = "released" if isinstance(outcome, _Interrupted) else "retrying"
+        else:
+            event = got.status
         return self._emit(event, got, attempt=held.attempt)
 
-    def _emit(self, event: str, job: Job, **extra: JSONValue) -> WorkerEvent:
+    def _emit(self, event: str, job: JobRecord, **extra: JSONValue) -> WorkerEvent:
         record: WorkerEvent = {
             "event": event,
             "job": job.id,

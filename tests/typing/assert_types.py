@@ -10,6 +10,7 @@ from typing import Any
 from typing_extensions import assert_type
 
 import graftflow as gf
+from graftflow.plugins import workflow as wf
 
 
 class Asset(gf.Object):
@@ -58,3 +59,23 @@ def check(shot: Shot) -> None:
     assert_type(gf.relations(shot), tuple[gf.Relation[Any], ...])
     shot.frames.set(3)
     shot.frames.set("3")  # type: ignore[arg-type]
+
+
+class Studio(gf.Object):
+    processes = gf.Child(wf.Processes)
+
+
+def check_workflow(studio: Studio, flow: gf.Flow) -> None:
+    """The workflow package's lazily loaded names are exported to type checkers."""
+    process = studio.processes.start("p", wf.Definition("d", [wf.Start("s", next="e")]))
+    assert_type(process, wf.Process)
+    assert_type(process.state, wf.StateValue)
+    assert_type(process.history.records(), list[dict[str, Any]])
+    assert_type(process.active_tasks(), list[wf.Activation])
+    task = process.active_tasks()[0]
+    assert_type(task.process, wf.Process)
+    assert_type(task.available_transitions("ann"), list[str])
+    assert_type(wf.WorkQueue(flow).job("x"), wf.JobRecord)
+    assert_type(wf.WorkQueue(flow).jobs(status="failed"), list[wf.JobRecord])
+    assert_type(wf.to_mermaid(process), str)
+    assert_type(wf.Task("t", next="e", actions=["m:f"]), wf.Task)
