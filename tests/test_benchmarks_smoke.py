@@ -71,6 +71,7 @@ WORKLOAD_NAMES = {
     "W5_calls",
     "W6_scaling",
     "W7_bigmap",
+    "W7_memory",
     "W8_session_start",
 }
 #: Rows timed on every side: every time present, the ratios are theirs, GC on and off.
@@ -178,6 +179,11 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert big["add_each_s"] > 0
     assert big["page_s"] > 0
     assert big["read_item_s"] > 0
+    memory = rows["W7_memory"]
+    assert memory["n"] == [1_000, 5_000]
+    for figures in memory["per_size"].values():
+        assert figures["page_s"] > 0
+        assert figures["batched_add_s"] > 0
     start = rows["W8_session_start"]
     assert start["installers"] >= 1
     assert start["bare_s"] > 0

@@ -9,14 +9,19 @@ tables either way.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import types
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 import graftflow as gf
 from graftflow._manager import new_object
+from graftflow._store import iter_names
 from graftflow.extensions import (
     Extendable,
     describe,
@@ -568,3 +573,115 @@ class TestBatchBookkeeping:
         assert "dropped" not in things._items
         assert "kept" in things._items
         assert flow._local.levels == []
+
+
+# -- MemoryStore's ordered maps: pages by binary search, undo without copies -----------
+
+
+class PagedMapMachine(RuleBasedStateMachine):
+    """A MemoryStore ordered map under adds, removals (holes, compaction), nested
+    batches that commit or fail, and pages, compared with a list of names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = gf.MemoryStore()
+        self.model: list[str] = []
+        self.count = 0
+        #: Per open batch: the model as it was, and the batch's context manager.
+        self.open: list[tuple[list[str], Any]] = []
+
+    @rule(size=st.integers(1, 20))
+    def add(self, size: int) -> None:
+        names = [f"n{self.count + i}" for i in range(size)]
+        self.count += size
+        self.store.ordered_add("/m", dict.fromkeys(names))
+        self.model.extend(names)
+
+    @rule(data=st.data())
+    def remove(self, data: st.DataObject) -> None:
+        if self.model:
+            name = data.draw(st.sampled_from(self.model))
+            assert self.store.ordered_remove("/m", name)
+            self.model.remove(name)
+
+    @rule(data=st.data(), run=st.integers(1, 30))
+    def remove_a_run(self, data: st.DataObject, run: int) -> None:
+        """Consecutive removals: runs of holes a page must jump over."""
+        if self.model:
+            first = data.draw(st.integers(0, len(self.model) - 1))
+            for name in self.model[first : first + run]:
+                assert self.store.ordered_remove("/m", name)
+            del self.model[first : first + run]
+
+    @rule()
+    def begin(self) -> None:
+        if len(self.open) < 3:
+            batch = self.store.batch()
+            batch.__enter__()
+            self.open.append((list(self.model), batch))
+
+    @rule(fail=st.booleans())
+    def end(self, fail: bool) -> None:
+        if self.open:
+            before, batch = self.open.pop()
+            if fail:
+                with contextlib.suppress(RuntimeError):
+                    batch.__exit__(RuntimeError, RuntimeError("undo"), None)
+                self.model = before
+            else:
+                batch.__exit__(None, None, None)
+
+    @rule(start=st.integers(0, 400), size=st.none() | st.integers(0, 120))
+    def page(self, start: int, size: int | None) -> None:
+        stop = None if size is None else start + size
+        assert self.store.ordered_range("/m", start, stop) == self.model[start:stop]
+
+    @invariant()
+    def same_names(self) -> None:
+        assert self.store.ordered_len("/m") == len(self.model)
+        assert list(iter_names(self.store, "/m", chunk=7)) == self.model
+
+    def teardown(self) -> None:
+        while self.open:
+            self.end(fail=False)
+
+
+class TestMemoryStorePages:
+    """W7_memory: a page of a MemoryStore map is found by binary search, and a batch
+    undoes an ordered map's changes without copying it."""
+
+    def test_pages_and_batches_agree_with_a_list(self) -> None:
+        run_state_machine_as_test(
+            PagedMapMachine,
+            settings=settings(
+                max_examples=60, stateful_step_count=40, deadline=None, database=None
+            ),
+        )
+
+    def test_a_batch_never_copies_the_map(self) -> None:
+        store = gf.MemoryStore()
+        store.ordered_add("/m", dict.fromkeys(f"n{i}" for i in range(1000)))
+        members = store._ordered["/m"]
+        with store.batch():
+            store.ordered_add("/m", {"extra": None})
+            store.ordered_remove("/m", "n5")
+        assert store._ordered["/m"] is members
+
+        def clear_then_fail() -> None:
+            with store.batch():
+                store.ordered_clear("/m")
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            clear_then_fail()
+        assert store._ordered["/m"] is members
+        assert store.ordered_range("/m", 4, 6) == ["n4", "n6"]
+
+    def test_holes_are_closed_up_once_they_outnumber_members(self) -> None:
+        store = gf.MemoryStore()
+        store.ordered_add("/m", dict.fromkeys(f"n{i}" for i in range(10)))
+        for i in range(6):
+            store.ordered_remove("/m", f"n{i}")
+        members = store._ordered["/m"]
+        assert members.holes == []
+        assert members.names == ["n6", "n7", "n8", "n9"]

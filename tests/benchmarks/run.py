@@ -293,6 +293,26 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         "and reads on a fresh connection each run, a fresh random sample each run",
     }
 
+    mem = raw["W7_memory"]
+    sizes = sorted(mem)
+    small, large = mem[sizes[0]], mem[sizes[-1]]
+    page_growth = large["page_s"] / small["page_s"]
+    add_growth = large["batched_add_s"] / small["batched_add_s"]
+    rows["W7_memory"] = {
+        "n": sizes,
+        "graftflow_s": large["page_s"],
+        "kabaret_s": None,
+        "ratio": None,
+        "target": f"at {sizes[-1]:,} names, the last page and a batched add() each <= 2x "
+        f"their cost at {sizes[0]:,} (O(log n) or better)",
+        "met": page_growth <= 2 and add_growth <= 2,
+        "per_size": {str(k): v for k, v in mem.items()},
+        "page_growth": page_growth,
+        "add_growth": add_growth,
+        "note": "graftflow only, MemoryStore, GC on: the last page of 100 names (a hole "
+        "before it), one add() in a flow.batch(); graftflow_s is the page at the largest n",
+    }
+
     start = raw["W8"]
     to_bare = start["first_s"] / start["bare_s"]
     start_to_bare = start["start_s"] / start["bare_start_s"]
@@ -380,6 +400,15 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
             f"{fmt_time(data['page_s'])}, item {fmt_time(data['read_item_s'])}; batched add shown"
         )
         return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+    if name == "W7_memory":
+        per_size = data["per_size"].values()
+        pages = " / ".join(fmt_time(v["page_s"]) for v in per_size)
+        adds = " / ".join(fmt_time(v["batched_add_s"]) for v in per_size)
+        note = (
+            f"last page {pages} (growth {data['page_growth']:.2f}x); add() in a batch "
+            f"{adds} (growth {data['add_growth']:.2f}x)"
+        )
+        return n_text, pages, "—", "—", "—", "—", note
     if name == "W8_session_start":
         note = (
             f"with imports: bare {fmt_time(data['bare_start_s'])} "
@@ -569,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
             memory_n=100,
             bigmap_n=2_000,
             bigmap_reads=50,
+            memory_bigmap_sizes=(1_000, 5_000),
             distributions=20,
             with_kabaret=with_kabaret,
         )

@@ -50,6 +50,7 @@ class Config:
     memory_n: int = 2_000
     bigmap_n: int = 1_000_000
     bigmap_reads: int = 1_000
+    memory_bigmap_sizes: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)
     distributions: int = 200
     with_kabaret: bool = True
     progress: Callable[[str], None] = field(default=lambda message: None)
@@ -318,6 +319,50 @@ def bigmap(n: int, reads: int, repeat: int) -> dict[str, Any]:
     }
 
 
+# -- W7_memory: big maps in a MemoryStore (graftflow only) -------------------------------
+
+
+def memory_bigmap(sizes: tuple[int, ...], repeat: int) -> dict[int, dict[str, float]]:
+    """Per size: the last page of 100 names of a fresh root, and one ``add()`` inside a
+    ``flow.batch()``, in a MemoryStore map of that many names (one removed in the
+    middle first, so pages step over a hole); best of ``repeat`` runs each, GC on.
+
+    The map is filled through the store (``ordered_add``): what is measured is the
+    page and the batched add, not filling ten million names item by item.
+    """
+    figures: dict[int, dict[str, float]] = {}
+    for n in sizes:
+        store = gf.MemoryStore()
+        flow = gf.Flow(store=store)
+        key = flow.create_project("p", gfw.Project).shots.oid()
+        todo = gfw.names(n)
+        store.ordered_add(key, dict.fromkeys(todo))
+        store.ordered_remove(key, todo[n // 2])
+        last = (n - 2) // 100  # the last page of the n - 1 names left
+        expected = todo[last * 100 + 1 :]  # and the names added below, up to 100
+        del todo
+        page_runs, add_runs = [], []
+        for attempt in range(repeat):
+            shots = gf.Flow(store=store).project("p").shots
+            elapsed, got = timed(lambda shots=shots, last=last: shots.mapped_names(last, 100))
+            if got != expected[:100]:
+                raise WorkloadError(f"memory bigmap: the last page of {n:,} is {got[:2]}...")
+            page_runs.append(elapsed)
+
+            def add_one(shots: Any = shots, name: str = f"extra{attempt}") -> int:
+                with shots.root().batch():
+                    shots.add(name)
+                return 1
+
+            elapsed, _ = timed(add_one)
+            add_runs.append(elapsed)
+            expected.append(f"extra{attempt}")
+        figures[n] = {"page_s": min(page_runs), "batched_add_s": min(add_runs)}
+        del store, flow
+        gc.collect()
+    return figures
+
+
 # -- W8: session start with many distributions (graftflow only) --------------------------
 
 
@@ -482,6 +527,8 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
 
     say("W7 big map")
     raw["W7"] = bigmap(config.bigmap_n, config.bigmap_reads, repeat)
+    say("W7 big maps in memory")
+    raw["W7_memory"] = memory_bigmap(config.memory_bigmap_sizes, max(repeat, 20))
     say("W8 session start")
     raw["W8"] = session_start(config.distributions, repeat)
     return raw
