@@ -35,6 +35,9 @@ ItemT = TypeVar("ItemT", bound=Object)
 
 #: Beyond this many names, a missing-item error does not scan for suggestions.
 _SUGGEST_LIMIT = 10_000
+#: Map.add_many() writes names in chunks of this many: memory stays bounded, and each
+#: chunk is still one store call.
+_ADD_CHUNK = 10_000
 #: Per-map state kept in the instance's attributes, so no relation may take these names.
 _MAP_STATE = frozenset({"_items", "_names"})
 #: ``Map._load()``'s "the entry was not read yet".
@@ -431,28 +434,54 @@ class Map(DynamicMap[ItemT]):
         """Add many items in one store batch, building none of them; return how many.
 
         All or nothing: a bad, repeated or existing name raises and writes nothing.
+        ``names`` is read as it comes and written in chunks of ``_ADD_CHUNK``, so ten
+        million names (a generator) never sit in memory at once (issue 18).
         """
         mng = self._mng
         oid = mng.oid
+        store = mng.store
         entry = self._type_entry(object_type)
-        items: dict[str, str | None] = {}
-        for name in names:
-            self._check_new_name(name, mng, oid)
-            if name in items:
-                raise ExistsError(mng.oid, f"{mng.oid}: {name!r} is listed twice", (name,))
-            items[name] = entry
+        added = 0
         try:
-            with mng.store.batch():
-                mng.store.ordered_add(mng.oid, items)
+            with store.batch():
+                for chunk in self._checked_chunks(names, entry, mng, oid):
+                    store.ordered_add(oid, chunk)
+                    added += len(chunk)
         except ExistsError as exc:
+            # Rolled back now: a name still there existed before; one that is gone was
+            # added by an earlier chunk of this same call, so it is listed twice.
+            twice = [name for name in exc.names if store.ordered_get(oid, name, MISSING) is MISSING]
+            if twice:
+                raise ExistsError(
+                    oid, f"{oid}: {twice[0]!r} is listed twice", (twice[0],)
+                ) from None
             raise ExistsError(
-                mng.oid,
-                f"{mng.oid} already has {quote_names(exc.names)}; nothing was added",
-                exc.names,
+                oid, f"{oid} already has {quote_names(exc.names)}; nothing was added", exc.names
             ) from None
-        if items:
+        if added:
             mng.touch()
-        return len(items)
+        return added
+
+    def _checked_chunks(
+        self, names: Iterable[str], entry: str | None, mng: TreeManager, oid: str
+    ) -> Iterator[dict[str, str | None]]:
+        """``names`` checked, in dicts of up to ``_ADD_CHUNK`` (a name listed twice in
+        one chunk is refused here; across chunks the store finds it)."""
+        plain = type(mng) is TreeManager
+        relations = type(self)._gf_by_name
+        chunk: dict[str, str | None] = {}
+        for name in names:
+            check_item_name(name, oid)
+            if name in relations if plain else mng.relation(name) is not None:
+                self._check_new_name(name, mng, oid)  # raises, saying why
+            if name in chunk:
+                raise ExistsError(oid, f"{oid}: {name!r} is listed twice", (name,))
+            chunk[name] = entry
+            if len(chunk) >= _ADD_CHUNK:
+                yield chunk
+                chunk = {}
+        if chunk:
+            yield chunk
 
     def remove(self, name: str) -> None:
         """Remove an item and every value stored under it.

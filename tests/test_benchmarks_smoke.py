@@ -71,6 +71,7 @@ WORKLOAD_NAMES = {
     "W5_calls",
     "W6_scaling",
     "W7_bigmap",
+    "W7_add_10M",
     "W7_memory",
     "W8_session_start",
 }
@@ -179,6 +180,13 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert big["add_each_s"] > 0
     assert big["page_s"] > 0
     assert big["read_item_s"] > 0
+    huge = rows["W7_add_10M"]
+    assert huge["n"] == 20_000
+    assert huge["graftflow_s"] > 0
+    assert huge["file_bytes"] > 0
+    if sys.platform == "linux":
+        assert 0 < huge["rss_before"] <= huge["rss_peak"]
+        assert huge["growth"] == huge["rss_peak"] - huge["rss_before"]
     memory = rows["W7_memory"]
     assert memory["n"] == [1_000, 5_000]
     for figures in memory["per_size"].values():

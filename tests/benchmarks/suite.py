@@ -51,6 +51,8 @@ class Config:
     bigmap_n: int = 1_000_000
     bigmap_reads: int = 1_000
     memory_bigmap_sizes: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)
+    #: W7_add_10M's size.
+    huge_n: int = 10_000_000
     distributions: int = 200
     with_kabaret: bool = True
     progress: Callable[[str], None] = field(default=lambda message: None)
@@ -363,6 +365,25 @@ def memory_bigmap(sizes: tuple[int, ...], repeat: int) -> dict[int, dict[str, fl
     return figures
 
 
+# -- W7_add_10M: add_many() of ten million names into SQLite, in bounded memory ----------
+
+
+def huge_add(n: int) -> dict[str, Any]:
+    """``add_many()`` of n names (a generator) into a new SQLite map, in a fresh process
+    (huge_add.py): the time, and how much resident memory it grew by."""
+    with tempfile.TemporaryDirectory(prefix="graftflow-bench-huge-") as directory:
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "huge_add.py"), str(n), directory],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
+        )
+    if proc.returncode != 0:
+        raise WorkloadError(f"huge_add.py failed:\n{proc.stdout}{proc.stderr}")
+    return {**json.loads(proc.stdout), "n": n}
+
+
 # -- W8: session start with many distributions (graftflow only) --------------------------
 
 
@@ -527,6 +548,8 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
 
     say("W7 big map")
     raw["W7"] = bigmap(config.bigmap_n, config.bigmap_reads, repeat)
+    say(f"W7 add_many of {config.huge_n:,} names into SQLite (a fresh process)")
+    raw["W7_add_10M"] = huge_add(config.huge_n)
     say("W7 big maps in memory")
     raw["W7_memory"] = memory_bigmap(config.memory_bigmap_sizes, max(repeat, 20))
     say("W8 session start")
