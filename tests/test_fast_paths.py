@@ -406,22 +406,6 @@ class TestUncontestedTables:
 CALLED: list[str] = []
 
 
-@per_type
-def typed_plain(parent: gf.Object) -> Any:
-    CALLED.append(f"plain {parent.name()}")
-    if not isinstance(parent, Form):
-        return None
-    relation = gf.IntParam(7)
-    relation.name = "count"
-    return relation, 2
-
-
-@dynamic_relation("review", target=Form, weight=3, per_type=True)
-def typed_review(parent: Form) -> gf.Relation[str]:
-    CALLED.append(f"review {parent.name()}")
-    return gf.StringParam("pending")
-
-
 @dynamic_relation("review", target=Form, weight=3)
 def object_review(parent: Form) -> gf.Relation[str]:
     CALLED.append(f"review {parent.name()}")
@@ -435,6 +419,11 @@ def object_plain(parent: gf.Object) -> Any:
     relation = gf.IntParam(7)
     relation.name = "count"
     return relation, 2
+
+
+#: The same two factories, declared per-type.
+typed_review = per_type(object_review)
+typed_plain = per_type(object_plain)
 
 
 @per_type
@@ -503,13 +492,16 @@ class TestPerTypeFactories:
 
     def test_per_type_marks_and_keeps_what_it_wraps(self) -> None:
         assert per_type(typed_plain) is typed_plain
-        marked = per_type(object_review)
-        assert marked.per_type
+        assert typed_review.per_type
         assert not object_review.per_type
-        assert (marked.name, marked.weight, marked.target) == ("review", 3, (Form,))
+        assert (typed_review.name, typed_review.weight, typed_review.target) == (
+            "review",
+            3,
+            (Form,),
+        )
         assert typed_plain(gf.Flow().create_project("p", FormProject)) is None
         assert "per_type" in repr(typed_plain)
-        assert "per type" in repr(marked)
+        assert "per type" in repr(typed_review)
         with pytest.raises(TypeError, match="per_type\\(\\) takes a factory"):
             per_type(42)  # type: ignore[arg-type]
 
