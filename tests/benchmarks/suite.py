@@ -149,48 +149,72 @@ def read_passes(
     warm_repeat: int,
     check: bool = True,
 ) -> dict[str, ReadFigures]:
-    """:func:`read_pass` for several trees, their runs interleaved (plain, ext, plain,
-    ext...; each GC on then off): figures compared with each other (W2_overhead, W2_warm
-    against W1_warm) then share whatever load the machine had at the time."""
-    stores = {tree: side.populated(tree, n) for tree in trees}
-    cold: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
-    warm: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
-    calls: dict[str, dict[str, int]] = {}
-    values: dict[str, set[Any]] = {tree: set() for tree in trees}
-    kept: dict[str, list[Any]] = {tree: [] for tree in trees}
+    """:func:`read_pass` for several trees of one side, their runs interleaved."""
+    subjects = [Subject(side, tree, repeat) for tree in trees]
+    figures = interleaved_reads(subjects, n, warm_repeat, check)
+    return {tree: figures[side.name, tree] for tree in trees}
 
-    def record(tree: str, what: str, seen: set[Any]) -> None:
-        values[tree] |= seen
+
+@dataclass
+class Subject:
+    """One side's tree in :func:`interleaved_reads`, and how many cold runs it gets."""
+
+    side: Any
+    tree: str
+    repeat: int
+
+
+def interleaved_reads(
+    subjects: list[Subject], n: int, warm_repeat: int, check: bool = True
+) -> dict[tuple[str, str], ReadFigures]:
+    """:func:`read_pass` for several sides and trees, their runs interleaved (graftflow
+    plain, graftflow ext, kabaret plain..., each GC on then off, round after round): the
+    figures compared with each other (every ratio, W2_overhead, W2_warm against W1_warm)
+    share whatever load the machine had at the time. A subject with fewer cold runs
+    (stock kabaret: seconds each) takes part in the first rounds only."""
+    stores = {id(s): s.side.populated(s.tree, n) for s in subjects}
+    cold: dict[int, list[dict[str, float]]] = {id(s): [] for s in subjects}
+    warm: dict[int, list[dict[str, float]]] = {id(s): [] for s in subjects}
+    calls: dict[int, dict[str, int]] = {}
+    values: dict[int, set[Any]] = {id(s): set() for s in subjects}
+    kept: dict[int, list[Any]] = {id(s): [] for s in subjects}
+
+    def record(subject: Subject, what: str, seen: set[Any]) -> None:
+        values[id(subject)] |= seen
         if check:
-            check_values(f"{side.name} {tree} {what}", seen, sides.READS[tree][1])
+            where = f"{subject.side.name} {subject.tree} {what}"
+            check_values(where, seen, sides.READS[subject.tree][1])
 
-    for attempt in range(repeat):
-        for tree in trees:
+    for attempt in range(max(s.repeat for s in subjects)):
+        for subject in subjects:
+            if attempt >= subject.repeat:
+                continue
+            side, tree, key = subject.side, subject.tree, id(subject)
             figures = {}
             for mode in GC_MODES:
-                kept[tree].clear()  # let the previous root go before the next run
-                run, kept[tree] = side.cold_reader(tree, stores[tree], n)
+                kept[key].clear()  # let the previous root go before the next run
+                run, kept[key] = side.cold_reader(tree, stores[key], n)
                 side.reset_calls()
                 with side.context(tree):
                     figures[mode], seen = timed(run, mode)
                 if attempt == 0 and mode == GC_MODES[0]:
-                    calls[tree] = side.calls()
-                record(tree, f"cold (gc {mode})", seen)
-            cold[tree].append(figures)
-    readers = {tree: side.warm_reader(tree, kept[tree][-1], n) for tree in trees}
+                    calls[key] = side.calls()
+                record(subject, f"cold (gc {mode})", seen)
+            cold[key].append(figures)
+    readers = {id(s): s.side.warm_reader(s.tree, kept[id(s)][-1], n) for s in subjects}
     for _ in range(warm_repeat):
-        for tree in trees:
+        for subject in subjects:
             figures = {}
             for mode in GC_MODES:
-                with side.context(tree):
-                    figures[mode], seen = timed(readers[tree], mode)
-                record(tree, f"warm (gc {mode})", seen)
-            warm[tree].append(figures)
+                with subject.side.context(subject.tree):
+                    figures[mode], seen = timed(readers[id(subject)], mode)
+                record(subject, f"warm (gc {mode})", seen)
+            warm[id(subject)].append(figures)
     return {
-        tree: ReadFigures(
-            best_of(cold[tree]), best_of(warm[tree]), repeat, calls[tree], values[tree]
+        (s.side.name, s.tree): ReadFigures(
+            best_of(cold[id(s)]), best_of(warm[id(s)]), s.repeat, calls[id(s)], values[id(s)]
         )
-        for tree in trees
+        for s in subjects
     }
 
 
@@ -204,18 +228,24 @@ def count_calls(side: Any, n: int) -> dict[str, int]:
         side.counting(False)
 
 
-def add_pass(side: Any, n: int, repeat: int) -> dict[str, float]:
-    """``add()`` n items one at a time into a fresh map; the best run per GC mode."""
-    runs = []
-    for _ in range(repeat):
-        figures = {}
-        for mode in GC_MODES:
-            run = side.adder("plain", n)
-            figures[mode], count = timed(run, mode)
-            if count != n:
-                raise WorkloadError(f"{side.name} add: the map holds {count} items, expected {n}")
-        runs.append(figures)
-    return best_of(runs)
+def add_passes(sides_repeats: list[tuple[Any, int]], n: int) -> dict[str, dict[str, float]]:
+    """``add()`` n items one at a time into a fresh map, each side's runs interleaved
+    with the others' (as :func:`interleaved_reads`); the best run per side, GC mode."""
+    runs: dict[str, list[dict[str, float]]] = {side.name: [] for side, _ in sides_repeats}
+    for attempt in range(max(repeat for _, repeat in sides_repeats)):
+        for side, repeat in sides_repeats:
+            if attempt >= repeat:
+                continue
+            figures = {}
+            for mode in GC_MODES:
+                run = side.adder("plain", n)
+                figures[mode], count = timed(run, mode)
+                if count != n:
+                    raise WorkloadError(
+                        f"{side.name} add: the map holds {count} items, expected {n}"
+                    )
+            runs[side.name].append(figures)
+    return {name: best_of(figures) for name, figures in runs.items()}
 
 
 def memory_peak(side: Any, tree: str, n: int) -> int:
@@ -474,39 +504,38 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     raw: dict[str, dict[str, Any]] = {}
 
     say("W1_add")
+    # Every side's runs are interleaved (here and below): the ratios compare figures
+    # taken under the same load.
+    present = [(side, r) for side, r in ((best, repeat), (stock, slow)) if side is not None]
+    adds = add_passes([(gf_side, repeat), *present], n)
     raw["W1_add"] = {
-        "graftflow": add_pass(gf_side, n, repeat),
+        "graftflow": adds["graftflow"],
         "graftflow_add_many": best_of(
             [
                 {mode: timed(gf_side.add_many(n), mode)[0] for mode in GC_MODES}
                 for _ in range(repeat)
             ]
         ),
-        "kabaret": add_pass(best, n, repeat) if best else None,
-        "kabaret_stock": add_pass(stock, n, slow) if stock else None,
+        "kabaret": adds.get("kabaret"),
+        "kabaret_stock": adds.get("kabaret_stock"),
     }
     say("W1, W2 and W2p reads")
-    # Each side's W1 and W2 runs (all their variants) are interleaved: the overheads and
-    # W2_warm / W1_warm compare them with each other. kabaret's factories are all plain
-    # and per object: its W2 is also what graftflow's W2p, W2t and W2pt are compared with.
+    # kabaret's factories are all plain and per object: its W2 is also what graftflow's
+    # W2p, W2t and W2pt are compared with.
     gf_trees = ("plain", "ext", "ext_plain", "ext_typed", "ext_per_type")
-    gf_reads = read_passes(gf_side, gf_trees, n, repeat, repeat)
-    w1 = {"graftflow": gf_reads["plain"]}
-    w2 = {"graftflow": gf_reads["ext"]}
-    w2p = {"graftflow": gf_reads["ext_plain"]}
-    w2t = {"graftflow": gf_reads["ext_typed"]}
-    w2pt = {"graftflow": gf_reads["ext_per_type"]}
-    for side, cold_repeat in ((best, repeat), (stock, slow)):
-        if side:
-            reads = read_passes(side, ("plain", "ext"), n, cold_repeat, repeat)
-            w1[side.name] = reads["plain"]
-            for w in (w2, w2p, w2t, w2pt):
-                w[side.name] = reads["ext"]
+    subjects = [Subject(gf_side, tree, repeat) for tree in gf_trees]
+    for side, cold_repeat in present:
+        subjects += [Subject(side, tree, cold_repeat) for tree in ("plain", "ext")]
+    reads = interleaved_reads(subjects, n, repeat)
+    w1, w2, w2p, w2t, w2pt = {}, {}, {}, {}, {}
+    by_tree = {"plain": w1, "ext": w2, "ext_plain": w2p, "ext_typed": w2t, "ext_per_type": w2pt}
+    for (name, tree), figures in reads.items():
+        by_tree[tree][name] = figures
+    for side, _ in present:  # kabaret's one W2 stands for every W2 variant
+        w2p[side.name] = w2t[side.name] = w2pt[side.name] = w2[side.name]
     say("W3 override")
-    w3 = {"graftflow": read_pass(gf_side, "over", n, repeat, 1, check=False)}
-    for side, cold_repeat in ((best, repeat), (stock, slow)):
-        if side:
-            w3[side.name] = read_pass(side, "over", n, cold_repeat, 1, check=False)
+    over = [Subject(gf_side, "over", repeat), *(Subject(s, "over", r) for s, r in present)]
+    w3 = {name: figures for (name, _), figures in interleaved_reads(over, n, 1, False).items()}
     raw["W1"], raw["W2"], raw["W2p"], raw["W3"] = w1, w2, w2p, w3
     raw["W2t"], raw["W2pt"] = w2t, w2pt
 
