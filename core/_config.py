@@ -38,6 +38,26 @@ def _installer_ref(ref: str) -> str:
 _InstallerRef = Annotated[str, AfterValidator(_installer_ref)]
 
 
+def _module_name(name: str) -> str:
+    cleaned = name.strip()
+    if not all(part.isidentifier() for part in cleaned.split(".")):
+        raise ValueError(f"{name!r} is not a module name; write 'studio_models' or 'pkg.models'")
+    return cleaned
+
+
+_ModuleName = Annotated[str, AfterValidator(_module_name)]
+
+
+def _store_url(url: str) -> str:
+    # Only the shape: plugins add schemes, and which exist is known when one opens.
+    scheme, sep, _ = url.partition("://")
+    if not sep or not scheme:
+        raise ValueError(
+            f"{url!r} is not a store URL; write memory://, sqlite:///PATH or redis://HOST:PORT/DB"
+        )
+    return url
+
+
 class Config(BaseModel):
     """Settings of one user: what the config file may say.
 
@@ -47,6 +67,8 @@ class Config(BaseModel):
         and plugins and before ``GRAFTFLOW_INSTALLERS``.
     :ivar blocked: installers, plugins, distributions or extensions to skip, by name.
     :ivar disabled_extensions: extension names whose factories are never called.
+    :ivar imports: modules the command line imports before it works (a script's
+        project types; ``--import`` names more).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -56,8 +78,9 @@ class Config(BaseModel):
     installers: tuple[_InstallerRef, ...] = ()
     blocked: tuple[str, ...] = ()
     disabled_extensions: tuple[str, ...] = ()
+    imports: tuple[_ModuleName, ...] = ()
 
-    @field_validator("installers", "blocked", "disabled_extensions", mode="before")
+    @field_validator("installers", "blocked", "disabled_extensions", "imports", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         # TOML has arrays, not tuples; a single string is taken as one separated list.
@@ -78,6 +101,11 @@ class Config(BaseModel):
         if value is not None and not value.strip():
             raise ValueError("must not be empty; remove the key to use the default")
         return value
+
+    @field_validator("store")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _store_url(value)
 
 
 def load_config(
@@ -127,6 +155,7 @@ _EXPECTED = {
     "installers": "a list of 'module:attribute' strings",
     "blocked": "a list of names (strings)",
     "disabled_extensions": "a list of extension names (strings)",
+    "imports": "a list of module names (strings)",
 }
 
 

@@ -9,7 +9,6 @@ where one exists, the fix.
 
 from __future__ import annotations
 
-import difflib
 import reprlib
 from collections.abc import Iterable
 
@@ -32,6 +31,8 @@ __all__ = [
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest choices, or ``""``."""
+    import difflib  # only when something is missing: not on every import of graftflow
+
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""

@@ -18,7 +18,7 @@ from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectType
 from ._manager import TreeManager
 from ._memory_store import MemoryStore
 from ._object import Object
-from ._oid import check_item_name
+from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from ._session import Session
@@ -161,13 +161,16 @@ class Flow:
 
     # -- projects ----------------------------------------------------------------------------
 
-    def create_project(self, name: str, project_type: type[P]) -> P:
+    def create_project(self, name: str, project_type: type[P], exist_ok: bool = False) -> P:
         """Create a project and return it.
 
-        :raises ExistsError: if a project of that name exists (nothing is written).
+        :param exist_ok: return the project if one of that name and of that very type
+            exists already, so a script that sets a project up can run again.
+        :raises ExistsError: a project of that name exists (of another type, when
+            ``exist_ok`` is true; the message names both types). Nothing is written.
         :raises TypeError: if the type is not an Object subclass.
         """
-        check_item_name(name, "the flow")
+        name = check_item_name(name, "the flow")
         if not (isinstance(project_type, type) and issubclass(project_type, Object)):
             raise TypeError(
                 f"create_project({name!r}): the type must be an Object subclass, "
@@ -177,15 +180,28 @@ class Flow:
         try:
             self._store.ordered_add(PROJECTS_KEY, {name: path})
         except ExistsError:
-            raise ExistsError(
-                f"/{name}", f"a project named {name!r} already exists", (name,)
-            ) from None
+            return self._existing_project(name, project_type, path, exist_ok)
         # Only this thread could add the name to the store; another may have read the
         # new project meanwhile: first one kept wins, as everywhere in the tree.
         project = self._projects.setdefault(name, project_type(self, name))
         self._created(self._projects, name)
         self._touched(f"/{name}")
         return project  # type: ignore[return-value]
+
+    def _existing_project(self, name: str, project_type: type[P], path: str, exist_ok: bool) -> P:
+        """create_project() met a project of that name: return it or say why not."""
+        stored = self._store.ordered_get(PROJECTS_KEY, name, MISSING)
+        if exist_ok and stored == path:
+            # The type in hand is the stored one: no import needed (a script's own
+            # classes live in __main__, which no other program could import).
+            return self._projects.setdefault(name, project_type(self, name))  # type: ignore[return-value]
+        if stored == path:
+            hint = f"; open it with flow.project({name!r}), or pass exist_ok=True"
+        else:
+            hint = f", of type {stored!r}, not {path!r}"
+        raise ExistsError(
+            f"/{name}", f"a project named {name!r} already exists{hint}", (name,)
+        ) from None
 
     def project(self, name: str) -> Object:
         """The project called ``name``, built from its stored type on first access.
@@ -196,6 +212,8 @@ class Flow:
         project = self._projects.get(name)
         if project is not None:
             return project
+        if type(name) is str:
+            name = nfc(name)
         path = (
             self._store.ordered_get(PROJECTS_KEY, name, MISSING) if type(name) is str else MISSING
         )

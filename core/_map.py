@@ -25,7 +25,7 @@ from ._errors import (
 )
 from ._manager import TreeManager, new_object
 from ._object import Object, build
-from ._oid import check_item_name
+from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from ._store import MISSING, iter_names, quote_names
 
@@ -166,7 +166,7 @@ class DynamicMap(Object, Generic[ItemT]):
         """
         if type(name) is not str:
             return False
-        return name in self._listing()[1]
+        return nfc(name) in self._listing()[1]
 
     def get_mapped(self, name: str) -> ItemT:
         """The item ``name`` (kabaret's name for ``map[name]``).
@@ -191,9 +191,8 @@ class DynamicMap(Object, Generic[ItemT]):
     def _listing(self) -> tuple[tuple[str, ...], frozenset[str]]:
         listing = self._names
         if listing is None:
-            names = tuple(self.mapped_names())
-            for name in names:
-                check_item_name(name, f"{self.oid()} mapped_names()")
+            where = f"{self.oid()} mapped_names()"
+            names = tuple(check_item_name(name, where) for name in self.mapped_names())
             listing = self.__dict__["_names"] = (names, frozenset(names))
         return listing
 
@@ -213,6 +212,11 @@ class DynamicMap(Object, Generic[ItemT]):
         item = self._items.get(name)  # a miss is not a KeyError raised and caught
         if item is not None:
             return item  # type: ignore[no-any-return]
+        if type(name) is str and not name.isascii():
+            name = nfc(name)  # the name as listed
+            item = self._items.get(name)
+            if item is not None:
+                return item  # type: ignore[no-any-return]
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
         if self._gf_types_items:
@@ -288,6 +292,7 @@ class Map(DynamicMap[ItemT]):
             return False
         if name in self._items:
             return True
+        name = nfc(name)
         return self._mng.store.ordered_get(self._mng.oid, name, MISSING) is not MISSING
 
     def __iter__(self) -> Iterator[str]:
@@ -301,8 +306,8 @@ class Map(DynamicMap[ItemT]):
             return item  # type: ignore[no-any-return]
         cls = type(self)
         fast = cls._gf_fast_items
-        if fast is None or type(name) is not str:
-            return self._load(name)
+        if fast is None or type(name) is not str or not name.isascii():
+            return self._load(name)  # and a name past ASCII, in its NFC form
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
         # an item of the map's own type, in this frame (tests/test_map.py compares).
         mng = self._mng
@@ -332,6 +337,11 @@ class Map(DynamicMap[ItemT]):
         """Build the item ``name``; ``stored``: its entry, when already read."""
         mng = self._mng
         oid = mng._oid or mng.oid
+        if type(name) is str and not name.isascii():
+            name = nfc(name)  # the name as stored
+            if name in self._items:
+                return self._items[name]  # type: ignore[no-any-return]
+            stored = _UNREAD  # read under the name as given: read again
         if stored is _UNREAD:
             stored = MISSING if type(name) is not str else mng.store.ordered_get(oid, name, MISSING)
         if stored is MISSING:
@@ -386,7 +396,8 @@ class Map(DynamicMap[ItemT]):
         return ref_of(object_type)
 
     def _check_new_name(self, name: Any, mng: TreeManager, oid: str) -> str:
-        check_item_name(name, oid)
+        """``name`` in NFC, if it can name a new item of this map; else raise."""
+        name = check_item_name(name, oid)
         if mng.relation(name) is not None:
             raise InvalidNameError(
                 name,
@@ -403,7 +414,7 @@ class Map(DynamicMap[ItemT]):
         """
         mng = self._mng
         oid = mng._oid or mng.oid
-        check_item_name(name, oid)
+        name = check_item_name(name, oid)
         # _check_new_name() inlined, and TreeManager.relation() too (issue 18's W1_add).
         if (
             name in type(self)._gf_by_name
@@ -470,8 +481,8 @@ class Map(DynamicMap[ItemT]):
         plain = type(mng) is TreeManager
         relations = type(self)._gf_by_name
         chunk: dict[str, str | None] = {}
-        for name in names:
-            check_item_name(name, oid)
+        for given in names:
+            name = check_item_name(given, oid)
             if name in relations if plain else mng.relation(name) is not None:
                 self._check_new_name(name, mng, oid)  # raises, saying why
             if name in chunk:
@@ -490,6 +501,8 @@ class Map(DynamicMap[ItemT]):
         """
         mng = self._mng
         store = mng.store
+        if type(name) is str:
+            name = nfc(name)
         with store.batch():
             entry = MISSING if type(name) is not str else store.ordered_get(mng.oid, name, MISSING)
             if entry is MISSING:

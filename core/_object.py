@@ -238,9 +238,13 @@ def collect_relations(cls: type[Object]) -> None:
         if not isinstance(value, Relation):
             continue
         try:
-            check_relation_name(attr, f"{where}.{attr}", protected=True)
+            normal = check_relation_name(attr, f"{where}.{attr}", protected=True)
         except ValueError as exc:
             raise RelationDefinitionError(str(exc)) from None
+        if normal != attr:  # only a name set programmatically: source code is NFKC
+            raise RelationDefinitionError(
+                f"{where}.{attr}: relation names are kept in NFC; name it {normal!r}"
+            )
         if value._owner is not None and value._owner is not cls:
             raise RelationDefinitionError(
                 f"{where}.{attr}: this {type(value).__name__} already belongs to "

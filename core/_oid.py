@@ -5,12 +5,17 @@ names are Python identifiers (they are attribute names); map item and project na
 a little wider (``sh010``, ``010``, ``char-bob``, ``v001.ma``) because studios name
 things that way, but never contain ``/`` nor are ``.`` or ``..``, which oids use for
 navigation. Everything here is pure string work: no ``exec``, no object access.
+
+Names are Unicode, as Python identifiers are (``démo``, ``ショット``), and kept in NFC,
+the composed form: ``é`` typed as one character or as ``e`` plus an accent (as macOS
+file names spell it) is one name, written and found the same way.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 
 from ._errors import InvalidNameError, InvalidOidError
 
@@ -18,14 +23,36 @@ __all__ = [
     "ITEM_NAME_RULE",
     "check_item_name",
     "check_relation_name",
+    "nfc",
     "split_oid",
 ]
 
 #: What a map item or project name may look like, in words (used in error messages).
 ITEM_NAME_RULE = (
-    "letters, digits, '_', '-' and '.', not starting with '.' or '-', at most 255 characters"
+    "letters and digits (of any script), '_', '-' and '.', not starting with '.' or '-', "
+    "at most 255 characters"
 )
-_ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
+#: The ASCII names: checked at once, without looking at characters one by one.
+_ASCII_ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
+
+
+def nfc(name: str) -> str:
+    """``name`` in NFC, the form names are kept in (ASCII is already)."""
+    return name if name.isascii() else unicodedata.normalize("NFC", name)
+
+
+def _is_item_name(name: str) -> bool:
+    """Whether ``name`` (in NFC) can name a map item or a project.
+
+    Past ASCII, a character is allowed where Python allows it after the first letter
+    of an identifier (letters, digits and combining marks of any script); the first
+    one is a letter, a digit or ``_``.
+    """
+    if name.isascii():
+        return _ASCII_ITEM_NAME.fullmatch(name) is not None
+    if not name or len(name) > 255 or not (name[0] == "_" or name[0].isalnum()):
+        return False
+    return all(char in "-." or ("a" + char).isidentifier() for char in name)
 
 
 #: Protected names graftflow keeps for its own state (``_gf...`` is kept as a prefix).
@@ -33,7 +60,8 @@ _OWN_NAMES = frozenset({"_mng"})
 
 
 def check_relation_name(name: object, where: str, *, protected: bool = False) -> str:
-    """Return ``name`` if it can name a relation, else raise :class:`InvalidNameError`.
+    """Return ``name`` (in NFC) if it can name a relation, else raise
+    :class:`InvalidNameError`.
 
     Relation names become attributes, so they must be identifiers and not keywords.
     A *protected* name (``_thumbnail``) is accepted where ``protected`` is true: on
@@ -50,6 +78,7 @@ def check_relation_name(name: object, where: str, *, protected: bool = False) ->
         raise InvalidNameError(
             name, f"{where}: a relation name must be a str, not {type(name).__name__}"
         )
+    name = nfc(name)
     if not name.isidentifier():
         raise InvalidNameError(
             name, f"{where}: {name!r} is not a valid relation name (it must be a Python identifier)"
@@ -75,7 +104,7 @@ def check_relation_name(name: object, where: str, *, protected: bool = False) ->
 
 
 def check_item_name(name: object, where: str) -> str:
-    """Return ``name`` if it can name a map item or a project, else raise.
+    """Return ``name`` (in NFC) if it can name a map item or a project, else raise.
 
     :param where: the oid of the map (or ``"the flow"``), for the message.
     """
@@ -83,7 +112,8 @@ def check_item_name(name: object, where: str) -> str:
         raise InvalidNameError(
             name, f"{where}: an item name must be a str, not {type(name).__name__}"
         )
-    if _ITEM_NAME.fullmatch(name) is None:
+    name = nfc(name)
+    if not _is_item_name(name):
         raise InvalidNameError(name, f"{where}: invalid name {name!r}: use {ITEM_NAME_RULE}")
     return name
 
@@ -92,7 +122,7 @@ def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
     """Parse an oid into ``(is_absolute, parts)``.
 
     ``"/"`` is the root, ``"/a/b"`` is absolute, ``"a/../b"`` and ``"."`` are relative.
-    Parts are item names (see :data:`ITEM_NAME_RULE`), ``"."`` or ``".."``; empty parts
+    Parts are item names, in NFC (see :data:`ITEM_NAME_RULE`), ``"."`` or ``".."``; empty parts
     (``"a//b"``) and a trailing slash are refused rather than guessed at.
     """
     if not isinstance(oid, str):
@@ -102,7 +132,7 @@ def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
     absolute = oid.startswith("/")
     if oid == "/":
         return True, ()
-    body = oid[1:] if absolute else oid
+    body = nfc(oid[1:] if absolute else oid)
     parts = tuple(body.split("/"))
     for part in parts:
         if part in (".", ".."):
@@ -111,7 +141,7 @@ def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:
             raise InvalidOidError(
                 oid, f"invalid oid {oid!r}: empty name between slashes or a trailing '/'"
             )
-        if _ITEM_NAME.fullmatch(part) is None:
+        if not _is_item_name(part):
             raise InvalidOidError(
                 oid, f"invalid oid {oid!r}: {part!r} is not a valid name ({ITEM_NAME_RULE})"
             )

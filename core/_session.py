@@ -10,7 +10,6 @@ work (a broken installer, a raising touch handler) are recorded in
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import threading
@@ -69,7 +68,9 @@ class Diagnostic:
             )
             if part
         )
-        error = f"{self.error}: " if self.error else ""
+        # The type once: most messages quote the exception already ("factory raised
+        # ValueError: ...", "... ModuleNotFoundError: No module named ...").
+        error = f"{self.error}: " if self.error and self.error not in self.message else ""
         times = f" (x{self.count})" if self.count > 1 else ""
         return (
             f"{origin}: {error}{self.message}{times}" if origin else f"{error}{self.message}{times}"
@@ -99,6 +100,8 @@ def _user_from(environ: Mapping[str, str], env: Environment, config: Config | No
         if value:
             return value
     if environ is os.environ:
+        import getpass  # rarely reached: a login shell sets LOGNAME or USER
+
         try:
             return getpass.getuser()
         except (KeyError, OSError):  # no passwd entry (containers)
@@ -172,27 +175,34 @@ class Session(SessionLog):
         *,
         user: str | None = None,
         strict: bool = False,
+        config_file: str | os.PathLike[str] | None = None,
     ) -> Session:
         """A session for the current user, environment and per-user config file.
 
-        The file is ``GRAFTFLOW_CONFIG``, else ``config.toml`` in the platform's user
-        config directory; a missing default file is fine. A broken file must not stop
-        an artist from working, so by default it becomes a diagnostic (naming the file
-        and key) and the session goes on without it.
+        The file is ``config_file`` if given, else ``GRAFTFLOW_CONFIG``, else
+        ``config.toml`` in the platform's user config directory; a missing default file
+        is fine. A broken file must not stop an artist from working, so by default it
+        becomes a diagnostic (naming the file and key) and the session goes on without
+        it.
 
         :param user: who works, overriding the environment and the config file.
         :param strict: raise :class:`ConfigError` for a broken config file instead
             (the command line does, to print one clear line).
+        :param config_file: the config file to read (it must exist), instead of the
+            environment's: the command line's ``--config``.
         """
         from ._config_file import config_path, read_config_file
         from ._errors import ConfigError
 
         env = os.environ if environ is None else environ
-        path, explicit = config_path(env)
+        named_by: str | None = None
+        if config_file is not None:
+            path, explicit = Path(config_file).expanduser(), True
+        else:
+            path, explicit = config_path(env)
+            named_by = "GRAFTFLOW_CONFIG" if explicit else None
         try:
-            data = read_config_file(
-                path, required=explicit, named_by="GRAFTFLOW_CONFIG" if explicit else None
-            )
+            data = read_config_file(path, required=explicit, named_by=named_by)
             config = None
             if data is not None:  # pydantic is imported only when there is a file to check
                 from ._config import validate_config

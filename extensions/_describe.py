@@ -22,7 +22,7 @@ class RelationRecord:
         where it asked to show; ``None`` means last).
     :ivar weight: its override weight (``None`` for a base relation).
     :ivar origin: ``"base"``, or the name of the extension that grafted it.
-    :ivar factory: the factory's ``module.qualname`` (``None`` for a base relation).
+    :ivar factory: the factory as ``module:qualname`` (``None`` for a base relation).
     :ivar source: the installer source: entry point, plugin, config or env entry.
     :ivar beaten: the candidates it won over, a losing base relation included.
     """

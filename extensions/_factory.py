@@ -36,10 +36,17 @@ Weight: TypeAlias = "int | float"
 
 
 def qualname(factory: Any) -> str:
-    """``module.qualname`` of a factory, for diagnostics and ``describe()``."""
+    """How diagnostics and ``describe()`` name a factory: ``module:qualname``.
+
+    The spelling of entry points and references, so the module reads apart from the
+    name; a factory made inside a function (``make.<locals>.factory``) is shown as
+    ``make.factory``: the ``<locals>`` steps say nothing a reader needs and made one
+    name span five lines of a table.
+    """
     module = getattr(factory, "__module__", None)
     name = getattr(factory, "__qualname__", None) or type(factory).__qualname__
-    return f"{module}.{name}" if module else name
+    name = name.replace("<locals>.", "")
+    return f"{module}:{name}" if module else name
 
 
 class DynamicRelationFactory(Generic[ObjT]):
@@ -166,7 +173,7 @@ def dynamic_relation(
     :raises InvalidNameError: ``name`` cannot name a relation.
     :raises TypeError: ``target``, ``weight`` or ``index`` has the wrong type.
     """
-    check_relation_name(name, "@dynamic_relation")
+    name = check_relation_name(name, "@dynamic_relation")
     targets: tuple[type[Object], ...] | None
     if target is None:
         targets = None

@@ -23,7 +23,14 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-from graftflow import Object, Relation, RelationError, Session, TreeManager
+from graftflow import (
+    MissingRelationError,
+    Object,
+    Relation,
+    RelationError,
+    Session,
+    TreeManager,
+)
 from graftflow.extending import (
     UNSET,
     Served,
@@ -32,7 +39,9 @@ from graftflow.extending import (
     order_relations,
 )
 
+from ._explain import with_failures
 from ._factory import is_weight, read_result
+from ._override_kind import kind_conflict
 from ._registry import REGISTRY_KEY, FactoryEntry, Registry, registry
 
 if TYPE_CHECKING:
@@ -164,6 +173,10 @@ class DynamicTreeManager(TreeManager):
                 return related
             return keep_related(obj, name, related)
         return related
+
+    def missing(self, name: str) -> MissingRelationError:
+        # A failed installer or factory may be why the name is missing: say so.
+        return with_failures(super().missing(name), self.root._session)
 
     def extensions_reloaded(self) -> None:
         # Only objects whose relations were asked for have anything to refresh; the
@@ -375,6 +388,10 @@ class DynamicTreeManager(TreeManager):
                 table[name] = (relation, weight, index, entry, ())
                 return
             held = (base, None, None, None, ())
+        problem = kind_conflict(type(self.object), relation)  # only where there is a contest
+        if problem:
+            self._report(session, entry, problem, "TypeError")
+            return
         # The contest: the highest weight wins, equal weights go to the later offer, and
         # a negative weight never overrides a base relation.
         held_relation, held_weight, held_index, held_entry, held_beaten = held
@@ -502,9 +519,13 @@ def _uncontested(
 
 def _check_name(cls: type[Object], name: str) -> str:
     try:
-        check_relation_name(name, f"dynamic relation of {cls.__qualname__}")
+        # Not naming the class: a bad name is one problem, however many types the
+        # factory is offered (one diagnostic, counted, not one per type).
+        normal = check_relation_name(name, "dynamic relation")
     except ValueError as exc:
         return str(exc)
+    if normal != name:  # found by its NFC name only, as oids spell it
+        return f"dynamic relation {name!r} is not in NFC; name it {normal!r}"
     for klass in cls.__mro__:
         attr = klass.__dict__.get(name)
         if attr is not None and not isinstance(attr, (Relation, Served)):

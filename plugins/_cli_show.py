@@ -1,8 +1,13 @@
-"""What the command line shows of the tree: one set of facts, as rich text or as JSON.
+"""What the command line shows of the tree: one set of facts, as text or as JSON.
 
 Every command first turns what it found into plain data (the ``--json`` output), then
 prints that data for people. So the two outputs never disagree, and the human output is
 free to be terse. Only what is shown gets built: a map shows a few items and a count.
+
+Nothing here imports the extensions layer for an object no extension can reach (a
+plain ``Object``, whose manager is the core's): listing a plain project loads no
+installer, no plugin and no entry point (issue 15's latency).
+
 An object whose class defines a ``summary()`` method (a workflow process: its status
 and current tasks) is previewed as that one line, not as its internals.
 """
@@ -13,19 +18,16 @@ import inspect
 import json
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
+from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations
 
-from graftflow import DynamicMap, Flow, Object, Value
-from graftflow.extensions import RelationRecord, describe
+from ._cli_text import NBSP, Node, Span, echo, styled, table, tree
 
 __all__ = [
     "json_value",
     "node_data",
     "print_node",
     "print_tree",
+    "records",
     "relation_data",
     "tree_data",
     "value_text",
@@ -34,6 +36,31 @@ __all__ = [
 #: How many items of a map a tree shows in full, and how many more as one line each.
 EXPANDED = 1
 LISTED = 2
+
+
+def records(obj: Object) -> list[dict[str, Any]]:
+    """``describe(obj)`` as data: every relation, its kind, index, origin and weight.
+
+    An object whose manager is the core's has only its class's relations: they are
+    described here, as describe() would, without importing the extensions layer.
+    """
+    if type(obj._mng) is TreeManager:
+        return [
+            {
+                "name": relation.name,
+                "kind": relation.kind,
+                "index": index,
+                "weight": None,
+                "origin": "base",
+                "factory": None,
+                "source": None,
+                "beaten": [],
+            }
+            for index, relation in enumerate(relations(obj))
+        ]
+    from graftflow.extensions import describe
+
+    return [record.to_dict() for record in describe(obj)]
 
 
 def json_value(value: Value[Any]) -> Any:
@@ -50,27 +77,29 @@ def value_text(data: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def relation_data(obj: Object, record: RelationRecord) -> dict[str, Any]:
-    """One relation of ``obj``: what it is, where it came from, and what it holds.
+def relation_data(obj: Object, record: dict[str, Any]) -> dict[str, Any]:
+    """One relation of ``obj`` (a record of :func:`records`): what it is, where it
+    came from, and what it holds.
 
     Reading a computed value runs studio code; a failure is shown on its row rather
     than ending the listing.
     """
-    data = record.to_dict()
-    data["oid"] = f"{obj.oid()}/{record.name}"
+    data = dict(record)
+    name = record["name"]
+    data["oid"] = f"{obj.oid()}/{name}"
     try:
-        related = getattr(obj, record.name)
+        related = getattr(obj, name)
         if isinstance(related, Value):
             data["value"] = json_value(related)
         elif isinstance(related, Flow):
             data["target"] = "/"
-        elif record.kind in ("parent", "relative"):
+        elif record["kind"] in ("parent", "relative"):
             data["target"] = None if related is None else related.oid()  # Relative(None)
         else:
             data["type"] = type(related).__name__
             if isinstance(related, DynamicMap):
                 data["count"] = len(related)
-            if hasattr(related, "get_buttons") and record.kind == "action":
+            if hasattr(related, "get_buttons") and record["kind"] == "action":
                 data["buttons"] = related.get_buttons()
     except Exception as exc:  # studio code (a compute, a factory's relation) failed
         data["error"] = f"{type(exc).__name__}: {exc}"
@@ -97,8 +126,8 @@ def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> 
         "type": type(node).__name__,
         "relations": [
             relation_data(node, record)
-            for record in describe(node)
-            if protected or not record.name.startswith("_")
+            for record in records(node)
+            if protected or not record["name"].startswith("_")
         ],
     }
     if isinstance(node, DynamicMap):
@@ -106,50 +135,54 @@ def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> 
     return data
 
 
-def _summary(row: dict[str, Any]) -> str:
+def _summary(row: dict[str, Any]) -> list[Span]:
     if "error" in row:
-        return f"[red]{escape(row['error'])}[/]"
+        return [(row["error"], "red")]
     if "value" in row:
-        return f"[green]{escape(value_text(row['value']))}[/]"
+        return [(value_text(row["value"]), "green")]
     if "target" in row:
-        return f"→ {escape(row['target'] or '(none)')}"
-    text = escape(row.get("type", ""))
+        return [(f"→ {row['target'] or '(none)'}", None)]
+    spans: list[Span] = [(row.get("type", ""), None)]
     if "count" in row:
-        text += f" [dim]({row['count']} items)[/]"
+        spans.append((f" ({_items(row['count'])})", "dim"))
     if "buttons" in row:
-        text += f" [dim]\\[{escape(', '.join(row['buttons']))}][/]"
-    return text
+        spans.append((f" [{', '.join(row['buttons'])}]", "dim"))
+    return spans
 
 
-def _origin(row: dict[str, Any]) -> str:
+def _origin(row: dict[str, Any]) -> list[Span]:
+    """Where a grafted relation came from: ``⇐ extension (weight 5, over base)``."""
     if row["origin"] == "base":
-        return "[dim]base[/]"
+        return []
     over = ", over base" if any(b["origin"] == "base" for b in row["beaten"]) else ""
-    return f"[magenta]{escape(row['origin'])}[/] [dim](weight {row['weight']:g}{over})[/]"
+    return [
+        (f" ⇐{NBSP}", "magenta"),
+        (row["origin"], "magenta"),
+        (f" (weight{NBSP}{row['weight']:g}{over})", "dim"),
+    ]
 
 
 def _items(count: int) -> str:
     return f"{count} item{'' if count == 1 else 's'}"
 
 
-def print_node(console: Console, data: dict[str, Any]) -> None:
-    """``graftflow ls``: the relations as a table, then the first items of a map."""
-    console.print(f"[bold]{escape(data['oid'])}[/] [dim]{data['type']}[/]")
-    if data["relations"]:
-        table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
-        for column in ("name", "kind", "value", "origin"):
-            table.add_column(column, overflow="fold")
-        for row in data["relations"]:
-            table.add_row(escape(row["name"]), row["kind"], _summary(row), _origin(row))
-        console.print(table)
+def print_node(data: dict[str, Any]) -> None:
+    """``graftflow ls``: the relations (name, kind, value and where a grafted one came
+    from), then the first items of a map."""
+    echo(f"{styled(data['oid'], 'bold')} {styled(data['type'], 'dim')}")
+    rows = [
+        [row["name"], (row["kind"], "dim"), [*_summary(row), *_origin(row)]]
+        for row in data["relations"]
+    ]
+    if rows:
+        echo(table(rows, header=["name", "kind", "value"], indent=2))
     items = data.get("items")
     if items is not None:
-        console.print(f"[dim]{_items(items['count'])}[/]")
-        for name in items["names"]:
-            console.print(f"  {escape(name)}")
+        echo(styled(_items(items["count"]), "dim"))
+        echo([f"  {name}" for name in items["names"]])
         hidden = items["count"] - len(items["names"])
         if hidden > 0:
-            console.print(f"  [dim]… {hidden} more (--limit to show more)[/]")
+            echo(styled(f"  … {hidden} more (--limit to show more)", "dim"))
 
 
 # -- the demo tree ---------------------------------------------------------------------
@@ -173,10 +206,10 @@ def tree_data(node: Object) -> dict[str, Any]:
     if summary is not None:
         data["summary"] = summary
         return data
-    for record in describe(node):
+    for record in records(node):
         row = relation_data(node, record)
-        if record.kind in ("child", "map") and "error" not in row:
-            row.update(tree_data(getattr(node, record.name)))
+        if record["kind"] in ("child", "map") and "error" not in row:
+            row.update(tree_data(getattr(node, record["name"])))
         data["relations"].append(row)
     if isinstance(node, DynamicMap):
         names = node.mapped_names(0, EXPANDED + LISTED)
@@ -195,35 +228,47 @@ def _line_data(node: Object) -> dict[str, Any]:
         return {"oid": node.oid(), "type": type(node).__name__, "summary": summary, "relations": []}
     rows = [
         relation_data(node, record)
-        for record in describe(node)
-        if record.name == "status" or (record.origin != "base" and record.kind != "map")
+        for record in records(node)
+        if record["name"] == "status" or (record["origin"] != "base" and record["kind"] != "map")
     ]
     return {"oid": node.oid(), "type": type(node).__name__, "relations": rows}
 
 
-def print_tree(console: Console, data: dict[str, Any]) -> None:
-    """The preview from :func:`tree_data`, as a rich tree."""
-    tree = Tree(f"[bold]{escape(data['oid'])}[/] [dim]{data['type']}[/]")
-    _fill(tree, data)
-    console.print(tree)
+def print_tree(data: dict[str, Any]) -> None:
+    """The preview from :func:`tree_data`, as a tree."""
+    root = Node([(data["oid"], "bold"), (f" {data['type']}", "dim")])
+    _fill(root, data)
+    echo(tree(root))
 
 
-def _label(row: dict[str, Any]) -> str:
-    mark = "" if row["origin"] == "base" else f"  [magenta]⇐ {escape(row['origin'])}[/]"
+def _mark(row: dict[str, Any]) -> list[Span]:
+    if row["origin"] == "base":
+        return []
+    return [(f"  ⇐{NBSP}{row['origin']}", "magenta")]
+
+
+def _label(row: dict[str, Any]) -> list[Span]:
     if "relations" in row:  # a child object or a map, expanded below
         count = f" · {_items(row['items']['count'])}" if "items" in row else ""
-        line = f"  {escape(row['summary'])}" if "summary" in row else ""
-        return (
-            f"[bold]{escape(row['name'])}[/] [dim]{row['kind']} {row['type']}{count}[/]{line}{mark}"
-        )
-    return f"{escape(row['name'])} [dim]{row['kind']}[/] {_summary(row)}{mark}"
+        return [
+            (row["name"], "bold"),
+            (f" {row['kind']} {row['type']}{count}", "dim"),
+            *_summary_spans(row),
+            *_mark(row),
+        ]
+    return [(row["name"], None), (f" {row['kind']} ", "dim"), *_summary(row), *_mark(row)]
 
 
-def _fill(tree: Tree, data: dict[str, Any]) -> None:
+def _summary_spans(data: dict[str, Any]) -> list[Span]:
+    """An object's own one-line summary (a process: its status and current tasks)."""
+    return [(f"  {data['summary']}", None)] if "summary" in data else []
+
+
+def _fill(node: Node, data: dict[str, Any]) -> None:
     for row in data["relations"]:
         if row["kind"] in ("parent", "relative"):
             continue
-        branch = tree.add(_label(row))
+        branch = node.add(_label(row))
         if "relations" in row:
             _fill(branch, row)
     items = data.get("items")
@@ -231,19 +276,13 @@ def _fill(tree: Tree, data: dict[str, Any]) -> None:
         return
     for item in items["expanded"]:
         name = item["oid"].rpartition("/")[2]
-        line = f"  {escape(item['summary'])}" if "summary" in item else ""
-        _fill(tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]{line}"), item)
+        _fill(node.add([(name, "bold"), (f" {item['type']}", "dim"), *_summary_spans(item)]), item)
     for item in items["listed"]:
         name = item["oid"].rpartition("/")[2]
-        if "summary" in item:
-            tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]  {escape(item['summary'])}")
-            continue
-        inline = "  ".join(
-            f"{escape(row['name'])}={_summary(row)}"
-            + ("" if row["origin"] == "base" else f" [magenta]⇐ {escape(row['origin'])}[/]")
-            for row in item["relations"]
-        )
-        tree.add(f"[bold]{escape(name)}[/] [dim]{item['type']}[/]  {inline}".rstrip())
+        spans: list[Span] = [(name, "bold"), (f" {item['type']}", "dim"), *_summary_spans(item)]
+        for row in item["relations"]:
+            spans += [(f"  {row['name']}=", None), *_summary(row), *_mark(row)]
+        node.add(spans)
     hidden = items["count"] - len(items["expanded"]) - len(items["listed"])
     if hidden > 0:
-        tree.add(f"[dim]… {hidden} more[/]")
+        node.add((f"… {hidden} more", "dim"))

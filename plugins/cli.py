@@ -9,24 +9,43 @@ stdout, the same facts the human output shows.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 
-from graftflow import Action, Flow, GraftflowError, Object, Session, Value, open_store
+from graftflow import (
+    Action,
+    Flow,
+    GraftflowError,
+    Object,
+    ObjectTypeError,
+    Session,
+    Value,
+    open_store,
+)
 from graftflow.extending import known_store_schemes
-from graftflow.extensions import call_hook, describe, registry, store_schemes
 
 from ._cli_input import parse_value
 from ._cli_show import json_value, node_data, print_node, print_tree, tree_data, value_text
+from ._cli_text import NBSP, Span, Text, echo, line_width, styled, table, wrap
 
-__all__ = ["UserError", "cli", "fail", "main", "open_flow", "user_errors"]
+if TYPE_CHECKING:
+    from graftflow.extensions import RelationRecord
+
+# Imports: everyday commands (get, set, ls on a plain project) must answer in a few
+# tens of milliseconds (issue 15), and the interpreter and click already take most of
+# that. So rich (the progress bar), the extensions layer (pluggy, entry points) and
+# pydantic are imported where a command needs them, never here;
+# tests/test_imports.py checks what a `get` loads.
+
+__all__ = ["UserError", "cli", "examples", "fail", "main", "open_flow", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +108,19 @@ def studio_code(what: str) -> Iterator[None]:
         ) from exc
 
 
+#: The demo's first shot, and the one the demo plugin's override applies to: the
+#: commands' examples use them, so each example runs as written after `graftflow demo`
+#: (tests/test_cli_help.py runs them).
+SHOT = "/demo/films/f01/sequences/sq010/shots/sh0010"
+LAMP_SHOT = "/demo/films/f02/sequences/sq010/shots/sh0010"
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: one or two command lines, kept as written."""
+    # \b keeps click from rewrapping the paragraph (the lines stay whole).
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def json_option(command: F) -> F:
     """``--json`` on a command; the group's ``--json`` (before the command) works too."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(command)
@@ -102,16 +134,14 @@ def _emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=repr))
 
 
-def _console(*, stderr: bool = False) -> Console:
-    # Colour only on a terminal (rich's own detection), and NO_COLOR is honoured.
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A bar on stderr for work that takes a while (``total=None``: no end known);
     silent when stderr is not a terminal, so scripts and pipes get clean output."""
-    console = _console(stderr=True)
+    from rich.console import Console
+
+    # Colour only on a terminal (rich's own detection), and NO_COLOR is honoured.
+    console = Console(stderr=True, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         yield lambda done: None
         return
@@ -129,27 +159,46 @@ class _Commands(click.Group):
     only when needed: a name that is not one of graftflow's own, or the full list
     (``--help``). ``graftflow get`` never loads them. A blocked plugin adds nothing; a
     plugin whose hook raises is one warning line, never a failed ``--help``.
+
+    ``graftflow`` alone prints the help, "start here" included, and exits 0: it is what
+    a new user types first.
     """
 
     _plugins_asked = False
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None and not self._plugins_asked:
-            self._ask_plugins()
+            self._ask_plugins(ctx)
             command = super().get_command(ctx, cmd_name)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._ask_plugins()
+        self._ask_plugins(ctx)
         return super().list_commands(ctx)
 
-    def _ask_plugins(self) -> None:
+    def _ask_plugins(self, ctx: click.Context) -> None:
         if self._plugins_asked:
             return
         self._plugins_asked = True
+        from graftflow.extensions import call_hook
+
         _quiet_logging()  # asked before the group's callback: problems are printed below
-        session = Session.from_environment()
+        # The group's options are parsed, its callback has not run: the same user and
+        # config file as the command's own session.
+        params = ctx.params
+        try:
+            session = Session.from_environment(
+                user=params.get("user"), config_file=params.get("config_file")
+            )
+        except GraftflowError:
+            return  # a --config file that cannot be read: the command itself says so
         broken_config = list(session.diagnostics)  # the command itself says so, once
         call_hook(session, "graftflow_register_commands", cli=self)
         for diagnostic in session.diagnostics:
@@ -157,7 +206,21 @@ class _Commands(click.Group):
                 click.echo(f"graftflow: warning: {diagnostic}", err=True)
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+START_HERE = """\b
+Start here:
+  graftflow demo                 create the demo studio and print a preview
+  graftflow ls /demo             list an object's relations (oids are paths)
+  graftflow get OID / set OID V  read and change a value
+  graftflow doctor               check the installed extensions
+
+Every command has --help, with examples."""
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=START_HERE,
+)
 @click.version_option(package_name="graftflow", prog_name="graftflow")
 @click.option(
     "--store",
@@ -170,21 +233,67 @@ class _Commands(click.Group):
     "--user",
     metavar="NAME",
     help="Work as this user (default: GRAFTFLOW_USER, else the config's user, else the "
-    "login name).",
+    "login name). Installers are told who works; the config file stays yours.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Read this config file (default: GRAFTFLOW_CONFIG, else config.toml in your "
+    "user config dir).",
+)
+@click.option(
+    "--import",
+    "imports",
+    metavar="MODULE",
+    multiple=True,
+    help="Import this module first, looked up in the current directory, then on the "
+    "Python path: where a script's project types live (repeatable; the config's "
+    "imports are imported too).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON output for every command.")
 @click.option("--debug", is_flag=True, help="Show tracebacks when studio code fails.")
 @click.pass_context
 def cli(
-    ctx: click.Context, store_url: str | None, user: str | None, as_json: bool, debug: bool
+    ctx: click.Context,
+    store_url: str | None,
+    user: str | None,
+    config_file: str | None,
+    imports: tuple[str, ...],
+    as_json: bool,
+    debug: bool,
 ) -> None:
     """graftflow: a production as a lazily built tree, extensible from outside.
 
     Objects are named by oids, paths from the root: /demo/films/f01 is the film f01 of
-    the project demo. Start with `graftflow demo`, then `graftflow ls /demo`.
+    the project demo.
     """
     _quiet_logging()
-    ctx.obj = {"store_url": store_url, "user": user, "json": as_json, "debug": debug}
+    ctx.obj = {
+        "store_url": store_url,
+        "user": user,
+        "config_file": config_file,
+        "imports": imports,
+        "json": as_json,
+        "debug": debug,
+    }
+
+
+@cli.result_callback()
+@click.pass_context
+def _warn_of_problems(ctx: click.Context, /, result: Any, **params: Any) -> None:
+    """After a command that went well: one line on stderr if the session recorded
+    problems (a broken installer, a raising factory), which would otherwise go
+    unnoticed. ``extensions`` and ``doctor`` list them themselves."""
+    session: Session | None = ctx.obj.get("session")
+    if session is None or ctx.obj.get("problems_shown") or not session.diagnostics:
+        return
+    count = len(session.diagnostics)
+    click.echo(
+        f"graftflow: warning: {count} problem{'' if count == 1 else 's'} in this session, "
+        f"run graftflow doctor (first: {session.diagnostics[0]})",
+        err=True,
+    )
 
 
 def _quiet_logging() -> None:
@@ -192,13 +301,56 @@ def _quiet_logging() -> None:
 
 
 def _session(ctx: click.Context) -> Session:
+    """The command's session: ``--user``, ``--config``, then the modules to import."""
     session: Session | None = ctx.obj.get("session")
     if session is None:
         with user_errors():
             # A broken config file is a user mistake: one line, as strict makes it raise.
-            session = Session.from_environment(user=ctx.obj["user"], strict=True)
+            session = Session.from_environment(
+                user=ctx.obj["user"], strict=True, config_file=ctx.obj["config_file"]
+            )
         ctx.obj["session"] = session
+        configured = session.config.imports if session.config is not None else ()
+        where = f"config file {session.config_file}: imports" if configured else ""
+        _import_modules(ctx, [(name, where) for name in configured])
+        _import_modules(ctx, [(name, "--import") for name in ctx.obj["imports"]])
     return session
+
+
+def _import_modules(ctx: click.Context, names: list[tuple[str, str]]) -> None:
+    """Import ``--import`` and the config's ``imports``, the current directory first on
+    the path (as ``python -m`` has it): the modules of a script's project types, so
+    the classes a store names can be found.
+
+    :param names: ``(module, who named it)`` pairs.
+    """
+    if not names:
+        return
+    import sys
+
+    from graftflow.extending import import_ref
+
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    for name, where in names:
+        try:
+            import_ref(name, module=True)
+        except ImportError as exc:
+            if ctx.obj.get("debug"):
+                raise
+            raise UserError(f"{where} {name}: {exc} (--debug shows the traceback)") from exc
+
+
+def _store_origin(ctx: click.Context, session: Session) -> str:
+    """Where the store URL came from, for an error about it: the user may not know."""
+    if ctx.obj["store_url"]:
+        return ""
+    if session.env.store:
+        return " (the store URL is GRAFTFLOW_STORE's)"
+    if session.config is not None and session.config.store:
+        return f" (the store URL is the 'store' of config file {session.config_file})"
+    return ""
 
 
 def open_flow(ctx: click.Context, *, create: bool = False) -> Flow:
@@ -213,23 +365,47 @@ def open_flow(ctx: click.Context, *, create: bool = False) -> Flow:
     url = ctx.obj["store_url"] or default_store_url(session)
     # Plugins are asked for schemes only when the URL needs one: a built-in store opens
     # without loading them.
-    known = url.partition("://")[0] in known_store_schemes()
-    with user_errors():
-        store = open_store(url, create=create, schemes=None if known else store_schemes(session))
+    schemes = None
+    if url.partition("://")[0] not in known_store_schemes():
+        from graftflow.extensions import store_schemes
+
+        schemes = store_schemes(session)
+    try:
+        store = open_store(url, create=create, schemes=schemes)
+    except GraftflowError as exc:
+        raise UserError(f"{exc}{_store_origin(ctx, session)}") from exc
     ctx.call_on_close(store.close)
     return Flow(session=session, store=store)
 
 
 def _lookup(flow: Flow, oid: str) -> Any:
     """The object or value at ``oid``; a relative oid is read from the root."""
-    with user_errors():
+    if not oid.strip():
+        fail("an empty oid names nothing; the root is '/' (graftflow ls / lists the projects)")
+    try:
         return flow.get_object(oid if oid.startswith("/") else "/" + oid)
+    except ObjectTypeError as exc:
+        raise UserError(f"{exc}{_type_hint(exc)}") from exc
+    except GraftflowError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _type_hint(error: ObjectTypeError) -> str:
+    """How to let the command line find a project's (or item's) class."""
+    if error.type_path.startswith("__main__:"):
+        return (
+            ". It was defined in the script that created the project: move the classes "
+            "to a module (models.py), import them in the script, and run graftflow "
+            "--import models ..."
+        )
+    module = error.type_path.partition(":")[0]
+    return f". If {module} is a module of yours, graftflow --import {module} finds it"
 
 
 # -- demo --------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=examples("graftflow demo", "graftflow --store memory:// demo --json"))
 @json_option
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
@@ -260,18 +436,23 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     if _wants_json(ctx, as_json):
         _emit(data)
         return
-    console = _console()
-    print_tree(console, data["tree"])
+    print_tree(data["tree"])
     if override is not None:
-        console.print(
-            f"[bold]override[/]: {override['relation']} is [green]{override['value']}[/] on "
-            f"{override['oid']} ([magenta]{override['extension']}[/], weight "
-            f"{override['weight']:g}, from {override['source']}); the base relation gives "
-            f"[green]{override['base_value']}[/] on {override['base_oid']}"
-        )
+        sentence: list[Span] = [
+            ("override", "bold"),
+            (f": {override['relation']} is ", None),
+            (str(override["value"]), "green"),
+            (f" on {override['oid']} (", None),
+            (override["extension"], "magenta"),
+            (f", weight {override['weight']:g}, from {override['source']}); ", None),
+            ("the base relation gives ", None),
+            (str(override["base_value"]), "green"),
+            (f" on {override['base_oid']}", None),
+        ]
+        echo(wrap(sentence, line_width()))
     verb = "created" if created else "reused"
-    console.print(f"[dim]{verb} project 'demo' in {flow.store().url}[/]")
-    console.print(f"[dim]next: graftflow ls {override['oid'] if override else '/demo'}[/]")
+    echo(wrap((f"{verb} project 'demo' in {flow.store().url}", "dim"), line_width()))
+    echo(styled(f"next: graftflow ls {override['oid'] if override else '/demo'}", "dim"))
 
 
 def _override_example(flow: Flow) -> dict[str, Any] | None:
@@ -291,6 +472,8 @@ def _override_example(flow: Flow) -> dict[str, Any] | None:
             return None
         shots.append(first[0])
     base_shot, shot = shots
+    from graftflow.extensions import describe
+
     record = next((r for r in describe(shot) if r.name == "handles"), None)
     if record is None or record.origin == "base":
         return None
@@ -310,7 +493,9 @@ def _override_example(flow: Flow) -> dict[str, Any] | None:
 # -- ls, get, set, run ---------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(
+    epilog=examples("graftflow ls /demo", "graftflow ls /demo/films/f01/sequences --limit 3")
+)
 @click.argument("oid", default="/")
 @click.option("--limit", default=20, show_default=True, help="Map items to list.")
 @click.option(
@@ -335,7 +520,7 @@ def ls(ctx: click.Context, oid: str, limit: int, show_all: bool, as_json: bool) 
     if _wants_json(ctx, as_json):
         _emit(data)
     else:
-        print_node(_console(), data)
+        print_node(data)
 
 
 def _value_at(flow: Flow, oid: str) -> Value[Any]:
@@ -346,7 +531,11 @@ def _value_at(flow: Flow, oid: str) -> Value[Any]:
     return node
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        f"graftflow get {SHOT}/frame_count", "graftflow get /demo/films/f02/title --json"
+    )
+)
 @click.argument("oid")
 @json_option
 @click.pass_context
@@ -364,7 +553,12 @@ def get(ctx: click.Context, oid: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
 
 
-@cli.command(name="set")
+@cli.command(
+    name="set",
+    epilog=examples(
+        f"graftflow set {SHOT}/frame_out 1090", f"graftflow set {SHOT}/tasks/layout/status done"
+    ),
+)
 @click.argument("oid")
 @click.argument("value")
 @json_option
@@ -397,7 +591,12 @@ def set_(ctx: click.Context, oid: str, value: str, as_json: bool) -> None:
         click.echo(f"{handle.oid()} = {value_text(after)} (was {value_text(before)}){note}")
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        f"graftflow run {SHOT}/bump_version",
+        f"graftflow run {SHOT}/tasks/animation/publish -p comment='first pass'",
+    )
+)
 @click.argument("oid")
 @click.argument("button", required=False)
 @click.option(
@@ -456,16 +655,22 @@ def _jsonable(value: Any) -> Any:
 # -- extensions, doctor ---------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=examples("graftflow extensions", f"graftflow extensions {LAMP_SHOT}"))
 @click.argument("oid", required=False)
 @json_option
 @click.pass_context
 def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
     """Show installer sources, the extensions they gave and any problem.
 
+    Each factory is also run on sample objects in memory, as the doctor does, so one
+    that fails is counted even before any of your objects meets it.
+
     With OID, explain that object's relations instead: which extension grafted each,
     with which weight, from which installer, and what it beat.
     """
+    from graftflow.extensions import describe, registry
+
+    ctx.obj["problems_shown"] = True
     if oid is not None:
         flow = open_flow(ctx)
         node = _lookup(flow, oid)
@@ -486,14 +691,23 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
         else:
             _print_describe(node, records, diagnostics)
         return
+    from ._doctor import examine
+
     session = _session(ctx)
     with studio_code("loading installers"):
         reg = registry(session)
+        unchecked = set(examine(session).unchecked)
+    failures: dict[tuple[str | None, str | None], int] = {}
+    for diagnostic in session.diagnostics:
+        if diagnostic.factory:
+            key = (diagnostic.extension, diagnostic.factory)
+            failures[key] = failures.get(key, 0) + 1
     data = {
         "user": session.user,
         "sources": [source.to_dict() for source in reg.sources],
         "extensions": {
-            name: [_entry(entry) for entry in entries] for name, entries in reg.extensions.items()
+            name: [_entry(entry, failures, unchecked) for entry in entries]
+            for name, entries in reg.extensions.items()
         },
         "diagnostics": [d.to_dict() for d in session.diagnostics],
     }
@@ -503,100 +717,99 @@ def extensions(ctx: click.Context, oid: str | None, as_json: bool) -> None:
         _print_extensions(data)
 
 
-def _entry(entry: Any) -> dict[str, Any]:
+def _entry(
+    entry: Any, failures: dict[tuple[str | None, str | None], int], unchecked: set[str]
+) -> dict[str, Any]:
+    problems = failures.get((entry.extension, entry.qualname), 0)
+    if problems:
+        status = "failed"
+    elif entry.qualname in unchecked:
+        status = "unchecked"  # no sample object of its target type
+    else:
+        status = "ok"
     return {
         "factory": entry.qualname,
         "source": entry.source,
         "relation": entry.name,
         "target": None if entry.target is None else [t.__qualname__ for t in entry.target],
         "weight": entry.weight,
+        "status": status,
+        "problems": problems,
     }
 
 
-_STATUS_STYLE = {"ok": "green", "blocked": "yellow", "failed": "red"}
+_STATUS_STYLE = {"ok": "green", "blocked": "yellow", "failed": "red", "unchecked": "yellow"}
 
 
 def _print_extensions(data: dict[str, Any]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = _console()
-    sources = Table(title="installer sources", title_justify="left", box=None, pad_edge=False)
-    for column in ("kind", "name", "distribution", "status", "extensions / detail"):
-        sources.add_column(column, overflow="fold")
-    for source in data["sources"]:
-        style = _STATUS_STYLE.get(source["status"], "")
-        detail = ", ".join(source["extensions"]) or ""
-        if source["detail"]:
-            detail = f"{detail} [dim]{escape(source['detail'])}[/]".strip()
-        sources.add_row(
-            source["kind"],
-            escape(source["name"]),
-            escape(source["dist"] or "-"),
-            f"[{style}]{source['status']}[/]",
-            detail,
-        )
-    console.print(sources if data["sources"] else "[dim]no installer sources[/]")
-    factories = Table(title="extensions", title_justify="left", box=None, pad_edge=False)
-    for column in ("extension", "relation", "target", "weight", "factory"):
-        factories.add_column(column, overflow="fold")
-    for name, entries in data["extensions"].items():
-        for entry in entries:
-            factories.add_row(
-                escape(name),
-                escape(entry["relation"] or "(any)"),
-                escape(", ".join(entry["target"] or ["(any)"])),
+    if data["sources"]:
+        echo(styled("installer sources", "bold"))
+        rows = []
+        for source in data["sources"]:
+            detail: list[Span] = [(", ".join(source["extensions"]), None)]
+            if source["detail"]:
+                detail.append((f" {source['detail']}", "dim"))
+            status = (source["status"], _STATUS_STYLE.get(source["status"]))
+            rows.append([source["kind"], source["name"], source["dist"] or "-", status, detail])
+        header = ["kind", "name", "distribution", "status", "extensions / detail"]
+        echo(table(rows, header=header, indent=2))
+    else:
+        echo(styled("no installer sources", "dim"))
+    if data["extensions"]:
+        echo(styled("extensions", "bold"))
+        rows = [
+            [
+                name,
+                entry["relation"] or "(any)",
+                ", ".join(entry["target"] or ["(any)"]),
                 f"{entry['weight']:g}",
-                escape(entry["factory"]),
-            )
-    console.print(factories if data["extensions"] else "[dim]no extensions[/]")
-    _print_diagnostics(console, data["diagnostics"])
+                (entry["status"], _STATUS_STYLE[entry["status"]]),
+                entry["factory"],
+            ]
+            for name, entries in data["extensions"].items()
+            for entry in entries
+        ]
+        header = ["extension", "relation", "target", "weight", "status", "factory"]
+        echo(table(rows, header=header, indent=2))
+    else:
+        echo(styled("no extensions", "dim"))
+    _print_diagnostics(data["diagnostics"])
 
 
-def _print_diagnostics(console: Console, diagnostics: list[dict[str, Any]]) -> None:
-    from rich.markup import escape
-
+def _print_diagnostics(diagnostics: list[dict[str, Any]]) -> None:
     if not diagnostics:
-        console.print("[green]no problems[/]")
+        echo(styled("no problems", "green"))
         return
-    console.print(f"[red bold]{len(diagnostics)} problem(s)[/]")
-    for diagnostic in diagnostics:
-        console.print(f"  [red]✗[/] {escape(diagnostic['text'])}")
+    count = len(diagnostics)
+    echo(styled(f"{count} problem{'' if count == 1 else 's'}", "red bold"))
+    rows = [[("✗", "red"), diagnostic["text"]] for diagnostic in diagnostics]
+    echo(table(rows, indent=2))
 
 
-def _print_describe(node: Object, records: list[Any], diagnostics: list[Any]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = _console()
-    console.print(f"[bold]{escape(node.oid())}[/] [dim]{type(node).__name__}[/]")
-    table = Table(box=None, pad_edge=False, header_style="dim")
-    for column in ("#", "name", "kind", "origin", "weight", "factory / source", "beat"):
-        table.add_column(column, overflow="fold")
+def _print_describe(node: Object, records: list[RelationRecord], diagnostics: list[Any]) -> None:
+    echo(f"{styled(node.oid(), 'bold')} {styled(type(node).__name__, 'dim')}")
+    rows: list[list[Text]] = []
     for record in records:
-        origin = "[dim]base[/]" if record.origin == "base" else f"[magenta]{record.origin}[/]"
-        where = (
-            ""
-            if record.factory is None
-            else f"{escape(record.factory)}\n[dim]{escape(record.source or '')}[/]"
-        )
-        beat = ", ".join(
-            "base" if b.origin == "base" else f"{b.origin} ({b.weight:g})" for b in record.beaten
-        )
-        table.add_row(
-            "-" if record.index is None else str(record.index),
-            escape(record.name),
-            record.kind,
-            origin,
-            "" if record.weight is None else f"{record.weight:g}",
-            where,
-            escape(beat),
-        )
-    console.print(table)
-    _print_diagnostics(console, [d.to_dict() for d in diagnostics])
+        where: list[Span]
+        if record.origin == "base":
+            where = [("base", "dim")]
+        else:
+            where = [(record.origin, "magenta"), (f" (weight{NBSP}{record.weight:g}", None)]
+            if record.beaten:
+                beat = ", ".join(
+                    "base" if b.origin == "base" else f"{b.origin} ({b.weight:g})"
+                    for b in record.beaten
+                )
+                where.append((f"; beat {beat}", None))
+            where += [(") by ", None), (record.factory or "", None)]
+            where += [(f" from {record.source}", "dim")]
+        index = "-" if record.index is None else str(record.index)
+        rows.append([index, record.name, (record.kind, "dim"), where])
+    echo(table(rows, header=["#", "name", "kind", "origin"], indent=2))
+    _print_diagnostics([d.to_dict() for d in diagnostics])
 
 
-@cli.command()
+@cli.command(epilog=examples("graftflow doctor", "graftflow --user ana doctor --json"))
 @json_option
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:
@@ -607,6 +820,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     """
     from ._doctor import examine
 
+    ctx.obj["problems_shown"] = True
     session = _session(ctx)
     with progress_bar("checking extensions", None), studio_code("the doctor"):
         report = examine(session)
@@ -619,23 +833,39 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 
 
 def _print_doctor(report: Any) -> None:
-    console = _console()
     failed = [s for s in report.sources if s["status"] == "failed"]
-    console.print(
-        f"{len(report.sources)} installer source(s) ({len(failed)} failed), "
-        f"{len(report.extensions)} extension(s), {report.factories} factor"
-        f"{'y' if report.factories == 1 else 'ies'}"
+    width = line_width()
+    echo(
+        wrap(
+            f"{len(report.sources)} installer source(s) ({len(failed)} failed), "
+            f"{len(report.extensions)} extension(s), {report.factories} factor"
+            f"{'y' if report.factories == 1 else 'ies'}",
+            width,
+        )
     )
     types = ", ".join(f"{name} ({count})" for name, count in sorted(report.types.items()))
-    console.print(f"checked {sum(report.types.values())} objects: {types}")
+    echo(wrap(f"checked {sum(report.types.values())} objects: {types}", width))
     if report.unchecked:
-        console.print(
-            f"[yellow]not checked[/] (no sample object of their target type): "
-            f"{', '.join(report.unchecked)}"
+        echo(
+            wrap(
+                [
+                    ("not checked", "yellow"),
+                    (" (no sample object of their target type): ", None),
+                    (", ".join(report.unchecked), None),
+                ],
+                width,
+            )
         )
-    _print_diagnostics(console, report.problems)
+    _print_diagnostics(report.problems)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``graftflow`` command."""
-    cli.main(args=argv, prog_name="graftflow")
+    try:
+        cli.main(args=argv, prog_name="graftflow")
+    finally:
+        # The process ends here: the garbage collector's last pass over every object
+        # the imports made would cost a `get` a tenth of its time (issue 15), for
+        # memory the operating system takes back anyway. Finalizers and atexit still
+        # run; the stores were closed when the command ended.
+        gc.freeze()

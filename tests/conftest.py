@@ -162,3 +162,17 @@ def run(home: Path, workdir: Path) -> Run:
         )
 
     return run_command
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project in a SQLite file, made once per run: tests work on copies."""
+    from graftflow.plugins.demo import create_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = gf.SQLiteStore(path)
+    try:
+        create_demo(gf.Flow(store=store))
+    finally:
+        store.close()
+    return path

@@ -23,6 +23,7 @@ import pytest
 BENCH = Path(__file__).parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+from cli_latency import COMMANDS as CLI_COMMANDS  # noqa: E402
 from workloads import EXTENDED, STORE_KINDS, STORE_WORKLOADS, WORKLOADS, Stores  # noqa: E402
 
 import graftflow as gf  # noqa: E402
@@ -214,6 +215,12 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
             else:
                 assert value > 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    cli = report["cli"]
+    assert set(cli["commands"]) == {"python -c pass", *CLI_COMMANDS}
+    for row in cli["commands"].values():
+        assert row["best_s"] > 0
+        assert row["vs_python"] >= 1  # a command is never faster than the bare interpreter
+    assert "graftflow command latency" in proc.stdout
 
 
 @pytest.mark.parametrize("tree", ["plain", "ext", "ext_plain", "ext_typed", "ext_per_type", "over"])

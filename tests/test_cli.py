@@ -53,7 +53,7 @@ class TestDemo:
             "publish action Publish [Run]",
             "bump_version action BumpVersion [Run]",
             "… 57 more",
-            'sq020 Sequence  status="wip"',
+            'sq020 Sequence status="wip"',
         ]:
             assert text in out, text
         flat = " ".join(out.split())  # the override sentence wraps at 80 columns
@@ -113,7 +113,7 @@ class TestDemo:
             "extension": "lamp_light_handles",
             "weight": 5,
             "source": f"plugin demo (graftflow {gf.__version__})",
-            "factory": "graftflow.plugins.demo.lamp_light_handles",
+            "factory": "graftflow.plugins.demo:lamp_light_handles",
             "base_oid": "/demo/films/f01/sequences/sq010/shots/sh0010",
             "base_value": 8,
         }
@@ -240,11 +240,48 @@ class TestUserErrors:
         assert tables == ["invoices"]
 
     def test_bad_env_store(self, run: Run) -> None:
-        """A bad GRAFTFLOW_STORE is a user error too."""
+        """A bad GRAFTFLOW_STORE is a user error too, saying where the URL came from."""
         assert_user_error(
             run("demo", env={"GRAFTFLOW_STORE": "foo://x"}),
-            re.escape("unknown store scheme 'foo' in 'foo://x'") + r".*",
+            re.escape("unknown store scheme 'foo' in 'foo://x'")
+            + r".*"
+            + re.escape(" (the store URL is GRAFTFLOW_STORE's)"),
         )
+
+    def test_config_store_not_a_url(self, run: Run, workdir: Path) -> None:
+        """``store = "nonsense"`` in the config file names the file and the key."""
+        config = workdir / "config.toml"
+        config.write_text('store = "nonsense"\n')
+        assert_user_error(
+            run("ls", env={"GRAFTFLOW_CONFIG": str(config)}),
+            re.escape(
+                f"config file {config}: key 'store': 'nonsense' is not a store URL; write "
+                "memory://, sqlite:///PATH or redis://HOST:PORT/DB"
+            ),
+        )
+
+    def test_config_store_that_does_not_open(self, run: Run, workdir: Path) -> None:
+        """A config store URL that does not open says it came from the config file."""
+        config = workdir / "config.toml"
+        config.write_text('store = "sqlite:///missing.db"\n')
+        assert_user_error(
+            run("ls", env={"GRAFTFLOW_CONFIG": str(config)}),
+            r".*missing\.db.*"
+            + re.escape(f" (the store URL is the 'store' of config file {config})"),
+        )
+
+    @pytest.mark.parametrize("oid", ["", "  "])
+    def test_empty_oid(self, run: Run, oid: str) -> None:
+        """``graftflow get ""`` says an empty oid names nothing (not "is the flow")."""
+        for command in ("get", "ls", "set"):
+            args = [command, oid] + (["1"] if command == "set" else [])
+            assert_user_error(
+                run("--store", "memory://", *args),
+                re.escape(
+                    "an empty oid names nothing; the root is '/' (graftflow ls / lists the "
+                    "projects)"
+                ),
+            )
 
     def test_broken_config_file(self, run: Run, workdir: Path) -> None:
         """A config file with a bad key is one line naming the file and the key."""
@@ -263,6 +300,41 @@ class TestUserErrors:
         assert_user_error(
             run("demo", env={"GRAFTFLOW_CONFIG": str(missing)}),
             re.escape(f"config file {missing} does not exist (named by GRAFTFLOW_CONFIG)"),
+        )
+
+
+class TestConfigFile:
+    def test_config_option(self, run: Run, workdir: Path, home: Path) -> None:
+        """``--config FILE`` reads that file instead of the user's own."""
+        own = home / ".config" / "graftflow" / "config.toml"
+        own.parent.mkdir(parents=True)
+        own.write_text('store = "sqlite:///own.db"\n')
+        other = workdir / "ana.toml"
+        other.write_text('store = "sqlite:///ana.db"\nuser = "ana"\n')
+        proc = run("--config", str(other), "demo", "--json")
+        assert_ok(proc)
+        assert json.loads(proc.stdout)["store"] == f"sqlite:///{workdir / 'ana.db'}"
+        proc = run("demo", "--json")
+        assert json.loads(proc.stdout)["store"] == f"sqlite:///{workdir / 'own.db'}"
+
+    def test_user_option_keeps_the_config_file(self, run: Run, workdir: Path, home: Path) -> None:
+        """``--user`` says who works; the config file read stays the account's own (as
+        the docs say): its installers apply, and the session's user is the one given."""
+        own = home / ".config" / "graftflow" / "config.toml"
+        own.parent.mkdir(parents=True)
+        own.write_text('user = "bob"\ninstallers = ["nowhere:install"]\n')
+        proc = run("--store", "memory://", "--user", "ana", "extensions", "--json")
+        assert_ok(proc)
+        data = json.loads(proc.stdout)
+        assert data["user"] == "ana"
+        (source,) = [s for s in data["sources"] if s["kind"] == "config"]
+        assert (source["name"], source["status"]) == ("nowhere:install", "failed")
+
+    def test_missing_config_option_file(self, run: Run, workdir: Path) -> None:
+        missing = workdir / "nope.toml"
+        assert_user_error(
+            run("--config", str(missing), "ls"),
+            re.escape(f"config file {missing} does not exist"),
         )
 
 

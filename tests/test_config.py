@@ -16,7 +16,7 @@ from graftflow.extensions import describe, registry
 
 pytest_plugins = ["extension_fixtures"]
 
-KNOWN = "(known keys: store, user, installers, blocked, disabled_extensions)"
+KNOWN = "(known keys: store, user, installers, blocked, disabled_extensions, imports)"
 EXAMPLE = "write 'module:attribute', for example 'studio_tools.extensions:install'"
 
 
@@ -41,8 +41,37 @@ class TestModel:
             "installers": (),
             "blocked": (),
             "disabled_extensions": (),
+            "imports": (),
         }
         assert validate_config({}) == config
+
+    def test_imports(self) -> None:
+        """``imports`` lists module names (dotted); a single string is one name."""
+        config = validate_config({"imports": ["studio_models", " pkg.models "]})
+        assert config.imports == ("studio_models", "pkg.models")
+        assert validate_config({"imports": "studio_models"}).imports == ("studio_models",)
+
+    @pytest.mark.parametrize("name", ["studio-models", "a..b", "3d_models", ""])
+    def test_bad_import(self, name: str) -> None:
+        """A module name that cannot be one is an error naming the key and entry."""
+        with pytest.raises(gf.ConfigError) as caught:
+            validate_config({"imports": ["fine", name]}, "/c.toml")
+        assert caught.value.key == "imports[1]"
+        assert str(caught.value) == (
+            f"config file /c.toml: key 'imports[1]': {name!r} is not a module name; write "
+            "'studio_models' or 'pkg.models'"
+        )
+
+    @pytest.mark.parametrize("url", ["nonsense", "://x", "/srv/studio.db"])
+    def test_store_must_be_a_url(self, url: str) -> None:
+        """``store = "nonsense"`` is an error naming the file and the key, with the fix."""
+        with pytest.raises(gf.ConfigError) as caught:
+            validate_config({"store": url}, "/c.toml")
+        assert (caught.value.path, caught.value.key) == ("/c.toml", "store")
+        assert str(caught.value) == (
+            f"config file /c.toml: key 'store': {url!r} is not a store URL; write memory://, "
+            "sqlite:///PATH or redis://HOST:PORT/DB"
+        )
 
     def test_public_and_frozen(self) -> None:
         """graftflow.Config is the model; a config is immutable."""
@@ -481,7 +510,7 @@ class TestPerUserInstaller:
         (record,) = [r for r in describe(ana) if r.name == "my_tool"]
         assert (record.origin, record.factory, record.source) == (
             "ana_tools",
-            "ana_tools.my_tool",
+            "ana_tools:my_tool",
             f"config {configs['ana']}: ana_tools:install",
         )
         assert ana.root().session().diagnostics == []

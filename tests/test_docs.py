@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,28 @@ def blocks(language: str) -> list[tuple[str, int, int, str, str]]:
 
 
 def examples() -> list[Any]:
-    return [
-        pytest.param(code, id=f"{page}:{line}#{number}")
-        for page, line, number, _, code in blocks("python")
-    ]
+    """Every Python block, with the files the page showed before it (see page_files)."""
+    found = []
+    shown: dict[str, dict[str, str]] = {}
+    for page, line, number, attributes, code in blocks("python"):
+        files = shown.setdefault(page, {})
+        found.append(pytest.param(code, dict(files), id=f"{page}:{line}#{number}"))
+        title = TITLE.search(attributes)
+        if title and not (ROOT / title.group(1)).exists():
+            files[title.group(1)] = code
+    return found
+
+
+def page_files() -> dict[str, dict[str, str]]:
+    """The files pages show, by page: Python blocks titled with a file name that is not
+    one of the repository (README's ``studio_models.py``). A reader saves them to run
+    the page's later blocks and commands; the tests write them where those run."""
+    files: dict[str, dict[str, str]] = {}
+    for page, _, _, attributes, code in blocks("python"):
+        title = TITLE.search(attributes)
+        if title and not (ROOT / title.group(1)).exists():
+            files.setdefault(page, {})[title.group(1)] = code
+    return files
 
 
 def require_example_distribution() -> None:
@@ -79,13 +98,25 @@ def test_every_page_is_collected() -> None:
     assert {"docs/guides/shipping-a-package.md", "docs/getting-started.md"} <= names
 
 
-@pytest.mark.parametrize("code", examples())
-def test_example_runs(code: str, run_python: Any) -> None:
-    """A documented example runs without error in a clean directory."""
+@pytest.mark.parametrize(("code", "files"), examples())
+def test_example_runs(code: str, files: dict[str, str], run_python: Any, tmp_path: Path) -> None:
+    """A documented example runs without error in a clean directory, beside the files
+    its page showed before it."""
     # The shipping guide's examples use the installed distribution, not a copy.
     if EXAMPLE_MODULE in code or ("graftflow.plugins.demo" in code and "review" in code):
         require_example_distribution()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     run_python(code)
+
+
+def test_pages_agree_on_their_files() -> None:
+    """A file two pages show (README and getting started) is the same file in both."""
+    seen: dict[str, str] = {}
+    for files in page_files().values():
+        for name, text in files.items():
+            assert seen.setdefault(name, text) == text, name
+    assert {"studio_models.py", "make_film.py"} <= set(seen)
 
 
 def test_migration_examples_check_their_outcome() -> None:
@@ -165,6 +196,18 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     box = {"command": graftflow_command(), "home": home, "env": env}
     demo = run_graftflow(box, ["demo"])
     assert demo.returncode == 0, demo.stderr
+    # The pages' own files and scripts (README's first flow), as a reader runs them.
+    for files in page_files().values():
+        for name, text in files.items():
+            (home / name).write_text(text, encoding="utf-8")
+    for page, _, _, _, text in blocks("console"):
+        for command in text.splitlines():
+            if command.startswith("$ python "):
+                args = [sys.executable, *shlex.split(command[len("$ python ") :])]
+                done = subprocess.run(
+                    args, capture_output=True, text=True, cwd=home, env=env, timeout=120
+                )
+                assert done.returncode == 0, f"{page}: {command}\n{done.stderr}"
     return box
 
 
@@ -214,8 +257,30 @@ def command_name(args: list[str]) -> str:
     """The subcommand of a command line: the first word that is not a global option."""
     words = iter(args)
     for word in words:
-        if word in ("--store", "--user"):
+        if word in ("--store", "--user", "--config", "--import"):
             next(words, None)
         elif not word.startswith("-"):
             return word
     raise AssertionError(f"no command in {args!r}")
+
+
+def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9_.]+", text.lower())
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+@pytest.mark.parametrize(
+    "page", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "reference").glob("*.md"))
+)
+def test_reference_intro_said_once(page: str) -> None:
+    """A reference page does not restate the module docstring mkdocstrings shows right
+    below it (issue 15: the graftflow page said its intro three times)."""
+    import importlib
+
+    text = (ROOT / page).read_text(encoding="utf-8")
+    found = re.search(r"^::: ([\w.]+)$", text, re.M)
+    if found is None or found.group(1) == "mkdocs-click":
+        return
+    prose = text[: found.start()]
+    docstring = importlib.import_module(found.group(1)).__doc__ or ""
+    assert _shingles(prose) & _shingles(docstring) == set()

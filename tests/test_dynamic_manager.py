@@ -112,7 +112,7 @@ def offer2(parent: gf.Object) -> Any:
 
 install_offers = installer(offered=[offer, offer2])
 BASE = ("param", "base", None, None, None)
-OFFERED = ("param", "offered", f"{MODULE}.offer", src("install_offers"))
+OFFERED = ("param", "offered", f"{MODULE}:offer", src("install_offers"))
 
 
 class Item(gf.Object):
@@ -305,9 +305,9 @@ class TestOverride:
         p = make_project(Form, *installers)
         assert p.status.get() == winner
         rec = record(p, "status")
-        assert origin(rec) == (extension, f"{MODULE}.tie_{winner}", src(installers[-1]), 1)
+        assert origin(rec) == (extension, f"{MODULE}:tie_{winner}", src(installers[-1]), 1)
         loser = "a" if winner == "b" else "b"
-        assert {b.factory for b in rec.beaten} == {None, f"{MODULE}.tie_{loser}"}
+        assert {b.factory for b in rec.beaten} == {None, f"{MODULE}:tie_{loser}"}
 
     def test_tie_goes_to_the_later_list_position(self) -> None:
         """Within one returned list, the later relation wins a tie."""
@@ -335,7 +335,7 @@ class TestOverride:
         rec = record(shot, "review")
         assert origin(rec)[::2] == ("mine", src("install_given"))
         (lost,) = rec.beaten
-        assert (lost.origin, lost.factory) == ("review", "gftest_review.review")
+        assert (lost.origin, lost.factory) == ("review", "gftest_review:review")
         assert str(lost.source).startswith("entry point review (gftest-review ")
 
     @pytest.mark.parametrize("weight", [-1, -0.001])
@@ -425,6 +425,15 @@ def override_kinds(parent: gf.Object) -> Any:
 install_kinds = installer(kinds=[override_kinds])
 
 
+def wrong_kinds(parent: gf.Object) -> Any:
+    if isinstance(parent, Kinds):
+        return (named(gf.Param([]), "items"), 10)  # heavier than the map: still refused
+    return None
+
+
+install_wrong_kinds = installer(wrong=[wrong_kinds])
+
+
 class TestOverrideKinds:
     def test_every_kind_is_overridden(self) -> None:
         """Each base relation kind yields to its override, which describe() explains."""
@@ -437,9 +446,9 @@ class TestOverrideKinds:
             ("detail", "child", "kinds", ["child"]),
             ("items", "map", "kinds", ["map"]),
             ("total", "computed", "kinds", ["computed"]),
-            ("derived", "param", "kinds", ["computed"]),
             ("link", "connection", "kinds", ["connection"]),
             ("publish", "action", "kinds", ["action"]),
+            ("derived", "computed", "base", []),  # a param is refused: see below
             ("sub", "child", "base", []),
         ]
         assert {b.origin for r in describe(p) for b in r.beaten} == {"base"}
@@ -471,7 +480,37 @@ class TestOverrideKinds:
         p = make_project(Kinds, "install_kinds")
         assert p.total.get() == "total by override"
         assert p.root().store().get("/p/total") == "total by override"
-        assert p.derived.get() == "plain"  # a Param now, never computed
+        assert p.derived.get() == "derived by base"  # the param offered for it is refused
+
+    def test_another_kind_is_refused(self) -> None:
+        """A candidate of another kind than the base relation (a param for a computed,
+        for a map) never overrides it, whatever its weight: one diagnostic each, naming
+        both kinds, and the base relation keeps working."""
+        p = make_project(Kinds, "install_kinds", "install_wrong_kinds")
+        assert p.derived.get() == "derived by base"
+        assert p.items.mapped_type() is OtherItem  # the map of the same kind still wins
+        records = {r.name: r for r in describe(p)}
+        assert (records["items"].kind, records["items"].origin) == ("map", "kinds")
+        assert (records["derived"].kind, records["derived"].origin) == ("computed", "base")
+        found = [(d.factory, d.error, d.message) for d in p.root().session().diagnostics]
+        assert found == [
+            (
+                f"{MODULE}:override_kinds",
+                "TypeError",
+                (
+                    "Kinds.derived is a computed in the class, and an override must be of "
+                    "the same kind, not a param: the computed stays"
+                ),
+            ),
+            (
+                f"{MODULE}:wrong_kinds",
+                "TypeError",
+                (
+                    "Kinds.items is a map in the class, and an override must be of the same "
+                    "kind, not a param: the map stays"
+                ),
+            ),
+        ]
 
     def test_connection(self) -> None:
         """An overriding Connection checks its own target type."""
@@ -977,13 +1016,13 @@ class TestReload:
     def test_built_table_sees_new_winners(self) -> None:
         """After a reload, an object whose table was built serves the new winners."""
         p = make_project(Form, "install_toggled")
-        assert origin(record(p, "status"))[:2] == ("toggled", f"{MODULE}.tie_a")
+        assert origin(record(p, "status"))[:2] == ("toggled", f"{MODULE}:tie_a")
         TOGGLE.update(mode="two", b_weight=2)
         p.root().session().reload_extensions()
         assert (p.mode.get(), p.status.get()) == ("two", "b")
         rec = record(p, "status")
-        assert (rec.factory, rec.weight) == (f"{MODULE}.status_b", 2)
-        assert {b.factory for b in rec.beaten} == {None, f"{MODULE}.tie_a"}
+        assert (rec.factory, rec.weight) == (f"{MODULE}:status_b", 2)
+        assert {b.factory for b in rec.beaten} == {None, f"{MODULE}:tie_a"}
 
     def test_rebuilt_table_evicts_stale_values(self) -> None:
         """Values read from an old winner are dropped once the table is rebuilt."""
@@ -1027,7 +1066,7 @@ SHADOW = "the dynamic relation {!r} would shadow the method {}, which is not a r
 CHOOSE = "choose another name"
 KEYWORD = "is a Python keyword; choose another relation name"
 PRIVATE = "starts with '_'; only relations declared on a class may be protected (_name)"
-BADNAME = "dynamic relation of Form: {!r} {}"
+BADNAME = "dynamic relation: {!r} {}"
 UNNAMED = (
     "returned <StringParam (unnamed)> without a name; "
     "set relation.name (or use @dynamic_relation('name', ...))"
@@ -1049,13 +1088,13 @@ class TestDiagnostics:
         assert (diag.source, diag.extension, diag.factory, diag.oid, diag.error, diag.count) == (
             src("install_given"),
             "fragile",
-            f"{MODULE}.explode",
+            f"{MODULE}:explode",
             "/p/forms/i00",
             "ValueError",
             50,
         )
         assert diag.message == "factory raised ValueError: cannot extend /p/forms/i00"
-        assert str(diag).endswith(f": ValueError: {diag.message} (x50)")
+        assert str(diag).endswith(f": {diag.message} (x50)")  # the error type once
         logged = [r for r in caplog.records if r.name == "graftflow" and MODULE in r.getMessage()]
         assert [r.levelno for r in logged] == [logging.ERROR]
 
@@ -1087,7 +1126,23 @@ class TestDiagnostics:
         assert names(p) == [*kept, "status", "size", "note"]
         (diag,) = ours(p)
         got = (diag.source, diag.factory, diag.oid, diag.error, diag.message)
-        assert got == (src("install_offers"), f"{MODULE}.offer", "/p", error, message)
+        assert got == (src("install_offers"), f"{MODULE}:offer", "/p", error, message)
+
+    def test_a_bad_name_is_one_problem_across_types(self) -> None:
+        """A factory offering a bad name to objects of two types is one diagnostic
+        (counted), not one per type (issue 15)."""
+
+        def bad_name(parent: gf.Object) -> gf.StringParam:
+            return s("x", "a b")
+
+        host = given(Host, bad=[bad_name])
+        assert host.forms.add("f").status.get() == "base"
+        assert describe(host.shelf) == []  # the shelf, an extendable map, runs it too
+        (diag,) = ours(host)
+        assert (diag.error, diag.count) == (NAME, 2)
+        assert diag.message == (
+            "dynamic relation: 'a b' is not a valid relation name (it must be a Python identifier)"
+        )
 
     def test_misnamed_decorated_return(self) -> None:
         """@dynamic_relation refuses a relation named otherwise, as a diagnostic."""
@@ -1099,7 +1154,9 @@ class TestDiagnostics:
         p = given(Form, misnamed=[misnamed])
         assert (hasattr(p, "other"), hasattr(p, "proper")) == (False, False)
         (diag,) = ours(p)
-        assert (diag.factory, diag.error) == (f"{MODULE}.{misnamed.__qualname__}", NAME)
+        # Named module:qualname, without the <locals> step of a function's own factory.
+        factory = f"{MODULE}:TestDiagnostics.test_misnamed_decorated_return.misnamed"
+        assert (diag.factory, diag.error) == (factory, NAME)
         assert diag.message == (
             "@dynamic_relation('proper') returned a relation named 'other'; "
             "return an unnamed relation"
@@ -1149,11 +1206,38 @@ class TestMissing:
             p.root().get_object("/p/reviw")
 
     def test_failed_factory_leaves_name_missing(self) -> None:
-        """A name only a failing factory offered is missing, without a suggestion."""
+        """A name only a failing factory offered is missing, without a suggestion, and
+        the error says a factory failed (issue 15: it may be why)."""
         item = given(Host, fragile=[explode]).forms.add("i")
-        message = r"^/p/forms/i \(Form\) has no relation 'broken'$"
+        message = (
+            r"^/p/forms/i \(Form\) has no relation 'broken'; 1 factory failed in this "
+            r"session, so an extension may be missing \(graftflow doctor explains\)$"
+        )
         with pytest.raises(gf.MissingRelationError, match=message):
             item.broken
+
+    def test_failed_installers_are_named(self) -> None:
+        """A failed installer is named in the error of a missing relation: the relation
+        it would have added is the likely one."""
+        session = gf.Session(
+            environ={"GRAFTFLOW_INSTALLERS": f"nowhere:install;{MODULE}:install_given"}
+        )
+        TOGGLE["given"] = {"fine": [fine]}
+        item = gf.Flow(session).create_project("p", Host).forms.add("i")
+        assert item.fine.get() == "ok"
+        message = (
+            r"^/p/forms/i \(Form\) has no relation 'render_priority'; 1 installer "
+            r"\(GRAFTFLOW_INSTALLERS: nowhere:install\) failed in this session, so an "
+            r"extension may be missing \(graftflow doctor explains\)$"
+        )
+        with pytest.raises(gf.MissingRelationError, match=message):
+            item.render_priority
+
+    def test_no_failure_no_note(self) -> None:
+        """Without failures, a missing relation is the plain error."""
+        item = given(Host, fine=[fine]).forms.add("i")
+        with pytest.raises(gf.MissingRelationError, match=r"has no relation 'zzz_missing'$"):
+            item.zzz_missing
 
 
 class Badge(Extendable):

@@ -74,12 +74,45 @@ class TestCreateProject:
         """A taken project name raises ExistsError and changes nothing."""
         flow.create_project("studio", Studio)
         with pytest.raises(
-            gf.ExistsError, match=r"^a project named 'studio' already exists$"
+            gf.ExistsError,
+            match=r"^a project named 'studio' already exists; open it with "
+            r"flow.project\('studio'\), or pass exist_ok=True$",
         ) as info:
-            flow.create_project("studio", Film)
+            flow.create_project("studio", Studio)
         assert info.value.names == ("studio",)
         assert flow.projects() == ["studio"]
         assert type(new_flow(flow).project("studio")) is Studio
+
+    @pytest.mark.parametrize("exist_ok", [False, True])
+    def test_existing_name_of_another_type(self, flow: gf.Flow, exist_ok: bool) -> None:
+        """A project of another type under the name is an error naming both types, even
+        with exist_ok; nothing changes."""
+        flow.create_project("studio", Studio)
+        with pytest.raises(
+            gf.ExistsError,
+            match=r"^a project named 'studio' already exists, of type "
+            r"'sample_flow:Studio', not 'sample_flow:Film'$",
+        ):
+            flow.create_project("studio", Film, exist_ok=exist_ok)
+        assert flow.projects() == ["studio"]
+        assert type(new_flow(flow).project("studio")) is Studio
+
+    def test_exist_ok_returns_the_project(self, flow: gf.Flow) -> None:
+        """exist_ok=True returns the existing project of that type, with its values, in
+        this flow (the same object) and in a new flow on the store (nothing written)."""
+        project = flow.create_project("studio", Studio)
+        assert flow.create_project("studio", Studio, exist_ok=True) is project
+        other = new_flow(flow)
+        again = other.create_project("studio", Studio, exist_ok=True)
+        assert type(again) is Studio
+        assert again.oid() == "/studio"
+        assert other.projects() == ["studio"]
+
+    def test_exist_ok_creates_a_missing_project(self, flow: gf.Flow) -> None:
+        """exist_ok=True creates the project when there is none yet."""
+        project = flow.create_project("studio", Studio, exist_ok=True)
+        assert type(project) is Studio
+        assert flow.projects() == ["studio"]
 
     @pytest.mark.parametrize("name", ["", "a/b", ".", "..", "-x", "a" * 256, "a b"])
     def test_invalid_name(self, flow: gf.Flow, name: str) -> None:

@@ -157,3 +157,97 @@ class TestImports:
         found = re.search(r'^version = "([^"]+)"$', pyproject, re.MULTILINE)
         assert found is not None
         assert graftflow.__version__ == found.group(1)
+
+
+# -- what an everyday command loads (issue 15: `get` answers in a few tens of ms) ----------
+
+MODELS = """
+import graftflow as gf
+
+
+class Shot(gf.Object):
+    frame_out = gf.IntParam(1100)
+    enabled = gf.BoolParam(True)
+
+
+class Shots(gf.Map[Shot]):
+    pass
+
+
+class Film(gf.Object):
+    shots = gf.Child(Shots)
+"""
+
+#: Libraries an everyday command on a plain project never needs: the CLI's tables are
+#: laid out without rich, plain objects need no extension machinery (pluggy, entry
+#: points), text converts to an int or a bool without pydantic, --store needs no
+#: platformdirs.
+NOT_FOR_EVERYDAY = [
+    "rich",
+    "pydantic",
+    "pluggy",
+    "importlib.metadata",
+    "graftflow.extensions",
+    "platformdirs",
+    "shutil",
+]
+
+
+def command_modules(run_python: Any, *args: str) -> set[str]:
+    """The modules loaded by one ``graftflow`` command, run in a fresh interpreter."""
+    code = (
+        "import json, sys\n"
+        "from graftflow.plugins.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    return set(json.loads(run_python(code).stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["get", "/film/shots/sh0010/frame_out"],
+        ["set", "/film/shots/sh0010/frame_out", "1090"],
+        ["set", "/film/shots/sh0010/enabled", "no"],
+        ["ls", "/film/shots/sh0010"],
+        ["ls", "/film/shots"],
+    ],
+    ids=" ".join,
+)
+def test_everyday_commands_load_only_what_they_use(
+    args: list[str], run_python: Any, tmp_path: Path
+) -> None:
+    """get, set and ls on a plain project leave rich, pydantic and the extensions layer
+    unloaded (as click's own test_imports checks what its import loads)."""
+    (tmp_path / "plain_models.py").write_text(MODELS, encoding="utf-8")
+    run_python(
+        "import graftflow as gf, plain_models as m\n"
+        "with gf.Flow(store=gf.open_store('sqlite:///plain.db')) as flow:\n"
+        "    flow.create_project('film', m.Film).shots.add('sh0010')\n",
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    loaded = command_modules(
+        run_python, "--store", "sqlite:///plain.db", "--import", "plain_models", *args
+    )
+    assert "graftflow.plugins.cli" in loaded
+    assert sorted(m for m in NOT_FOR_EVERYDAY if m in loaded) == []
+
+
+def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
+    """On the demo (extendable objects), installers are discovered, but the output
+    still needs neither rich nor pydantic."""
+    run_python(
+        "import graftflow as gf\n"
+        "from graftflow.plugins.demo import create_demo\n"
+        "with gf.Flow(store=gf.open_store('sqlite:///demo.db')) as flow:\n"
+        "    create_demo(flow, sequences=1, shots=1)\n"
+    )
+    shot = "/demo/films/f01/sequences/sq010/shots/sh0010"
+    for args in (["get", f"{shot}/frame_out"], ["ls", shot], ["set", f"{shot}/frame_out", "1"]):
+        loaded = command_modules(run_python, "--store", "sqlite:///demo.db", *args)
+        assert "graftflow.extensions" in loaded
+        assert [m for m in ("rich", "pydantic") if m in loaded] == [], args

@@ -194,7 +194,7 @@ class TestSourceOrder:
         assert (record.origin, record.source, record.factory, record.weight) == (
             "from_env",
             "GRAFTFLOW_INSTALLERS: extension_fixtures:env_installer",
-            "extension_fixtures.who_env",
+            "extension_fixtures:who_env",
             0,
         )
         assert [(b.origin, b.source) for b in record.beaten] == [
@@ -718,15 +718,12 @@ BROKEN_FACTORIES = [
     (
         "factory_bad_names",
         "InvalidNameError",
-        (
-            "dynamic relation of Thing: 'a b' is not a valid relation name (it must be a Python "
-            "identifier)"
-        ),
+        ("dynamic relation: 'a b' is not a valid relation name (it must be a Python identifier)"),
     ),
     (
         "factory_bad_names",
         "InvalidNameError",
-        "dynamic relation of Thing: 'class' is a Python keyword; choose another relation name",
+        "dynamic relation: 'class' is a Python keyword; choose another relation name",
     ),
     (
         "factory_bad_names",
@@ -740,7 +737,7 @@ BROKEN_FACTORIES = [
         "factory_bad_names",
         "InvalidNameError",
         (
-            "dynamic relation of Thing: 'x=1;import os' is not a valid relation name (it must be "
+            "dynamic relation: 'x=1;import os' is not a valid relation name (it must be "
             "a Python identifier)"
         ),
     ),
@@ -814,7 +811,7 @@ class TestBrokenDistribution:
             for d in diagnostics_of(session, broken_label("bad_factories"))
         ]
         assert found == [
-            ("broken", f"gftest_broken.{factory}", "/t0", error, message, 20)
+            ("broken", f"gftest_broken:{factory}", "/t0", error, message, 20)
             for factory, error, message in BROKEN_FACTORIES
         ]
 

@@ -112,7 +112,7 @@ def test_ls_hides_protected_relations_unless_all(
     assert names == ["_thumbnail", "status", "_notes"]
     text = run("--store", "sqlite:///s.db", "ls", "/p", "--all", env=env)
     assert_ok(text)
-    assert re.search(r"^_notes\s+param\s+\[\]\s+base", text.stdout, re.M)
+    assert re.search(r"^  _notes\s+param\s+\[\]$", text.stdout, re.M)
 
 
 # -- Relative ------------------------------------------------------------------------------------

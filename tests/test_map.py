@@ -95,13 +95,13 @@ def reopen(flow: gf.Flow) -> Lot:
     return project
 
 
-INVALID_NAMES = ["", "a/b", ".", "..", "-x", "a" * 300, "a b", "é"]
+INVALID_NAMES = ["", "a/b", ".", "..", "-x", "a" * 300, "a b", "a@b", "💥", "\u0301e", "é" * 256]
 
 
 def invalid_name_message(where: str, name: object) -> str:
     """The exact start of the InvalidNameError message for ``name`` at ``where``."""
     if isinstance(name, str):
-        return re.escape(f"{where}: invalid name {name!r}: use letters, digits")
+        return re.escape(f"{where}: invalid name {name!r}: use letters and digits")
     return re.escape(f"{where}: an item name must be a str, not {type(name).__name__}")
 
 

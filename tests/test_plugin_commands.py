@@ -87,7 +87,7 @@ class TestPluginCommands:
         assert code == 0
         assert err == [
             (
-                "graftflow: warning: [plugin broken (gfcmd-broken 1.0)]: RuntimeError: "
+                "graftflow: warning: [plugin broken (gfcmd-broken 1.0)]: "
                 "graftflow_register_commands raised RuntimeError: the command module is missing"
             )
         ]

@@ -403,12 +403,12 @@ class TestShowOverride:
         assert (record.origin, record.weight, record.factory, record.source) == (
             "show_status",
             5,
-            "gftest_show.show_status",
+            "gftest_show:show_status",
             SHOW_LABEL,
         )
         assert [(b.origin, b.weight, b.factory) for b in record.beaten] == [
             ("base", None, None),
-            ("show_status", -1, "gftest_show.fallback_status"),
+            ("show_status", -1, "gftest_show:fallback_status"),
         ]
 
     def test_other_project_keeps_base(self, pipeline: ModuleType) -> None:
@@ -418,7 +418,7 @@ class TestShowOverride:
         (record,) = [r for r in describe(shot) if r.name == "status"]
         assert (record.origin, record.weight, record.source) == ("base", None, None)
         assert [(b.origin, b.weight, b.factory, b.source) for b in record.beaten] == [
-            ("show_status", -1, "gftest_show.fallback_status", SHOW_LABEL),
+            ("show_status", -1, "gftest_show:fallback_status", SHOW_LABEL),
         ]
 
     def test_override_keeps_base_position(self, pipeline: ModuleType) -> None:

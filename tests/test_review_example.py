@@ -68,7 +68,7 @@ class TestReviewExample:
             assert review["name"] == "review", oid
             assert review["kind"] == "child"
             assert review["origin"] == "review"
-            assert review["factory"] == "graftflow_review_example.review"
+            assert review["factory"] == "graftflow_review_example:review"
             assert review["source"] == "entry point demo_review (graftflow-review-example 1.0.0)"
             assert review["weight"] == 0
             assert review["beaten"] == []

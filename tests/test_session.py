@@ -96,6 +96,22 @@ class TestDiagnostics:
         session = gf.Session(environ={})
         assert str(session.report("something odd", error="Warning")) == "Warning: something odd"
 
+    def test_error_type_said_once(self) -> None:
+        """A message that already names its exception type is not prefixed with it
+        again (issue 15: "ModuleNotFoundError: ... ModuleNotFoundError: No module")."""
+        session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": "nowhere_at_all:install"})
+        from graftflow.extensions import registry
+
+        registry(session)
+        (diagnostic,) = session.diagnostics
+        assert diagnostic.error == "ModuleNotFoundError"
+        assert str(diagnostic) == (
+            "[GRAFTFLOW_INSTALLERS: nowhere_at_all:install]: cannot load installer "
+            "'nowhere_at_all:install': cannot import module 'nowhere_at_all': "
+            "ModuleNotFoundError: No module named 'nowhere_at_all'"
+        )
+        assert str(diagnostic).count("ModuleNotFoundError") == 1
+
 
 class TestState:
     def test_reload_extensions_drops_state(self) -> None:

@@ -420,7 +420,7 @@ def test_eight_threads_share_one_flow(
     assert len(INSTALLED) == 1
     assert len({id(s["registry"]) for s in seen}) == 1
     (diagnostic,) = session.diagnostics
-    assert (diagnostic.factory, diagnostic.error) == (f"{__name__}.flaky", "RuntimeError")
+    assert (diagnostic.factory, diagnostic.error) == (f"{__name__}:flaky", "RuntimeError")
     assert diagnostic.count == next(FLAKY_CALLS)  # one report per failed call, none lost
 
     tasks: dict[str, set[int]] = {}

@@ -288,7 +288,7 @@ class TestDemoPreview:
         not its definition, tokens and history."""
         demo_with_pipeline(run, store_env)
         shown = ok(run, "demo", env={**store_env, "COLUMNS": "120"})
-        assert re.search(r"pipeline Process  shot_pipeline STARTED: layout-1 NEW$", shown, re.M)
+        assert re.search(r"pipeline Process shot_pipeline STARTED: layout-1 NEW$", shown, re.M)
         assert "definition" not in shown
         assert "start-1" not in shown
         data = json.loads(ok(run, "demo", "--json", env=store_env))

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+# Only the help's examples: the command line is loaded already when it asks the plugin
+# for its commands.
+from graftflow.plugins.cli import SHOT, examples
+
 if TYPE_CHECKING:
     from ._activation import Activation
     from ._nodes import Definition
@@ -25,7 +29,12 @@ T = TypeVar("T")
 BUILTINS = ("shot_pipeline",)
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        f"graftflow workflow start {SHOT}/processes pipeline --builtin shot_pipeline",
+        f"graftflow workflow show {SHOT}/processes/pipeline",
+    )
+)
 def workflow() -> None:
     """Workflow processes: start, show, move tasks, draw diagrams."""
 
@@ -106,7 +115,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         click.echo(f"  {task['name']:<20} {task['status']:<10} {task['token']}{who}{moves}")
 
 
-@workflow.command()
+@workflow.command(
+    epilog=examples(
+        f"graftflow workflow start {SHOT}/processes pipeline --builtin shot_pipeline",
+        f"graftflow workflow start {SHOT}/processes --file my_flow.toml --state '{{\"a\": 1}}'",
+    )
+)
 @click.argument("map_oid", metavar="OID")
 @click.argument("name", required=False)
 @click.option("--file", "file", type=click.Path(path_type=Path), help="A TOML definition.")
@@ -165,7 +179,12 @@ def _show(process: Process, as_json: bool) -> None:
         _print_summary(summary)
 
 
-@workflow.command()
+@workflow.command(
+    epilog=examples(
+        f"graftflow workflow show {SHOT}/processes/pipeline",
+        f"graftflow workflow show {SHOT}/processes/pipeline --json",
+    )
+)
 @click.argument("oid")
 @click.option("--json", "as_json", is_flag=True, help="Print the process as JSON.")
 @click.pass_context
@@ -179,7 +198,13 @@ def show(ctx: click.Context, oid: str, as_json: bool) -> None:
         _show(process, as_json)
 
 
-@workflow.command()
+@workflow.command(
+    epilog=examples(
+        f"graftflow workflow move {SHOT}/processes/pipeline/tasks/layout-1 assign",
+        f"graftflow workflow move {SHOT}/processes/pipeline/tasks/review-1 done "
+        "--input '{\"approved\": true}'",
+    )
+)
 @click.argument("task_oid", metavar="TASK_OID")
 @click.argument("transition")
 @click.option("--input", "input_json", metavar="JSON", help="Input for 'done', a JSON object.")
@@ -199,7 +224,12 @@ def move(
         _show(task.process, as_json)
 
 
-@workflow.command()
+@workflow.command(
+    epilog=examples(
+        "graftflow workflow diagram --builtin shot_pipeline --format mermaid",
+        f"graftflow workflow diagram {SHOT}/processes/pipeline",
+    )
+)
 @click.argument("oid", required=False)
 @click.option("--file", "file", type=click.Path(path_type=Path), help="A TOML definition.")
 @click.option("--builtin", type=click.Choice(BUILTINS), help="A definition shipped with graftflow.")
@@ -246,7 +276,12 @@ def diagram(
         click.echo(text, nl=False)
 
 
-@workflow.command()
+@workflow.command(
+    epilog=examples(
+        f"graftflow workflow history {SHOT}/processes/pipeline",
+        f"graftflow workflow history {SHOT}/processes/pipeline --json",
+    )
+)
 @click.argument("oid")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 @click.pass_context

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from graftflow.plugins.cli import examples  # the help's examples (the CLI is loaded)
+
 if TYPE_CHECKING:
     from ._queue import JobRecord, WorkQueue
 
@@ -55,7 +57,10 @@ def _time(seconds: float | None) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True,
+    epilog=examples("graftflow jobs", "graftflow jobs list --status failed --json"),
+)
 @click.pass_context
 def jobs(ctx: click.Context) -> None:
     """The work queue's jobs: list them, show one, cancel or retry one.
@@ -70,7 +75,13 @@ def jobs(ctx: click.Context) -> None:
         ctx.invoke(list_jobs)
 
 
-@jobs.command("list")
+@jobs.command(
+    "list",
+    epilog=examples(
+        "graftflow jobs list --status failed",
+        "graftflow jobs list --owner /demo/films/f01/ --queue farm --json",
+    ),
+)
 @_common
 @click.option("--status", type=click.Choice(STATUSES), help="Only jobs in this status.")
 @click.option(
@@ -134,7 +145,7 @@ def _show_data(queue: WorkQueue, job: JobRecord) -> dict[str, Any]:
     }
 
 
-@jobs.command()
+@jobs.command(epilog=examples("graftflow jobs show 9a1e4c", "graftflow jobs show 9a1e4c --json"))
 @click.argument("job_id")
 @_common
 @click.pass_context
@@ -178,7 +189,12 @@ def show(ctx: click.Context, job_id: str, queue_name: str, as_json: bool) -> Non
             click.echo(f"  {line}")
 
 
-@jobs.command()
+@jobs.command(
+    epilog=examples(
+        "graftflow jobs cancel 5f0c",
+        "graftflow jobs cancel 5f0c --reason 'shot omitted'",
+    )
+)
 @click.argument("job_id")
 @click.option("--reason", default="canceled from the command line", show_default=True)
 @_common
@@ -198,7 +214,9 @@ def cancel(ctx: click.Context, job_id: str, reason: str, queue_name: str, as_jso
         click.echo(f"canceled job {job.id}")
 
 
-@jobs.command()
+@jobs.command(
+    epilog=examples("graftflow jobs retry 9a1e4c", "graftflow jobs retry 9a1e4c --queue farm")
+)
 @click.argument("job_id")
 @_common
 @click.pass_context

@@ -14,10 +14,17 @@ from types import FrameType
 
 import click
 
+from graftflow.plugins.cli import examples  # the help's examples (the CLI is loaded)
+
 __all__ = ["worker"]
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "graftflow worker --max-jobs 10 --idle-exit 60 --json",
+        "graftflow worker --queue farm --lease 60",
+    )
+)
 @click.option("--queue", "queue_name", default="default", show_default=True, help="Queue to run.")
 @click.option(
     "--lease",

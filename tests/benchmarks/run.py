@@ -1,4 +1,5 @@
-"""Benchmarks side by side with kabaret (issues 5 and 18), then graftflow's core figures.
+"""Benchmarks side by side with kabaret (issues 5 and 18), then graftflow's core figures,
+and the command line's latency beside ``python -c pass`` (issue 15, cli_latency.py).
 
     python tests/benchmarks/run.py            # N=10,000, best of 5 (what `tox -e bench` runs)
     python tests/benchmarks/run.py --plot     # ... and redraw docs/img/benchmarks.png
@@ -591,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", action="store_true", help=f"redraw {PLOT.relative_to(ROOT)}")
     parser.add_argument("--plot-path", type=Path, default=PLOT, help="where --plot draws")
     parser.add_argument("--no-core", action="store_true", help="skip the core/store tables")
+    parser.add_argument("--no-cli", action="store_true", help="skip the command line latency table")
     parser.add_argument(
         "--markdown", type=Path, help="also write the table as Markdown (for the docs)"
     )
@@ -652,6 +654,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         core = core_bench.run_core(config.n, config.repeat)
 
+    cli = None
+    if not args.no_cli:
+        import cli_latency
+
+        print()
+        cli = cli_latency.run_cli(repeat=2 if args.smoke else 20)
+
     report = {
         "machine": machine(),
         "config": {
@@ -666,6 +675,7 @@ def main(argv: list[str] | None = None) -> int:
         "kabaret_available": with_kabaret,
         "workloads": rows,
         "core": core,
+        "cli": cli,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
