@@ -85,13 +85,6 @@ class _Ordered(dict):  # type: ignore[type-arg]
         self.holes: list[int] = []
         self.positions: dict[str, int] | None = None
 
-    def add(self, encoded: Mapping[str, object]) -> None:
-        start = len(self.names)
-        self.update(encoded)
-        self.names.extend(encoded)
-        if self.positions is not None:
-            self.positions.update(zip(encoded, itertools.count(start)))
-
     def drop_last(self, count: int) -> None:
         """Undo the last ``count`` names added (later changes already undone)."""
         names, positions = self.names, self.positions
@@ -412,7 +405,11 @@ class MemoryStore:
                 self._changed((_CREATED, key))
             elif self._levels:
                 self._changed((_ADDED, key, len(encoded)))
-            members.add(encoded)
+            positions = members.positions
+            if positions is not None:
+                positions.update(zip(encoded, itertools.count(len(members.names))))
+            members.update(encoded)
+            members.names.extend(encoded)
 
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
         members = self._ordered.get(key)
