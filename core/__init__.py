@@ -17,6 +17,7 @@ from ._computed import Computed
 from ._errors import (
     CommitCallbackError,
     ConfigError,
+    ConflictError,
     DanglingConnectionError,
     ExistsError,
     GraftflowError,
@@ -36,7 +37,6 @@ from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedSt
 from ._links import Child, Connection, ConnectionValue, Parent, Relative
 from ._manager import TreeManager
 from ._map import DynamicMap, Map
-from ._memory_store import MemoryStore
 from ._object import Object, relations
 from ._params import (
     BoolParam,
@@ -53,13 +53,14 @@ from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
 from ._session_object import SessionObject
-from ._sqlite_store import SQLiteStore
-from ._store import Store, open_store
 from ._values import Value
+from .stores._memory import MemoryStore
+from .stores._sqlite import SQLiteStore
+from .stores._store import Store, open_store
 
 if TYPE_CHECKING:
     from ._config import Config
-    from ._redis_store import RedisStore
+    from .stores._redis import RedisStore
 
 __all__ = [
     "Action",
@@ -72,6 +73,7 @@ __all__ = [
     "Computed",
     "Config",
     "ConfigError",
+    "ConflictError",
     "Connection",
     "ConnectionValue",
     "DanglingConnectionError",
@@ -134,7 +136,7 @@ def __getattr__(name: str) -> Any:
 
         return Config
     if name == "RedisStore":  # needs the optional redis package
-        from ._redis_store import RedisStore
+        from .stores._redis import RedisStore
 
         return RedisStore
     if name == "__version__":

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._links import ConnectionValue
     from ._map import DynamicMap
     from ._object import Object
-    from ._store import Store
+    from .stores._store import Store
 
 __all__ = ["forget_item", "refs", "relink"]
 

@@ -30,7 +30,7 @@ from ._action import Action
 from ._errors import InvalidValueError, did_you_mean
 from ._links import Parent
 from ._params import ParamValue
-from ._store import MISSING
+from .stores._store import MISSING
 
 __all__ = [
     "ChoiceValue",

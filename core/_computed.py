@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from ._errors import GraftflowError, InvalidValueError
 from ._json import json_error
 from ._relation import UNSET, Relation
-from ._store import MISSING
 from ._values import Value, Watchable
+from .stores._store import MISSING
 
 if TYPE_CHECKING:
     from ._object import Object

@@ -13,6 +13,7 @@ import reprlib
 from collections.abc import Iterable
 
 __all__ = [
+    "ConflictError",
     "DanglingConnectionError",
     "ExistsError",
     "GraftflowError",
@@ -178,6 +179,21 @@ class ObjectTypeError(GraftflowError, ImportError):
 
 class StoreError(GraftflowError, OSError):
     """A store cannot be opened, read or written (missing or corrupt file, bad URL)."""
+
+
+class ConflictError(GraftflowError, RuntimeError):
+    """A transaction kept reading values that other writers changed before it could
+    commit; it gave up after its retries. Nothing it wrote was committed.
+
+    Only stores that check a transaction's reads at commit time (Redis) raise it; stores
+    that lock (memory, SQLite) make other writers wait instead.
+
+    :ivar oids: the oids (or store keys) whose values kept changing.
+    """
+
+    def __init__(self, oids: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.oids = oids
 
 
 class CommitCallbackError(GraftflowError, RuntimeError):

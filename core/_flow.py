@@ -11,19 +11,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from ._errors import ExistsError, InvalidOidError, MissingChildError, ObjectTypeError, did_you_mean
 from ._manager import TreeManager
-from ._memory_store import MemoryStore
+from ._map import DynamicMap
 from ._object import Object
 from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from ._session import Session
-from ._store import MISSING, Store, display_url
 from ._values import Value
+from .stores._memory import MemoryStore
+from .stores._store import MISSING, Store, Transactional, display_url
 
 __all__ = ["Flow", "subscribe"]
 
@@ -45,7 +46,7 @@ class _Batches(threading.local):
     levels: list[list[tuple[dict[str, Any], str]]] | None = None
 
 
-class Flow:
+class Flow(Transactional):
     """The root of a flow.
 
     :param session: who works in it (default: an anonymous ``Session()``).
@@ -99,21 +100,33 @@ class Flow:
         with self._lock:
             self._owned.append(store)
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """Make the writes inside one atomic batch of the flow's store.
 
         If the batch fails, the flow also forgets the projects and map items this
         thread created inside it, so none of them lingers in a cache (objects held
         elsewhere are stale); what other threads built is left alone.
         """
+        return self._forgetting(self._store.batch())
+
+    def _attempt(self) -> AbstractContextManager[None]:
+        """One attempt of :meth:`transaction`: the store's, with the bookkeeping of
+        :meth:`batch` (an attempt that conflicts forgets what it created)."""
+        return self._forgetting(self._store.transaction())
+
+    def _gave_up(self) -> None:
+        if isinstance(self._store, Transactional):  # a store of a user's may not be one
+            self._store._gave_up()
+
+    @contextmanager
+    def _forgetting(self, level: AbstractContextManager[None]) -> Iterator[None]:
         levels = self._local.levels
         if levels is None:
             levels = self._local.levels = []
         created: list[tuple[dict[str, Any], str]] = []
         levels.append(created)
         try:
-            with self._store.batch():
+            with level:
                 yield
         except BaseException:
             for cache, name in created:
@@ -295,10 +308,32 @@ class Flow:
         for key in keys:
             key, _, field = key.partition("#")  # a hash field is written "KEY#FIELD"
             if key.startswith("/"):
+                if not field:
+                    self._forget_removed(key)
                 self._touched(key)
             elif key == PROJECTS_KEY and field:  # another process created a project
                 self._projects.pop(field, None)
                 self._touched("/" + field)
+
+    def _forget_removed(self, oid: str) -> None:
+        """Another process wrote at ``oid``: if that is a map item this flow built, drop
+        it, so ``in``, ``map[name]`` and iteration all ask the store again.
+
+        A removed item always comes with a write at its own oid (``Map.remove()`` and
+        ``clear()`` delete its subtree), and nothing else writes there: values live
+        below items, and the back-reference hash at an item's oid notifies as a field.
+        """
+        names = oid[1:].split("/")
+        node: Any = self._projects.get(names[0])
+        for name in names[1:-1]:
+            if node is None:
+                return
+            child = node.__dict__.get(name)
+            if child is None and isinstance(node, DynamicMap):
+                child = node._items.get(name)
+            node = child
+        if len(names) > 1 and isinstance(node, DynamicMap):
+            node._items.pop(names[-1], None)
 
     def _touched(self, oid: str) -> None:
         handlers = self._handlers

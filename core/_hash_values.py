@@ -21,7 +21,7 @@ from ._errors import InvalidValueError, MissingChildError
 from ._json import json_error
 from ._params import Param, ParamValue
 from ._relation import UNSET
-from ._store import MISSING
+from .stores._store import MISSING
 
 if TYPE_CHECKING:
     from ._object import Object

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["JSONValue", "dumps", "dumps_utf8", "json_error", "loads"]
+__all__ = ["MAX_DEPTH", "JSONValue", "dumps", "dumps_utf8", "json_error", "loads"]
 
 #: The shape of a stored value (``Any`` because JSON nests without bound).
 JSONValue = Any
@@ -24,42 +24,96 @@ _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 _ascii_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
+#: How deep containers may nest. JSON itself has no limit, but every JSON library reads
+#: and writes with recursion (Python's stops near 1,000 levels): past this, a value could
+#: be stored and never read back.
+MAX_DEPTH = 500
+
+
 def json_error(value: object) -> str | None:
     """Return why ``value`` is not a JSON value (with where inside it), or ``None``.
 
-    Fast for scalars, which are most values in a flow; walks containers.
+    Fast for scalars, which are most values in a flow; walks containers without
+    recursion, so a container that contains itself, or nests absurdly deep, is an
+    answer (``"value[0] contains itself"``), never a ``RecursionError``.
     """
     kind = type(value)
     if kind in _EXACT_SCALARS:
         return None
     if kind is float:
         return None if math.isfinite(value) else f"{value!r} is not allowed in JSON"  # type: ignore[arg-type]
-    return _walk(value, "value")
+    return _walk(value)
 
 
-def _walk(value: object, path: str) -> str | None:
-    if isinstance(value, bool | str | int) or value is None:
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"{path} is {value!r}, which JSON cannot hold"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return (
-                    f"{path} has the key {key!r} of type {type(key).__name__}; "
-                    "JSON object keys must be str"
-                )
-            problem = _walk(item, f"{path}[{key!r}]")
-            if problem:
-                return problem
-        return None
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            problem = _walk(item, f"{path}[{index}]")
-            if problem:
-                return problem
-        return None
-    return f"{path} is a {type(value).__name__}, which is not a JSON value"
+class _Exit:
+    """Marks, on the walk's stack, where a container's items end."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self, ident: int) -> None:
+        self.ident = ident
+
+
+#: Where an item sits: ``None`` for the value itself, else (where its container sits, the
+#: key or index in it). Built as the walk goes, made into text only for an error.
+_Where = tuple[Any, Any] | None
+
+
+def _path(where: _Where) -> str:
+    steps: list[str] = []
+    while where is not None:
+        where, step = where
+        steps.append(f"[{step!r}]")
+    steps.reverse()
+    if len(steps) > 8:  # a very deep place: its start and its end say enough
+        return f"value{''.join(steps[:3])}...{''.join(steps[-2:])} ({len(steps)} levels down)"
+    return "value" + "".join(steps)
+
+
+def _walk(value: object) -> str | None:
+    stack: list[tuple[object, _Where, int]] = [(value, None, 0)]
+    open_: set[int] = set()  # the containers on the path to the current item
+    while stack:
+        item, where, depth = stack.pop()
+        if type(item) is _Exit:
+            open_.discard(item.ident)
+            continue
+        if isinstance(item, bool | str | int) or item is None:
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{_path(where)} is {item!r}, which JSON cannot hold"
+            continue
+        is_dict = isinstance(item, dict)
+        if not is_dict and not isinstance(item, list | tuple):
+            return f"{_path(where)} is a {type(item).__name__}, which is not a JSON value"
+        ident = id(item)
+        if ident in open_:
+            return f"{_path(where)} contains itself (a cycle), which JSON cannot hold"
+        if depth >= MAX_DEPTH:
+            return (
+                f"{_path(where)} nests more than {MAX_DEPTH} levels deep, which no JSON "
+                "reader could read back"
+            )
+        open_.add(ident)
+        stack.append((_Exit(ident), None, 0))
+        # Reversed, so the first problem in reading order is the one reported.
+        if is_dict:
+            entries = list(item.items())  # type: ignore[attr-defined]
+            for key, _ in entries:
+                if not isinstance(key, str):
+                    return (
+                        f"{_path(where)} has the key {key!r} of type {type(key).__name__}; "
+                        "JSON object keys must be str"
+                    )
+            children: list[tuple[Any, Any]] = entries
+        else:
+            children = list(enumerate(item))  # type: ignore[arg-type]
+        for step, child in reversed(children):
+            if type(child) in _EXACT_SCALARS:
+                continue  # most items: nothing to look into, nothing to push
+            stack.append((child, (where, step), depth + 1))
+    return None
 
 
 def dumps(value: JSONValue) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._object import Object
     from ._relation import Relation
     from ._session import Session
-    from ._store import Store
+    from .stores._store import Store
 
 ObjT = TypeVar("ObjT", bound="Object")
 

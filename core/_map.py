@@ -27,7 +27,7 @@ from ._manager import TreeManager, new_object
 from ._object import Object, build
 from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
-from ._store import MISSING, iter_names, quote_names
+from .stores._store import MISSING, iter_names, quote_names
 
 __all__ = ["DynamicMap", "Map"]
 

@@ -17,8 +17,8 @@ from ._relation import ABSENT, Relation, _get_ident, _probing, order_relations
 
 if TYPE_CHECKING:
     from ._flow import Flow
-    from ._store import Store
     from ._values import Value
+    from .stores._store import Store
 
 ObjT = TypeVar("ObjT", bound="Object")
 

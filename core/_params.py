@@ -31,8 +31,8 @@ from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
 from ._manager import TreeManager
 from ._relation import NO_HINTS, UNSET, Relation, _probing, check_index
-from ._store import MISSING
 from ._values import Value, Watchable
+from .stores._store import MISSING
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter

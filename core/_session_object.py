@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._memory_store import MemoryStore
 from ._object import Object
+from .stores._memory import MemoryStore
 
 if TYPE_CHECKING:
     from ._flow import Flow
-    from ._store import Store
+    from .stores._store import Store
 
 __all__ = ["SessionObject"]
 

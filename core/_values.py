@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ._flow import Flow
     from ._object import Object
     from ._relation import Relation
-    from ._store import Store
+    from .stores._store import Store
 
 __all__ = ["Value", "Watchable"]
 

@@ -55,7 +55,7 @@ from ._object import Served, serve_undeclared
 from ._oid import check_relation_name
 from ._refs import import_ref, import_type, installer_ref, ref_of
 from ._relation import UNSET, keep_related, order_relations
-from ._store import MISSING, known_store_schemes, register_store_scheme
+from .stores._store import MISSING, known_store_schemes, register_store_scheme
 
 __all__ = [
     "MISSING",

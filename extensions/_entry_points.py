@@ -4,21 +4,35 @@ Scanning reads every distribution's metadata, which costs milliseconds per hundr
 distributions; sessions come and go far more often than software gets installed, so
 one scan serves every group (a session reads two: installers and plugins), and its
 result is cached until :func:`forget_entry_points`.
+
+The scan reads the ``*.dist-info`` / ``*.egg-info`` directories on ``sys.path`` itself,
+as ``importlib.metadata``'s path finder does, because importing ``importlib.metadata``
+(email, zipfile, csv...) costs about 15 ms, more than the scan, and every ``graftflow``
+command touching an extendable object would pay it (issue 15's CLI latency). Where the
+shortcut could see something else than ``importlib.metadata`` (a zip file or an egg on
+``sys.path``, a meta-path finder that finds distributions of its own), the scan asks
+``importlib.metadata``. Tests compare both views.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import os
 import re
+import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 
 __all__ = ["Found", "canonical", "entry_points", "forget_entry_points"]
 
 _cache: dict[str, tuple[Found, ...]] = {}
-#: Every installed entry point by group, from the one scan (``None``: not scanned yet).
-_raw: dict[str, list[importlib.metadata.EntryPoint]] | None = None
+#: Every installed graftflow entry point by group, from the one scan (``None``: not yet).
+_raw: dict[str, list[Found]] | None = None
 _lock = threading.Lock()
+
+#: Reads one metadata file of a distribution (``None`` if it is not there).
+Reader = Callable[[str], "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +96,7 @@ def forget_entry_points() -> None:
 PREFIX = "graftflow."
 
 
-def _scan_all() -> dict[str, list[importlib.metadata.EntryPoint]]:
+def _scan_all() -> dict[str, list[Found]]:
     """One pass over every distribution, keeping graftflow's entry points by group;
     called under the lock.
 
@@ -93,82 +107,132 @@ def _scan_all() -> dict[str, list[importlib.metadata.EntryPoint]]:
     """
     global _raw
     if _raw is None:
-        raw: dict[str, list[importlib.metadata.EntryPoint]] = {}
+        raw: dict[str, list[Found]] = {}
         seen: set[str] = set()
-        for dist in importlib.metadata.distributions():
-            name = _normalized(dist)
+        listed = _metadata_dirs()
+        for name, read in _by_importlib() if listed is None else listed:
             if name in seen:
                 continue
             seen.add(name)
-            text = dist.read_text("entry_points.txt")
+            text = read("entry_points.txt")
             if not text or PREFIX not in text:
                 continue
-            for ep in dist.entry_points:
-                if ep.group.startswith(PREFIX):
-                    raw.setdefault(ep.group, []).append(ep)
+            identity: tuple[str | None, str | None] | None = None
+            for group, entry, value in _parse_entry_points(text):
+                identity = identity or _identity(read)
+                module, _, attr = value.partition(":")
+                raw.setdefault(group, []).append(
+                    Found(
+                        name=entry,
+                        value=value,
+                        module=module.strip(),
+                        attr=attr.partition("[")[0].strip() or None,
+                        dist=identity[0],
+                        version=identity[1],
+                    )
+                )
         _raw = raw
     return _raw
 
 
-def _normalized(dist: importlib.metadata.Distribution) -> str:
-    # PathDistribution derives it from its directory name, without reading METADATA;
-    # any other kind of distribution gives its name the long way.
-    name = getattr(dist, "_normalized_name", None)
-    if isinstance(name, str) and name:
-        return name
-    return canonical(dist.metadata["Name"] or "")
+def _metadata_dirs() -> list[tuple[str, Reader]] | None:
+    """``(normalised name, reader)`` of every ``*.dist-info`` / ``*.egg-info`` directory
+    on ``sys.path``, in ``importlib.metadata.distributions()``'s order; ``None`` where
+    only importlib.metadata can tell."""
+    if any(
+        finder is not PathFinder and hasattr(finder, "find_distributions")
+        for finder in sys.meta_path
+    ):
+        return None  # a finder of its own may serve distributions from anywhere
+    found: list[tuple[str, Reader]] = []
+    for entry in sys.path:
+        where = entry or "."
+        try:
+            children = os.listdir(where)
+        except NotADirectoryError:
+            return None  # a zip file on the path: importlib.metadata reads inside it
+        except OSError:
+            continue  # an entry that does not exist (or cannot be listed) holds nothing
+        infos: dict[str, list[str]] = {}
+        for child in children:
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")):
+                infos.setdefault(_normalize(low.rpartition(".")[0].partition("-")[0]), []).append(
+                    child
+                )
+            elif low.endswith(".egg"):
+                return None  # an egg: importlib.metadata looks inside it
+        for name, directories in infos.items():
+            found += [(name, _reader(os.path.join(where, child))) for child in directories]
+    return found
+
+
+def _reader(directory: str) -> Reader:
+    def read(filename: str) -> str | None:
+        try:
+            with open(os.path.join(directory, filename), encoding="utf-8") as file:
+                return file.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return read
+
+
+def _by_importlib() -> Iterator[tuple[str, Reader]]:
+    import importlib.metadata
+
+    for dist in importlib.metadata.distributions():
+        # PathDistribution knows its name from its directory, without reading METADATA.
+        name = getattr(dist, "_normalized_name", None)
+        if not (isinstance(name, str) and name):
+            name = _normalize(dist.metadata["Name"] or "")
+        yield name, dist.read_text
+
+
+def _normalize(name: str) -> str:
+    """importlib.metadata's normalised distribution name (``Studio.Tools``: ``studio_tools``)."""
+    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+def _parse_entry_points(text: str) -> Iterator[tuple[str, str, str]]:
+    """``(group, name, value)`` for graftflow's groups in an ``entry_points.txt``, read
+    as importlib.metadata reads it: ``[group]`` headers, ``name = value``, ``#`` comments."""
+    group = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+        elif group.startswith(PREFIX):
+            name, _, value = line.partition("=")
+            yield group, name.strip(), value.strip()
 
 
 def _scan(group: str) -> list[Found]:
-    result = []
-    identities: dict[int, tuple[str, str] | tuple[None, None]] = {}
-    for ep in _scan_all().get(group, ()):
-        dist = getattr(ep, "dist", None)
-        if dist is None:
-            name, version = None, None
-        else:
-            identity = identities.get(id(dist))
-            if identity is None:
-                identity = identities[id(dist)] = _identity(dist)
-            name, version = identity
-        result.append(
-            Found(
-                name=ep.name,
-                value=ep.value,
-                module=ep.module,
-                attr=ep.attr or None,
-                dist=name,
-                version=version,
-            )
-        )
-    return result
+    return list(_scan_all().get(group, ()))
 
 
-def _identity(dist: importlib.metadata.Distribution) -> tuple[str, str] | tuple[None, None]:
-    """A distribution's name and version, read from the head of its METADATA.
+def _identity(read: Reader) -> tuple[str | None, str | None]:
+    """A distribution's name and version, read from the head of its metadata file.
 
-    ``dist.name`` and ``dist.version`` each parse the whole file with the email package
-    (whose import alone costs ~10 ms): session start reads only the two header lines it
-    needs, and falls back to the full parse for anything unusual.
+    ``importlib.metadata``'s ``dist.name`` and ``dist.version`` parse the whole file with
+    the email package (whose import alone costs ~10 ms): the scan reads only the two
+    header lines it needs. A header missing before the first blank line (where the
+    headers end) is shown as unknown rather than failing the scan.
     """
-    try:
-        text = dist.read_text("METADATA")
-    except OSError:
-        text = None
+    text = read("METADATA") or read("PKG-INFO") or ""
     name = version = None
-    for line in (text or "").splitlines():
+    for line in text.splitlines():
         if not line:
-            break  # the headers end at the first blank line
+            break
         if line.startswith("Name:"):
             name = line[5:].strip()
         elif line.startswith("Version:"):
             version = line[8:].strip()
         if name and version:
             return name, version
-    try:
-        return dist.name, dist.version
-    except Exception:  # metadata this broken gives no name to show
-        return None, None
+    return name, version
 
 
 def _order(found: Found) -> tuple[str, str, str]:

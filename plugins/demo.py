@@ -68,12 +68,18 @@ class Publish(Action):
 
     def run(self, button: str) -> int:
         task: Task = self._mng.parent  # type: ignore[assignment]
-        with self.root().batch():  # the version and the status change together
-            # One atomic counter: two artists publishing at once get two versions.
+        comment = self.comment.get()
+
+        def publish() -> int:
+            # The version and the status change together, isolated: in a transaction
+            # the counter's new value is exactly the one this publish committed, also
+            # on Redis (where a batch's incr is exact in the store, not in what it returns).
             version = task.version.incr()
             task.status.set("review")
-            task.last_comment.set(self.comment.get())
-        return version
+            task.last_comment.set(comment)
+            return version
+
+        return self.root().transaction(publish)
 
 
 class Task(Extendable):

@@ -75,6 +75,13 @@ WORKLOAD_NAMES = {
     "W7_add_10M",
     "W7_memory",
     "W8_session_start",
+    "W9_demo",
+    "W9_cold",
+    "W9_warm",
+    "W9_nested",
+    "W1_redis_add",
+    "W1_redis_cold",
+    "W1_redis_warm",
 }
 #: Rows timed on every side: every time present, the ratios are theirs, GC on and off.
 SIDE_BY_SIDE = {
@@ -199,11 +206,37 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert start["bare_start_s"] > start["bare_s"]
     assert start["start_s"] > start["first_s"]
     assert start["second_session_s"] > 0
+    has_redis = shutil.which("redis-server") is not None and find_spec("redis") is not None
+    for name in ("W9_demo", "W9_cold", "W9_warm"):
+        row = rows[name]
+        if has_redis:
+            assert row["graftflow_s"] > 0, name
+            assert row["sqlite_s"] > 0, name
+            assert row["ratio"] == pytest.approx(row["graftflow_s"] / row["sqlite_s"]), name
+        else:
+            assert (row["graftflow_s"], row["ratio"], row["met"]) == (None, None, False), name
+    nested = rows["W9_nested"]
+    if has_redis:
+        assert set(nested["growth"]) == {"sqlite", "redis"}
+        assert nested["ratio"] == nested["growth"]["redis"]
+    for name in ("W1_redis_add", "W1_redis_cold", "W1_redis_warm"):
+        row = rows[name]
+        if not has_redis:
+            assert (row["graftflow_s"], row["ratio"], row["met"]) == (None, None, False), name
+            continue
+        # W1 on Redis has every side too, GC on and off.
+        for level in (row, row["gc_off"]):
+            assert level["graftflow_s"] > 0, name
+            assert level["kabaret_s"] > 0, name
+            assert level["kabaret_stock_s"] > 0, name
+            assert level["ratio"] == pytest.approx(level["kabaret_s"] / level["graftflow_s"])
+            assert level["ratio_stock"] == pytest.approx(
+                level["kabaret_stock_s"] / level["graftflow_s"]
+            )
 
     core = report["core"]
     assert set(core["workloads"]) == set(WORKLOADS)
     assert all(v > 0 for row in core["workloads"].values() for v in row.values())
-    has_redis = shutil.which("redis-server") is not None and find_spec("redis") is not None
     assert core["redis_available"] is has_redis
     assert ("the Redis figures are null" in proc.stdout) is not has_redis
     assert set(core["store_workloads"]) == set(STORE_WORKLOADS)

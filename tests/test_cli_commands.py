@@ -240,6 +240,15 @@ class TestSet:
                 "twelve",
                 re.escape(f"{SHOT}/handles: 'twelve' is not an int (Input should be a valid"),
             ),
+            *(
+                (
+                    f"{SHOT}/frame_out",
+                    text,
+                    re.escape(f"{SHOT}/frame_out: {text!r} is not an int (Input should be a valid"),
+                )
+                # As IntParam.set(True), .set(False), .set(1000.0) refuse them (issue 12).
+                for text in ("true", "false", "1e3", "1.0")
+            ),
             (
                 f"{LAYOUT}/status",
                 "finished",

@@ -352,8 +352,14 @@ def install_contested(session: gf.Session) -> dict[str, list[Any]]:
     return {"forms": [fresh_review, kept_notes, rival_review]}
 
 
+#: Every distribution the test env installs with graftflow entry points.
+BLOCKED = "gftest-pipeline gftest-review gftest-show graftflow-review-example"
+
+
 def forms(installers: str, n: int = 3) -> Any:
-    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers})
+    # The test env's installed extensions (a plain factory for every type among them)
+    # would take part too: only this module's installers count here.
+    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
     project = gf.Flow(session).create_project("p", FormProject)
     project.forms.add_many([f"f{i}" for i in range(n)])
     return project.forms

@@ -24,11 +24,14 @@ def known_schemes_pattern(before: str, after: str = "") -> str:
     """A pattern for a message listing the known schemes, built-ins first.
 
     Other tests (or plugins) may have registered schemes of their own, which appear after
-    the built-ins; only those three are pinned here.
+    the built-ins; only those four are pinned here.
     """
     return (
         "^"
-        + re.escape(f"{before} (known: memory://, sqlite:///PATH, redis://HOST:PORT/DB")
+        + re.escape(
+            f"{before} (known: memory://, sqlite:///PATH, redis://HOST:PORT/DB, "
+            "rediss://HOST:PORT/DB"
+        )
         + r"(, [^,()]+://\.\.\.)*\)"
         + re.escape(after)
         + "$"
@@ -224,6 +227,27 @@ class TestBadURLs:
             gf.open_store("studio.db")
 
 
+class TestRedisURLWithoutRedis:
+    def test_missing_redis_package_says_how_to_install_it(self, run_python: Any) -> None:
+        """Without the redis package, a Redis URL is one StoreError naming the extra to
+        install (the backend is imported only when a Redis URL is opened)."""
+        proc = run_python(
+            """
+            import sys
+            sys.modules["redis"] = None  # as if the package were not installed
+            import graftflow as gf
+            try:
+                gf.open_store("redis://localhost:6379/0")
+            except gf.StoreError as exc:
+                print(exc)
+            """
+        )
+        assert proc.stdout.strip() == (
+            "'redis://localhost:6379/0': the Redis store needs the redis package; "
+            "pip install 'graftflow[redis]'"
+        )
+
+
 class Recorder:
     """A store factory that records its calls and returns a MemoryStore."""
 
@@ -296,7 +320,7 @@ class TestRegisterStoreScheme:
         finally:
             unregister()
 
-    @pytest.mark.parametrize("scheme", ["memory", "sqlite"])
+    @pytest.mark.parametrize("scheme", ["memory", "sqlite", "redis", "rediss"])
     def test_refuses_built_in_schemes(self, scheme: str) -> None:
         """The built-in schemes cannot be replaced."""
         factory = Recorder()

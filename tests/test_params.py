@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pydantic
 import pytest
+from odd_values import contains_itself, nested
 
 import graftflow as gf
 
@@ -629,3 +630,29 @@ class TestRelationSlots:
 
         ours = {c for c in subclasses(gf.Relation) if c.__module__.startswith("graftflow._")}
         assert ours - {gf.Relation} <= {type(relation) for relation in every_construction()}
+
+
+class _Holder(gf.Object):
+    anything = gf.Param()
+    number = gf.IntParam(7)
+    mapping = gf.DictParam()
+
+
+class TestAbsurdValues:
+    """Issue 12: a value that contains itself, or nests 5,000 deep, is refused like any
+    non-JSON value (InvalidValueError naming the oid, nothing written), never a
+    RecursionError."""
+
+    @pytest.mark.parametrize("make", [contains_itself, lambda: nested(5000)], ids=["cycle", "deep"])
+    @pytest.mark.parametrize("param", ["anything", "number", "mapping"])
+    def test_is_invalid_and_writes_nothing(self, param: str, make: Any) -> None:
+        holder = gf.Flow().create_project("p", _Holder)
+        value = getattr(holder, param)
+        before = value.get()
+        with pytest.raises(gf.InvalidValueError, match=re.escape(f"/p/{param}")):
+            value.set(make())
+        assert value.get() == before
+        loop: dict[str, Any] = {}
+        loop["again"] = loop
+        with pytest.raises(gf.InvalidValueError, match="contains itself"):
+            holder.mapping.set(loop)

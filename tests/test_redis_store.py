@@ -30,12 +30,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from redis_server import RedisServer
 from sample_flow import Studio
-from workers import run_together
+from workers import in_child
 
 import graftflow as gf
 
 redis = pytest.importorskip("redis", reason="the redis package is missing: pip install redis")
-from redis.client import PubSubWorkerThread  # noqa: E402
 
 TESTS = Path(__file__).parent
 ABSENT = object()
@@ -93,9 +92,10 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     return True
 
 
-def watcher_threads() -> list[threading.Thread]:
-    """The pub/sub listener threads alive in this process."""
-    return [t for t in threading.enumerate() if isinstance(t, PubSubWorkerThread)]
+def listener_threads(store: gf.RedisStore) -> list[threading.Thread]:
+    """The change listener threads of ``store`` alive in this process."""
+    name = f"graftflow-redis-listener {store.url} at {id(store):#x}"
+    return [t for t in threading.enumerate() if t.name == name]
 
 
 def subscribers(raw: redis.Redis, prefix: str) -> int:
@@ -240,28 +240,6 @@ def proxy(redis_server: RedisServer) -> Iterator[DroppingProxy]:
     p.close()
 
 
-# -- real processes -----------------------------------------------------------------------
-
-
-@pytest.fixture(params=["redis", "sqlite"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of a store several processes open: Redis, or a SQLite file for comparison."""
-    if request.param == "redis":
-        server: RedisServer = request.getfixturevalue("redis_server")
-        return f"{server.url}?prefix={new_prefix()}"
-    first = gf.SQLiteStore(tmp_path / "shared.db")
-    first.close()
-    return first.url
-
-
-@pytest.fixture
-def shared(shared_url: str) -> Iterator[gf.Store]:
-    """This process's own store on :func:`shared_url`."""
-    s = gf.open_store(shared_url)
-    yield s
-    s.close()
-
-
 # -- URLs -----------------------------------------------------------------------------------
 
 
@@ -374,18 +352,41 @@ class TestURL:
             gf.RedisStore(url, prefix=argument)
 
     def test_unreachable_server_is_one_clear_error(self, closed_port: int) -> None:
-        """A port nobody listens on is a StoreError naming host and port, raised at once,
-        with the redis error kept as its cause."""
-        start = time.monotonic()
+        """A port nobody listens on is a StoreError naming host and port, with the redis
+        error kept as its cause."""
         with pytest.raises(gf.StoreError, match=unreachable(closed_port)) as info:
             gf.RedisStore(f"redis://127.0.0.1:{closed_port}/0", timeout=0.5)
-        assert time.monotonic() - start < 2
         assert isinstance(info.value.__cause__, redis.exceptions.ConnectionError)
         assert info.value.__suppress_context__
         assert isinstance(info.value, OSError)
 
+    def test_a_failed_connection_is_not_tried_again(self) -> None:
+        """The store gives up after one connection attempt (no retry loop to wait
+        through): a server that hangs up on every connection is connected to once."""
+        accepted: list[socket.socket] = []
+        with socket.socket() as hangs_up:
+            hangs_up.bind(("127.0.0.1", 0))
+            hangs_up.listen(8)
+            port = hangs_up.getsockname()[1]
+
+            def serve() -> None:
+                with contextlib.suppress(OSError):
+                    while True:
+                        conn, _ = hangs_up.accept()
+                        accepted.append(conn)
+                        conn.close()
+
+            thread = threading.Thread(target=serve, daemon=True)
+            thread.start()
+            with pytest.raises(gf.StoreError, match=re.escape(f"Redis at 127.0.0.1:{port}")):
+                gf.RedisStore(f"redis://127.0.0.1:{port}/0", timeout=1)
+            hangs_up.shutdown(socket.SHUT_RDWR)
+            thread.join(5)
+        assert len(accepted) == 1
+
     def test_silent_server_times_out(self) -> None:
-        """A server that accepts but never answers is a StoreError once timeout= passes."""
+        """A server that accepts but never answers is a StoreError once timeout= passes:
+        not before it (a lower bound a loaded machine cannot break), and by a timeout."""
         with socket.socket() as silent:
             silent.bind(("127.0.0.1", 0))
             silent.listen()
@@ -394,7 +395,7 @@ class TestURL:
             with pytest.raises(gf.StoreError, match=unreachable(port)) as info:
                 gf.RedisStore(f"redis://127.0.0.1:{port}/0", timeout=0.3)
             elapsed = time.monotonic() - start
-        assert 0.25 < elapsed < 3
+        assert elapsed >= 0.25
         assert isinstance(info.value.__cause__, redis.exceptions.TimeoutError)
 
 
@@ -452,7 +453,7 @@ class TestPrefixes:
 
     def test_every_key_lives_under_the_prefix(self, private_server: RedisServer) -> None:
         """On a server of its own, every Redis key the store makes starts with 'PREFIX:',
-        and deleting its whole tree leaves no key behind."""
+        and deleting its whole tree leaves no key behind but the count of writes."""
         store = gf.RedisStore(private_server.url, prefix="studio")
         raw = redis.Redis.from_url(private_server.url, decode_responses=True)
         try:
@@ -463,7 +464,7 @@ class TestPrefixes:
             assert keys
             assert all(key.startswith("studio:") for key in keys), keys
             store.delete_tree("/p")
-            assert raw.keys("*") == []
+            assert raw.keys("*") == ["studio:seq"]
         finally:
             store.close()
             raw.close()
@@ -557,147 +558,20 @@ class TestClose:
         finally:
             other.close()
 
-    def test_close_stops_the_watchers(
+    def test_close_stops_the_listener(
         self, store: gf.RedisStore, raw: redis.Redis, prefix: str
     ) -> None:
-        """store.close() ends its listener threads and leaves the change channel."""
-        before = set(watcher_threads())
+        """A store listens on one connection and one thread, whatever watches it;
+        close() ends the thread and leaves the change channel."""
+        [thread] = listener_threads(store)
         store.watch(print)
         store.watch(print)
-        started = [t for t in watcher_threads() if t not in before]
-        assert len(started) == 2
-        assert subscribers(raw, prefix) == 2
+        assert listener_threads(store) == [thread]
+        assert subscribers(raw, prefix) == 1
         store.close()
-        for thread in started:
-            thread.join(5)
-            assert not thread.is_alive()
+        thread.join(5)
+        assert not thread.is_alive()
         assert eventually(lambda: subscribers(raw, prefix) == 0)
-
-
-# -- real processes ---------------------------------------------------------------------------
-
-WORKERS = 4
-EACH = 1000
-
-
-class TestProcesses:
-    def test_concurrent_incr_loses_and_repeats_nothing(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes x 1,000 incr() on one key end at exactly 4,000, and the values the
-        calls returned are 1..4,000, each once."""
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            print(" ".join(str(store.incr("/counter")) for _ in range({EACH})))
-            store.close()
-        """
-        outputs = run_together(code, [[shared_url]] * WORKERS, tmp_path)
-        assert shared.get("/counter") == WORKERS * EACH
-        returned = sorted(int(n) for out in outputs for n in out.split())
-        assert returned == list(range(1, WORKERS * EACH + 1))
-
-    def test_concurrent_ordered_add_keeps_every_name(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes adding 1,000 distinct names each leave exactly 4,000 members."""
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range({EACH}):
-                store.ordered_add("/m", {{f"w{{worker}}-{{i:04d}}": i}})
-            store.close()
-        """
-        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
-        names = shared.ordered_range("/m")
-        expected = [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
-        assert shared.ordered_len("/m") == len(names) == len(set(names)) == WORKERS * EACH
-        assert sorted(names) == expected
-        for w in range(WORKERS):
-            mine = [n for n in names if n.startswith(f"w{w}-")]
-            assert mine == sorted(mine), "each worker's names keep that worker's order"
-        assert shared.ordered_get("/m", "w3-0999") == 999
-
-    def test_concurrent_map_add_keeps_every_item(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path
-    ) -> None:
-        """4 processes calling Map.add() 1,000 times each on one shared project's map
-        leave 4,000 items, each readable."""
-        gf.Flow(session(), shared).create_project("p", Studio)
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
-            films = flow.project("p").films
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range({EACH}):
-                films.add(f"w{{worker}}-{{i:04d}}")
-            flow.close()
-            store.close()
-        """
-        run_together(code, [[shared_url, str(w)] for w in range(WORKERS)], tmp_path)
-        films = gf.Flow(session(), shared).project("p").films
-        names = list(films)
-        assert len(films) == len(names) == len(set(names)) == WORKERS * EACH
-        assert sorted(names) == [f"w{w}-{i:04d}" for w in range(WORKERS) for i in range(EACH)]
-        assert films["w3-0999"].title.get() == ""
-
-    @pytest.mark.parametrize("via", ["ordered_add", "Map.add"])
-    def test_racing_for_the_same_names_adds_each_once(
-        self, shared: gf.Store, shared_url: str, tmp_path: Path, via: str
-    ) -> None:
-        """4 processes adding the same 1,000 names: each name is added exactly once, and
-        the 3,000 losing calls each get ExistsError."""
-        gf.Flow(session(), shared).create_project("p", Studio)
-        code = f"""
-            import sys
-            import graftflow as gf
-            store = gf.open_store(sys.argv[1])
-            worker = sys.argv[2]
-            flow = gf.Flow(gf.Session(user=f"w{{worker}}", environ={{}}), store)
-            films = flow.project("p").films
-            if sys.argv[3] == "Map.add":
-                add = films.add
-            else:
-                add = lambda name: store.ordered_add("/m", {{name: worker}})
-            print("ready", flush=True)
-            sys.stdin.readline()
-            won, lost, messages = 0, 0, set()
-            for i in range({EACH}):
-                try:
-                    add(f"n{{i:04d}}")
-                    won += 1
-                except gf.ExistsError as exc:
-                    lost += 1
-                    messages.add(str(exc).replace(f"{{i:04d}}", "NNNN"))
-            print(won, lost, *sorted(messages), sep="\\n")
-            flow.close()
-            store.close()
-        """
-        outputs = run_together(code, [[shared_url, str(w), via] for w in range(WORKERS)], tmp_path)
-        counts = [out.splitlines() for out in outputs]
-        assert sum(int(lines[0]) for lines in counts) == EACH
-        assert sum(int(lines[1]) for lines in counts) == (WORKERS - 1) * EACH
-        messages = {message for lines in counts for message in lines[2:]}
-        names = [f"n{i:04d}" for i in range(EACH)]
-        if via == "Map.add":
-            assert messages == {"/p/films already has an item 'nNNNN'"}
-            assert list(gf.Flow(session(), shared).project("p").films) == names
-        else:
-            assert messages == {"/m already has 'nNNNN'"}
-            assert shared.ordered_range("/m") == names
-            winners = {shared.ordered_get("/m", name) for name in names}
-            assert winners <= {str(w) for w in range(WORKERS)}
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -768,10 +642,10 @@ class TestFaults:
                 lambda: store.ordered_add("/m", {"a": 1}),
             ]
             for call in calls:
-                start = time.monotonic()
+                # Refused connections fail at once; that nothing retries is
+                # test_a_failed_connection_is_not_tried_again.
                 with pytest.raises(gf.StoreError, match=pattern):
                     call()
-                assert time.monotonic() - start < 2
             private_server.start()
             store.set("/k", "back")
             assert store.get("/k") == "back"
@@ -802,8 +676,7 @@ class TestFaults:
         heard: list[list[str]] = []
         stop = store.watch(heard.append)
         try:
-            private_server.stop()
-            time.sleep(0.2)  # the listener notices the server is gone
+            private_server.stop()  # the listener finds out on its next wait, or after
             private_server.start()
             other = gf.RedisStore(private_server.url, prefix="studio")
             try:
@@ -863,10 +736,9 @@ class TestFaults:
             store.set("/k", "before")
             private_server.process.send_signal(signal.SIGSTOP)
             try:
-                start = time.monotonic()
                 with pytest.raises(gf.StoreError) as info:
                     store.set("/k", "after")
-                assert time.monotonic() - start < 2
+                assert isinstance(info.value.__cause__, redis.exceptions.TimeoutError)
             finally:
                 private_server.process.send_signal(signal.SIGCONT)
             assert eventually(lambda: store.get("/k") == "after", timeout=2)
@@ -880,7 +752,8 @@ class TestFaults:
 
 class TestThreads:
     def test_threads_share_a_small_pool(self, private_server: RedisServer) -> None:
-        """8 threads x 200 incr() on one store end at 1,600 over at most 8 connections."""
+        """8 threads x 200 incr() on one store end at 1,600 over at most 8 connections
+        (and the listener's one)."""
         store = gf.RedisStore(private_server.url, prefix="studio")
         raw = redis.Redis.from_url(private_server.url)
         errors: list[BaseException] = []
@@ -901,7 +774,8 @@ class TestThreads:
             assert errors == []
             assert store.get("/n") == 1600
             clients = raw.client_list()
-            assert 2 <= len(clients) <= 9, clients  # the raw client's own, plus the pool's
+            # the raw client's own, the pool's (at most one per thread) and the listener's
+            assert 2 <= len(clients) <= 10, clients
         finally:
             store.close()
             raw.close()
@@ -1125,8 +999,10 @@ small_values = st.integers(-3, 3) | st.sampled_from(["s", "t"])
 
 
 class BatchViewMachine(RuleBasedStateMachine):
-    """Writes inside one open RedisStore batch must read back like the same writes made
-    one by one on a MemoryStore; ``commit`` ends the batch and opens the next."""
+    """Writes inside an open RedisStore batch must read back like the same writes in the
+    same batches of a MemoryStore (its batches undo by snapshots, a simple model);
+    ``commit`` ends the outermost batch and opens the next; nested batches open, commit
+    or fail, which is what the undo log of a RedisStore batch must get right."""
 
     server_url = ""  # set by the test before running
 
@@ -1141,8 +1017,10 @@ class BatchViewMachine(RuleBasedStateMachine):
                 s.hash_set(key, "f", 0)
             for key in MAP_KEYS:
                 s.ordered_add(key, {"x": 0, "y": 1})
-        self.open = self.redis.batch()
-        self.open.__enter__()
+        self.open = [self.redis.batch(), self.model.batch()]
+        for level in self.open:
+            level.__enter__()
+        self.nested: list[list[Any]] = []
 
     def both(self, call: Callable[[gf.Store], Any]) -> None:
         """Make the same call on both stores: same result, or same kind of error."""
@@ -1192,9 +1070,34 @@ class BatchViewMachine(RuleBasedStateMachine):
 
     @rule()
     def commit(self) -> None:
-        self.open.__exit__(None, None, None)
-        self.open = self.redis.batch()
-        self.open.__enter__()
+        while self.nested:
+            self.close_nested()
+        for level in reversed(self.open):
+            level.__exit__(None, None, None)
+        self.open = [self.redis.batch(), self.model.batch()]
+        for level in self.open:
+            level.__enter__()
+
+    @rule()
+    def open_nested(self) -> None:
+        levels = [self.redis.batch(), self.model.batch()]
+        for level in levels:
+            level.__enter__()
+        self.nested.append(levels)
+
+    @rule()
+    def close_nested(self) -> None:
+        if self.nested:
+            for level in reversed(self.nested.pop()):
+                level.__exit__(None, None, None)
+
+    @rule()
+    def fail_nested(self) -> None:
+        if self.nested:
+            error = RuntimeError("a nested batch fails")
+            for level in reversed(self.nested.pop()):
+                # The batch lets the error through: __exit__ does not swallow it.
+                assert not level.__exit__(RuntimeError, error, None)
 
     @invariant()
     def reads_agree(self) -> None:
@@ -1214,7 +1117,10 @@ class BatchViewMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            self.open.__exit__(None, None, None)
+            while self.nested:
+                self.close_nested()
+            for level in reversed(self.open):
+                level.__exit__(None, None, None)
             assert self.snapshot(self.redis) == self.snapshot(self.model)
         finally:
             self.redis.close()
@@ -1223,8 +1129,8 @@ class BatchViewMachine(RuleBasedStateMachine):
 class TestBatchView:
     @pytest.mark.slow
     def test_a_batch_reads_like_unbatched_writes(self, redis_server: RedisServer) -> None:
-        """Random writes inside a batch read back (and commit) like the same writes made
-        one by one on a MemoryStore."""
+        """Random writes inside batches, nested ones committing or failing, read back
+        (and commit) like the same writes in the same batches of a MemoryStore."""
         BatchViewMachine.server_url = redis_server.url
         run_state_machine_as_test(
             BatchViewMachine,
@@ -1253,27 +1159,27 @@ def films_url(url: str) -> str:
 
 
 class TestNotifications:
-    def test_a_set_in_one_process_reaches_a_handler_in_another_within_a_second(
+    def test_a_set_in_one_process_reaches_a_handler_in_another_once(
         self, films_url: str, tmp_path: Path, run_python: Any
     ) -> None:
-        """Process A subscribes to a film; process B sets its title; A's handler gets the
-        title's oid, once, less than a second after B's set."""
+        """Process A subscribes to a film; process B sets its title, then another film's;
+        A's handler gets the title's oid exactly once. (How soon is the benchmarks'
+        business, not a test's.)"""
         listener = textwrap.dedent(
             """
-            import json, sys, threading, time
+            import json, sys, threading
             import graftflow as gf
             store = gf.open_store(sys.argv[1])
             flow = gf.Flow(gf.Session(user="a", environ={}), store)
             film = flow.project("p").films["f01"]
             heard = []
-            first = threading.Event()
-            def handler(oid):
-                heard.append([oid, time.time()])
-                first.set()
-            gf.subscribe(film, handler)
+            marker = threading.Event()
+            gf.subscribe(film, heard.append)
+            # B's second write is published after the first, so by the time it is heard
+            # a duplicate of the first would have been heard too.
+            gf.subscribe(flow.project("p").films["f02"], lambda oid: marker.set())
             print("ready", flush=True)
-            first.wait(15)
-            time.sleep(0.3)  # a duplicate would arrive by now
+            assert marker.wait(15)
             print(json.dumps(heard), flush=True)
             flow.close()
             store.close()
@@ -1298,16 +1204,13 @@ class TestNotifications:
                     pytest.fail(
                         f"listener did not start ({line!r}):\n{a.communicate(timeout=30)[1]}"
                     )
-                b = run_python(
+                run_python(
                     f"""
-                    import time
                     import graftflow as gf
                     store = gf.open_store({films_url!r})
                     flow = gf.Flow(gf.Session(user="b", environ={{}}), store)
-                    title = flow.project("p").films["f01"].title
-                    before = time.time()
-                    title.set("from B")
-                    print(before)
+                    flow.project("p").films["f01"].title.set("from B")
+                    flow.project("p").films["f02"].title.set("the marker")
                     store.close()
                     """
                 )
@@ -1316,10 +1219,7 @@ class TestNotifications:
                 if a.poll() is None:
                     a.kill()
         assert a.returncode == 0, err
-        heard = json.loads(out)
-        assert [oid for oid, _ in heard] == ["/p/films/f01/title"]
-        latency = heard[0][1] - float(b.stdout)
-        assert latency < 1.0, f"heard {latency:.3f} s after the set"
+        assert json.loads(out) == ["/p/films/f01/title"]
 
     def test_own_writes_notify_once(self, films_url: str) -> None:
         """A write through the flow's own store notifies locally once, its pub/sub echo is
@@ -1411,28 +1311,28 @@ class TestNotifications:
             mine.close()
             theirs.close()
 
-    def test_flow_close_stops_the_one_watcher(
+    def test_flow_close_stops_its_handlers(
         self, films_url: str, prefix: str, raw: redis.Redis
     ) -> None:
-        """A flow starts one listener for all its subscriptions; close() ends the thread,
-        leaves the channel, and no handler runs afterwards."""
+        """A flow's subscriptions ride on its store's one listener; after flow.close()
+        no handler of the flow runs, and the store (not the flow's) stays open."""
         mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
         flow = gf.Flow(session(), mine)
         heard: list[str] = []
-        before = set(watcher_threads())
         try:
-            assert set(watcher_threads()) <= before  # opening a flow starts nothing
+            [thread] = listener_threads(mine)
             gf.subscribe(flow.project("p").films["f01"], heard.append)
             gf.subscribe(flow.project("p").films["f02"], heard.append)
             gf.subscribe(flow, heard.append)
-            [started] = [t for t in watcher_threads() if t not in before]
-            assert subscribers(raw, prefix) == 1
+            assert listener_threads(mine) == [thread]
+            assert subscribers(raw, prefix) == 2  # mine's listener, theirs'
             flow.close()
-            started.join(5)
-            assert not started.is_alive()
-            assert eventually(lambda: subscribers(raw, prefix) == 0)
+            done = threading.Event()
+            # Watchers hear a change in the order they were added: once this one has,
+            # any handler the flow left behind would have heard it too.
+            mine.watch(lambda keys: done.set())
             gf.Flow(session(), theirs).project("p").films["f01"].title.set("after close")
-            time.sleep(0.3)
+            assert done.wait(5)
             assert heard == []
             assert mine.get("/p/films/f01/title") == "after close"  # the store stays open
         finally:
@@ -1489,3 +1389,912 @@ class TestSecrets:
             admin = redis.Redis(host="127.0.0.1", port=redis_server.port, password="s3cret")
             admin.config_set("requirepass", "")
             admin.close()
+
+
+# -- URLs, once more: every malformed one is a StoreError saying what is wrong ---------------
+
+
+class TestMalformedURL:
+    @pytest.mark.parametrize(
+        ("url", "message"),
+        [
+            ("redis://[::1/0", "'redis://[::1/0' is not a valid Redis URL: Invalid IPv6 URL"),
+            (
+                "redis://ana:s3cret@[::1/0",
+                "'redis://ana:***@[::1/0' is not a valid Redis URL: Invalid IPv6 URL",
+            ),
+            (
+                "redis://[zz]:6379/0",
+                (
+                    "'redis://[zz]:6379/0' is not a valid Redis URL: 'zz' does not appear to "
+                    "be an IPv4 or IPv6 address"
+                ),
+            ),
+            (
+                "redis://h\n:6379/0",
+                (
+                    "'redis://h\\n:6379/0' is not a valid Redis URL: it holds '\\n' at "
+                    "position 9 (a URL has no spaces or control characters)"
+                ),
+            ),
+            (
+                "redis://h:6379/0#x",
+                (
+                    "'redis://h:6379/0#x': a Redis URL has no '#' part; write "
+                    "redis://host:port/db, for example redis://localhost:6379/0"
+                ),
+            ),
+            (
+                "redis://h:6379/0/1",
+                ("'redis://h:6379/0/1': the database is a number (redis://host:port/0), not '0/1'"),
+            ),
+            (
+                "redis://h:6379/0?nonsense=1",
+                (
+                    "'redis://h:6379/0?nonsense=1': unknown option 'nonsense'; a store URL "
+                    "takes prefix (the key prefix), cache (on or off)"
+                ),
+            ),
+            (
+                "redis://h:6379/0?prefix=a&prefix=b",
+                "'redis://h:6379/0?prefix=a&prefix=b': the option 'prefix' is given twice",
+            ),
+            (
+                "redis://h:6379/0?cache=maybe",
+                "'redis://h:6379/0?cache=maybe': cache is 'on' or 'off', not 'maybe'",
+            ),
+        ],
+    )
+    def test_is_a_store_error_saying_what_is_wrong(self, url: str, message: str) -> None:
+        """Refused before any connection, with the password masked."""
+        with pytest.raises(gf.StoreError, match=exact(message)):
+            gf.open_store(url)
+
+    def test_cache_off_is_kept_in_the_url(self, redis_server: RedisServer, prefix: str) -> None:
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}&cache=off")
+        try:
+            assert store.url == f"{redis_server.url}?prefix={prefix}&cache=off"
+            assert listener_threads(store) == []  # nothing to keep fresh
+        finally:
+            store.close()
+
+
+# -- the client-side cache ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sent_to(server: RedisServer) -> Iterator[list[str]]:
+    """The commands clients send the server while the block runs, in order.
+
+    Redis' own MONITOR tells them from the commands its scripts run (which are not
+    round trips); connection set-up and health checks are left out.
+    """
+    monitor_client = redis.Redis.from_url(server.url, decode_responses=True)
+    sent: list[str] = []
+    seen: list[dict[str, Any]] = []
+    marker = f"end {uuid.uuid4().hex}"
+    with monitor_client.monitor() as monitor:  # MONITOR is on once this returns
+
+        def listen() -> None:
+            for entry in monitor.listen():
+                seen.append(entry)
+                if entry["command"] == f"ECHO {marker}":
+                    return
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        try:
+            yield sent
+        finally:
+            monitor_client.echo(marker)
+            thread.join(10)
+    monitor_client.close()
+    setup = ("HELLO", "CLIENT", "PING", "ECHO", "SELECT", "INFO")
+    sent.extend(
+        entry["command"]
+        for entry in seen
+        if entry.get("client_type") != "lua" and not entry["command"].startswith(setup)
+    )
+
+
+def heard_by(store: gf.RedisStore) -> Callable[[str], threading.Event]:
+    """``until(key)``: an event set once ``store`` hears another writer change ``key``
+    *after* this call (a change heard before does not count).
+
+    Watchers run after the cache dropped what a change made stale, so once the event
+    is set, the store has been told.
+    """
+    waiting: list[tuple[str, threading.Event]] = []
+    lock = threading.Lock()
+
+    def on_change(keys: list[str]) -> None:
+        heard = {key.partition("#")[0] for key in keys}
+        with lock:
+            for key, event in waiting:
+                if key in heard:
+                    event.set()
+
+    store.watch(on_change)
+
+    def until(key: str) -> threading.Event:
+        event = threading.Event()
+        with lock:
+            waiting.append((key, event))
+        return event
+
+    return until
+
+
+def settled(writer: gf.Store, until: Callable[[str], threading.Event]) -> None:
+    """Wait until the reader heard everything ``writer`` wrote so far: changes are heard
+    in the order they were made, so hearing a last one means hearing them all."""
+    marker = f"/settled/{uuid.uuid4().hex}"
+    heard = until(marker)
+    writer.set(marker, True)
+    assert heard.wait(5)
+
+
+class HoldingProxy(DroppingProxy):
+    """A proxy that can hold back the reply to the next command of a kind until
+    :meth:`release`: a read whose answer is in flight while a change is heard, made on
+    purpose instead of by chance."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self._hold: bytes | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self._last: dict[int, bytes] = {}  # connection -> the last command it sent
+        super().__init__(upstream_port)
+
+    def hold_next_reply(self, command: str) -> None:
+        self._released.clear()
+        self._hold = f"\r\n{command}\r\n".encode()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _up(self, client: socket.socket, server: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := client.recv(65536):
+                self._last[id(client)] = data
+                server.sendall(data)
+
+    def _down(self, server: socket.socket, client: socket.socket, cut: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := server.recv(65536):
+                hold = self._hold
+                if hold is not None and hold in self._last.get(id(client), b""):
+                    self._hold = None
+                    self.holding.set()
+                    self._released.wait(10)
+                    self.holding.clear()
+                client.sendall(data)
+
+
+@pytest.fixture
+def holding(redis_server: RedisServer) -> Iterator[HoldingProxy]:
+    p = HoldingProxy(redis_server.port)
+    yield p
+    p.release()
+    p.close()
+
+
+@pytest.fixture
+def two(url: str) -> Iterator[tuple[gf.RedisStore, gf.RedisStore]]:
+    """This process's reader (its cache under test) and another writer, on one prefix."""
+    reader, writer = gf.RedisStore(url), gf.RedisStore(url)
+    yield reader, writer
+    reader.close()
+    writer.close()
+
+
+class TestCache:
+    def test_a_cold_page_is_one_round_trip_and_warm_reads_none(
+        self, private_server: RedisServer
+    ) -> None:
+        """A fresh store reads a page of 100 items, each item's type and a param of
+        each, in one command; reading them all again asks the server nothing."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            films = gf.Flow(session(), writer).create_project("p", Studio).films
+            names = [f"f{i:03d}" for i in range(150)]
+            films.add_many(names)
+            with writer.batch():
+                for number, name in enumerate(names):
+                    films[name].counter.set(number)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            page = gf.Flow(session(), reader).project("p").films
+            with sent_to(private_server) as cold:
+                seen = [item.counter.get() for item in page.mapped_items(1, 100)]
+            assert seen == list(range(100, 150))
+            assert [command.split()[0] for command in cold] == ["EVALSHA"]
+            with sent_to(private_server) as warm:
+                assert [item.counter.get() for item in page.mapped_items(1, 100)] == seen
+                assert [page[name].title.get() for name in names[100:]] == [""] * 50
+            assert warm == []
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
+    def test_items_read_by_name_come_a_page_ahead(self, private_server: RedisServer) -> None:
+        """``map[name]`` for names in order (W1's pattern): one command per 64 items."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            names = [f"f{i:03d}" for i in range(128)]
+            gf.Flow(session(), writer).create_project("p", Studio).films.add_many(names)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            films = gf.Flow(session(), reader).project("p").films
+            with sent_to(private_server) as sent:
+                assert {films[name].title.get() for name in names} == {""}
+            assert [command.split()[0] for command in sent] == ["EVALSHA", "EVALSHA"]
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
+    def test_building_under_a_new_item_asks_the_server_once(
+        self, private_server: RedisServer
+    ) -> None:
+        """Adding an item finds out, in the same round trip, that nothing is stored below
+        it: the maps and values then built under it in the batch need no question."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        try:
+            films = gf.Flow(session(), store).create_project("p", Studio).films
+            store.ordered_get("/warm-up", "x")  # the server has loaded both scripts now
+            with sent_to(private_server) as sent, store.batch():
+                film = films.add("f01")
+                film.shots.add_many([f"sh{i}" for i in range(10)])
+                for shot in film.shots.mapped_items():
+                    shot.tasks.add_many(["layout", "anim"])
+                    shot.frame_out.set(shot.frame_in.get() + 10)
+            assert [command.split()[0] for command in sent] == ["EVALSHA", "EVALSHA"]
+            assert films["f01"].shots["sh9"].frame_out.get() == 1011
+        finally:
+            store.close()
+
+    def test_what_another_writer_puts_under_an_empty_item_is_seen(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Once another writer's change below an item known empty is heard, the item is
+        no longer taken for empty: adding the same name there is refused."""
+        reader, writer = two
+        until = heard_by(reader)
+        gf.Flow(session(), writer).create_project("p", Studio).films.add_many(["f01"])
+        settled(writer, until)
+        films = gf.Flow(session(), reader).project("p").films
+        assert len(films["f01"].shots) == 0  # f01 read ahead: nothing below it
+        heard = until("/p/films/f01/shots")
+        gf.Flow(session(), writer).project("p").films["f01"].shots.add("sh1")
+        assert heard.wait(5)
+        with pytest.raises(gf.ExistsError), reader.batch():
+            films["f01"].shots.add_many(["sh1"])
+        assert list(films["f01"].shots) == ["sh1"]
+
+    def test_an_item_with_many_values_is_not_read_ahead_again(
+        self, private_server: RedisServer
+    ) -> None:
+        """Past 64 keys below an item, its values are read one by one (exactly), not
+        fetched 64 at a time on every read."""
+        writer = gf.RedisStore(private_server.url, prefix="studio")
+        reader = None
+        try:
+            gf.Flow(session(), writer).create_project("p", Studio).films.add_many(["f01"])
+            with writer.batch():
+                for i in range(70):
+                    writer.set(f"/p/films/f01/v{i:02d}", i)
+            reader = gf.RedisStore(private_server.url, prefix="studio")
+            films = gf.Flow(session(), reader).project("p").films
+            films["f01"]  # found, with a first look below it: too many keys to keep
+            with sent_to(private_server) as sent:
+                assert [reader.get(f"/p/films/f01/v{i:02d}") for i in (5, 69)] == [5, 69]
+            # EVALSHA sha 0 PREFIX MODE KEY: one plain read of each, not a page
+            assert [command.split()[:1] + command.split()[4:6] for command in sent] == [
+                ["EVALSHA", "value", "/p/films/f01/v05"],
+                ["EVALSHA", "value", "/p/films/f01/v69"],
+            ]
+        finally:
+            for store in (reader, writer):
+                if store is not None:
+                    store.close()
+
+    @pytest.mark.parametrize(
+        ("prepare", "change", "key", "read", "before", "after"),
+        [
+            pytest.param(
+                lambda s: s.set("/v", 1),
+                lambda s: s.set("/v", 2),
+                "/v",
+                lambda s: s.get("/v"),
+                1,
+                2,
+                id="get",
+            ),
+            pytest.param(
+                lambda s: None,
+                lambda s: s.set("/v", "new"),
+                "/v",
+                lambda s: s.get("/v", "absent"),
+                "absent",
+                "new",
+                id="get-absent",
+            ),
+            pytest.param(
+                lambda s: s.hash_set("/h", "f", 1),
+                lambda s: s.hash_set("/h", "f", 2),
+                "/h",
+                lambda s: (s.hash_get("/h", "f"), s.hash_items("/h")),
+                (1, {"f": 1}),
+                (2, {"f": 2}),
+                id="hash",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"a": 1}),
+                lambda s: s.ordered_add("/m", {"b": 2}),
+                "/m",
+                lambda s: (s.ordered_len("/m"), s.ordered_range("/m"), s.ordered_get("/m", "b")),
+                (1, ["a"], None),
+                (2, ["a", "b"], 2),
+                id="ordered-add",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"a": 1, "b": 2}),
+                lambda s: s.ordered_remove("/m", "a"),
+                "/m",
+                lambda s: (s.ordered_len("/m"), s.ordered_range("/m"), s.ordered_get("/m", "a")),
+                (2, ["a", "b"], 1),
+                (1, ["b"], None),
+                id="ordered-remove",
+            ),
+            pytest.param(
+                lambda s: (s.set("/t/x/v", 1), s.ordered_add("/t/m", {"a": 1})),
+                lambda s: s.delete_tree("/t"),
+                "/t",
+                lambda s: (s.get("/t/x/v"), s.ordered_range("/t/m")),
+                (1, ["a"]),
+                (None, []),
+                id="delete-tree",
+            ),
+        ],
+    )
+    def test_a_heard_change_is_never_served_stale(
+        self,
+        two: tuple[gf.RedisStore, gf.RedisStore],
+        prepare: Callable[[gf.Store], Any],
+        change: Callable[[gf.Store], Any],
+        key: str,
+        read: Callable[[gf.Store], Any],
+        before: Any,
+        after: Any,
+    ) -> None:
+        """Once another writer's change has been heard, every read shows it."""
+        reader, writer = two
+        until = heard_by(reader)
+        prepare(writer)
+        settled(writer, until)
+        assert read(reader) == before  # cached now
+        changed = until(key)
+        change(writer)
+        assert changed.wait(5)
+        assert read(reader) == after
+
+    def test_reads_racing_changes_end_on_the_last_value(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Reads racing 2,000 changes: once the last change is heard, the reader holds
+        the last value."""
+        reader, writer = two
+        until = heard_by(reader)
+        writer.set("/k", 0)
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                for i in range(1, 2001):
+                    writer.set("/k", i)
+                writer.set("/last", True)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                done.set()
+
+        last = until("/last")  # heard after every /k change: changes are heard in order
+        thread = threading.Thread(target=write)
+        thread.start()
+        while not done.is_set():
+            reader.get("/k")
+        thread.join()
+        assert errors == []
+        assert last.wait(10)
+        assert reader.get("/k") == 2000
+
+    def test_an_answer_that_crosses_a_change_is_not_kept(
+        self, holding: HoldingProxy, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """A read sent before another writer's change, answered after this store heard
+        of the change, is returned (it was true when read) but not cached: the next
+        read asks again and gets the new value."""
+        reader = gf.RedisStore(f"redis://127.0.0.1:{holding.port}/0?prefix={prefix}")
+        writer = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            until = heard_by(reader)
+            writer.set("/k", "old")
+            settled(writer, until)
+            answers: list[Any] = []
+            holding.hold_next_reply("EVALSHA")
+            thread = threading.Thread(target=lambda: answers.append(reader.get("/k")))
+            thread.start()
+            assert holding.holding.wait(5)  # the server answered; the answer is held
+            changed = until("/k")
+            writer.set("/k", "new")
+            assert changed.wait(5)
+            holding.release()
+            thread.join(5)
+            assert answers == ["old"]
+            assert reader.get("/k") == "new"
+        finally:
+            reader.close()
+            writer.close()
+
+    def test_no_cached_read_is_older_than_what_was_read_before(
+        self, holding: HoldingProxy, redis_server: RedisServer, prefix: str
+    ) -> None:
+        """Another writer changes /a, then /b. This store has not heard of either (its
+        change channel is held back), reads /b from the server, then /a: it must not
+        serve its cached /a, older than the /b it just read. It waits for its listener,
+        and when that does not come through within timeout=, reads the server."""
+        reader = gf.RedisStore(f"redis://127.0.0.1:{holding.port}/0?prefix={prefix}", timeout=1)
+        writer = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            until = heard_by(reader)
+            writer.set("/a", "old")
+            settled(writer, until)
+            assert reader.get("/a") == "old"  # cached
+            holding.hold_next_reply("SUBSCRIBE")  # the listener hears nothing more
+            writer.set("/a", "new")
+            writer.set("/b", 1)
+            assert holding.holding.wait(5)
+            assert reader.get("/b") == 1  # from the server: it is past both writes
+            assert reader.get("/a") == "new"
+            holding.release()
+
+            def cached_again() -> bool:  # the listener came back: reads are cached again
+                reader.get("/a")
+                with sent_to(redis_server) as sent:
+                    assert reader.get("/a") == "new"
+                return sent == []
+
+            assert eventually(cached_again)
+        finally:
+            holding.release()
+            reader.close()
+            writer.close()
+
+    def test_a_watcher_behind_the_server_reads_it_instead_of_waiting_for_itself(
+        self, url: str
+    ) -> None:
+        """Watchers run on the listener thread. One told of a change to /a, while the
+        write to /b after it is still to be heard, reads a key from the server (its
+        reply is past both writes), then /a and /b: no cached read may be older than
+        that reply, and the listener that would bring /b cannot come while its thread
+        runs the watcher. It reads the server at once (both new), never waiting for
+        itself until the store's timeout (60 s here)."""
+        reader = gf.RedisStore(url, timeout=60)
+        writer = gf.RedisStore(url)
+        try:
+            until = heard_by(reader)
+            writer.set("/a", "old")
+            writer.set("/b", "old")
+            settled(writer, until)
+            assert [reader.get("/a"), reader.get("/b")] == ["old", "old"]  # cached
+            second_written = threading.Event()
+            done = threading.Event()
+            seen: list[Any] = []
+
+            def watcher(keys: list[str]) -> None:
+                if "/a" not in keys:
+                    return
+                second_written.wait(30)
+                seen.append(reader.get("/elsewhere"))  # a server read, past both writes
+                seen.extend((reader.get("/a"), reader.get("/b")))
+                seen.append(threading.current_thread() in listener_threads(reader))
+                done.set()
+
+            reader.watch(watcher)
+            writer.set("/a", "new")
+            writer.set("/b", "new")
+            second_written.set()
+            assert done.wait(30), "the watcher waited for its own thread"
+            assert seen == [None, "new", "new", True]
+            settled(writer, until)
+            assert [reader.get("/a"), reader.get("/b")] == ["new", "new"]
+        finally:
+            reader.close()
+            writer.close()
+
+    def test_an_unheard_write_is_served_stale_but_never_in_a_transaction(
+        self, store: gf.RedisStore, raw: redis.Redis, prefix: str
+    ) -> None:
+        """How fresh a cached read is: as fresh as the notifications heard. A write that
+        bypasses the store (a raw HSET publishes nothing) stays unseen by plain reads;
+        a transaction reads the server itself."""
+        store.set("/k", 1)
+        assert store.get("/k") == 1
+        raw.hset(f"{prefix}:v", "/k", "2")
+        assert store.get("/k") == 1
+        assert store.transaction(lambda: store.get("/k")) == 2
+
+    def test_cache_off_reads_the_server_every_time(
+        self, redis_server: RedisServer, prefix: str, raw: redis.Redis
+    ) -> None:
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}", cache=False)
+        try:
+            store.set("/k", 1)
+            assert store.get("/k") == 1
+            raw.hset(f"{prefix}:v", "/k", "2")
+            assert store.get("/k") == 2
+        finally:
+            store.close()
+
+    def test_a_lost_connection_drops_the_cache(self, private_server: RedisServer) -> None:
+        """After the server restarts, nothing cached before is served: a write the store
+        was never told of (made while it was away) shows."""
+        persist_on_shutdown(private_server)
+        store = gf.RedisStore(private_server.url, prefix="studio", timeout=1)
+        try:
+            store.set("/k", "before")
+            assert store.get("/k") == "before"
+            private_server.stop()
+            private_server.start()
+            raw = redis.Redis.from_url(private_server.url, decode_responses=True)
+            try:
+                raw.hset("studio:v", "/k", '"changed while away"')  # publishes nothing
+            finally:
+                raw.close()
+            assert eventually(lambda: store.get("/k") == "changed while away", timeout=10)
+        finally:
+            store.close()
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+    def test_a_forked_child_does_not_trust_the_parents_cache(
+        self, store: gf.RedisStore, raw: redis.Redis, prefix: str
+    ) -> None:
+        """The child has no listener of its parent's: it starts with an empty cache."""
+        store.set("/k", 1)
+        assert store.get("/k") == 1
+        raw.hset(f"{prefix}:v", "/k", "2")  # unheard: the parent still serves 1
+        assert store.get("/k") == 1
+        assert in_child(lambda: store.get("/k") == 2) == 0
+
+
+# -- transactions: checked reads, conflicts, retries ---------------------------------------------
+
+
+class TestTransactions:
+    def test_a_conflict_runs_fn_again_and_commits_once(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Another writer changes what the first attempt read: that attempt writes
+        nothing, its commit callbacks are dropped, and the second attempt commits once."""
+        store, other = two
+        store.set("/k", 1)
+        attempts: list[int] = []
+        heard: list[int] = []
+
+        def body() -> int:
+            value: int = store.get("/k")
+            attempts.append(value)
+            if len(attempts) == 1:
+                other.set("/k", 10)  # a real other writer, between read and commit
+            store.set("/out", value + 1)
+            store.on_commit(lambda: heard.append(value))
+            return value + 1
+
+        assert store.transaction(body) == 11
+        assert attempts == [1, 10]
+        assert heard == [10]
+        assert store.get("/out") == 11
+
+    def test_conflicts_past_the_retries_raise_and_write_nothing(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """ConflictError names the oid that kept changing; nothing was written, no
+        callback ran, and fn ran once plus once per retry."""
+        store, other = two
+        store.set("/k", 0)
+        runs: list[int] = []
+        heard: list[str] = []
+
+        def body() -> None:
+            runs.append(store.get("/k"))
+            other.incr("/k")
+            store.set("/out", "never")
+            store.on_commit(lambda: heard.append("never"))
+
+        with pytest.raises(gf.ConflictError) as info:
+            store.transaction(body, retries=2)
+        assert info.value.oids == ("/k",)
+        assert str(info.value) == (
+            "a transaction gave up after 3 attempts: other writers kept changing '/k' "
+            "before it could commit; nothing was written (try again later, or pass a "
+            "larger retries=)"
+        )
+        assert isinstance(info.value, gf.GraftflowError)
+        assert runs == [0, 1, 2]
+        assert store.get("/out", ABSENT) is ABSENT
+        assert heard == []
+
+    def test_a_with_block_cannot_run_again_so_it_raises(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        store, other = two
+        store.set("/k", 0)
+
+        def block() -> None:
+            with store.transaction():
+                store.set("/out", store.get("/k") + 1)
+                other.set("/k", 5)
+
+        with pytest.raises(gf.ConflictError, match=re.escape("'/k' changed after")):
+            block()
+        assert store.get("/out", ABSENT) is ABSENT
+
+    def test_flow_transaction_forgets_what_a_conflicting_attempt_created(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        store, other = two
+        flow = gf.Flow(session(), store)
+        store.set("/k", 0)
+        made: list[Any] = []
+
+        def body() -> str:
+            name = f"p{store.get('/k')}"
+            made.append(flow.create_project(name, Studio))
+            if len(made) == 1:
+                other.set("/k", 1)
+            return name
+
+        assert flow.transaction(body) == "p1"
+        assert flow.projects() == ["p1"]
+        assert flow.project("p1") is made[1]
+        with pytest.raises(gf.MissingChildError):
+            flow.project("p0")
+
+    @pytest.mark.parametrize(
+        ("read", "change"),
+        [
+            pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
+            pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
+            pytest.param(
+                lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"
+            ),
+            pytest.param(
+                lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"
+            ),
+            pytest.param(
+                lambda s: s.ordered_get("/m", "a"),
+                lambda s: s.ordered_remove("/m", "a"),
+                id="member",
+            ),
+            pytest.param(
+                lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"
+            ),
+            pytest.param(
+                lambda s: s.ordered_range("/m", 0, 1),
+                lambda s: s.ordered_clear("/m"),
+                id="range",
+            ),
+            pytest.param(
+                lambda s: s.ordered_add("/m", {"new": 1}),
+                lambda s: s.ordered_add("/m", {"new": 2}),
+                id="add",
+            ),
+        ],
+    )
+    def test_every_kind_of_read_is_checked(
+        self,
+        two: tuple[gf.RedisStore, gf.RedisStore],
+        read: Callable[[gf.Store], Any],
+        change: Callable[[gf.Store], Any],
+    ) -> None:
+        """Whatever the transaction read, a change to it between the read and the commit
+        is a conflict."""
+        store, other = two
+        store.set("/x", 1)
+        store.hash_set("/h", "f", 1)
+        store.ordered_add("/m", {"a": 1, "b": 2})
+
+        def body() -> None:
+            read(store)
+            change(other)
+            store.set("/written", True)
+
+        with pytest.raises(gf.ConflictError):
+            store.transaction(body, retries=0)
+        assert store.get("/written", ABSENT) is ABSENT
+
+    def test_a_read_only_transaction_sees_one_moment(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Reads alone are checked too: a pair read while another writer moves both
+        values comes out as a pair that existed together."""
+        store, other = two
+        store.set("/a", 0)
+        store.set("/b", 0)
+        moved: list[bool] = []
+
+        def pair() -> tuple[int, int]:
+            a = store.get("/a")
+            if not moved:
+                moved.append(True)
+                with other.batch():  # a and b always move together
+                    other.set("/a", 1)
+                    other.set("/b", 1)
+            return a, store.get("/b")
+
+        assert store.transaction(pair) == (1, 1)
+
+    def test_inside_a_batch_the_batch_commit_checks(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """A transaction in a batch cannot run again alone: the batch checks its reads
+        when it commits, and raises ConflictError (nothing written) if they changed."""
+        store, other = two
+        store.set("/k", 0)
+
+        def batch() -> None:
+            with store.batch():
+                store.set("/before", 1)
+                store.transaction(lambda: store.set("/out", store.get("/k") + 1))
+                other.set("/k", 5)
+
+        with pytest.raises(gf.ConflictError):
+            batch()
+        assert store.get("/before", ABSENT) is ABSENT
+        assert store.get("/out", ABSENT) is ABSENT
+
+    def test_a_slow_transaction_gets_its_turn_against_fast_ones(
+        self, url: str, raw: redis.Redis, prefix: str
+    ) -> None:
+        """Two threads commit read-then-write transactions on one counter as fast as
+        they can; a third takes 20 ms between its read and its write, so without a turn
+        it would lose every attempt and give up. After a few losses it claims the turn,
+        the fast ones wait, and each of its transactions commits; the count is exact."""
+        stores = [gf.RedisStore(url) for _ in range(3)]
+        fast_stores, slow = stores[:2], stores[2]
+        slow.set("/counter", 0)
+        stop = threading.Event()
+        fast_counts = [0, 0]
+
+        def fast(number: int) -> None:
+            store = fast_stores[number]
+            while not stop.is_set():
+                store.transaction(lambda: store.set("/counter", store.get("/counter") + 1))
+                fast_counts[number] += 1
+
+        def slow_bump() -> int:
+            value = slow.get("/counter") + 1
+            time.sleep(0.02)
+            slow.set("/counter", value)
+            return value
+
+        threads = [threading.Thread(target=fast, args=(n,)) for n in range(2)]
+        try:
+            for thread in threads:
+                thread.start()
+            assert eventually(lambda: min(fast_counts) > 20), "the fast writers never ran"
+            slow_results = [slow.transaction(slow_bump) for _ in range(5)]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+            total = slow.get("/counter")
+            for store in stores:
+                store.close()
+        assert slow_results == sorted(set(slow_results))
+        assert total == sum(fast_counts) + 5
+        assert raw.get(prefix + ":turn") is None, "the last commit freed the turn"
+
+    def test_giving_up_frees_the_turn(
+        self, two: tuple[gf.RedisStore, gf.RedisStore], raw: redis.Redis, prefix: str
+    ) -> None:
+        """Plain writes do not wait for the turn: a transaction they change every time
+        gives up with ConflictError, and frees the turn it claimed on the way, so the
+        others' transactions do not wait for it to run out."""
+        store, other = two
+        store.set("/k", 0)
+        claimed: list[bytes | None] = []
+
+        def body() -> None:
+            store.get("/k")
+            claimed.append(raw.get(prefix + ":turn"))
+            other.set("/k", len(claimed))
+
+        with pytest.raises(gf.ConflictError):
+            store.transaction(body, retries=5)
+        assert claimed[:3] == [None, None, None]
+        assert len(claimed) == 6
+        assert all(claimed[3:]), "from the fourth attempt on, it holds the turn"
+        assert raw.get(prefix + ":turn") is None
+        assert other.transaction(lambda: other.set("/k", other.get("/k") + 1)) is None
+        assert store.get("/k") == 7
+
+
+# -- values another program wrote -----------------------------------------------------------------
+
+
+class TestCorruptValues:
+    @pytest.mark.parametrize(
+        ("stored", "problem"),
+        [
+            pytest.param(b"{not json", "is not valid JSON", id="not-json"),
+            pytest.param(b'"\xff"', "is not UTF-8 text", id="not-utf8"),
+            pytest.param(b'"\xed\xa0\x80"', "is not UTF-8 text", id="surrogate-bytes"),
+            pytest.param(b"[" * 5000 + b"]" * 5000, "is not valid JSON", id="too-deep"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        ("where", "read"),
+        [
+            pytest.param("v", lambda s: s.get("/k"), id="value"),
+            pytest.param("h:/k", lambda s: s.hash_get("/k", "f"), id="hash-field"),
+            pytest.param("h:/k", lambda s: s.hash_items("/k"), id="hash"),
+            pytest.param("ov:/k", lambda s: s.ordered_get("/k", "f"), id="member"),
+        ],
+    )
+    def test_is_a_store_error_naming_the_key(
+        self,
+        redis_server: RedisServer,
+        prefix: str,
+        stored: bytes,
+        problem: str,
+        where: str,
+        read: Callable[[gf.Store], Any],
+    ) -> None:
+        """As on SQLite: a StoreError naming the key, never a raw decoding error; the
+        store keeps working afterwards."""
+        binary = redis.Redis.from_url(redis_server.url)
+        store = gf.RedisStore(f"{redis_server.url}?prefix={prefix}")
+        try:
+            field = "/k" if where == "v" else "f"
+            binary.hset(f"{prefix}:{where}", field, stored)
+            with pytest.raises(gf.StoreError, match=re.escape(problem)) as info:
+                read(store)
+            assert "'/k" in str(info.value)
+            store.set("/fine", 1)
+            assert store.get("/fine") == 1
+        finally:
+            store.close()
+            binary.close()
+
+
+# -- maps told of another process's removal ----------------------------------------------------
+
+
+class TestRemoteRemoval:
+    def test_a_heard_removal_empties_every_view_of_the_item(self, films_url: str) -> None:
+        """Another flow removes f01; once this flow heard it, ``in``, ``map[name]``,
+        ``len`` and iteration all agree it is gone (issue 12: ``in`` and ``[]`` kept it)."""
+        mine, theirs = gf.RedisStore(films_url), gf.RedisStore(films_url)
+        flow = gf.Flow(session(), mine)
+        removed = threading.Event()
+        try:
+            films = flow.project("p").films
+            built = films["f01"]
+            assert "f01" in films
+            gf.subscribe(films, lambda oid: removed.set() if oid == "/p/films/f01" else None)
+            gf.Flow(session(), theirs).project("p").films.remove("f01")
+            assert removed.wait(5)
+            assert "f01" not in films
+            with pytest.raises(gf.MissingChildError, match="has no item 'f01'"):
+                films["f01"]
+            assert len(films) == 1
+            assert list(films) == ["f02"]
+            assert built.title.get() == ""  # a handle kept elsewhere reads the store
+        finally:
+            flow.close()
+            mine.close()
+            theirs.close()

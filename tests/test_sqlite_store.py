@@ -11,14 +11,19 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from workers import run_together
+from cli_support import graftflow_command
+from workers import in_child, make_demo
 
 import graftflow as gf
 
@@ -55,27 +60,6 @@ def raw_connection(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 class TestPersistence:
-    def test_everything_survives_close_and_reopen(self, path: Path) -> None:
-        """Values, hashes and ordered maps (order and length) are in the file after close()."""
-        store = gf.SQLiteStore(path)
-        store.set("/v", {"a": [1, 2.5, None, "\u00e9"]})
-        store.incr("/n", 41)
-        store.hash_set("/h", "f", True)
-        store.ordered_add("/m", {"b": 1, "a": 2, "c": 3})
-        store.ordered_remove("/m", "b")
-        store.ordered_add("/m", {"b": 4})
-        store.close()
-        again = gf.SQLiteStore(path, create=False)
-        try:
-            assert again.get("/v") == {"a": [1, 2.5, None, "\u00e9"]}
-            assert again.incr("/n") == 42
-            assert again.hash_items("/h") == {"f": True}
-            assert again.ordered_range("/m") == ["a", "c", "b"]
-            assert again.ordered_len("/m") == 3
-            assert again.ordered_get("/m", "b") == 4
-        finally:
-            again.close()
-
     def test_url_reopens_the_same_file(self, store: gf.SQLiteStore, path: Path) -> None:
         """store.url is an absolute sqlite URL that open_store() maps to the same file."""
         store.set("/k", "v")
@@ -87,35 +71,6 @@ class TestPersistence:
             assert other.get("/k") == "v"
         finally:
             other.close()
-
-    def test_a_batch_is_lost_if_its_process_dies(
-        self, store: gf.SQLiteStore, run_python: Any
-    ) -> None:
-        """A process killed inside a batch commits nothing and leaves no lock behind."""
-        store.set("/before", 1)
-        proc = run_python(
-            f"""
-            import os
-            import graftflow as gf
-            store = gf.SQLiteStore({str(store.path)!r})
-            with store.batch():
-                store.set("/before", 2)
-                store.set("/a", 1)
-                store.ordered_add("/m", {{"x": 1}})
-                os._exit(7)
-            """,
-            check=False,
-        )
-        assert proc.returncode == 7, proc.stderr
-        assert store.get("/before") == 1
-        assert store.get("/a", ABSENT) is ABSENT
-        assert store.ordered_len("/m") == 0
-        quick = gf.SQLiteStore(store.path, timeout=0.5)
-        try:
-            quick.set("/after", 1)
-        finally:
-            quick.close()
-        assert store.get("/after") == 1
 
 
 class TestFileFormat:
@@ -177,7 +132,7 @@ class TestPositions:
     ) -> None:
         """Adds and removals anywhere (first, last, middle, runs), with compaction every
         few holes: every page, from every start, is the list's slice."""
-        import graftflow._sqlite_store as module
+        import graftflow.stores._sqlite as module
 
         monkeypatch.setattr(module, "_COMPACT_AT", 7)
         model = [f"n{i:03d}" for i in range(60)]
@@ -242,7 +197,7 @@ class TestPositions:
                 if statement.strip():
                     conn.execute(statement)
             conn.execute("UPDATE graftflow_meta SET value = ?", (str(version),))
-            conn.execute("INSERT INTO members (key, name, value) VALUES ('/a', 'x', '1')")
+            conn.execute("INSERT INTO members (key, name, value) VALUES ('/a', 'x', 'null')")
         before = path.read_bytes()
         with pytest.raises(
             gf.StoreError,
@@ -438,70 +393,6 @@ class TestCorruptValues:
 
 
 class TestProcesses:
-    def test_concurrent_incr_loses_no_update(self, store: gf.SQLiteStore, tmp_path: Path) -> None:
-        """4 processes doing 250 incr() each on one key end at exactly 1000."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            last = [store.incr("/counter") for _ in range(250)]
-            print(max(last))
-            store.close()
-        """
-        outputs = run_together(code, [[str(store.path)]] * 4, tmp_path)
-        assert store.get("/counter") == 1000
-        assert max(int(out) for out in outputs) == 1000
-
-    def test_concurrent_ordered_add_keeps_every_name(
-        self, store: gf.SQLiteStore, tmp_path: Path
-    ) -> None:
-        """4 processes adding 250 distinct names each to one map leave 1000 members."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            worker = sys.argv[2]
-            print("ready", flush=True)
-            sys.stdin.readline()
-            for i in range(250):
-                store.ordered_add("/m", {f"w{worker}-{i:03d}": i})
-            store.close()
-        """
-        run_together(code, [[str(store.path), str(w)] for w in range(4)], tmp_path)
-        names = store.ordered_range("/m")
-        assert store.ordered_len("/m") == 1000
-        assert sorted(names) == sorted(f"w{w}-{i:03d}" for w in range(4) for i in range(250))
-        for w in range(4):
-            mine = [n for n in names if n.startswith(f"w{w}-")]
-            assert mine == sorted(mine), "each worker's names keep that worker's order"
-        assert store.ordered_get("/m", "w3-249") == 249
-
-    def test_concurrent_ordered_add_of_one_name_has_one_winner(
-        self, store: gf.SQLiteStore, tmp_path: Path
-    ) -> None:
-        """4 processes racing to add the same 50 names: each name is added exactly once."""
-        code = """
-            import sys
-            import graftflow as gf
-            store = gf.SQLiteStore(sys.argv[1])
-            print("ready", flush=True)
-            sys.stdin.readline()
-            won = 0
-            for i in range(50):
-                try:
-                    store.ordered_add("/m", {f"n{i:02d}": sys.argv[2]})
-                    won += 1
-                except gf.ExistsError:
-                    pass
-            print(won)
-            store.close()
-        """
-        outputs = run_together(code, [[str(store.path), str(w)] for w in range(4)], tmp_path)
-        assert sum(int(out) for out in outputs) == 50
-        assert store.ordered_range("/m") == [f"n{i:02d}" for i in range(50)]
-
     def test_two_processes_share_one_store(self, store: gf.SQLiteStore, run_python: Any) -> None:
         """A child's batch is visible to a parent whose store was open before the child ran."""
         store.set("/from-parent", "hello")
@@ -587,6 +478,28 @@ class TestLocking:
             store.close()
 
 
+class TestDataVersion:
+    def test_moves_when_another_connection_commits_and_only_then(
+        self, store: gf.SQLiteStore, path: Path
+    ) -> None:
+        """What a viewer polls (SQLite has no notifications): a commit through another
+        connection (another store object, as another process has) moves it; this
+        store's own writes and its reads do not."""
+        first = store.data_version()
+        store.set("/k", 1)
+        assert store.get("/k") == 1
+        assert store.data_version() == first
+        other = gf.SQLiteStore(path)
+        try:
+            other.set("/k", 2)
+        finally:
+            other.close()
+        moved = store.data_version()
+        assert moved != first
+        assert store.data_version() == moved
+        assert store.get("/k") == 2
+
+
 class TestThreads:
     def test_each_thread_has_its_own_connection(self, store: gf.SQLiteStore) -> None:
         """Another thread does not see a batch in progress, then both threads' writes land."""
@@ -623,25 +536,6 @@ class TestThreads:
         assert store.get("/a") == "from a"
         assert store.get("/b") == "from b"
 
-    def test_concurrent_incr_from_threads(self, store: gf.SQLiteStore) -> None:
-        """8 threads doing 50 incr() each on one store end at exactly 400."""
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                for _ in range(50):
-                    store.incr("/n")
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert errors == []
-        assert store.get("/n") == 400
-
     def test_close_closes_every_thread_connection(self, store: gf.SQLiteStore) -> None:
         """close() from one thread makes the store unusable from every thread."""
         store.set("/k", 1)
@@ -668,46 +562,8 @@ class TestThreads:
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
 
-def in_child(body: Any) -> int:
-    """Fork, run ``body()`` in the child and return its exit code (0: body returned True)."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 3
-        try:
-            code = 0 if body() else 2
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 @needs_fork
 class TestFork:
-    def test_child_reads_and_writes_through_the_inherited_store(
-        self, store: gf.SQLiteStore
-    ) -> None:
-        """A forked child uses the store it inherited; the parent's store keeps working."""
-        store.set("/parent", "before fork")
-        assert store.get("/parent") == "before fork"  # the parent has a live connection
-
-        def child() -> bool:
-            ok = store.get("/parent") == "before fork"
-            with store.batch():
-                store.set("/child", "written")
-                store.ordered_add("/m", {"c": 1})
-            return ok and store.get("/child") == "written"
-
-        assert in_child(child) == 0
-        assert store.get("/child") == "written"
-        assert store.ordered_range("/m") == ["c"]
-        with store.batch():
-            store.set("/parent", "after fork")
-            store.ordered_add("/m", {"p": 2})
-        assert store.get("/parent") == "after fork"
-        assert store.ordered_range("/m") == ["c", "p"]
-
     def test_child_does_not_share_the_parents_transaction(self, store: gf.SQLiteStore) -> None:
         """A child forked inside a batch has its own connection: it does not see the parent's
         uncommitted writes, and the parent's batch still commits after the child exits."""
@@ -723,3 +579,181 @@ class TestFork:
         assert store.get("/k") == "in parent batch"
         store.set("/after", 1)
         assert store.get("/after") == 1
+
+
+# -- read-only files ---------------------------------------------------------------------------
+
+#: What a refused write says, after the path and the reason.
+REFUSED = "it was opened for reading, nothing was written; copy it somewhere writable to change it"
+
+
+@pytest.fixture
+def as_reader() -> Iterator[tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]]:
+    """A directory and a way to run a program in it as a user that file modes bind.
+
+    root ignores file modes only through its capabilities, so when the suite runs as
+    root the program runs without them (``setpriv`` drops ``CAP_DAC_OVERRIDE`` and
+    ``CAP_DAC_READ_SEARCH`` from its bounding set): still root, so it reads the test
+    environment wherever tox put it (tox makes ``.tox`` private to its owner), but
+    bound by file modes as any user is. Either way the read-only-ness is real: the
+    kernel refuses the writes, not a flag of the test.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="graftflow-ro-"))
+    directory.chmod(0o755)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            message = "running as root without setpriv: a read-only file cannot be tested"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "HOME": str(directory), "XDG_CONFIG_HOME": str(directory)}
+        return subprocess.run(
+            [*prefix, *argv], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+    try:
+        yield directory, run
+    finally:
+        for path in [directory, *directory.rglob("*")]:
+            with contextlib.suppress(OSError):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+READ_ONLY_CHECK = """
+import json, sys
+import graftflow as gf
+store = gf.SQLiteStore(sys.argv[1], create=False)
+report = {
+    "read_only": store.read_only,
+    "get": store.get("/v"),
+    "range": store.ordered_range("/m"),
+    "len": store.ordered_len("/m"),
+    "member": store.ordered_get("/m", "a"),
+    "hash": store.hash_items("/h"),
+}
+with store.batch():
+    report["in_batch"] = store.get("/v")
+refused = {}
+for name, write in [
+    ("set", lambda: store.set("/v", 2)),
+    ("delete", lambda: store.delete("/v")),
+    ("incr", lambda: store.incr("/n")),
+    ("delete_tree", lambda: store.delete_tree("/v")),
+    ("hash_set", lambda: store.hash_set("/h", "f", 2)),
+    ("hash_delete", lambda: store.hash_delete("/h", "f")),
+    ("ordered_add", lambda: store.ordered_add("/m", {"z": 1})),
+    ("ordered_remove", lambda: store.ordered_remove("/m", "a")),
+    ("ordered_clear", lambda: store.ordered_clear("/m")),
+    ("transaction", lambda: store.transaction(lambda: store.set("/v", 3))),
+]:
+    try:
+        write()
+    except gf.StoreError as exc:
+        refused[name] = str(exc)
+report["refused"] = refused
+report["after"] = store.get("/v")
+store.close()
+print(json.dumps(report))
+"""
+
+
+class TestReadOnly:
+    @pytest.mark.parametrize(
+        ("how", "reason"),
+        [
+            pytest.param("file", "the file's mode is 444", id="file-mode-444"),
+            pytest.param("directory", "its directory {dir} cannot be written", id="read-only-dir"),
+        ],
+    )
+    def test_opens_for_reading_and_refuses_every_write_in_one_line(
+        self,
+        as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]],
+        how: str,
+        reason: str,
+    ) -> None:
+        """A file that cannot be written (mode 444, or in a directory that cannot be
+        written, as an archived show on a read-only share) opens; every read works;
+        every write is refused with one clear line, and the file is left unchanged."""
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        path = show / "archive.db"
+        store = gf.SQLiteStore(path)
+        store.set("/v", 1)
+        store.ordered_add("/m", {"a": "A", "b": None})
+        store.hash_set("/h", "f", 1)
+        store.close()
+        if how == "file":
+            path.chmod(0o444)
+        else:
+            show.chmod(0o555)
+        before = path.read_bytes()
+        proc = run(sys.executable, "-c", READ_ONLY_CHECK, str(path))
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        refused = report.pop("refused")
+        assert report == {
+            "read_only": True,
+            "get": 1,
+            "range": ["a", "b"],
+            "len": 2,
+            "member": "A",
+            "hash": {"f": 1},
+            "in_batch": 1,
+            "after": 1,
+        }
+        line = f"{path} is read-only ({reason.format(dir=show)}): {REFUSED}"
+        assert refused == dict.fromkeys(refused, line)
+        assert len(refused) == 10
+        assert path.read_bytes() == before
+
+    def test_the_cli_reads_and_refuses_writes_in_one_line(
+        self, as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]
+    ) -> None:
+        """``ls`` and ``get`` work on an archived demo; ``set`` and ``run`` print one
+        error line (no traceback) and exit 1."""
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        path = show / "demo.db"
+        url = f"sqlite:///{path}"
+        make_demo(url)
+        show.chmod(0o555)
+        shot = "/demo/films/f01/sequences/sq010/shots/sh0010"
+        listed = run(graftflow_command(), "--store", url, "ls", shot)
+        assert listed.returncode == 0, listed.stderr
+        assert "frame_out" in listed.stdout
+        got = run(graftflow_command(), "--store", url, "get", f"{shot}/handles")
+        assert (got.returncode, got.stdout, got.stderr) == (0, "8\n", "")
+        line = (
+            f"graftflow: error: {path} is read-only (its directory {show} cannot be written): "
+            f"{REFUSED}\n"
+        )
+        for argv in (["set", f"{shot}/handles", "12"], ["run", f"{shot}/bump_version"]):
+            refused = run(graftflow_command(), "--store", url, *argv)
+            assert (refused.returncode, refused.stdout, refused.stderr) == (1, "", line)
+
+    def test_a_missing_file_in_a_read_only_directory_cannot_be_created(
+        self, as_reader: tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]
+    ) -> None:
+        directory, run = as_reader
+        show = directory / "show"
+        show.mkdir()
+        show.chmod(0o555)
+        code = (
+            "import sys, graftflow as gf\n"
+            "try:\n    gf.SQLiteStore(sys.argv[1])\n"
+            "except gf.StoreError as exc:\n    print(exc)\n"
+        )
+        proc = run(sys.executable, "-c", code, str(show / "new.db"))
+        assert proc.returncode == 0, proc.stderr
+        assert (
+            proc.stdout == f"cannot create {show / 'new.db'}: directory {show} cannot be written\n"
+        )
+        assert not (show / "new.db").exists()

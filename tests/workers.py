@@ -1,4 +1,4 @@
-"""Real worker processes started together, for tests of concurrent stores."""
+"""Real worker processes and threads started together, for tests of concurrent stores."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,57 @@ def run_together(code: str, argvs: Sequence[Sequence[str]], cwd: Path) -> list[s
             for proc in procs:
                 if proc.poll() is None:
                     proc.kill()
+
+
+def in_threads(count: int, work: Callable[[], object]) -> None:
+    """Run ``work()`` in ``count`` threads at once; raise the first error any of them hit."""
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    if errors:
+        raise errors[0]
+
+
+def in_child(body: Callable[[], bool]) -> int:
+    """Fork, run ``body()`` in the child and return its exit code (0: body returned True).
+
+    Forking a process that runs threads (a Redis store's listener) is what the callers
+    test; Python 3.12+ warns about it in general, so that warning is silenced here only.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 3
+        try:
+            code = 0 if body() else 2
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def make_demo(url: str) -> None:
+    """``graftflow --store URL demo``, for real: the demo project in that store."""
+    from cli_support import graftflow_command
+
+    made = subprocess.run(
+        [graftflow_command(), "--store", url, "demo", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr

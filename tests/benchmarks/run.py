@@ -14,8 +14,12 @@ target (judged on the GC-on figures, against kabaret at its best) and whether it
 met. Best of R runs; stock kabaret's slow workloads (seconds per run) use fewer repeats,
 and the table says how many. Results go to .bench/results.json.
 
+W9 (redis_bench.py, issue 12) measures graftflow on Redis against graftflow on SQLite
+in the same run, and W1 on Redis both frameworks on one redis-server (every side, GC on
+and off); both need redis-server and the redis package.
+
 Without kabaret the kabaret columns are null and a loud note says why; with CI=true a
-missing kabaret is an error.
+missing kabaret (or redis-server) is an error.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import core_bench
 import kabaret_side
+import redis_bench
 import suite
 
 import graftflow
@@ -350,6 +356,90 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         "fresh process, against importing importlib.metadata + its scan; n = extra dummy "
         "distributions on the path",
     }
+
+    rows.update(judge_redis(raw.get("redis"), config))
+    return rows
+
+
+def judge_redis(raw: dict[str, Any] | None, config: suite.Config) -> dict[str, dict[str, Any]]:
+    """W9 (Redis against SQLite, one run) and W1 on Redis (graftflow against kabaret).
+
+    W9's ``graftflow_s`` is the Redis time and ``sqlite_s`` the SQLite one; its ``ratio``
+    is Redis / SQLite (lower is better), unlike the other rows' kabaret / graftflow. W9
+    is timed with the GC on only. Without a redis-server every figure is null and no
+    target is met.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    sizes = raw["sizes"] if raw else {}
+
+    def versus_sqlite(name: str, figures: dict[str, float] | None, n: Any, what: str) -> None:
+        redis_s = figures["redis"] if figures else None
+        sqlite_s = figures["sqlite"] if figures else None
+        ratio = redis_s / sqlite_s if redis_s and sqlite_s else None
+        rows[name] = {
+            "n": n,
+            "graftflow_s": redis_s,
+            "kabaret_s": None,
+            "ratio": ratio,
+            "target": "Redis <= 3x SQLite's time (same run)",
+            "met": ratio is not None and ratio <= 3,
+            "sqlite_s": sqlite_s,
+            "unit": f"seconds, GC on: {what}; graftflow_s on Redis; ratio = Redis / SQLite",
+        }
+
+    versus_sqlite(
+        "W9_demo",
+        raw and raw["demo"],
+        sizes.get("demo_shots", 0) * 20,
+        "create_demo() (1,200 shots) in a fresh store",
+    )
+    versus_sqlite(
+        "W9_cold",
+        raw and raw["cold"],
+        sizes.get("n"),
+        "fresh store object and root, one param of every item, pages of 100",
+    )
+    versus_sqlite("W9_warm", raw and raw["warm"], sizes.get("n"), "the same pass again")
+    nested = raw["nested"] if raw else None
+    k = sizes.get("k")
+    growth = (
+        {kind: nested[kind][4 * k] / nested[kind][k] for kind in nested} if nested and k else {}
+    )
+    rows["W9_nested"] = {
+        "n": [k, 4 * k] if k else None,
+        "graftflow_s": nested["redis"][4 * k] if nested and k else None,
+        "kabaret_s": None,
+        "ratio": growth.get("redis"),
+        "target": "on Redis, 4x the nested batches <= 6x the time",
+        "met": growth.get("redis") is not None and growth["redis"] <= 6,
+        "growth": growth,
+        "seconds": {kind: {str(s): v for s, v in by.items()} for kind, by in nested.items()}
+        if nested
+        else None,
+        "unit": "seconds for 4k nested flow.batch() in one outer batch, GC on; ratio = "
+        "time(4k) / time(k) on Redis",
+    }
+
+    # W1 on one redis-server, every side, GC on and off. Issue 12's targets are against
+    # stock kabaret (kabaret's Redis store as studios run it); kabaret at its best is
+    # shown beside it with no target: there every add and every cold item costs both
+    # sides round trips to the server, which no in-process work can win back 20x.
+    w1 = raw["W1"] if raw else None
+    add = w1["add"] if w1 else {}
+    reads = w1["reads"] if w1 else {}
+    slow = {"kabaret_stock_repeat": config.kabaret_slow_repeat if "kabaret" in add else None}
+    for name, figures, times in (
+        ("W1_redis_add", add, 50),
+        ("W1_redis_cold", side_figures(reads, "cold_s"), 50),
+        ("W1_redis_warm", side_figures(reads, "warm_s"), 1.3),
+    ):
+        row = rows[name] = timed_row(
+            sizes.get("w1_n"),
+            {side: figures.get(side) for side in SIDES},
+            f">= {times:g}x stock kabaret, both on one redis-server (issue 12)",
+            **(slow if name != "W1_redis_warm" else {}),
+        )
+        row["met"] = at_least(row["ratio_stock"], times)
     return rows
 
 
@@ -388,7 +478,10 @@ Cells = tuple[str, str, str, str, str, str, str]
 def cells(name: str, data: dict[str, Any]) -> Cells:
     """One row as the table shows it: times and ratios as "GC on / GC off"."""
     n = data["n"]
-    n_text = ", ".join(f"{x:,}" for x in n) if isinstance(n, list) else f"{n:,}"
+    if n is None:
+        n_text = "—"
+    else:
+        n_text = ", ".join(f"{x:,}" for x in n) if isinstance(n, list) else f"{n:,}"
     note = ""
     if data.get("kabaret_stock_repeat"):
         note = f"stock kabaret best of {data['kabaret_stock_repeat']}"
@@ -437,6 +530,15 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
             f"{fmt_time(data['bare_s'])} ({data['graftflow_vs_bare']:.2f}x); "
             f"2nd session {fmt_time(data['second_session_s'])}"
         )
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+    if name.startswith("W9_") and name != "W9_nested":
+        shown = "—" if data["ratio"] is None else f"{data['ratio']:.2f}x"
+        note = f"SQLite {fmt_time(data['sqlite_s'])}; Redis/SQLite {shown}; GC on"
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+    if name == "W9_nested":
+        growth = data["growth"]
+        shown = ", ".join(f"{kind} {value:.2f}x" for kind, value in growth.items()) or "—"
+        note = f"time(4k)/time(k): {shown}; GC on"
         return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
     off = data["gc_off"]
     times = [
@@ -588,6 +690,13 @@ def main(argv: list[str] | None = None) -> int:
         default=2,
         help="runs of kabaret's slow workloads (add, cold reads: seconds each)",
     )
+    parser.add_argument(
+        "--redis-n",
+        type=int,
+        default=10_000,
+        help="items of W1 on Redis (10,000 as W1; stock kabaret takes minutes there: its "
+        "Redis map reads every name per item lookup)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
     parser.add_argument("--plot", action="store_true", help=f"redraw {PLOT.relative_to(ROOT)}")
     parser.add_argument("--plot-path", type=Path, default=PLOT, help="where --plot draws")
@@ -644,13 +753,31 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.kabaret_slow_repeat}), each run with the GC on and off"
     )
     raw = suite.run_suite(config)
+    with core_bench.redis_server() as redis_url:
+        if redis_url is None and os.environ.get("CI", "").lower() == "true":
+            print("error: W9 needs redis-server and the redis package; CI needs them")
+            return 1
+        raw["redis"] = (
+            None
+            if redis_url is None
+            else redis_bench.run_redis(
+                redis_url,
+                repeat=config.repeat,
+                kabaret_repeat=config.kabaret_slow_repeat,
+                with_kabaret=with_kabaret,
+                progress=config.progress,
+                **(
+                    {"n": 200, "k": 10, "demo_shots": 3, "w1_n": 100}
+                    if args.smoke
+                    else {"w1_n": args.redis_n}
+                ),
+            )
+        )
     rows = judge(raw, config)
     print_table(rows, f"graftflow vs kabaret (at its best, and stock), n={config.n:,}")
 
     core = None
     if not args.no_core:
-        import core_bench
-
         print()
         core = core_bench.run_core(config.n, config.repeat)
 

@@ -107,15 +107,20 @@ class GraftflowSide(Reads):
     def session(self, tree: str) -> gf.Session:
         return gf.Session(environ=dict(self._environ[tree]))
 
+    def new_store(self) -> gf.Store:
+        """Where a workload's values go: memory here (the Redis side overrides it)."""
+        return gf.MemoryStore()
+
     def populated(self, tree: str, n: int) -> gf.Store:
-        store = gf.MemoryStore()
+        store = self.new_store()
         flow = gf.Flow(self.session(tree), store)
         flow.create_project("p", self._projects[tree]).shots.add_many(gfw.names(n))
         return store
 
     def adder(self, tree: str, n: int) -> Run:
         """Add n items one ``add()`` at a time (each builds its item, as kabaret's does)."""
-        shots = gf.Flow(self.session(tree)).create_project("p", self._projects[tree]).shots
+        flow = gf.Flow(self.session(tree), self.new_store())
+        shots = flow.create_project("p", self._projects[tree]).shots
         todo = gfw.names(n)
 
         def run() -> int:
@@ -179,8 +184,12 @@ class KabaretSide(Reads):
         store.store[f"/{project}/shots/_mapped_types"] = OrderedDict.fromkeys(todo, qualified)
         return store
 
+    def new_value_store(self) -> Any:
+        """Where a workload's values go: kabaret's MemoryValueStore (``None``) here."""
+        return None
+
     def adder(self, tree: str, n: int) -> Run:
-        root, _ = kab.new_root()
+        root, _ = kab.new_root(self.new_value_store())
         shots = getattr(root, self.project(tree)).shots
         todo = kab.names(n)
 

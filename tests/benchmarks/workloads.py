@@ -67,17 +67,25 @@ class Stores:
         self._count = 0
 
     def new(self, kind: str) -> gf.Store:
+        """A new, empty store of ``kind``."""
+        return self.open(self.fresh_url(kind))
+
+    def fresh_url(self, kind: str) -> str:
+        """The URL of a new, empty store of ``kind`` (a file, a prefix of its own)."""
         self._count += 1
         if kind == "memory":
-            store: gf.Store = gf.MemoryStore()
-        elif kind == "sqlite":
-            store = gf.SQLiteStore(Path(self._dir.name) / f"bench{self._count}.db")
-        elif kind == "redis":
+            return "memory://"
+        if kind == "sqlite":
+            return f"sqlite:///{Path(self._dir.name) / f'bench{self._count}.db'}"
+        if kind == "redis":
             if self._redis_url is None:
                 raise ValueError("no Redis server for this run: pass Stores(redis_url=...)")
-            store = gf.RedisStore(self._redis_url, prefix=f"bench{uuid.uuid4().hex[:12]}")
-        else:
-            raise ValueError(f"unknown store kind {kind!r}")
+            return f"{self._redis_url}?prefix=bench{uuid.uuid4().hex[:12]}"
+        raise ValueError(f"unknown store kind {kind!r}")
+
+    def open(self, url: str) -> gf.Store:
+        """Open ``url`` (again: a second store object on the same data); closed by close()."""
+        store = gf.open_store(url)
         self._opened.append(store)
         return store
 

@@ -5,6 +5,7 @@ A typed param's value handle must give its type, so users' own code type-checks.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from typing_extensions import assert_type
@@ -59,6 +60,15 @@ def check(shot: Shot) -> None:
     assert_type(gf.relations(shot), tuple[gf.Relation[Any], ...])
     shot.frames.set(3)
     shot.frames.set("3")  # type: ignore[arg-type]
+
+
+def transactions(flow: gf.Flow, store: gf.Store) -> None:
+    """transaction(fn) gives fn's result; without fn, a context manager."""
+    assert_type(flow.transaction(lambda: 3), int)
+    assert_type(store.transaction(lambda: "x", retries=2), str)
+    assert_type(flow.transaction(), AbstractContextManager[None])
+    with store.transaction():
+        store.set("/k", 1)
 
 
 class Studio(gf.Object):

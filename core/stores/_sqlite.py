@@ -15,17 +15,18 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps_checked
-from ._json import loads as _loads
-from ._store import check_range, quote_names
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps_checked
+from graftflow._json import loads as _loads
 
-__all__ = ["SQLiteStore"]
+from ._commit import CommitCallbacks, run
+from ._store import Transactional, check_range, quote_names
+
+__all__ = ["SQLiteStore", "open_url"]
 
 #: Bumped when the layout changes; a file of another version is refused, never guessed at
 #: (graftflow is unreleased: files from earlier development layouts are not upgraded).
@@ -81,8 +82,8 @@ if hasattr(os, "register_at_fork"):
 
 @contextmanager
 def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
-    """One ``BEGIN IMMEDIATE`` transaction: committed if the block ends, rolled back
-    (if SQLite has not already) if it raises. Batches nest savepoints instead."""
+    """One ``BEGIN IMMEDIATE`` transaction for the schema: committed if the block ends,
+    rolled back (if SQLite has not already) if it raises."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -102,7 +103,7 @@ class _Local(threading.local):
     maps: dict[str, tuple[int, int]] | None = None
 
 
-class SQLiteStore:
+class SQLiteStore(Transactional):
     """A :class:`~graftflow.Store` in one SQLite file.
 
     :param path: the database file. Its directory must exist.
@@ -145,6 +146,14 @@ class SQLiteStore:
                 f"no store at {self.path}: the file does not exist (check the path, or run "
                 "'graftflow demo' to create the demo store)"
             )
+        if not self.path.exists() and not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"cannot create {self.path}: directory {self.path.parent} cannot be written"
+            )
+        self._why_read_only = _read_only(self.path)
+        #: Opened for reading only: the file, or its directory, cannot be written (an
+        #: archived show on a read-only share). Every write raises StoreError.
+        self.read_only = self._why_read_only is not None
         self._open_first()
         _LIVE_STORES.add(self)
 
@@ -156,9 +165,22 @@ class SQLiteStore:
     def _raw_connect(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
+        target: str | Path = self.path
+        if self.read_only:
+            # mode=ro: SQLite never tries to write. In a directory nobody may write,
+            # SQLite cannot make the shared-memory file WAL readers need: the file is
+            # opened as immutable, an archive nobody changes (which is what such a
+            # directory says), unless it has a write-ahead log not merged yet.
+            target = self.path.as_uri() + "?mode=ro"
+            if not os.access(self.path.parent, os.W_OK) and not _has_log(self.path):
+                target += "&immutable=1"
         try:
             return sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                target,
+                timeout=self.timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=self.read_only,
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
@@ -188,6 +210,11 @@ class SQLiteStore:
         try:
             tables = self._tables(conn)
             if not tables:
+                if self.read_only:
+                    raise StoreError(
+                        f"{self.path} is empty and read-only ({self._why_read_only}): it "
+                        "cannot become a store; choose a writable place"
+                    )
                 tables = self._create_schema(conn)
             self._check_schema(conn, tables)
         except BaseException:
@@ -253,8 +280,21 @@ class SQLiteStore:
                 "upgrade graftflow or use another file"
             )
 
+    def _refused(self, why: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is read-only ({why}): it was opened for reading, nothing was "
+            "written; copy it somewhere writable to change it"
+        )
+
+    def _writing(self) -> None:
+        """Refuse a write, in one clear line, if the file was opened for reading."""
+        if self._why_read_only is not None:
+            raise self._refused(self._why_read_only)
+
     def _error(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
+        if "readonly" in message:  # made read-only since it was opened
+            return self._refused(f"SQLite: {message}")
         if "locked" in message or "busy" in message:
             return StoreError(
                 f"{self.path} stayed locked by another process for {self.timeout:g} s; try again"
@@ -269,10 +309,21 @@ class SQLiteStore:
         except UnicodeEncodeError as exc:
             raise _unstorable_text(params, exc) from None
 
+    def data_version(self) -> int:
+        """A number that changes each time *another* connection commits to the file.
+
+        Another process, or another thread of this one (each thread has its own
+        connection). SQLite has no change notifications: a tool that shows values polls
+        this (a cheap read of the file header) and re-reads when it moved. (A file in a
+        read-only directory is opened immutable: nobody can change it, nor this number.)
+        """
+        row = self._execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
     def _decode(self, key: str, text: str) -> Any:
         try:
             return _loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             raise StoreError(
                 f"{self.path}: the value at {key!r} is not valid JSON ({exc})"
             ) from exc
@@ -319,6 +370,11 @@ class SQLiteStore:
             raise self._error(exc) from exc
         run(callbacks.leave(committed=True))
 
+    def _attempt(self) -> AbstractContextManager[None]:
+        """A transaction attempt is a batch: ``BEGIN IMMEDIATE`` takes the file's write
+        lock before the first read, so other writers wait and nothing can conflict."""
+        return self.batch()
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._commit_callbacks.add(callback)
 
@@ -345,6 +401,7 @@ class SQLiteStore:
         return default if row is None else self._decode(key, row[0])
 
     def set(self, key: str, value: JSONValue) -> None:
+        self._writing()
         self._execute(
             "INSERT INTO kv (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -352,11 +409,13 @@ class SQLiteStore:
         )
 
     def delete(self, key: str) -> bool:
+        self._writing()
         return self._execute("DELETE FROM kv WHERE key = ?", (key,)).rowcount > 0
 
     def incr(self, key: str, amount: int = 1) -> int:
         if type(amount) is not int:
             raise InvalidValueError(key, f"{key}: incr amount must be an int, not {amount!r}")
+        self._writing()
         with self.batch():
             row = self._execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
             current = 0 if row is None else self._decode(key, row[0])
@@ -373,6 +432,7 @@ class SQLiteStore:
         return new
 
     def delete_tree(self, key: str) -> None:
+        self._writing()
         # Keys under `key` are exactly those in [key + "/", key + "0"): "0" follows "/".
         low, high = key + "/", key + "0"
         below = "(SELECT id FROM maps WHERE key = ? OR (key >= ? AND key < ?))"
@@ -396,6 +456,7 @@ class SQLiteStore:
         return default if row is None else self._decode(key, row[0])
 
     def hash_set(self, key: str, field: str, value: JSONValue) -> None:
+        self._writing()
         self._execute(
             "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
             "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
@@ -403,6 +464,7 @@ class SQLiteStore:
         )
 
     def hash_delete(self, key: str, field: str) -> bool:
+        self._writing()
         cursor = self._execute("DELETE FROM hashes WHERE key = ? AND field = ?", (key, field))
         return cursor.rowcount > 0
 
@@ -413,6 +475,7 @@ class SQLiteStore:
     # -- ordered maps -----------------------------------------------------------------
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
+        self._writing()
         conn = self._conn()  # a closed store says so, even for nothing to add
         if not items:
             return
@@ -495,6 +558,7 @@ class SQLiteStore:
         return default if row is None else self._decode(f"{key}/{name}", row[0])
 
     def ordered_remove(self, key: str, name: str) -> bool:
+        self._writing()
         with self.batch():
             self._local.maps = {}  # positions and counts change
             found = self._execute(
@@ -582,6 +646,7 @@ class SQLiteStore:
         return [row[0] for row in rows]
 
     def ordered_clear(self, key: str) -> None:
+        self._writing()
         with self.batch():
             self._local.maps = {}  # positions and counts change
             for table in ("members", "member_holes"):
@@ -591,6 +656,33 @@ class SQLiteStore:
 
 #: The id of the map at the statement's key parameter (a map's rows name it by id).
 _MAP: Final = "(SELECT id FROM maps WHERE key = ?)"
+
+
+def _read_only(path: Path) -> str | None:
+    """Why ``path`` can only be read, or ``None``: what SQLite needs to write it is
+    the file and, for its journal and WAL files, its directory (``os.access`` asks the
+    system, so a read-only mount counts even for root, a file mode does not)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file's mode is {path.stat().st_mode & 0o777:o}"
+    if path.exists() and not os.access(path.parent, os.W_OK):
+        return f"its directory {path.parent} cannot be written"
+    return None
+
+
+def _has_log(path: Path) -> bool:
+    """Whether the file has a write-ahead log holding commits not merged into it yet."""
+    log = path.with_name(path.name + "-wal")
+    return log.exists() and log.stat().st_size > 0
+
+
+def open_url(url: str, create: bool) -> SQLiteStore:
+    """``open_store("sqlite:///PATH")``: three slashes then the path (SQLAlchemy's way)."""
+    rest = url.partition("://")[2]
+    if not rest.startswith("/") or len(rest) < 2:
+        raise StoreError(
+            f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
+    return SQLiteStore(rest[1:], create=create)
 
 
 def _unstorable_text(params: tuple[Any, ...], exc: UnicodeEncodeError) -> InvalidValueError:

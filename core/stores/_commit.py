@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ._errors import CommitCallbackError
+from graftflow._errors import CommitCallbackError
 
 __all__ = ["CommitCallbacks", "run"]
 

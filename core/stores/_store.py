@@ -12,17 +12,22 @@ which never collide with an oid.
 
 from __future__ import annotations
 
+import random
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, NamedTuple, Protocol, TypeVar, overload, runtime_checkable
 
-from ._errors import StoreError
-from ._json import JSONValue
+from graftflow._errors import ConflictError, StoreError
+from graftflow._json import JSONValue
 
 __all__ = [
+    "DEFAULT_RETRIES",
     "MISSING",
     "Store",
+    "Transactional",
     "check_range",
     "display_url",
     "iter_names",
@@ -48,6 +53,15 @@ class _Missing:
 #: Passed as ``default`` to tell "no value" apart from a stored ``None``.
 MISSING: Any = _Missing()
 
+T = TypeVar("T")
+
+#: How many more times ``transaction(fn)`` runs ``fn`` after a conflict, by default.
+DEFAULT_RETRIES: Final = 20
+#: Backoff between attempts: random, up to this first, doubling, never above the cap, so
+#: writers that collided do not collide again in step.
+_BACKOFF_FIRST: Final = 0.001
+_BACKOFF_CAP: Final = 0.05
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -55,7 +69,8 @@ class Store(Protocol):
 
     Writes outside a :meth:`batch` are atomic one by one; inside, they are atomic all
     together. Batches nest like savepoints: a failing inner batch undoes only its own
-    writes, the outermost one commits everything or nothing.
+    writes, the outermost one commits everything or nothing. A :meth:`transaction`
+    adds isolation: what it read is still what the store holds when it commits.
     """
 
     #: A URL that :func:`open_store` would accept to open this store again.
@@ -113,26 +128,123 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group writes into one atomic transaction (see the class docstring)."""
 
+    @overload
+    def transaction(
+        self, fn: None = None, *, retries: int = ...
+    ) -> AbstractContextManager[None]: ...
+
+    @overload
+    def transaction(self, fn: Callable[[], T], *, retries: int = ...) -> T: ...
+
+    def transaction(self, fn: Callable[[], T] | None = None, *, retries: int = ...) -> Any:
+        """Run ``fn()`` isolated from other writers, atomically; return its result.
+
+        A batch whose reads are protected too: memory and SQLite lock out other
+        writers for the whole call; Redis checks at commit that nothing ``fn`` read has
+        changed and runs ``fn`` again if it has, up to ``retries`` more times, then
+        raises :class:`ConflictError` (nothing written). Without ``fn``, a context
+        manager for one attempt (Redis raises ConflictError at its end instead of
+        running the block again). See :class:`Transactional`.
+        """
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once this thread's outermost batch commits; now, outside one.
 
         Dropped if the batch (or the nested batch that queued it) rolls back, so a
         listener never hears of writes that did not happen. Stores implement it with
-        :class:`graftflow._commit.CommitCallbacks` around their ``batch()``.
+        :class:`graftflow.stores._commit.CommitCallbacks` around their ``batch()``.
         """
 
     def close(self) -> None:
         """Release connections; later calls raise :class:`StoreError`."""
 
 
+class Transactional:
+    """The one ``transaction()`` of every store, and of :class:`~graftflow.Flow`.
+
+    A class provides :meth:`_attempt`: a context manager that runs its block as one
+    isolated, atomic attempt (a batch level, and its commit) and raises
+    :class:`ConflictError` from its exit when the attempt must be run again. The retry
+    loop lives here, once: an attempt that conflicted has committed nothing (its
+    writes, and the commit callbacks it queued, are dropped with it), so running
+    ``fn`` again is safe.
+    """
+
+    def _attempt(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _gave_up(self) -> None:
+        """Called when the retries ran out (a store that made a thread wait for its
+        turn frees it here)."""
+
+    @overload
+    def transaction(
+        self, fn: None = None, *, retries: int = DEFAULT_RETRIES
+    ) -> AbstractContextManager[None]: ...
+
+    @overload
+    def transaction(self, fn: Callable[[], T], *, retries: int = DEFAULT_RETRIES) -> T: ...
+
+    def transaction(
+        self, fn: Callable[[], T] | None = None, *, retries: int = DEFAULT_RETRIES
+    ) -> Any:
+        """Run ``fn()`` isolated from other writers, atomically; return its result.
+
+        :param retries: how many more times to run ``fn`` when another writer changed
+            what it read before it could commit (Redis only: the other stores lock).
+        :raises ConflictError: still conflicting after the retries; nothing written.
+
+        Without ``fn``, a context manager for one attempt: ``with store.transaction():``.
+        It cannot run its block again, so where a conflict is possible (Redis) it raises
+        :class:`ConflictError` at its end instead, nothing written.
+        """
+        if type(retries) is not int or retries < 0:
+            raise ValueError(f"transaction(retries=...) takes an int >= 0, not {retries!r}")
+        if fn is None:
+            if retries != DEFAULT_RETRIES:
+                raise TypeError(
+                    "transaction(retries=...) needs the function form: a with-block "
+                    "cannot be run again; use transaction(fn, retries=...)"
+                )
+            return self._attempt()
+        changed: dict[str, None] = {}
+        for number in range(retries + 1):
+            try:
+                with self._attempt():
+                    return fn()
+            except ConflictError as exc:
+                changed.update(dict.fromkeys(exc.oids))
+                if number < retries:
+                    time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_FIRST * 2**number)))
+        self._gave_up()
+        oids = tuple(changed)
+        raise ConflictError(
+            oids,
+            f"a transaction gave up after {retries + 1} attempts: other writers kept "
+            f"changing {quote_names(list(oids))} before it could commit; nothing was "
+            "written (try again later, or pass a larger retries=)",
+        )
+
+
 StoreFactory = Callable[[str, bool], Store]
-#: Schemes registered for the whole process (a plugin's come per session, see open_store).
-_SCHEMES: dict[str, StoreFactory] = {}
-_BUILT_IN: Final = ("memory", "sqlite", "redis", "rediss")
+
+
+class _Scheme(NamedTuple):
+    factory: StoreFactory
+    #: How the scheme's URLs look, for messages listing the known schemes.
+    example: str
+
+
+#: Schemes registered for the whole process, in registration order: the built-in ones
+#: first (graftflow.stores registers them on import, as any backend would be), then
+#: those of programs. A plugin's come per session instead (see open_store's schemes).
+_SCHEMES: dict[str, _Scheme] = {}
 _schemes_lock: Final = threading.Lock()
 
 
-def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], None]:
+def register_store_scheme(
+    scheme: str, factory: StoreFactory, *, example: str | None = None
+) -> Callable[[], None]:
     """Teach :func:`open_store` a URL scheme for the whole process; return the undo.
 
     For a scheme every session of a program should know. Plugins' schemes (the
@@ -140,16 +252,19 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
     :func:`open_store` as ``schemes``.
 
     :param factory: ``factory(url, create) -> Store``.
-    :raises ValueError: the scheme is built in or registered already.
+    :param example: how a URL of the scheme looks (``"s3://BUCKET/KEY"``), shown when
+        a URL is refused; default ``"scheme://..."``.
+    :raises ValueError: the scheme is registered already (the built-in ones are too).
     """
+    entry = _Scheme(factory, example or f"{scheme}://...")
     with _schemes_lock:
-        if scheme in _SCHEMES or scheme in _BUILT_IN:
+        if scheme in _SCHEMES:
             raise ValueError(f"store scheme {scheme!r} is already registered")
-        _SCHEMES[scheme] = factory
+        _SCHEMES[scheme] = entry
 
     def unregister() -> None:
         with _schemes_lock:
-            if _SCHEMES.get(scheme) is factory:
+            if _SCHEMES.get(scheme) is entry:
                 del _SCHEMES[scheme]
 
     return unregister
@@ -157,12 +272,13 @@ def register_store_scheme(scheme: str, factory: StoreFactory) -> Callable[[], No
 
 def known_store_schemes() -> frozenset[str]:
     """The schemes :func:`open_store` knows for every caller: built in or registered."""
-    return frozenset((*_BUILT_IN, *_SCHEMES))
+    return frozenset(_SCHEMES)
 
 
 def _known_schemes(more: Mapping[str, StoreFactory]) -> str:
-    extra = "".join(f", {scheme}://..." for scheme in sorted({*_SCHEMES, *more}))
-    return f"memory://, sqlite:///PATH, redis://HOST:PORT/DB{extra}"
+    shown = [entry.example for entry in list(_SCHEMES.values())]
+    shown += [f"{scheme}://..." for scheme in sorted(set(more) - set(_SCHEMES))]
+    return ", ".join(shown)
 
 
 def open_store(
@@ -184,33 +300,12 @@ def open_store(
     more: Mapping[str, StoreFactory] = schemes or {}
     if not isinstance(url, str) or not url:
         raise StoreError(f"a store URL must be a non-empty str, not {url!r}")
-    scheme, sep, rest = url.partition("://")
+    scheme, sep, _ = url.partition("://")
     if not sep:
         hint = f"; did you mean 'sqlite:///{url}'?" if url.endswith((".db", ".sqlite")) else ""
         raise StoreError(f"{url!r} is not a store URL (known: {_known_schemes(more)}){hint}")
-    if scheme == "memory":
-        if rest:
-            raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
-        from ._memory_store import MemoryStore
-
-        return MemoryStore()
-    if scheme == "sqlite":
-        if not rest.startswith("/") or len(rest) < 2:
-            raise StoreError(
-                f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
-            )
-        from ._sqlite_store import SQLiteStore
-
-        return SQLiteStore(rest[1:], create=create)
-    if scheme in ("redis", "rediss"):
-        try:
-            from ._redis_store import RedisStore
-        except ImportError:
-            raise StoreError(
-                f"{url!r}: the Redis store needs the redis package; pip install 'graftflow[redis]'"
-            ) from None
-        return RedisStore(url)
-    factory = _SCHEMES.get(scheme) or more.get(scheme)
+    entry = _SCHEMES.get(scheme)
+    factory = entry.factory if entry is not None else more.get(scheme)
     if factory is None:
         raise StoreError(
             f"unknown store scheme {scheme!r} in {url!r} (known: {_known_schemes(more)})"
@@ -230,13 +325,21 @@ def iter_names(store: Store, key: str, chunk: int = 1000) -> Iterator[str]:
 
 
 def display_url(url: str) -> str:
-    """``url`` fit for messages and logs: a password in it becomes ``***``."""
+    """``url`` fit for messages and logs: a password in it becomes ``***``.
+
+    Works on malformed URLs too (they end up in error messages): what looks like
+    ``user:password@`` is masked even when the URL cannot be parsed.
+    """
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return re.sub(r"(//[^/?#@:]*:)[^/?#@]*@", r"\1***@", url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
 
 

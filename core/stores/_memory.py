@@ -2,10 +2,17 @@
 
 It behaves exactly like the persistent stores (the conformance suite proves it): values
 go in and come out as JSON would give them back, a container read is a fresh copy, and
-batches are atomic with savepoint nesting. Reads take no lock (a dict lookup is atomic
-under the GIL and this is the hot path); writes and batches hold one re-entrant lock, so
-writers never interleave. A reader in *another thread* may see a batch in progress:
-use SQLiteStore when threads must be isolated from each other's transactions.
+batches are atomic with savepoint nesting.
+
+Locking, decided: writes, batches and transactions hold one re-entrant lock, so writers
+never interleave and a ``transaction()`` is isolated from every other writer. Reads take
+no lock. A read is one dict lookup (atomic under the GIL) of a value that is never
+changed in place (containers are kept as JSON text and decoded per read), so it always
+sees a whole value; a read that walks a table first copies it in one C-level step. What
+a reader in *another thread* may see is a batch in progress, or half undone: taking the
+lock on every read would cost more than the read itself on this store's hot path, for an
+isolation that only matters between threads sharing a scratch store. Threads that need
+it read inside ``transaction()`` (which takes the lock), or use SQLiteStore.
 """
 
 from __future__ import annotations
@@ -15,15 +22,16 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final, NoReturn
 
-from ._commit import CommitCallbacks, run
-from ._errors import ExistsError, InvalidValueError, StoreError
-from ._json import JSONValue, dumps, json_error, loads
-from ._store import check_range, quote_names
+from graftflow._errors import ExistsError, InvalidValueError, StoreError
+from graftflow._json import JSONValue, dumps, json_error, loads
 
-__all__ = ["MemoryStore"]
+from ._commit import CommitCallbacks, run
+from ._store import Transactional, check_range, quote_names
+
+__all__ = ["MemoryStore", "open_url"]
 
 _EXACT_SCALARS: Final = frozenset({str, int, bool, type(None)})
 
@@ -51,7 +59,10 @@ def _decode(value: object) -> Any:
 
 
 class _Closed(dict):  # type: ignore[type-arg]
-    """Stands in for every table once the store is closed, so reads fail loudly."""
+    """Stands in for every table once the store is closed, so every call fails loudly.
+
+    The one mechanism for a closed store: no flag to test on the hot path of reads.
+    """
 
     def _fail(self, *args: object) -> NoReturn:
         raise StoreError("memory:// store is closed")
@@ -168,7 +179,7 @@ class _Ordered(dict):  # type: ignore[type-arg]
         return holes[low - 1] + 1
 
 
-class MemoryStore:
+class MemoryStore(Transactional):
     """An in-process :class:`~graftflow.Store`. ``open_store("memory://")`` makes one."""
 
     url = "memory://"
@@ -178,7 +189,6 @@ class MemoryStore:
         self._hashes: dict[str, dict[str, object]] = {}
         self._ordered: dict[str, _Ordered] = {}
         self._lock = threading.RLock()
-        self._closed = False
         # Per open batch level: (table, key) -> a plain value's or hash's state before the
         # level touched it, and the level's changes to ordered maps, to undo in reverse
         # (an ordered map may hold millions of names: it is never copied; issue 18).
@@ -254,7 +264,7 @@ class MemoryStore:
     @contextmanager
     def batch(self) -> Iterator[None]:
         with self._lock:
-            if self._closed:
+            if type(self._kv) is _Closed:
                 raise StoreError("memory:// store is closed")
             self._levels.append(({}, []))
             self._commit_callbacks.enter()
@@ -277,12 +287,16 @@ class MemoryStore:
         # Outside the lock: a callback may write, or wait for another thread's batch.
         run(due)
 
+    def _attempt(self) -> AbstractContextManager[None]:
+        """A transaction attempt is a batch: it holds the writers' lock from start to
+        commit, so no other writer runs in between and nothing can conflict."""
+        return self.batch()
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._commit_callbacks.add(callback)
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
             self._kv = self._hashes = self._ordered = _Closed()
 
     # -- plain values -----------------------------------------------------------------
@@ -376,7 +390,9 @@ class MemoryStore:
 
     def hash_items(self, key: str) -> dict[str, Any]:
         fields = self._hashes.get(key)
-        return {} if fields is None else {f: _decode(v) for f, v in fields.items()}
+        # list() copies in one step: a writer in another thread may change the hash
+        # while the values are decoded (reads take no lock).
+        return {} if fields is None else {f: _decode(v) for f, v in list(fields.items())}
 
     # -- ordered maps -----------------------------------------------------------------
 
@@ -459,3 +475,10 @@ class MemoryStore:
 
 
 _ABSENT: Final = object()
+
+
+def open_url(url: str, create: bool) -> MemoryStore:
+    """``open_store("memory://")``: a fresh store (it takes no path)."""
+    if url != "memory://":
+        raise StoreError(f"{url!r}: a memory store takes no path; use 'memory://'")
+    return MemoryStore()
