@@ -111,6 +111,18 @@ def kabaret() -> ModuleType:
     return kabaret_side
 
 
+def check_every_side(name: str, row: dict[str, Any]) -> None:
+    """A row timed on every side, GC on and off: every time measured, the ratios theirs."""
+    for level in (row, row["gc_off"]):
+        assert level["graftflow_s"] > 0, name
+        assert level["kabaret_s"] > 0, name
+        assert level["kabaret_stock_s"] > 0, name
+        assert level["ratio"] == pytest.approx(level["kabaret_s"] / level["graftflow_s"])
+        assert level["ratio_stock"] == pytest.approx(
+            level["kabaret_stock_s"] / level["graftflow_s"]
+        )
+
+
 def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     """`run.py --smoke --plot` runs every workload on graftflow and both kabaret sides,
     GC on and off, prints the table, writes results.json in issue 5's schema (plus
@@ -148,14 +160,7 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
         assert row["target"], name
     assert rows["W2p_cold"]["met"] is None
     for name in SIDE_BY_SIDE:
-        for level in (rows[name], rows[name]["gc_off"]):
-            assert level["graftflow_s"] > 0, name
-            assert level["kabaret_s"] > 0, name
-            assert level["kabaret_stock_s"] > 0, name
-            assert level["ratio"] == pytest.approx(level["kabaret_s"] / level["graftflow_s"])
-            assert level["ratio_stock"] == pytest.approx(
-                level["kabaret_stock_s"] / level["graftflow_s"]
-            )
+        check_every_side(name, rows[name])
     # kabaret's factories are all plain: its W2p columns are its W2 ones.
     assert rows["W2p_cold"]["kabaret_s"] == rows["W2_cold"]["kabaret_s"]
     for name in ("W2_overhead", "W2p_overhead"):
@@ -224,15 +229,7 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
         if not has_redis:
             assert (row["graftflow_s"], row["ratio"], row["met"]) == (None, None, False), name
             continue
-        # W1 on Redis has every side too, GC on and off.
-        for level in (row, row["gc_off"]):
-            assert level["graftflow_s"] > 0, name
-            assert level["kabaret_s"] > 0, name
-            assert level["kabaret_stock_s"] > 0, name
-            assert level["ratio"] == pytest.approx(level["kabaret_s"] / level["graftflow_s"])
-            assert level["ratio_stock"] == pytest.approx(
-                level["kabaret_stock_s"] / level["graftflow_s"]
-            )
+        check_every_side(name, row)  # W1 on Redis has every side too
 
     core = report["core"]
     assert set(core["workloads"]) == set(WORKLOADS)
