@@ -14,7 +14,7 @@ subclass does with the hooks :meth:`resolve`, :meth:`relations`, :meth:`relation
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._errors import MissingRelationError, did_you_mean
 
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from ._session import Session
     from .stores._store import Store
 
-__all__ = ["TreeManager"]
+ObjT = TypeVar("ObjT", bound="Object")
+
+__all__ = ["TreeManager", "new_object"]
 
 
 class TreeManager:
@@ -40,6 +42,11 @@ class TreeManager:
     # no ``prefix`` slot, and the oid string (~70 bytes) is made only when asked for.
     # An item's values know their own keys, so most items never need theirs.
     __slots__ = ("_oid", "name", "object", "parent", "propagate", "root", "store")
+
+    #: ``True`` on a subclass whose ``__init__`` is TreeManager's followed by
+    #: :meth:`_gf_attach` and nothing else: :func:`new_object` then makes its managers
+    #: without the class call (issue 18's W2_cold: every extended map item).
+    _gf_attach_only: ClassVar[bool] = False
 
     object: Object
     #: The parent object (the :class:`Flow` for a project, ``None`` for the flow).
@@ -134,6 +141,9 @@ class TreeManager:
         """Serve an attribute the object's class does not have; the core has none."""
         raise self.missing(name)
 
+    def _gf_attach(self, parent: TreeManager) -> None:
+        """What a subclass sets up beyond TreeManager's slots (see ``_gf_attach_only``)."""
+
     def extensions_reloaded(self) -> None:
         """The session's extensions were reloaded; the core's relations do not change."""
 
@@ -168,4 +178,45 @@ class TreeManager:
 
     def touch(self) -> None:
         """Tell whoever subscribed to this object or an ancestor that it changed."""
-        self.root._touched(self.oid)
+        root = self.root
+        if root._handlers:  # nobody listens, most of the time (W1_add: every add touches)
+            root._touched(self.oid)
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+
+
+def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) -> ObjT:
+    """``cls(parent, name)`` for a class that keeps Object's constructor and store (its
+    ``_gf_plain_ctor``; the callers check), made without the class call.
+
+    Maps build every item here (issue 18's W1_cold, W1_add, W2_cold): the class call
+    costs an ``Object.__init__`` frame and a type call per item, and the manager's class
+    call as much again; the manager is made here with the slots TreeManager.__init__
+    sets, then what its class adds (``_gf_attach``). tests/test_object.py compares the
+    two ways, slot by slot.
+    """
+    obj = _new(cls)
+    if cls._gf_plain_new and (not pmng.propagate or type(pmng) is TreeManager):
+        manager_type: type[TreeManager] = TreeManager
+        propagate = pmng.propagate
+    else:  # what Object.__init__ and TreeManager.__init__ decide
+        manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
+        if not (manager_type is TreeManager or manager_type._gf_attach_only):
+            _setattr(obj, "_mng", manager_type(obj, pmng, name))
+            return obj
+        flag = cls._PROPAGATE_MANAGER_TYPE
+        propagate = pmng.propagate if flag is None else flag
+    mng = _new(manager_type)
+    mng.object = obj
+    mng.parent = parent
+    mng.name = name
+    mng._oid = None
+    mng.root = pmng.root
+    mng.store = pmng.store
+    mng.propagate = propagate
+    if manager_type is not TreeManager:
+        mng._gf_attach(pmng)
+    _setattr(obj, "_mng", mng)
+    return obj

@@ -23,7 +23,8 @@ from ._errors import (
     RelationDefinitionError,
     did_you_mean,
 )
-from ._object import Object
+from ._manager import TreeManager, new_object
+from ._object import Object, build
 from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from .stores._store import MISSING, iter_names, quote_names
@@ -34,8 +35,16 @@ ItemT = TypeVar("ItemT", bound=Object)
 
 #: Beyond this many names, a missing-item error does not scan for suggestions.
 _SUGGEST_LIMIT = 10_000
+#: Map.add_many() writes names in chunks of this many: memory stays bounded, and each
+#: chunk is still one store call.
+_ADD_CHUNK = 10_000
 #: Per-map state kept in the instance's attributes, so no relation may take these names.
 _MAP_STATE = frozenset({"_items", "_names"})
+#: ``Map._load()``'s "the entry was not read yet".
+_UNREAD: Any = object()
+_new = object.__new__
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr = object.__setattr__
 
 
 def _page_bounds(where: str, page_num: int, page_size: int | None) -> tuple[int, int | None]:
@@ -67,6 +76,16 @@ class DynamicMap(Object, Generic[ItemT]):
     """
 
     _gf_item_type: ClassVar[type[Object] | None] = None
+    #: ``mapped_type()``'s answer when the class does not override it (read without
+    #: the call for every item built; issue 18's W1_cold), else ``None``.
+    _gf_default_type: ClassVar[type[Object] | None] = Object
+    #: The item type when a Map of this class may build its items in ``__getitem__``
+    #: itself (:func:`new_object`): no hook, no per-item type, an item class that keeps
+    #: Object's constructor and store; else ``None``.
+    _gf_fast_items: ClassVar[type[Object] | None] = None
+    #: The same, when the items' managers are plain TreeManagers too (the item class
+    #: chooses no manager type and no propagation): Map.__getitem__ then makes them.
+    _gf_inline_items: ClassVar[type[Object] | None] = None
     #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
     _gf_types_items: ClassVar[bool] = False
 
@@ -106,6 +125,17 @@ class DynamicMap(Object, Generic[ItemT]):
                 and issubclass(args[0], Object)
             ):
                 cls._gf_item_type = args[0]
+        own = DynamicMap.mapped_type.__func__  # type: ignore[attr-defined]
+        fixed = getattr(cls.mapped_type, "__func__", None) is own
+        item = cls._gf_default_type = (cls._gf_item_type or Object) if fixed else None
+        plain = (
+            item is not None
+            and cls._build is DynamicMap._build
+            and not cls._gf_types_items
+            and item._gf_plain_ctor
+        )
+        cls._gf_fast_items = item if plain else None
+        cls._gf_inline_items = item if plain and item._gf_plain_new else None  # type: ignore[union-attr]
 
     def __init__(self, parent: Any, name: str) -> None:
         super().__init__(parent, name)
@@ -179,21 +209,25 @@ class DynamicMap(Object, Generic[ItemT]):
         return iter(self._all_names())
 
     def __getitem__(self, name: str) -> ItemT:
-        try:
-            return self._items[name]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
+        item = self._items.get(name)  # a miss is not a KeyError raised and caught
+        if item is not None:
+            return item  # type: ignore[no-any-return]
         if type(name) is str and not name.isascii():
             name = nfc(name)  # the name as listed
-            if name in self._items:
-                return self._items[name]  # type: ignore[no-any-return]
+            item = self._items.get(name)
+            if item is not None:
+                return item  # type: ignore[no-any-return]
         if not self.has_mapped_name(name):
             raise self._missing(name, self._all_names())
-        return self._build(
-            name, self._item_type(name) if self._gf_types_items else self.mapped_type()
-        )
+        if self._gf_types_items:
+            return self._build(name, self._item_type(name))
+        return self._build(name, self._default_type())
 
     _gf_lookup = __getitem__  # what get_mapped() serves, whatever __getitem__ becomes
+
+    def _default_type(self) -> type[ItemT]:
+        """``mapped_type()``, without the call when the class does not override it."""
+        return self._gf_default_type or self.mapped_type()  # type: ignore[return-value]
 
     def _item_type(self, name: str) -> type[ItemT]:
         """``_get_mapped_item_type(name)``, checked: a wrong type is caught here, naming
@@ -219,10 +253,10 @@ class DynamicMap(Object, Generic[ItemT]):
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
         # Two threads may build the same item at once: the first one kept wins, and
         # both return it (setdefault is one step for the GIL).
-        return self._items.setdefault(name, item_type(self, name))  # type: ignore[no-any-return]
+        return self._items.setdefault(name, build(item_type, self, name))  # type: ignore[no-any-return]
 
     def _build_configured(self, name: str, item_type: type[ItemT]) -> ItemT:
-        item = item_type(self, name)
+        item = build(item_type, self, name)
         kept: ItemT = self._items.setdefault(name, item)
         if kept is item:  # configured once, by the thread whose item was kept
             self._configure_child(item)
@@ -265,28 +299,59 @@ class Map(DynamicMap[ItemT]):
         return iter_names(self._mng.store, self._mng.oid)
 
     def __getitem__(self, name: str) -> ItemT:
-        try:
-            return self._items[name]  # type: ignore[no-any-return]
-        except KeyError:
-            return self._load(name)
+        # W1/W2 warm reads: one dict lookup; a miss is not a KeyError raised and caught.
+        items = self._items
+        item = items.get(name)
+        if item is not None:
+            return item  # type: ignore[no-any-return]
+        cls = type(self)
+        fast = cls._gf_fast_items
+        if fast is None or type(name) is not str or not name.isascii():
+            return self._load(name)  # and a name past ASCII, in its NFC form
+        # W1_cold and W2_cold build every item here: what _load() and _build() do for
+        # an item of the map's own type, in this frame (tests/test_map.py compares).
+        mng = self._mng
+        stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
+        if stored is not None:
+            return self._load(name, stored)
+        plain = cls._gf_inline_items
+        if plain is None or (mng.propagate and type(mng) is not TreeManager):
+            return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
+        # W1_cold: new_object() inlined for an item with a plain TreeManager (its frame
+        # is 5% of a cold read).
+        item = _new(plain)
+        item_mng = _new(TreeManager)
+        item_mng.object = item
+        item_mng.parent = self
+        item_mng.name = name
+        item_mng._oid = None
+        item_mng.root = mng.root
+        item_mng.store = mng.store
+        item_mng.propagate = mng.propagate
+        _setattr(item, "_mng", item_mng)
+        return items.setdefault(name, item)  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
 
-    def _load(self, name: str) -> ItemT:
+    def _load(self, name: str, stored: Any = _UNREAD) -> ItemT:
+        """Build the item ``name``; ``stored``: its entry, when already read."""
         mng = self._mng
+        oid = mng._oid or mng.oid
         if type(name) is str and not name.isascii():
             name = nfc(name)  # the name as stored
             if name in self._items:
                 return self._items[name]  # type: ignore[no-any-return]
-        stored = MISSING if type(name) is not str else mng.store.ordered_get(mng.oid, name, MISSING)
+            stored = _UNREAD  # read under the name as given: read again
+        if stored is _UNREAD:
+            stored = MISSING if type(name) is not str else mng.store.ordered_get(oid, name, MISSING)
         if stored is MISSING:
-            small = mng.store.ordered_len(mng.oid) <= _SUGGEST_LIMIT
+            small = mng.store.ordered_len(oid) <= _SUGGEST_LIMIT
             raise self._missing(name, self.mapped_names() if small else None)
-        return self._build(
-            name, self.mapped_type() if stored is None else self._stored_type(name, stored)
-        )
+        if stored is None:  # the map's own item type
+            return self._build(name, self._default_type())
+        return self._build(name, self._stored_type(name, stored))
 
-    def _load_typed(self, name: str) -> ItemT:
+    def _load_typed(self, name: str, stored: Any = None) -> ItemT:
         """``_load()`` for a map whose class chooses item types itself."""
         if not self.has_mapped_name(name):
             raise self._missing(name, None)
@@ -318,8 +383,10 @@ class Map(DynamicMap[ItemT]):
 
     def _type_entry(self, object_type: type[Any] | None) -> str | None:
         """What to store for an item's type: ``None`` for the default mapped type."""
+        if object_type is None:
+            return None
         mapped = self.mapped_type()
-        if object_type is None or object_type is mapped:
+        if object_type is mapped:
             return None
         if not (isinstance(object_type, type) and issubclass(object_type, mapped)):
             raise TypeError(
@@ -328,13 +395,13 @@ class Map(DynamicMap[ItemT]):
             )
         return ref_of(object_type)
 
-    def _check_new_name(self, name: Any) -> str:
-        mng = self._mng
-        name = check_item_name(name, mng.oid)
+    def _check_new_name(self, name: Any, mng: TreeManager, oid: str) -> str:
+        """``name`` in NFC, if it can name a new item of this map; else raise."""
+        name = check_item_name(name, oid)
         if mng.relation(name) is not None:
             raise InvalidNameError(
                 name,
-                f"{mng.oid}: {name!r} is a relation of the map, so an item of that name "
+                f"{oid}: {name!r} is a relation of the map, so an item of that name "
                 "could never be reached; choose another name",
             )
         return name  # type: ignore[no-any-return]
@@ -346,42 +413,86 @@ class Map(DynamicMap[ItemT]):
         :raises ExistsError: if the name is taken (nothing is written).
         """
         mng = self._mng
-        name = self._check_new_name(name)
-        entry = self._type_entry(object_type)
+        oid = mng._oid or mng.oid
+        name = check_item_name(name, oid)
+        # _check_new_name() inlined, and TreeManager.relation() too (issue 18's W1_add).
+        if (
+            name in type(self)._gf_by_name
+            if type(mng) is TreeManager
+            else mng.relation(name) is not None
+        ):
+            self._check_new_name(name, mng, oid)  # raises, saying why
+        entry = None if object_type is None else self._type_entry(object_type)
         try:
-            mng.store.ordered_add(mng.oid, {name: entry})
+            mng.store.ordered_add(oid, {name: entry})
         except ExistsError:
-            raise ExistsError(mng.oid, f"{mng.oid} already has an item {name!r}", (name,)) from None
-        item = self._build(name, object_type or self.mapped_type())
-        mng.root._created(self._items, name)  # forgotten if the flow's batch rolls back
-        mng.touch()
-        return item
+            raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
+        items = self._items
+        fast = type(self)._gf_fast_items
+        if entry is None and fast is not None:
+            # W1_add: the item built as Map.__getitem__ builds it (see there).
+            item = items.setdefault(name, new_object(fast, self, mng, name))
+        else:
+            item = self._build(name, object_type or self._default_type())
+        root = mng.root
+        if root._local.levels:  # forgotten if the flow's batch rolls back
+            root._created(items, name)
+        if root._handlers:  # TreeManager.touch(), skipped when nobody listens
+            mng.touch()
+        return item  # type: ignore[no-any-return]
 
     def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:
         """Add many items in one store batch, building none of them; return how many.
 
         All or nothing: a bad, repeated or existing name raises and writes nothing.
+        ``names`` is read as it comes and written in chunks of ``_ADD_CHUNK``, so ten
+        million names (a generator) never sit in memory at once (issue 18).
         """
         mng = self._mng
+        oid = mng.oid
+        store = mng.store
         entry = self._type_entry(object_type)
-        items: dict[str, str | None] = {}
-        for given in names:
-            name = self._check_new_name(given)
-            if name in items:
-                raise ExistsError(mng.oid, f"{mng.oid}: {name!r} is listed twice", (name,))
-            items[name] = entry
+        added = 0
         try:
-            with mng.store.batch():
-                mng.store.ordered_add(mng.oid, items)
+            with store.batch():
+                for chunk in self._checked_chunks(names, entry, mng, oid):
+                    store.ordered_add(oid, chunk)
+                    added += len(chunk)
         except ExistsError as exc:
+            # Rolled back now: a name still there existed before; one that is gone was
+            # added by an earlier chunk of this same call, so it is listed twice.
+            twice = [name for name in exc.names if store.ordered_get(oid, name, MISSING) is MISSING]
+            if twice:
+                raise ExistsError(
+                    oid, f"{oid}: {twice[0]!r} is listed twice", (twice[0],)
+                ) from None
             raise ExistsError(
-                mng.oid,
-                f"{mng.oid} already has {quote_names(exc.names)}; nothing was added",
-                exc.names,
+                oid, f"{oid} already has {quote_names(exc.names)}; nothing was added", exc.names
             ) from None
-        if items:
+        if added:
             mng.touch()
-        return len(items)
+        return added
+
+    def _checked_chunks(
+        self, names: Iterable[str], entry: str | None, mng: TreeManager, oid: str
+    ) -> Iterator[dict[str, str | None]]:
+        """``names`` checked, in dicts of up to ``_ADD_CHUNK`` (a name listed twice in
+        one chunk is refused here; across chunks the store finds it)."""
+        plain = type(mng) is TreeManager
+        relations = type(self)._gf_by_name
+        chunk: dict[str, str | None] = {}
+        for given in names:
+            name = check_item_name(given, oid)
+            if name in relations if plain else mng.relation(name) is not None:
+                self._check_new_name(name, mng, oid)  # raises, saying why
+            if name in chunk:
+                raise ExistsError(oid, f"{oid}: {name!r} is listed twice", (name,))
+            chunk[name] = entry
+            if len(chunk) >= _ADD_CHUNK:
+                yield chunk
+                chunk = {}
+        if chunk:
+            yield chunk
 
     def remove(self, name: str) -> None:
         """Remove an item and every value stored under it.

@@ -8,10 +8,10 @@ that user relation names rarely collide with it; everything else lives on the ma
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._errors import RelationAssignmentError, RelationDefinitionError
-from ._manager import TreeManager
+from ._manager import TreeManager, new_object
 from ._oid import check_relation_name
 from ._relation import ABSENT, Relation, _get_ident, _probing, order_relations
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ._values import Value
     from .stores._store import Store
 
-__all__ = ["Object", "Served", "collect_relations", "relations", "serve_undeclared"]
+ObjT = TypeVar("ObjT", bound="Object")
+
+__all__ = ["Object", "Served", "build", "collect_relations", "relations", "serve_undeclared"]
 
 
 class Object:
@@ -44,6 +46,12 @@ class Object:
     _gf_relations: ClassVar[tuple[Relation[Any], ...]] = ()
     _gf_by_name: ClassVar[dict[str, Relation[Any]]] = {}
     _gf_own_store: ClassVar[bool] = False
+    #: Whether maps may make objects of this class without calling it (its constructor
+    #: and store are Object's own), and whether they may also make its manager
+    #: themselves (it chooses no manager type and no propagation); decided when the
+    #: class is created (see graftflow._manager.new_object).
+    _gf_plain_ctor: ClassVar[bool] = True
+    _gf_plain_new: ClassVar[bool] = True
 
     _mng: TreeManager
 
@@ -146,6 +154,14 @@ class Object:
 
 #: Stores an attribute past Object.__setattr__ (the manager, cached related things).
 _setattr = object.__setattr__
+
+
+def build(cls: type[ObjT], parent: Object, name: str) -> ObjT:
+    """``cls(parent, name)``: how maps build their items, without the class call when
+    the class keeps Object's constructor and store (see :func:`new_object`)."""
+    if cls._gf_plain_ctor:
+        return new_object(cls, parent, parent._mng, name)
+    return cls(parent, name)
 
 
 class Served:
@@ -267,6 +283,12 @@ def collect_relations(cls: type[Object]) -> None:
     create_store = getattr(cls, "_create_value_store", None)  # values have none
     cls._gf_own_store = create_store is not None and (
         create_store.__func__ is not Object._create_value_store.__func__  # type: ignore[attr-defined]
+    )
+    cls._gf_plain_ctor = (
+        not cls._gf_own_store and cls.__init__ is Object.__init__ and cls.__new__ is object.__new__
+    )
+    cls._gf_plain_new = (
+        cls._gf_plain_ctor and cls._MANAGER_TYPE is None and cls._PROPAGATE_MANAGER_TYPE is None
     )
 
     manager_type = cls.__dict__.get("_MANAGER_TYPE")

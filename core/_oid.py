@@ -112,10 +112,14 @@ def check_item_name(name: object, where: str) -> str:
         raise InvalidNameError(
             name, f"{where}: an item name must be a str, not {type(name).__name__}"
         )
-    name = nfc(name)
-    if not _is_item_name(name):
-        raise InvalidNameError(name, f"{where}: invalid name {name!r}: use {ITEM_NAME_RULE}")
-    return name
+    if name.isascii():  # nfc() and _is_item_name() in one step: every Map.add() asks
+        if _ASCII_ITEM_NAME.fullmatch(name) is not None:
+            return name
+    else:
+        name = nfc(name)
+        if _is_item_name(name):
+            return name
+    raise InvalidNameError(name, f"{where}: invalid name {name!r}: use {ITEM_NAME_RULE}")
 
 
 def split_oid(oid: object) -> tuple[bool, tuple[str, ...]]:

@@ -29,7 +29,8 @@ from typing import (
 
 from ._errors import InvalidValueError, RelationDefinitionError, short_repr
 from ._json import JSONValue, json_error
-from ._relation import NO_HINTS, UNSET, Relation, check_index
+from ._manager import TreeManager
+from ._relation import NO_HINTS, UNSET, Relation, _probing, check_index
 from ._values import Value, Watchable
 from .stores._store import MISSING
 
@@ -92,8 +93,10 @@ class ParamValue(Value[T]):
     def get(self) -> T:
         value = self._store.get(self._key, MISSING)
         if value is MISSING:
+            # Param.default_value() inlined: every W1 read of a value never set ends here.
             relation: Param[T] = self._relation
-            return relation.default_value()
+            default: Any = relation._default
+            return default() if relation._factory else default  # type: ignore[no-any-return]
         return value  # type: ignore[no-any-return]
 
     def set(self, value: T) -> None:
@@ -157,6 +160,13 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
     stateless: ClassVar[bool] = True
     #: The value class of this kind of param; a class given as value_type must derive it.
     _gf_value_class: ClassVar[type[ParamValue[Any]]] = ParamValue
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not (cls.create is Param.create and cls.cached and cls.stateless):
+            # Param.__get__'s fast path makes and caches values as Param does: a class
+            # doing otherwise reads as any relation does.
+            cls.__get__ = Relation.__get__  # type: ignore[method-assign]
 
     # The overloads only serve type checkers: a given value_type types the value
     # (Param(None, list[str]) gives ParamValue[list[str]]), else it is Any.
@@ -276,7 +286,62 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
         return default() if self._factory else default  # type: ignore[no-any-return]
 
     def create(self, parent: Object) -> ParamValue[T]:
-        return self._value_class(parent, self)
+        value_class = self._value_class
+        if not value_class._gf_plain_init:
+            return value_class(parent, self)
+        # What Value.__init__ sets, without the class call and its frame (issue 18's
+        # W1_cold and W2_cold: a handle per param read on a fresh object); the key as
+        # TreeManager.child_oid() makes it, without its frame in the two common cases:
+        # the object's oid is known, or it is a map item (the map's oid is known).
+        # tests/test_params.py compares the two ways.
+        mng = parent._mng
+        name = self.name
+        oid = mng._oid
+        parent_oid = None if oid is not None else mng.parent._mng._oid  # type: ignore[union-attr]
+        if oid is not None and oid != "/":
+            key = f"{oid}/{name}"
+        elif parent_oid is not None and parent_oid != "/":
+            key = f"{parent_oid}/{mng.name}/{name}"
+        else:
+            key = mng.child_oid(name)
+        value = _new(value_class)
+        value._parent = parent
+        value._relation = self
+        value._key = key
+        value._store = mng.store
+        return value
+
+    if not TYPE_CHECKING:  # Relation.__get__'s overloads type it
+
+        def __get__(self, obj, owner=None):
+            # Relation.__get__ for the common case, in one frame (issue 18's W1_cold: the
+            # first read of a param on a fresh object): a core manager (nothing can
+            # override the param), a value class that keeps Value's constructor, and
+            # this class's way to create and cache (a subclass that changes it gets
+            # Relation.__get__ back). create() inlined: a frame is 5% of a cold read.
+            # tests/test_params.py compares the two ways.
+            if obj is None:
+                return self
+            mng = obj._mng
+            value_class = self._value_class
+            if type(mng) is not TreeManager or not value_class._gf_plain_init or _probing:
+                return Relation.__get__(self, obj, owner)
+            name = self.name
+            oid = mng._oid
+            parent_oid = None if oid is not None else mng.parent._mng._oid
+            if oid is not None and oid != "/":
+                key = f"{oid}/{name}"
+            elif parent_oid is not None and parent_oid != "/":
+                key = f"{parent_oid}/{mng.name}/{name}"
+            else:
+                key = mng.child_oid(name)
+            value = _new(value_class)
+            value._parent = obj
+            value._relation = self
+            value._key = key
+            value._store = mng.store
+            _setattr(obj, name, value)  # stateless: no first-one-wins needed
+            return value
 
     # -- validation -----------------------------------------------------------------------
 
@@ -351,6 +416,8 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
 
 _PARAM_SLOTS = Param._gf_slots
 _new = object.__new__
+#: Stores an attribute past Object.__setattr__ (which refuses relation names).
+_setattr = object.__setattr__
 
 
 def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:

@@ -52,10 +52,14 @@ class Value(Generic[T]):
     # A value's relations are its class's: extensions graft onto objects, not values.
     _MANAGER_TYPE: ClassVar[type[TreeManager] | None] = TreeManager
     _PROPAGATE_MANAGER_TYPE: ClassVar[bool | None] = False
+    #: Whether params may make values of this class without calling it (the class
+    #: keeps Value's constructor; decided when the class is created).
+    _gf_plain_init: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         collect_relations(cls)  # type: ignore[arg-type]
+        cls._gf_plain_init = cls.__init__ is Value.__init__ and cls.__new__ is object.__new__
         if cls._gf_relations and not cls.__dictoffset__:
             raise RelationDefinitionError(
                 f"{cls.__qualname__} declares relations but its __slots__ leave it no "

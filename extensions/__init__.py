@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ._describe import RelationRecord, describe
 from ._entry_points import forget_entry_points
-from ._factory import DynamicRelationFactory, dynamic_relation
+from ._factory import DynamicRelationFactory, PerTypeFactory, dynamic_relation, per_type
 from ._hookspecs import hookimpl, hookspec
 from ._manager import DynamicTreeManager, Extendable
 from ._plugins import call_hook, plugin_manager, project_types, store_schemes
@@ -25,6 +25,7 @@ __all__ = [
     "DynamicTreeManager",
     "Extendable",
     "FactoryEntry",
+    "PerTypeFactory",
     "Registry",
     "RelationRecord",
     "Source",
@@ -34,6 +35,7 @@ __all__ = [
     "forget_entry_points",
     "hookimpl",
     "hookspec",
+    "per_type",
     "plugin_manager",
     "project_types",
     "registry",

@@ -3,7 +3,9 @@
 A factory is ``factory(parent)`` returning ``None``, a relation, ``(relation, weight)``
 or a list of those (the seed's forms). ``@dynamic_relation`` names the relation and
 declares the target type up front, so the registry can index factories by type and
-never call one for an object it cannot apply to.
+never call one for an object it cannot apply to. :func:`per_type` (or
+``@dynamic_relation(..., per_type=True)``) declares that a factory's answer depends on
+the parent's type only, so it is asked once per class instead of once per object.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from graftflow.extending import UNSET, check_relation_name, short_repr
 
 __all__ = [
     "DynamicRelationFactory",
+    "PerTypeFactory",
     "dynamic_relation",
     "is_weight",
+    "per_type",
     "qualname",
     "read_result",
 ]
@@ -56,6 +60,7 @@ class DynamicRelationFactory(Generic[ObjT]):
         weight: Weight,
         index: Any,
         recursive: bool,
+        per_type: bool = False,
     ) -> None:
         functools.update_wrapper(self, function)
         self.function = function
@@ -64,6 +69,7 @@ class DynamicRelationFactory(Generic[ObjT]):
         self.weight = weight
         self.index = index
         self.recursive = recursive
+        self.per_type = per_type
 
     def __call__(self, parent: ObjT) -> FactoryResult:
         result: Any = self.function(parent)
@@ -88,7 +94,53 @@ class DynamicRelationFactory(Generic[ObjT]):
 
     def __repr__(self) -> str:
         targets = ", ".join(t.__qualname__ for t in self.target) if self.target else "any"
-        return f"<dynamic_relation {self.name!r} of {qualname(self.function)} for {targets}>"
+        per = ", per type" if self.per_type else ""
+        return f"<dynamic_relation {self.name!r} of {qualname(self.function)} for {targets}{per}>"
+
+
+class PerTypeFactory:
+    """A plain factory marked with :func:`per_type`; call it like the function it wraps."""
+
+    def __init__(self, function: Callable[[Object], FactoryResult]) -> None:
+        functools.update_wrapper(self, function)
+        self.function = function
+
+    def __call__(self, parent: Object) -> FactoryResult:
+        return self.function(parent)
+
+    def __repr__(self) -> str:
+        return f"<per_type factory {qualname(self.function)}>"
+
+
+def per_type(factory: Callable[[ObjT], FactoryResult]) -> Callable[[ObjT], FactoryResult]:
+    """Declare that ``factory(parent)`` answers the same for every parent of one type.
+
+    graftflow then asks it once per class and session (with the first object of that
+    class it extends) and gives its answer to every other object of the class, whose
+    relations it then shares, as a class shares its declared relations: with thirty
+    factories, most of which answer ``None`` for a class, objects of that class no
+    longer pay for them (issue 18). Use it only for a factory that reads nothing of its
+    parent but the parent's type; one that reads the parent's name or values must stay
+    a per-object factory.
+
+    Works on a plain factory (kabaret's ``factory(parent)``) and on a
+    ``@dynamic_relation`` one (the same as ``@dynamic_relation(..., per_type=True)``).
+    """
+    if isinstance(factory, DynamicRelationFactory):
+        return DynamicRelationFactory(
+            factory.function,
+            factory.name,
+            factory.target,
+            factory.weight,
+            factory.index,
+            factory.recursive,
+            per_type=True,
+        )
+    if isinstance(factory, PerTypeFactory):
+        return factory
+    if not callable(factory):
+        raise TypeError(f"per_type() takes a factory(parent), not {factory!r}")
+    return PerTypeFactory(factory)  # type: ignore[arg-type]
 
 
 def dynamic_relation(
@@ -98,6 +150,7 @@ def dynamic_relation(
     weight: Weight = 0,
     index: int | None = UNSET,
     recursive: bool = False,
+    per_type: bool = False,
 ) -> Callable[[Callable[[ObjT], Relation[Any] | None]], DynamicRelationFactory[ObjT]]:
     """Turn ``function(parent) -> relation or None`` into a factory for ``target`` objects.
 
@@ -114,6 +167,9 @@ def dynamic_relation(
         ``None`` last, an int places it. Unset: the relation's own index, else 0.
     :param recursive: also apply inside the subtree of objects this factory created
         (off by default, so a broadly matching factory cannot grow an endless branch).
+    :param per_type: the function reads nothing of its parent but the parent's type:
+        ask it once per class and share its relation between the objects of the class
+        (see :func:`per_type`).
     :raises InvalidNameError: ``name`` cannot name a relation.
     :raises TypeError: ``target``, ``weight`` or ``index`` has the wrong type.
     """
@@ -137,7 +193,9 @@ def dynamic_relation(
     def decorate(function: Callable[[ObjT], Relation[Any] | None]) -> DynamicRelationFactory[ObjT]:
         if not callable(function):
             raise TypeError(f"@dynamic_relation({name!r}) decorates a function, not {function!r}")
-        return DynamicRelationFactory(function, name, targets, weight, index, recursive)
+        return DynamicRelationFactory(
+            function, name, targets, weight, index, recursive, per_type=bool(per_type)
+        )
 
     return decorate
 

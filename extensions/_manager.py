@@ -19,6 +19,7 @@ rather than wait; whichever is published last stays.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
@@ -73,6 +74,12 @@ _get_ident: Final = threading.get_ident
 _base_init: Final = TreeManager.__init__
 _setattr: Final = object.__setattr__
 _NO_SKIP: Final[frozenset[Callable[..., Any]]] = frozenset()
+_NO_NAMES: Final[frozenset[str]] = frozenset()
+#: References to a just returned object when only the caller's variable holds it:
+#: that variable and getrefcount's own argument. Without reference counts (not
+#: CPython), every relation counts as shared and is copied.
+_getrefcount: Final[Callable[[object], int]] = getattr(sys, "getrefcount", lambda obj: 1 << 30)
+_ONLY_OURS: Final = 2
 
 
 class DynamicTreeManager(TreeManager):
@@ -90,14 +97,21 @@ class DynamicTreeManager(TreeManager):
     #: The session generation the table was built for.
     _gen: int
 
+    #: Maps make these managers without the class call (graftflow's new_object): all
+    #: this class adds to TreeManager's slots is set in _gf_attach.
+    _gf_attach_only = True
+
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
         _base_init(self, obj, parent, name)  # not super(): one object per item, keep it lean
+        self._gf_attach(parent)
+
+    def _gf_attach(self, parent: TreeManager) -> None:
         self._table = None
         self._gen = -1
         skip: frozenset[Callable[..., Any]] = _NO_SKIP
         if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
-            won = parent._table.get(name) if parent._table else None
+            won = parent._table.get(self.name) if parent._table else None
             entry = won[ENTRY] if won is not None else None
             if entry is not None and not entry.recursive:
                 # A factory is not applied inside the subtree it created (the seed's
@@ -197,22 +211,29 @@ class DynamicTreeManager(TreeManager):
             if reg.provisional:  # an installer reads the flow: nothing to keep yet
                 return _EMPTY
         cls = type(self.object)
-        entries = reg._by_type.get(cls)
-        if entries is None:
-            entries = reg.for_type(cls)
+        plan = reg.plans.get(cls)
+        if plan is None:
+            plan = reg.plans.setdefault(cls, _Plan(reg, cls))
         read = False
-        if not entries:
+        shared = plan.shared
+        if not plan.calls:
             table = _EMPTY
+        elif shared is not None and not self._skip:
+            # Every factory is per-type: the class's table, built by its first object,
+            # serves them all (what per_type() opts into; issue 18's W2 and W2p).
+            table = shared
         else:
             # Other threads see the mark, not this thread's: they build a table of their
             # own rather than read a half-built one (or base relations only).
             self._table, self._gen = _BUILDING, building
             try:
-                table = self._collect(reg, session, entries, cls)
+                table = self._collect(reg, session, plan, cls)
             except BaseException:
                 self._table, self._gen = old, old_gen
                 raise
             read = self._table is _BUILDING_READ
+            if plan.all_per_type and not self._skip and shared is None:
+                plan.shared = table
         # Published whole, table first: a reader that sees it with the old generation
         # builds again. Two threads racing for one object build equal tables (the same
         # factories, the same winners), so whichever is published last will do.
@@ -225,56 +246,107 @@ class DynamicTreeManager(TreeManager):
         return table
 
     def _collect(
-        self,
-        reg: Registry,
-        session: Session,
-        entries: tuple[FactoryEntry, ...],
-        cls: type[Object],
+        self, reg: Registry, session: Session, plan: _Plan, cls: type[Object]
     ) -> dict[str, _Offer]:
         obj = self.object
+        calls = plan.calls
         skip = self._skip
-        problems = reg.name_problems.get(cls)
-        if problems is None:
-            problems = reg.name_problems.setdefault(cls, {})
-        offer = self._offer
+        if skip:
+            calls = tuple(call for call in calls if call[1].factory not in skip)
+        uncontested = plan.uncontested
+        problems = plan.problems
         table: dict[str, _Offer] = {}
-        for entry in entries:
-            if skip and entry.factory in skip:
+        # A factory runs for every object (kabaret's contract) unless it is per-type:
+        # this loop is most of what a plain factory costs (issue 18's W2p), so it
+        # carries nothing more.
+        for call, entry in calls:
+            if entry.per_type:
+                answer = plan.answers.get(entry)
+                if answer is None:
+                    answer = plan.answers.setdefault(entry, self._ask(session, entry, obj))
+                for relation, weight in answer:
+                    self._offer(table, problems, session, entry, relation, weight)
                 continue
             try:
-                result = entry.call(obj)
+                result = call(obj)
             except Exception as exc:
-                session.report(
-                    f"factory raised {type(exc).__name__}: {exc}",
-                    source=entry.source,
-                    extension=entry.extension,
-                    factory=entry.qualname,
-                    oid=self.oid,
-                    error=exc,
-                    # One diagnostic per failing factory, however many objects it fails on.
-                    key=(entry.source, entry.extension, entry.qualname, type(exc).__name__),
-                )
+                self._failed(session, entry, exc)
                 continue
             if result is None:
                 continue
-            # The common returns go straight to _offer, with no intermediate lists
+            if uncontested and isinstance(result, Relation) and not result.name:
+                # W2_cold: what _offer() does with a @dynamic_relation's unnamed relation
+                # when no contest can be held (the name was checked for the class once);
+                # tests/test_dynamic_manager.py compares the two ways.
+                name: str = entry.name  # type: ignore[assignment]
+                index = entry.index
+                if index is UNSET:
+                    index = 0 if result.index is UNSET else result.index
+                if _getrefcount(result) <= _ONLY_OURS:
+                    # Nobody but this frame holds the relation (the factory made it for
+                    # this call and kept nothing): naming it in place cannot be seen by
+                    # anyone, where a copy costs a third of this object's extension.
+                    result.name = name
+                else:
+                    result = result.renamed(name)
+                table[name] = (result, entry.weight, index, entry, ())
+                continue
+            # The other returns go straight to _offer, with no intermediate lists
             # (allocations here, once per object, are paid again in GC time).
             if isinstance(result, Relation):
-                offer(table, problems, session, entry, result, entry.weight)
+                self._offer(table, problems, session, entry, result, entry.weight)
             elif (
                 type(result) is tuple
                 and len(result) == 2
                 and isinstance(result[0], Relation)
-                and is_weight(result[1])
+                and (type(result[1]) is int or is_weight(result[1]))  # W2p: weights are ints
             ):
-                offer(table, problems, session, entry, result[0], result[1])
+                self._offer(table, problems, session, entry, result[0], result[1])
             else:
                 candidates, bad = read_result(result, entry.weight)
                 for problem in bad:
                     self._report(session, entry, problem, "TypeError")
                 for relation, weight in candidates:
-                    offer(table, problems, session, entry, relation, weight)
+                    self._offer(table, problems, session, entry, relation, weight)
+        if not uncontested:
+            # Plain factories' names are known once they answered: the next objects of
+            # the class reach them without a failed lookup first (issue 18's W2p).
+            served = reg.served.get(cls, _NO_NAMES)
+            for name, won in table.items():
+                if name not in served and won[ENTRY] is not None:
+                    reg.serve(cls, name)
         return table or _EMPTY
+
+    def _ask(
+        self, session: Session, entry: FactoryEntry, obj: Object
+    ) -> tuple[tuple[Relation[Any], float], ...]:
+        """A per-type factory's answer for this object's class: its offers, named."""
+        try:
+            result = entry.call(obj)
+        except Exception as exc:
+            self._failed(session, entry, exc)
+            return ()
+        candidates, bad = read_result(result, entry.weight)
+        for problem in bad:
+            self._report(session, entry, problem, "TypeError")
+        name = entry.name
+        return tuple(
+            # Shared by the class's objects: a copy under the name, never the factory's.
+            (relation.renamed(name) if name is not None and not relation.name else relation, weight)
+            for relation, weight in candidates
+        )
+
+    def _failed(self, session: Session, entry: FactoryEntry, exc: Exception) -> None:
+        session.report(
+            f"factory raised {type(exc).__name__}: {exc}",
+            source=entry.source,
+            extension=entry.extension,
+            factory=entry.qualname,
+            oid=self.oid,
+            error=exc,
+            # One diagnostic per failing factory, however many objects it fails on.
+            key=(entry.source, entry.extension, entry.qualname, type(exc).__name__),
+        )
 
     def _offer(
         self,
@@ -394,6 +466,55 @@ def _name_problem(
     if problem is None:
         problem = problems[name] = _check_name(cls, name)
     return problem
+
+
+class _Plan:
+    """How objects of one class are extended in one session: worked out once."""
+
+    __slots__ = ("all_per_type", "answers", "calls", "problems", "shared", "uncontested")
+
+    def __init__(self, reg: Registry, cls: type[Object]) -> None:
+        entries = reg.for_type(cls)
+        problems = reg.name_problems.get(cls)
+        if problems is None:
+            problems = reg.name_problems.setdefault(cls, {})
+        #: ``(callable, entry)`` for every factory offered the class, in order.
+        self.calls = tuple((entry.call, entry) for entry in entries)
+        #: Whether no contest can ever be held there (see :func:`_uncontested`).
+        self.uncontested = _uncontested(problems, cls, entries)
+        #: name -> why it cannot be a dynamic relation of the class, or "".
+        self.problems = problems
+        #: Per-type factory -> its offers for the class, named; asked once.
+        self.answers: dict[FactoryEntry, tuple[tuple[Relation[Any], float], ...]] = {}
+        self.all_per_type = bool(entries) and all(entry.per_type for entry in entries)
+        #: With only per-type factories: the table every object of the class gets, once
+        #: the first one (with no factory skipped) has built it.
+        self.shared: dict[str, _Offer] | None = None
+
+
+def _uncontested(
+    problems: dict[str, str], cls: type[Object], entries: tuple[FactoryEntry, ...]
+) -> bool:
+    """Whether objects of ``cls`` can never hold a contest: every factory offered them
+    is a ``@dynamic_relation`` under a name of its own, valid on ``cls``, and no base
+    relation has that name (a factory returning something else still takes the general
+    path, name checks and all).
+
+    :param problems: the class's known name problems (filled here).
+    """
+    names = [entry.name for entry in entries]
+    if None in names or len(set(names)) != len(names):
+        return False
+    for name in names:
+        assert name is not None
+        if name in cls._gf_by_name:
+            return False
+        problem = problems.get(name)
+        if problem is None:
+            problem = problems[name] = _check_name(cls, name)
+        if problem:
+            return False
+    return True
 
 
 def _check_name(cls: type[Object], name: str) -> str:

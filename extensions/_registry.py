@@ -19,7 +19,7 @@ from graftflow import Object, Session
 from graftflow.extending import UNSET, import_ref, installer_ref, serve_undeclared, short_repr
 
 from ._entry_points import entry_points
-from ._factory import DynamicRelationFactory, qualname
+from ._factory import DynamicRelationFactory, PerTypeFactory, qualname
 from ._plugins import call_hook, plugin_manager
 from ._sources import BlockList, Source
 
@@ -54,6 +54,8 @@ class FactoryEntry:
     #: ``@dynamic_relation``'s index (``UNSET``: the relation's own, else 0).
     index: Any
     recursive: bool
+    #: Asked once per class, its answer shared by the class's objects (:func:`per_type`).
+    per_type: bool = False
 
 
 class Registry:
@@ -74,6 +76,12 @@ class Registry:
         self._by_type: dict[type[Object], tuple[FactoryEntry, ...]] = {}
         #: class -> name -> why the name cannot be a dynamic relation there, or "".
         self.name_problems: dict[type[Object], dict[str, str]] = {}
+        #: class -> how the manager extends its objects (its factories' calls, whether
+        #: a contest can be held there...), worked out by the manager once per class.
+        self.plans: dict[type[Object], Any] = {}
+        #: class -> the names its objects reach through a ``Served`` marker: the
+        #: ``@dynamic_relation`` names, and those plain factories gave its objects.
+        self.served: dict[type[Object], set[str]] = {}
         #: Names to skip, read once for every installer of the session.
         self.blocked = BlockList.of(session)
         self._disabled = frozenset(session.config.disabled_extensions if session.config else ())
@@ -104,14 +112,23 @@ class Registry:
             )
             for entry in entries:
                 if entry.name is not None:
-                    # Names known in advance skip the failed attribute lookup that
-                    # precedes __getattr__ (issue 5's W2_overhead). The marker stays on
-                    # the class for the process; a session without the extension is
-                    # unaffected: its objects' managers answer "no such relation".
-                    serve_undeclared(cls, entry.name)
+                    self.serve(cls, entry.name)
             # Two threads may compute it at once: the same tuple, whichever is kept.
             entries = self._by_type.setdefault(cls, entries)
         return entries
+
+    def serve(self, cls: type[Object], name: str) -> None:
+        """Let objects of ``cls`` reach the dynamic relation ``name`` without the failed
+        attribute lookup that precedes ``__getattr__`` (~0.4 µs, issue 5's W2_overhead;
+        plain factories' names: issue 18's W2p). The marker stays on the class for the
+        process; a session without the extension is unaffected: its objects' managers
+        answer "no such relation", as ``__getattr__`` would."""
+        served = self.served.get(cls)
+        if served is None:
+            served = self.served.setdefault(cls, set())
+        if name not in served:
+            serve_undeclared(cls, name)
+            served.add(name)
 
     # -- building ---------------------------------------------------------------------
 
@@ -188,9 +205,10 @@ class Registry:
 
     def _add(self, factory: Factory, extension: str, source: str) -> None:
         settings = factory if isinstance(factory, DynamicRelationFactory) else None
+        marked = isinstance(factory, PerTypeFactory)
         entry = FactoryEntry(
             factory=factory,
-            call=settings.function if settings else factory,
+            call=settings.function if settings else factory.function if marked else factory,  # type: ignore[attr-defined]
             extension=extension,
             source=source,
             qualname=qualname(factory),
@@ -200,6 +218,7 @@ class Registry:
             weight=settings.weight if settings else 0,
             index=settings.index if settings else UNSET,
             recursive=settings.recursive if settings else False,
+            per_type=settings.per_type if settings else marked,
         )
         self._entries.append(entry)
         self.extensions.setdefault(extension, []).append(entry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -345,6 +346,53 @@ class TestAddMany:
         with pytest.raises(TypeError, match=re.escape("/lot/shots: object_type must be")):
             lot.shots.add_many(["sh010"], object_type=Asset)  # type: ignore[arg-type]
         assert len(lot.shots) == 0
+
+
+class TestAddManyInChunks:
+    """add_many() reads its names as they come and writes them in chunks, all in one
+    batch (issue 18: ten million names in bounded memory); a small chunk size here."""
+
+    @pytest.fixture(autouse=True)
+    def _small_chunks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import graftflow._map
+
+        monkeypatch.setattr(graftflow._map, "_ADD_CHUNK", 3)
+
+    def test_many_chunks_in_order(self, counted: CountedMap) -> None:
+        names = [f"n{i:02d}" for i in range(10)]
+        assert counted.add_many(iter(names)) == 10
+        assert list(counted) == names
+
+    def test_names_are_read_as_they_come(self, counted: CountedMap) -> None:
+        """The first chunk is in the store's batch before the last name is even made."""
+        seen: list[int] = []
+
+        def names() -> Iterator[str]:
+            for i in range(7):
+                seen.append(counted._mng.store.ordered_len(counted.oid()))
+                yield f"n{i}"
+
+        counted.add_many(names())
+        assert seen == [0, 0, 0, 3, 3, 3, 6]
+
+    def test_repeated_across_chunks_adds_nothing(self, counted: CountedMap) -> None:
+        counted.add("x")
+        with pytest.raises(gf.ExistsError, match=re.escape("/lot/counted: 'n1' is listed twice")):
+            counted.add_many(["n1", "n2", "n3", "n4", "n1"])
+        assert list(counted) == ["x"]
+
+    def test_existing_in_a_later_chunk_adds_nothing(self, counted: CountedMap) -> None:
+        counted.add("x")
+        with pytest.raises(
+            gf.ExistsError, match=re.escape("/lot/counted already has 'x'; nothing was added")
+        ):
+            counted.add_many(["n1", "n2", "n3", "n4", "x"])
+        assert list(counted) == ["x"]
+
+    def test_invalid_in_a_later_chunk_adds_nothing(self, counted: CountedMap) -> None:
+        with pytest.raises(gf.InvalidNameError):
+            counted.add_many(["n1", "n2", "n3", "n4", "no/slash"])
+        assert len(counted) == 0
 
 
 class TestLenContainsIter:

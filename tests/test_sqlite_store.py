@@ -81,10 +81,23 @@ class TestFileFormat:
             assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
     def test_schema_version_is_recorded(self, store: gf.SQLiteStore, path: Path) -> None:
-        """A new file records schema version 2 in graftflow_meta."""
+        """A new file records schema version 3 in graftflow_meta."""
         with raw_connection(path) as conn:
             rows = conn.execute("SELECT name, value FROM graftflow_meta").fetchall()
-        assert rows == [("schema_version", "2")]
+        assert rows == [("schema_version", "3")]
+
+    def test_members_name_their_map_by_number(self, store: gf.SQLiteStore, path: Path) -> None:
+        """A map's key is written once: its members carry the map's integer id (a
+        million-item map repeats no key text; issue 18)."""
+        store.ordered_add("/project/films/f01/shots", {"a": None, "b": None})
+        store.ordered_add("/project/films/f02/shots", {"a": None})
+        with raw_connection(path) as conn:
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(members)")]
+            kinds = conn.execute("SELECT DISTINCT typeof(map) FROM members").fetchall()
+            maps = conn.execute("SELECT key, n, next FROM maps ORDER BY id").fetchall()
+        assert columns == ["map", "name", "value", "pos"]
+        assert kinds == [("integer",)]
+        assert maps == [("/project/films/f01/shots", 2, 2), ("/project/films/f02/shots", 1, 1)]
 
     def test_values_are_stored_as_json_text(self, store: gf.SQLiteStore, path: Path) -> None:
         """Values are plain JSON in the file, readable by any program (never pickle)."""
@@ -94,7 +107,7 @@ class TestFileFormat:
         assert json.loads(text) == {"a": [1, None]}
 
 
-#: The layout graftflow wrote before map members had positions (schema version 1).
+#: A layout graftflow wrote during its development (schema version 1).
 V1_SCHEMA = """
 CREATE TABLE graftflow_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -140,19 +153,19 @@ class TestPositions:
             assert store.ordered_range("/m") == model
         with raw_connection(store.path) as conn:
             holes = conn.execute("SELECT count(*) FROM member_holes").fetchone()[0]
-            n, end = conn.execute("SELECT n, next FROM member_counts").fetchone()
+            n, end = conn.execute("SELECT n, next FROM maps").fetchone()
         assert holes == end - n < 7
 
     def test_deep_page_uses_the_position_index(self, store: gf.SQLiteStore) -> None:
-        """The page query is a search on (key, pos): no OFFSET scan of the pages before."""
+        """The page query is a search on (map, pos): no OFFSET scan of the pages before."""
         store.ordered_add("/m", {f"n{i}": None for i in range(10)})
         with raw_connection(store.path) as conn:
             plan = conn.execute(
-                "EXPLAIN QUERY PLAN SELECT name FROM members WHERE key = ? AND pos >= ? "
+                "EXPLAIN QUERY PLAN SELECT name FROM members WHERE map = ? AND pos >= ? "
                 "ORDER BY pos LIMIT ?",
-                ("/m", 5, 2),
+                (1, 5, 2),
             ).fetchall()
-        assert "USING COVERING INDEX members_in_order (key=? AND pos>?)" in str(plan)
+        assert "USING COVERING INDEX members_in_order (map=? AND pos>?)" in str(plan)
 
     def test_emptied_map_forgets_its_holes(self, store: gf.SQLiteStore) -> None:
         """Removing every item leaves no count and no hole behind; adding starts at 0."""
@@ -161,7 +174,7 @@ class TestPositions:
             store.ordered_remove("/m", name)
         with raw_connection(store.path) as conn:
             assert conn.execute("SELECT count(*) FROM member_holes").fetchone() == (0,)
-            assert conn.execute("SELECT count(*) FROM member_counts").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM maps").fetchone() == (0,)
         store.ordered_add("/m", {"d": None})
         assert store.ordered_range("/m") == ["d"]
 
@@ -175,20 +188,22 @@ class TestPositions:
         with raw_connection(store.path) as conn:
             assert conn.execute("SELECT count(*) FROM member_holes").fetchone() == (0,)
 
-    def test_version_1_file_is_refused_unchanged(self, path: Path) -> None:
-        """The pre-release layout without positions (version 1, never released) is
-        refused with what to do, and the file is left exactly as it was."""
+    @pytest.mark.parametrize("version", [1, 2])
+    def test_an_earlier_layout_is_refused_unchanged(self, path: Path, version: int) -> None:
+        """A file of an earlier development layout (schema version 1 or 2, before
+        graftflow 0.1.0) is refused with what to do, and left exactly as it was."""
         with raw_connection(path) as conn:
             for statement in V1_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            conn.execute("UPDATE graftflow_meta SET value = ?", (str(version),))
             conn.execute("INSERT INTO members (key, name, value) VALUES ('/a', 'x', 'null')")
         before = path.read_bytes()
         with pytest.raises(
             gf.StoreError,
             match=exact(
-                f"{path} has store schema version 1, a layout from before graftflow 0.1.0 "
-                "(this graftflow reads version 2); re-create it with this graftflow"
+                f"{path} has store schema version {version}, a layout from before graftflow "
+                "0.1.0 (this graftflow reads version 3); re-create it with this graftflow"
             ),
         ):
             gf.SQLiteStore(path)
@@ -289,7 +304,7 @@ class TestOpenErrors:
         with pytest.raises(
             gf.StoreError,
             match=exact(
-                f"{path} has store schema version 999, this graftflow reads version 2; "
+                f"{path} has store schema version 999, this graftflow reads version 3; "
                 "upgrade graftflow or use another file"
             ),
         ):
@@ -365,7 +380,10 @@ class TestCorruptValues:
         """An ordered-map value that is not valid JSON names the member and the file."""
         store.ordered_add("/m", {"a": 1})
         with raw_connection(path) as conn:
-            conn.execute("UPDATE members SET value = 'nope' WHERE key = '/m' AND name = 'a'")
+            conn.execute(
+                "UPDATE members SET value = 'nope' "
+                "WHERE map = (SELECT id FROM maps WHERE key = '/m') AND name = 'a'"
+            )
         with pytest.raises(
             gf.StoreError,
             match="^" + re.escape(f"{path}: the value at '/m/a' is not valid JSON ("),

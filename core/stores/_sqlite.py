@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -28,32 +28,33 @@ from ._store import Transactional, check_range, quote_names
 
 __all__ = ["SQLiteStore", "open_url"]
 
-#: Bumped when the layout changes; a file from a newer graftflow is refused, not guessed at.
-#: Version 1 (members without positions) never left development: it is refused too.
-SCHEMA_VERSION: Final = 2
+#: Bumped when the layout changes; a file of another version is refused, never guessed at
+#: (graftflow is unreleased: files from earlier development layouts are not upgraded).
+SCHEMA_VERSION: Final = 3
 
-# An ordered map's members carry a position: 0, 1, 2... in insertion order. A page is
-# then an index range scan from a position (no OFFSET: page 10,000 of a million-item
-# map costs what page 0 costs). A removal leaves a hole (member_holes) instead of
-# renumbering everything after it; a range read steps over the holes before the page,
-# and the positions are closed up again once a map has _COMPACT_AT holes.
+# Each ordered map is a row of `maps` (its key once, its count and next position); its
+# members name it by that row's integer id, so a million-item map repeats no key text
+# (issue 18: compact map keys). A member carries its position: 0, 1, 2... in insertion
+# order, so a page is an index range scan from a position (no OFFSET: page 10,000 of a
+# million-item map costs what page 0 costs). A removal leaves a hole (member_holes)
+# instead of renumbering everything after it; a range read steps over the holes before
+# the page, and the positions are closed up again once a map has _COMPACT_AT holes.
 _SCHEMA: Final = """
 CREATE TABLE graftflow_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE hashes (
     key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, field)
 ) WITHOUT ROWID;
-CREATE TABLE members (
-    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-    pos INTEGER NOT NULL
+CREATE TABLE maps (
+    id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, n INTEGER NOT NULL, next INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX members_by_name ON members (key, name);
-CREATE INDEX members_in_order ON members (key, pos, name);
-CREATE TABLE member_counts (
-    key TEXT PRIMARY KEY, n INTEGER NOT NULL, next INTEGER NOT NULL
+CREATE TABLE members (
+    map INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL,
+    PRIMARY KEY (map, name)
 ) WITHOUT ROWID;
+CREATE INDEX members_in_order ON members (map, pos);
 CREATE TABLE member_holes (
-    key TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (key, pos)
+    map INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (map, pos)
 ) WITHOUT ROWID;
 """
 
@@ -71,7 +72,7 @@ def _after_fork_in_child() -> None:
         with store._conns_lock:
             _FORK_ORPHANS.extend(store._conns)
             store._conns = []
-        store._local = threading.local()
+        store._local = _Local()
         store._commit_callbacks = CommitCallbacks()  # the parent's open batches are not ours
 
 
@@ -91,6 +92,15 @@ def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+class _Local(threading.local):
+    """Per thread: its connection, how deep its batches are, and (in a transaction) the
+    maps it wrote as ``key -> (id, next position)`` (see ``SQLiteStore._add``)."""
+
+    conn: sqlite3.Connection | None = None
+    depth: int = 0
+    maps: dict[str, tuple[int, int]] | None = None
 
 
 class SQLiteStore(Transactional):
@@ -114,7 +124,7 @@ class SQLiteStore(Transactional):
         self.path = Path(raw).expanduser().absolute()
         self.url = f"sqlite:///{self.path}"
         self.timeout = timeout
-        self._local = threading.local()
+        self._local = _Local()
         self._commit_callbacks = CommitCallbacks()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
@@ -225,10 +235,8 @@ class SQLiteStore(Transactional):
             ) from exc
 
     def _conn(self) -> sqlite3.Connection:
-        try:
-            return self._local.conn  # type: ignore[no-any-return]
-        except AttributeError:
-            return self._connect()
+        conn = self._local.conn
+        return self._connect() if conn is None else conn
 
     def _create_schema(self, conn: sqlite3.Connection) -> set[str]:
         """Make an empty file a graftflow store: WAL (a lasting property of the file),
@@ -324,18 +332,21 @@ class SQLiteStore(Transactional):
     def batch(self) -> Iterator[None]:
         conn = self._conn()
         local = self._local
-        depth: int = getattr(local, "depth", 0)
+        depth = local.depth
         try:
             conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT gf{depth}")
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         local.depth = depth + 1
+        if depth == 0:
+            local.maps = {}
         callbacks = self._commit_callbacks
         callbacks.enter()
         try:
             yield
         except BaseException:
             local.depth = depth
+            local.maps = {} if depth else None  # what was rolled back is not known
             callbacks.leave(committed=False)
             try:
                 if depth == 0:
@@ -347,9 +358,12 @@ class SQLiteStore(Transactional):
                 pass  # the original error matters more; SQLite already rolled back
             raise
         local.depth = depth
+        if depth == 0:
+            local.maps = None
         try:
             conn.execute("COMMIT" if depth == 0 else f"RELEASE gf{depth}")
         except sqlite3.Error as exc:
+            local.maps = {} if depth else None
             callbacks.leave(committed=False)
             if depth == 0 and conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -369,7 +383,7 @@ class SQLiteStore(Transactional):
         with self._conns_lock:
             self._closed = True
             conns, self._conns = self._conns, []
-        self._local = threading.local()
+        self._local = _Local()
         for conn in conns:
             conn.close()
         _LIVE_STORES.discard(self)
@@ -421,10 +435,17 @@ class SQLiteStore(Transactional):
         self._writing()
         # Keys under `key` are exactly those in [key + "/", key + "0"): "0" follows "/".
         low, high = key + "/", key + "0"
+        below = "(SELECT id FROM maps WHERE key = ? OR (key >= ? AND key < ?))"
         with self.batch():
-            for table in ("kv", "hashes", "members", "member_counts", "member_holes"):
+            self._local.maps = {}  # maps below go
+            for table in ("kv", "hashes"):
                 self._execute(f"DELETE FROM {table} WHERE key = ?", (key,))
                 self._execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (low, high))
+            for table in ("members", "member_holes"):
+                self._execute(f"DELETE FROM {table} WHERE map IN {below}", (key, low, high))
+            self._execute(
+                "DELETE FROM maps WHERE key = ? OR (key >= ? AND key < ?)", (key, low, high)
+            )
 
     # -- hashes -----------------------------------------------------------------------
 
@@ -454,28 +475,27 @@ class SQLiteStore(Transactional):
     # -- ordered maps -----------------------------------------------------------------
 
     def ordered_add(self, key: str, items: Mapping[str, JSONValue]) -> None:
-        encoded = [(name, dumps_checked(f"{key}/{name}", value)) for name, value in items.items()]
         self._writing()
-        conn = self._conn()
-        if not encoded:
+        conn = self._conn()  # a closed store says so, even for nothing to add
+        if not items:
             return
+        # A generator, not a list: a batch of ten million names is never all in memory.
+        # A map's entries are nearly all None: its JSON needs no encoder call.
+        rows = (
+            (name, "null" if value is None else dumps_checked(f"{key}/{name}", value))
+            for name, value in items.items()
+        )
         try:
-            with self.batch():
-                row = conn.execute(
-                    "SELECT next FROM member_counts WHERE key = ?", (key,)
-                ).fetchone()
-                first = 0 if row is None else int(row[0])
-                conn.executemany(
-                    "INSERT INTO members (key, name, value, pos) VALUES (?, ?, ?, ?)",
-                    [(key, name, text, first + i) for i, (name, text) in enumerate(encoded)],
-                )
-                conn.execute(
-                    "INSERT INTO member_counts (key, n, next) VALUES (?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, next = excluded.next",
-                    (key, len(encoded), first + len(encoded)),
-                )
+            if len(items) == 1 and self._local.depth:
+                # One name inside a batch (issue 18's W7: a million add() calls in one
+                # batch): checked first, then a single-row insert writes all or nothing
+                # by itself, so no savepoint is needed around it.
+                self._add(conn, key, list(rows), 1)
+            else:
+                with self.batch():
+                    self._add(conn, key, rows, len(items))
         except sqlite3.IntegrityError:
-            pass  # some names exist: the batch rolled back; say which below
+            pass  # some names exist: nothing was written; say which below
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         except UnicodeEncodeError as exc:
@@ -485,61 +505,104 @@ class SQLiteStore(Transactional):
         existing = tuple(name for name in items if self._has(key, name))
         raise ExistsError(key, f"{key} already has {quote_names(existing)}", existing)
 
+    def _add(
+        self, conn: sqlite3.Connection, key: str, rows: Iterable[tuple[str, str]], count: int
+    ) -> None:
+        """Append ``count`` members, ``(name, JSON text)``, to the map at ``key``.
+
+        Inside a transaction this thread's connection holds the write lock: no other
+        writer can move a map's next position, so the ones this transaction wrote are
+        kept (``_local.maps``) and one statement per add is saved (issue 18's W7: a
+        million add() calls in one batch). Any rollback or other change of a map drops
+        them.
+        """
+        maps = self._local.maps
+        known = None if maps is None else maps.get(key)
+        if known is not None:
+            map_id, first = known
+        else:
+            row = conn.execute("SELECT id, next FROM maps WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                cursor = conn.execute("INSERT INTO maps (key, n, next) VALUES (?, 0, 0)", (key,))
+                map_id, first = cursor.lastrowid or 0, 0  # an INSERT always sets it
+            else:
+                map_id, first = row
+        if count == 1:
+            ((name, text),) = rows
+            conn.execute(
+                "INSERT INTO members (map, name, value, pos) VALUES (?, ?, ?, ?)",
+                (map_id, name, text, first),
+            )
+        else:
+            conn.executemany(
+                "INSERT INTO members (map, name, value, pos) VALUES (?, ?, ?, ?)",
+                (
+                    (map_id, name, text, position)
+                    for position, (name, text) in enumerate(rows, first)
+                ),
+            )
+        conn.execute(
+            "UPDATE maps SET n = n + ?, next = ? WHERE id = ?", (count, first + count, map_id)
+        )
+        if maps is not None:
+            maps[key] = (map_id, first + count)
+
     def _has(self, key: str, name: str) -> bool:
-        row = self._execute("SELECT 1 FROM members WHERE key = ? AND name = ?", (key, name))
+        row = self._execute(f"SELECT 1 FROM members WHERE map = {_MAP} AND name = ?", (key, name))
         return row.fetchone() is not None
 
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
         row = self._execute(
-            "SELECT value FROM members WHERE key = ? AND name = ?", (key, name)
+            f"SELECT value FROM members WHERE map = {_MAP} AND name = ?", (key, name)
         ).fetchone()
         return default if row is None else self._decode(f"{key}/{name}", row[0])
 
     def ordered_remove(self, key: str, name: str) -> bool:
         self._writing()
         with self.batch():
-            row = self._execute(
-                "SELECT pos FROM members WHERE key = ? AND name = ?", (key, name)
+            self._local.maps = {}  # positions and counts change
+            found = self._execute(
+                "SELECT maps.id, maps.n, maps.next, members.pos FROM maps JOIN members "
+                "ON members.map = maps.id WHERE maps.key = ? AND members.name = ?",
+                (key, name),
             ).fetchone()
-            if row is None:
+            if found is None:
                 return False
-            pos = int(row[0])
-            self._execute("DELETE FROM members WHERE key = ? AND name = ?", (key, name))
-            self._execute("UPDATE member_counts SET n = n - 1 WHERE key = ?", (key,))
-            n, end = self._execute(
-                "SELECT n, next FROM member_counts WHERE key = ?", (key,)
-            ).fetchone()
+            map_id, n, end, pos = found
+            self._execute("DELETE FROM members WHERE map = ? AND name = ?", (map_id, name))
+            n -= 1
             if n <= 0:
-                self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
-                self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
+                self._execute("DELETE FROM maps WHERE id = ?", (map_id,))
+                self._execute("DELETE FROM member_holes WHERE map = ?", (map_id,))
             elif pos == end - 1:  # the last one: the next add reuses its position
-                self._execute("UPDATE member_counts SET next = ? WHERE key = ?", (pos, key))
+                self._execute("UPDATE maps SET n = ?, next = ? WHERE id = ?", (n, pos, map_id))
             else:
-                self._execute("INSERT INTO member_holes (key, pos) VALUES (?, ?)", (key, pos))
+                self._execute("UPDATE maps SET n = ? WHERE id = ?", (n, map_id))
+                self._execute("INSERT INTO member_holes (map, pos) VALUES (?, ?)", (map_id, pos))
                 if end - n >= _COMPACT_AT:
-                    self._compact(key)
+                    self._compact(map_id)
         return True
 
-    def _compact(self, key: str) -> None:
+    def _compact(self, map_id: int) -> None:
         """Renumber a map's positions from its first hole on (inside a batch)."""
         conn = self._conn()
-        first = conn.execute("SELECT min(pos) FROM member_holes WHERE key = ?", (key,)).fetchone()[
-            0
-        ]
+        first = conn.execute(
+            "SELECT min(pos) FROM member_holes WHERE map = ?", (map_id,)
+        ).fetchone()[0]
         if first is None:
             return
-        seqs = conn.execute(
-            "SELECT seq FROM members WHERE key = ? AND pos > ? ORDER BY pos", (key, first)
+        names = conn.execute(
+            "SELECT name FROM members WHERE map = ? AND pos > ? ORDER BY pos", (map_id, first)
         ).fetchall()
         conn.executemany(
-            "UPDATE members SET pos = ? WHERE seq = ?",
-            [(first + i, seq) for i, (seq,) in enumerate(seqs)],
+            "UPDATE members SET pos = ? WHERE map = ? AND name = ?",
+            [(first + i, map_id, name) for i, (name,) in enumerate(names)],
         )
-        conn.execute("DELETE FROM member_holes WHERE key = ?", (key,))
-        conn.execute("UPDATE member_counts SET next = n WHERE key = ?", (key,))
+        conn.execute("DELETE FROM member_holes WHERE map = ?", (map_id,))
+        conn.execute("UPDATE maps SET next = n WHERE id = ?", (map_id,))
 
     def ordered_len(self, key: str) -> int:
-        row = self._execute("SELECT n FROM member_counts WHERE key = ?", (key,)).fetchone()
+        row = self._execute("SELECT n FROM maps WHERE key = ?", (key,)).fetchone()
         return 0 if row is None else int(row[0])
 
     def ordered_range(self, key: str, start: int = 0, stop: int | None = None) -> list[str]:
@@ -563,31 +626,36 @@ class SQLiteStore(Transactional):
             raise _unstorable_text((key,), exc) from None
 
     def _range(self, conn: sqlite3.Connection, key: str, start: int, stop: int | None) -> list[str]:
-        row = conn.execute("SELECT n, next FROM member_counts WHERE key = ?", (key,)).fetchone()
-        if row is None or start >= row[0]:
+        row = conn.execute("SELECT id, n, next FROM maps WHERE key = ?", (key,)).fetchone()
+        if row is None or start >= row[1]:
             return []
-        n, end = row
+        map_id, n, end = row
         pos = start  # the position of the start-th member: past every hole before it
         if end != n:
             for (hole,) in conn.execute(
-                "SELECT pos FROM member_holes WHERE key = ? ORDER BY pos", (key,)
+                "SELECT pos FROM member_holes WHERE map = ? ORDER BY pos", (map_id,)
             ):
                 if hole > pos:
                     break
                 pos += 1
         limit = -1 if stop is None else stop - start
         rows = conn.execute(
-            "SELECT name FROM members WHERE key = ? AND pos >= ? ORDER BY pos LIMIT ?",
-            (key, pos, limit),
+            "SELECT name FROM members WHERE map = ? AND pos >= ? ORDER BY pos LIMIT ?",
+            (map_id, pos, limit),
         )
         return [row[0] for row in rows]
 
     def ordered_clear(self, key: str) -> None:
         self._writing()
         with self.batch():
-            self._execute("DELETE FROM members WHERE key = ?", (key,))
-            self._execute("DELETE FROM member_counts WHERE key = ?", (key,))
-            self._execute("DELETE FROM member_holes WHERE key = ?", (key,))
+            self._local.maps = {}  # positions and counts change
+            for table in ("members", "member_holes"):
+                self._execute(f"DELETE FROM {table} WHERE map = {_MAP}", (key,))
+            self._execute("DELETE FROM maps WHERE key = ?", (key,))
+
+
+#: The id of the map at the statement's key parameter (a map's rows name it by id).
+_MAP: Final = "(SELECT id FROM maps WHERE key = ?)"
 
 
 def _read_only(path: Path) -> str | None:

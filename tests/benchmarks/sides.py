@@ -1,10 +1,11 @@
-"""The two frameworks behind one small interface, so each workload is written once.
+"""The frameworks behind one small interface, so each workload is written once.
 
-A *side* builds the same trees (``plain``: W1, ``ext``: W2, ``over``: W3), fills a store
-with n shots without timing it, and returns measured callables that do exactly the same
-work on both frameworks: add items one by one, open a fresh root, read one value of
-every item. Reads collect the values they saw into a set, so the runner can assert that
-both sides resolved the same thing (W3's winner) at the same cost on both sides.
+Three sides: graftflow, kabaret at its best and stock kabaret. A *side* builds the same
+trees (``plain``: W1, ``ext``: W2, ``ext_plain``: W2p, ``over``: W3), fills a store with
+n shots without timing it, and returns measured callables that do exactly the same work
+on every side: add items one by one, open a fresh root, read one value of every item.
+Reads collect the values they saw into a set, so the runner can assert that every side
+resolved the same thing (W3's winner).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import graftflow as gf
 READS = {
     "plain": ("status", "wip"),
     "ext": ("review", "pending"),
+    "ext_plain": ("review", "pending"),
+    "ext_typed": ("review", "pending"),
+    "ext_per_type": ("review", "pending"),
     "over": ("status", "approved"),
 }
 
@@ -29,16 +33,65 @@ Shots = Any
 Run = Callable[[], Any]
 
 
-class GraftflowSide:
+def read_all(shots: Shots, todo: list[str], attr: str) -> set[Any]:
+    """Read ``attr`` of every item, as user code does (``shots[name].status.get()``,
+    no ``getattr``): the same loops for every side."""
+    seen = set()
+    if attr == "status":
+        for name in todo:
+            seen.add(shots[name].status.get())
+    elif attr == "review":
+        for name in todo:
+            seen.add(shots[name].review.get())
+    else:
+        raise ValueError(f"no reader for {attr!r}")
+    return seen
+
+
+class Reads:
+    """The measured reads, written once for every side."""
+
+    def names(self, n: int) -> list[str]:
+        return gfw.names(n)
+
+    def fresh_shots(self, tree: str, store: Any) -> Shots:
+        raise NotImplementedError
+
+    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
+        """A fresh root reads one value of every item; the root is kept for warm reads."""
+        attr, _ = READS[tree]
+        todo = self.names(n)
+        kept: list[Shots] = []
+
+        def run() -> set[Any]:
+            shots = self.fresh_shots(tree, store)
+            kept.append(shots)
+            return read_all(shots, todo, attr)
+
+        return run, kept
+
+    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
+        attr, _ = READS[tree]
+        todo = self.names(n)
+        return lambda: read_all(shots, todo, attr)
+
+
+class GraftflowSide(Reads):
     name = "graftflow"
     _projects: dict[str, type[gf.Object]] = {
         "plain": gfw.Project,
         "ext": gfw.ExtProject,
+        "ext_plain": gfw.PlainExtProject,
+        "ext_typed": gfw.TypedProject,
+        "ext_per_type": gfw.PerTypeProject,
         "over": gfw.OverProject,
     }
     _environ: dict[str, dict[str, str]] = {
         "plain": {"GRAFTFLOW_BLOCKED": gfw.EXTENDED["GRAFTFLOW_BLOCKED"]},
         "ext": gfw.EXTENDED,
+        "ext_plain": gfw.PLAIN_EXTENDED,
+        "ext_typed": gfw.TYPED_EXTENDED,
+        "ext_per_type": gfw.PER_TYPE_EXTENDED,
         "over": gfw.OVERRIDE,
     }
 
@@ -86,42 +139,28 @@ class GraftflowSide:
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         return gf.Flow(self.session(tree), store).project("p").shots
 
-    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
-        """A fresh root reads one value of every item; the root is kept for warm reads."""
-        attr, _ = READS[tree]
-        todo = gfw.names(n)
-        kept: list[Shots] = []
-
-        def run() -> set[Any]:
-            shots = self.fresh_shots(tree, store)
-            kept.append(shots)
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run, kept
-
-    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
-        attr, _ = READS[tree]
-        todo = gfw.names(n)
-
-        def run() -> set[Any]:
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run
-
     def context(self, tree: str) -> Any:
         from contextlib import nullcontext
 
         return nullcontext()
 
 
-class KabaretSide:
-    name = "kabaret"
+class KabaretSide(Reads):
+    """kabaret 2.4.1: stock (``best=False``), or at its best (``best=True``: its maps
+    look an item up in constant time, see :mod:`kabaret_side`).
+
+    kabaret's factories are all plain, per-object ones: its W2p, W2t and W2pt trees are
+    its W2 tree.
+    """
+
+    def __init__(self, best: bool = True) -> None:
+        self.best = best
+        self.name = "kabaret" if best else "kabaret_stock"
+
+    def project(self, tree: str) -> str:
+        """The root relation holding ``tree``'s project on this side."""
+        base = "ext" if tree.startswith("ext") else tree  # kabaret has one kind of factory
+        return f"best_{base}" if self.best else base
 
     def calls(self) -> dict[str, int]:
         return dict(kab.CALLS)
@@ -134,13 +173,15 @@ class KabaretSide:
 
     def populated(self, tree: str, n: int) -> Any:
         """A MemoryValueStore holding what n ``shots.add()`` write (without building n
-        items, which would take kabaret minutes); the smoke test checks it is the same."""
+        items, which would take stock kabaret minutes); the smoke test checks it is the
+        same."""
         store = kab.flow.MemoryValueStore()
-        item_type = kab.PROJECTS[tree].shots.related_type.mapped_type()
+        project = self.project(tree)
+        item_type = kab.PROJECTS[project].shots.related_type.mapped_type()
         qualified = f"{item_type.__module__}.{item_type.__name__}"
         todo = kab.names(n)
-        store.store[f"/{tree}/shots/_mapped_names"] = dict.fromkeys(todo, 0)
-        store.store[f"/{tree}/shots/_mapped_types"] = OrderedDict.fromkeys(todo, qualified)
+        store.store[f"/{project}/shots/_mapped_names"] = dict.fromkeys(todo, 0)
+        store.store[f"/{project}/shots/_mapped_types"] = OrderedDict.fromkeys(todo, qualified)
         return store
 
     def new_value_store(self) -> Any:
@@ -149,7 +190,7 @@ class KabaretSide:
 
     def adder(self, tree: str, n: int) -> Run:
         root, _ = kab.new_root(self.new_value_store())
-        shots = getattr(root, tree).shots
+        shots = getattr(root, self.project(tree)).shots
         todo = kab.names(n)
 
         def run() -> int:
@@ -161,36 +202,9 @@ class KabaretSide:
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         root, _session = kab.new_root(store)
-        return getattr(root, tree).shots
-
-    def cold_reader(self, tree: str, store: Any, n: int) -> tuple[Run, list[Shots]]:
-        attr, _ = READS[tree]
-        todo = kab.names(n)
-        kept: list[Shots] = []
-
-        def run() -> set[Any]:
-            shots = self.fresh_shots(tree, store)
-            kept.append(shots)
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run, kept
-
-    def warm_reader(self, tree: str, shots: Shots, n: int) -> Run:
-        attr, _ = READS[tree]
-        todo = kab.names(n)
-
-        def run() -> set[Any]:
-            seen = set()
-            for name in todo:
-                seen.add(getattr(shots[name], attr).get())
-            return seen
-
-        return run
+        return getattr(root, self.project(tree)).shots
 
     def context(self, tree: str) -> Any:
         """kabaret reads its installers from os.environ whenever an item is built."""
-        value = {"ext": kab.EXTENDED, "over": kab.OVERRIDE}.get(tree)
+        value = kab.EXTENDED if tree.startswith("ext") else {"over": kab.OVERRIDE}.get(tree)
         return kab.installers_env(value)

@@ -1,10 +1,13 @@
-"""Issue 5's workloads, W1 to W8, measured on graftflow and kabaret in one process.
+"""The workloads W1 to W8, measured on graftflow and kabaret in one process.
 
-Timing is done the way ``timeit`` does it: the garbage collector is collected before and
-disabled during the timed part, for both frameworks alike, and the best of R runs
-counts. Memory (W4) is tracemalloc's peak during one untimed-for-speed run. Every
-measured run's result is checked (how many items, which values), so a workload that
-silently did less work cannot produce a figure.
+Three sides: graftflow, kabaret at its best (its maps look items up in constant time)
+and stock kabaret (see :mod:`kabaret_side`). Every timed workload runs twice per
+attempt, interleaved: with the garbage collector on (as programs run; the targets are
+judged on these figures) and off (as ``timeit`` times). The collector is collected
+before every timed run, for every side alike, and the best of R runs counts. Memory
+(W4) is tracemalloc's peak during one untimed-for-speed run. Every measured run's
+result is checked (how many items, which values), so a workload that silently did less
+work cannot produce a figure.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,9 @@ class Config:
     memory_n: int = 2_000
     bigmap_n: int = 1_000_000
     bigmap_reads: int = 1_000
+    memory_bigmap_sizes: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)
+    #: W7_add_10M's size.
+    huge_n: int = 10_000_000
     distributions: int = 200
     with_kabaret: bool = True
     progress: Callable[[str], None] = field(default=lambda message: None)
@@ -58,11 +65,20 @@ class WorkloadError(Exception):
 # -- measuring ------------------------------------------------------------------------
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    """One run, garbage collector off (as timeit); returns (seconds, what run returned)."""
+#: The garbage collector's state during a timed run: "on" is how programs run, "off"
+#: is how timeit times (and how this suite timed before issue 18).
+GC_MODES = ("on", "off")
+
+
+def timed(run: Callable[[], Any], gc_mode: str = "on") -> tuple[float, Any]:
+    """One run after a full collection, the collector on or off as ``gc_mode`` says;
+    returns (seconds, what run returned)."""
     gc.collect()
     enabled = gc.isenabled()
-    gc.disable()
+    if gc_mode == "off":
+        gc.disable()
+    else:
+        gc.enable()
     try:
         start = time.perf_counter()
         result = run()
@@ -70,7 +86,14 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     finally:
         if enabled:
             gc.enable()
+        else:
+            gc.disable()
     return elapsed, result
+
+
+def best_of(figures: list[dict[str, float]]) -> dict[str, float]:
+    """The best time per GC mode over several runs' ``{mode: seconds}``."""
+    return {mode: min(f[mode] for f in figures) for mode in GC_MODES}
 
 
 def traced_peak(run: Callable[[], Any]) -> tuple[int, Any]:
@@ -97,8 +120,9 @@ def check_values(what: str, seen: Any, expected: Any) -> None:
 
 @dataclass
 class ReadFigures:
-    cold_s: float
-    warm_s: float
+    #: The best cold and warm pass, by GC mode ("on", "off").
+    cold_s: dict[str, float]
+    warm_s: dict[str, float]
     cold_repeat: int
     calls: dict[str, int]
     #: Every value read, cold and warm.
@@ -112,7 +136,7 @@ def read_pass(
     last root. Counts installer and factory calls during the first cold run (W5).
 
     :param check: raise unless every item read the tree's expected value; without it
-        the values seen are only recorded (W3 compares the two sides' winners).
+        the values seen are only recorded (W3 compares the sides' winners).
     """
     return read_passes(side, (tree,), n, repeat, warm_repeat, check)[tree]
 
@@ -125,42 +149,72 @@ def read_passes(
     warm_repeat: int,
     check: bool = True,
 ) -> dict[str, ReadFigures]:
-    """:func:`read_pass` for several trees, their runs interleaved (plain, ext, plain,
-    ext...): figures compared with each other (W2_overhead, W2_warm against W1_warm)
-    then share whatever load the machine had at the time."""
-    stores = {tree: side.populated(tree, n) for tree in trees}
-    best_cold = dict.fromkeys(trees, float("inf"))
-    best_warm = dict.fromkeys(trees, float("inf"))
-    calls: dict[str, dict[str, int]] = {}
-    values: dict[str, set[Any]] = {tree: set() for tree in trees}
-    kept: dict[str, list[Any]] = {tree: [] for tree in trees}
+    """:func:`read_pass` for several trees of one side, their runs interleaved."""
+    subjects = [Subject(side, tree, repeat) for tree in trees]
+    figures = interleaved_reads(subjects, n, warm_repeat, check)
+    return {tree: figures[side.name, tree] for tree in trees}
 
-    def record(tree: str, what: str, seen: set[Any]) -> None:
-        values[tree] |= seen
+
+@dataclass
+class Subject:
+    """One side's tree in :func:`interleaved_reads`, and how many cold runs it gets."""
+
+    side: Any
+    tree: str
+    repeat: int
+
+
+def interleaved_reads(
+    subjects: list[Subject], n: int, warm_repeat: int, check: bool = True
+) -> dict[tuple[str, str], ReadFigures]:
+    """:func:`read_pass` for several sides and trees, their runs interleaved (graftflow
+    plain, graftflow ext, kabaret plain..., each GC on then off, round after round): the
+    figures compared with each other (every ratio, W2_overhead, W2_warm against W1_warm)
+    share whatever load the machine had at the time. A subject with fewer cold runs
+    (stock kabaret: seconds each) takes part in the first rounds only."""
+    stores = {id(s): s.side.populated(s.tree, n) for s in subjects}
+    cold: dict[int, list[dict[str, float]]] = {id(s): [] for s in subjects}
+    warm: dict[int, list[dict[str, float]]] = {id(s): [] for s in subjects}
+    calls: dict[int, dict[str, int]] = {}
+    values: dict[int, set[Any]] = {id(s): set() for s in subjects}
+    kept: dict[int, list[Any]] = {id(s): [] for s in subjects}
+
+    def record(subject: Subject, what: str, seen: set[Any]) -> None:
+        values[id(subject)] |= seen
         if check:
-            check_values(f"{side.name} {tree} {what}", seen, sides.READS[tree][1])
+            where = f"{subject.side.name} {subject.tree} {what}"
+            check_values(where, seen, sides.READS[subject.tree][1])
 
-    for attempt in range(repeat):
-        for tree in trees:
-            kept[tree].clear()  # let the previous root go before the next run
-            run, kept[tree] = side.cold_reader(tree, stores[tree], n)
-            side.reset_calls()
-            with side.context(tree):
-                elapsed, seen = timed(run)
-            if attempt == 0:
-                calls[tree] = side.calls()
-            record(tree, "cold", seen)
-            best_cold[tree] = min(best_cold[tree], elapsed)
-    warm = {tree: side.warm_reader(tree, kept[tree][-1], n) for tree in trees}
+    for attempt in range(max(s.repeat for s in subjects)):
+        for subject in subjects:
+            if attempt >= subject.repeat:
+                continue
+            side, tree, key = subject.side, subject.tree, id(subject)
+            figures = {}
+            for mode in GC_MODES:
+                kept[key].clear()  # let the previous root go before the next run
+                run, kept[key] = side.cold_reader(tree, stores[key], n)
+                side.reset_calls()
+                with side.context(tree):
+                    figures[mode], seen = timed(run, mode)
+                if attempt == 0 and mode == GC_MODES[0]:
+                    calls[key] = side.calls()
+                record(subject, f"cold (gc {mode})", seen)
+            cold[key].append(figures)
+    readers = {id(s): s.side.warm_reader(s.tree, kept[id(s)][-1], n) for s in subjects}
     for _ in range(warm_repeat):
-        for tree in trees:
-            with side.context(tree):
-                elapsed, seen = timed(warm[tree])
-            record(tree, "warm", seen)
-            best_warm[tree] = min(best_warm[tree], elapsed)
+        for subject in subjects:
+            figures = {}
+            for mode in GC_MODES:
+                with subject.side.context(subject.tree):
+                    figures[mode], seen = timed(readers[id(subject)], mode)
+                record(subject, f"warm (gc {mode})", seen)
+            warm[id(subject)].append(figures)
     return {
-        tree: ReadFigures(best_cold[tree], best_warm[tree], repeat, calls[tree], values[tree])
-        for tree in trees
+        (s.side.name, s.tree): ReadFigures(
+            best_of(cold[id(s)]), best_of(warm[id(s)]), s.repeat, calls[id(s)], values[id(s)]
+        )
+        for s in subjects
     }
 
 
@@ -174,15 +228,24 @@ def count_calls(side: Any, n: int) -> dict[str, int]:
         side.counting(False)
 
 
-def add_pass(side: Any, n: int, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        run = side.adder("plain", n)
-        elapsed, count = timed(run)
-        if count != n:
-            raise WorkloadError(f"{side.name} add: the map holds {count} items, expected {n}")
-        best = min(best, elapsed)
-    return best
+def add_passes(sides_repeats: list[tuple[Any, int]], n: int) -> dict[str, dict[str, float]]:
+    """``add()`` n items one at a time into a fresh map, each side's runs interleaved
+    with the others' (as :func:`interleaved_reads`); the best run per side, GC mode."""
+    runs: dict[str, list[dict[str, float]]] = {side.name: [] for side, _ in sides_repeats}
+    for attempt in range(max(repeat for _, repeat in sides_repeats)):
+        for side, repeat in sides_repeats:
+            if attempt >= repeat:
+                continue
+            figures = {}
+            for mode in GC_MODES:
+                run = side.adder("plain", n)
+                figures[mode], count = timed(run, mode)
+                if count != n:
+                    raise WorkloadError(
+                        f"{side.name} add: the map holds {count} items, expected {n}"
+                    )
+            runs[side.name].append(figures)
+    return {name: best_of(figures) for name, figures in runs.items()}
 
 
 def memory_peak(side: Any, tree: str, n: int) -> int:
@@ -199,57 +262,156 @@ def memory_peak(side: Any, tree: str, n: int) -> int:
 # -- W7: a big map in SQLite (graftflow only) -------------------------------------------
 
 
+def _fill_bigmap(path: Path, todo: list[str]) -> tuple[float, float]:
+    """Add ``todo`` to two maps of a new SQLite file: one batched ``add_many``, then
+    ``add()`` one name at a time inside one ``flow.batch()``; returns both times."""
+    n = len(todo)
+    store = gf.SQLiteStore(path)
+    try:
+        flow = gf.Flow(store=store)
+        shots = flow.create_project("p", gfw.Project).shots
+        add_s, added = timed(lambda: shots.add_many(todo))
+        if added != n or len(shots) != n:
+            raise WorkloadError(f"bigmap: added {added}, the map holds {len(shots)}")
+        each = flow.create_project("each", gfw.Project).shots
+
+        def add_each() -> int:
+            with flow.batch():
+                for name in todo:
+                    each.add(name)
+            return len(each)
+
+        add_each_s, added = timed(add_each)
+        if added != n:
+            raise WorkloadError(f"bigmap: add() one at a time left {added} items")
+    finally:
+        store.close()
+    return add_s, add_each_s
+
+
+def _read_page(path: Path, page: int) -> tuple[float, list[str]]:
+    """A page of 100 names of a fresh root on a fresh store (a fresh connection)."""
+    with closing(gf.SQLiteStore(path)) as store:
+        shots = gf.Flow(store=store).project("p").shots
+        return timed(lambda: shots.mapped_names(page, 100))  # type: ignore[no-any-return]
+
+
+def _read_items(path: Path, picked: list[str]) -> float:
+    """Read ``status`` of the ``picked`` items of a fresh root on a fresh store."""
+    with closing(gf.SQLiteStore(path)) as store:
+        shots = gf.Flow(store=store).project("p").shots
+
+        def read() -> int:
+            count = 0
+            for name in picked:
+                if shots[name].status.get() == "wip":
+                    count += 1
+            return count
+
+        elapsed, count = timed(read)
+    if count != len(picked):
+        raise WorkloadError(f"bigmap: {count} of {len(picked)} random reads worked")
+    return elapsed
+
+
 def bigmap(n: int, reads: int, repeat: int) -> dict[str, Any]:
-    """Batched add of n names into a SQLite file, a page of 100 names (first, middle and
-    last page, the slowest counts), and random items read from a fresh root."""
+    """A map of n items in a SQLite file, the garbage collector on throughout.
+
+    Added twice, into two maps of the file: once with one batched ``add_many``, once
+    with ``add()`` one name at a time inside one ``flow.batch()`` (each call checks the
+    name, writes it and builds its item). Then, each run on a fresh ``SQLiteStore``
+    (a fresh connection: nothing cached from the run before): a page of 100 names
+    (first, middle and last page; the slowest counts), and ``reads`` random items read
+    from a fresh root, a new sample each run (time per item).
+    """
+    todo = gfw.names(n)
+    pages = {"first": 0, "middle": n // 200, "last": (n - 1) // 100}
+    page_runs: dict[str, list[float]] = {where: [] for where in pages}
+    read_runs: list[float] = []
     with tempfile.TemporaryDirectory(prefix="graftflow-bench-bigmap-") as directory:
-        store = gf.SQLiteStore(Path(directory) / "big.db")
-        try:
-            shots = gf.Flow(store=store).create_project("p", gfw.Project).shots
-            todo = gfw.names(n)
-            add_s, added = timed(lambda: shots.add_many(todo))
-            if added != n or len(shots) != n:
-                raise WorkloadError(f"bigmap: added {added}, the map holds {len(shots)}")
-            pages = {"first": 0, "middle": n // 200, "last": (n - 1) // 100}
-            page_s: dict[str, float] = {}
+        path = Path(directory) / "big.db"
+        add_s, add_each_s = _fill_bigmap(path, todo)
+        for attempt in range(repeat):
             for where, page in pages.items():
-                best = float("inf")
-                for _ in range(repeat):
-                    fresh = gf.Flow(store=store).project("p").shots
-                    elapsed, got = timed(
-                        lambda fresh=fresh, page=page: fresh.mapped_names(page, 100)
-                    )
-                    if got != todo[page * 100 : page * 100 + 100]:
-                        raise WorkloadError(f"bigmap: page {page} is wrong: {got[:3]}...")
-                    best = min(best, elapsed)
-                page_s[where] = best
-            rng = random.Random(5)
-            picked = rng.sample(todo, min(reads, n))
-            best_read = float("inf")
-            for _ in range(repeat):
-                fresh = gf.Flow(store=store).project("p").shots
-
-                def read(fresh: Any = fresh) -> int:
-                    count = 0
-                    for name in picked:
-                        if fresh[name].status.get() == "wip":
-                            count += 1
-                    return count
-
-                elapsed, count = timed(read)
-                if count != len(picked):
-                    raise WorkloadError(f"bigmap: {count} of {len(picked)} random reads worked")
-                best_read = min(best_read, elapsed / len(picked))
-            size = os.path.getsize(Path(directory) / "big.db")
-        finally:
-            store.close()
+                elapsed, got = _read_page(path, page)
+                if got != todo[page * 100 : page * 100 + 100]:
+                    raise WorkloadError(f"bigmap: page {page} is wrong: {got[:3]}...")
+                page_runs[where].append(elapsed)
+            picked = random.Random(attempt).sample(todo, min(reads, n))
+            read_runs.append(_read_items(path, picked) / len(picked))
+        size = os.path.getsize(path)
+    page_s = {where: min(runs) for where, runs in page_runs.items()}
     return {
         "add_s": add_s,
+        "add_each_s": add_each_s,
         "page_s": max(page_s.values()),
         "pages_s": page_s,
-        "read_item_s": best_read,
+        "read_item_s": min(read_runs),
         "file_bytes": size,
     }
+
+
+# -- W7_memory: big maps in a MemoryStore (graftflow only) -------------------------------
+
+
+def memory_bigmap(sizes: tuple[int, ...], repeat: int) -> dict[int, dict[str, float]]:
+    """Per size: the last page of 100 names of a fresh root, and one ``add()`` inside a
+    ``flow.batch()``, in a MemoryStore map of that many names (one removed in the
+    middle first, so pages step over a hole); best of ``repeat`` runs each, GC on.
+
+    The map is filled through the store (``ordered_add``): what is measured is the
+    page and the batched add, not filling ten million names item by item.
+    """
+    figures: dict[int, dict[str, float]] = {}
+    for n in sizes:
+        store = gf.MemoryStore()
+        flow = gf.Flow(store=store)
+        key = flow.create_project("p", gfw.Project).shots.oid()
+        todo = gfw.names(n)
+        store.ordered_add(key, dict.fromkeys(todo))
+        store.ordered_remove(key, todo[n // 2])
+        last = (n - 2) // 100  # the last page of the n - 1 names left
+        expected = todo[last * 100 + 1 :]  # and the names added below, up to 100
+        del todo
+        page_runs, add_runs = [], []
+        for attempt in range(repeat):
+            shots = gf.Flow(store=store).project("p").shots
+            elapsed, got = timed(lambda shots=shots, last=last: shots.mapped_names(last, 100))
+            if got != expected[:100]:
+                raise WorkloadError(f"memory bigmap: the last page of {n:,} is {got[:2]}...")
+            page_runs.append(elapsed)
+
+            def add_one(shots: Any = shots, name: str = f"extra{attempt}") -> int:
+                with shots.root().batch():
+                    shots.add(name)
+                return 1
+
+            elapsed, _ = timed(add_one)
+            add_runs.append(elapsed)
+            expected.append(f"extra{attempt}")
+        figures[n] = {"page_s": min(page_runs), "batched_add_s": min(add_runs)}
+        del store, flow
+        gc.collect()
+    return figures
+
+
+# -- W7_add_10M: add_many() of ten million names into SQLite, in bounded memory ----------
+
+
+def huge_add(n: int) -> dict[str, Any]:
+    """``add_many()`` of n names (a generator) into a new SQLite map, in a fresh process
+    (huge_add.py): the time, and how much resident memory it grew by."""
+    with tempfile.TemporaryDirectory(prefix="graftflow-bench-huge-") as directory:
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "huge_add.py"), str(n), directory],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
+        )
+    if proc.returncode != 0:
+        raise WorkloadError(f"huge_add.py failed:\n{proc.stdout}{proc.stderr}")
+    return {**json.loads(proc.stdout), "n": n}
 
 
 # -- W8: session start with many distributions (graftflow only) --------------------------
@@ -332,43 +494,57 @@ def session_start(distributions: int, repeat: int) -> dict[str, Any]:
 
 
 def run_suite(config: Config) -> dict[str, dict[str, Any]]:
-    """Measure everything; returns raw figures by workload (the runner judges them)."""
+    """Measure everything; returns raw figures by workload and side (the runner judges)."""
     say = config.progress
     n, repeat = config.n, config.repeat
     gf_side = sides.GraftflowSide()
-    kab_side = sides.KabaretSide() if config.with_kabaret else None
+    best = sides.KabaretSide(best=True) if config.with_kabaret else None
+    stock = sides.KabaretSide(best=False) if config.with_kabaret else None
     slow = config.kabaret_slow_repeat
     raw: dict[str, dict[str, Any]] = {}
 
     say("W1_add")
+    # Every side's runs are interleaved (here and below): the ratios compare figures
+    # taken under the same load.
+    present = [(side, r) for side, r in ((best, repeat), (stock, slow)) if side is not None]
+    adds = add_passes([(gf_side, repeat), *present], n)
     raw["W1_add"] = {
-        "graftflow": add_pass(gf_side, n, repeat),
-        "graftflow_add_many": min(timed(gf_side.add_many(n))[0] for _ in range(repeat)),
-        "kabaret": add_pass(kab_side, n, slow) if kab_side else None,
+        "graftflow": adds["graftflow"],
+        "graftflow_add_many": best_of(
+            [
+                {mode: timed(gf_side.add_many(n), mode)[0] for mode in GC_MODES}
+                for _ in range(repeat)
+            ]
+        ),
+        "kabaret": adds.get("kabaret"),
+        "kabaret_stock": adds.get("kabaret_stock"),
     }
-    say("W1 and W2 reads")
-    # Each side's W1 and W2 runs are interleaved: W2_overhead and W2_warm / W1_warm
-    # compare them with each other.
-    gf_reads = read_passes(gf_side, ("plain", "ext"), n, repeat, repeat)
-    w1 = {"graftflow": gf_reads["plain"]}
-    w2 = {"graftflow": gf_reads["ext"]}
-    if kab_side:
-        kab_reads = read_passes(kab_side, ("plain", "ext"), n, slow, repeat)
-        w1["kabaret"] = kab_reads["plain"]
-        w2["kabaret"] = kab_reads["ext"]
+    say("W1, W2 and W2p reads")
+    # kabaret's factories are all plain and per object: its W2 is also what graftflow's
+    # W2p, W2t and W2pt are compared with.
+    gf_trees = ("plain", "ext", "ext_plain", "ext_typed", "ext_per_type")
+    subjects = [Subject(gf_side, tree, repeat) for tree in gf_trees]
+    for side, cold_repeat in present:
+        subjects += [Subject(side, tree, cold_repeat) for tree in ("plain", "ext")]
+    reads = interleaved_reads(subjects, n, repeat)
+    w1, w2, w2p, w2t, w2pt = {}, {}, {}, {}, {}
+    by_tree = {"plain": w1, "ext": w2, "ext_plain": w2p, "ext_typed": w2t, "ext_per_type": w2pt}
+    for (name, tree), figures in reads.items():
+        by_tree[tree][name] = figures
+    for side, _ in present:  # kabaret's one W2 stands for every W2 variant
+        w2p[side.name] = w2t[side.name] = w2pt[side.name] = w2[side.name]
     say("W3 override")
-    w3 = {"graftflow": read_pass(gf_side, "over", n, repeat, 1, check=False)}
-    if kab_side:
-        w3["kabaret"] = read_pass(kab_side, "over", n, slow, 1, check=False)
-    raw["W1"] = w1
-    raw["W2"] = w2
-    raw["W3"] = w3
+    over = [Subject(gf_side, "over", repeat), *(Subject(s, "over", r) for s, r in present)]
+    w3 = {name: figures for (name, _), figures in interleaved_reads(over, n, 1, False).items()}
+    raw["W1"], raw["W2"], raw["W2p"], raw["W3"] = w1, w2, w2p, w3
+    raw["W2t"], raw["W2pt"] = w2t, w2pt
 
     say("W4 memory")
     raw["W4"] = {
         tree: {
-            "graftflow": memory_peak(gf_side, tree, config.memory_n),
-            "kabaret": memory_peak(kab_side, tree, config.memory_n) if kab_side else None,
+            side.name: memory_peak(side, tree, config.memory_n)
+            for side in (gf_side, best, stock)
+            if side
         }
         for tree in ("plain", "ext")
     }
@@ -377,23 +553,34 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     raw["W5"] = {
         "n": config.memory_n,
         "graftflow": count_calls(gf_side, config.memory_n),
-        "kabaret": count_calls(kab_side, config.memory_n) if kab_side else None,
+        # The same calls on both kabaret sides: their maps differ, their factories do not.
+        "kabaret": count_calls(best, config.memory_n) if best else None,
     }
 
     say("W6 scaling")
-    scaling: dict[str, dict[int, float]] = {"graftflow": {}, "kabaret": {}}
+    scaling: dict[str, dict[int, dict[str, float]]] = {
+        "graftflow": {},
+        "kabaret": {},
+        "kabaret_stock": {},
+    }
     for size in config.scaling:
-        figures = w1["graftflow"] if size == n else read_pass(gf_side, "plain", size, repeat, 1)
-        scaling["graftflow"][size] = figures.cold_s / size
-        if kab_side and size <= config.kabaret_scaling_max:
-            kab_figures = (
-                w1["kabaret"] if size == n else read_pass(kab_side, "plain", size, slow, 1)
-            )
-            scaling["kabaret"][size] = kab_figures.cold_s / size
+        for side, cold_repeat, limit in (
+            (gf_side, repeat, size),
+            (best, slow, size),
+            (stock, slow, config.kabaret_scaling_max),
+        ):
+            if side is None or size > limit:
+                continue
+            figures = w1[side.name] if size == n else read_pass(side, "plain", size, cold_repeat, 1)
+            scaling[side.name][size] = {mode: s / size for mode, s in figures.cold_s.items()}
     raw["W6"] = scaling
 
     say("W7 big map")
     raw["W7"] = bigmap(config.bigmap_n, config.bigmap_reads, repeat)
+    say(f"W7 add_many of {config.huge_n:,} names into SQLite (a fresh process)")
+    raw["W7_add_10M"] = huge_add(config.huge_n)
+    say("W7 big maps in memory")
+    raw["W7_memory"] = memory_bigmap(config.memory_bigmap_sizes, max(repeat, 20))
     say("W8 session start")
     raw["W8"] = session_start(config.distributions, repeat)
     return raw

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import graftflow as gf
-from graftflow.extensions import Extendable, dynamic_relation
+from graftflow.extensions import Extendable, dynamic_relation, per_type
 
 
 class Shot(gf.Object):
@@ -239,6 +239,146 @@ EXTENDED = {
     "GRAFTFLOW_INSTALLERS": "workloads:install_1;workloads:install_2;workloads:install_3",
     # The test env's own test distributions must not add work to the figures.
     "GRAFTFLOW_BLOCKED": "gftest-pipeline gftest-review gftest-show",
+}
+
+
+# -- W2p: the same extension written as kabaret-style plain factories -------------------
+
+
+class PlainExtShot(Shot, Extendable):
+    """W2p's item: the same relations, extended by plain factories (its own class, so
+    the W2 session's ``@dynamic_relation`` index never serves it)."""
+
+
+class PlainExtShots(gf.Map[PlainExtShot]):
+    pass
+
+
+class PlainExtProject(gf.Object):
+    shots = gf.Child(PlainExtShots)
+
+
+def _plain_other(number: int) -> Callable[[gf.Object], Any]:
+    # As on the kabaret side: a factory meant for another type, asked for every object.
+    def factory(parent: gf.Object) -> Any:
+        return None
+
+    factory.__name__ = f"plain_other_{number}"
+    return factory
+
+
+def plain_review(parent: gf.Object) -> Any:
+    """The applying factory, written as kabaret's (the migration guide's first step)."""
+    if not isinstance(parent, PlainExtShot):
+        return None
+    relation = gf.StringParam("pending")
+    relation.name = "review"
+    return relation, 10
+
+
+_PLAIN_OTHERS = [_plain_other(number) for number in range(29)]
+
+
+def install_plain_1(session: gf.Session) -> dict[str, list[object]]:
+    return {"first": list(_PLAIN_OTHERS[:10])}
+
+
+def install_plain_2(session: gf.Session) -> dict[str, list[object]]:
+    return {"second": list(_PLAIN_OTHERS[10:20])}
+
+
+def install_plain_3(session: gf.Session) -> dict[str, list[object]]:
+    return {"third": [*_PLAIN_OTHERS[20:], plain_review]}
+
+
+#: W2p: 3 installers x 10 plain factories, every one called for every object; exactly
+#: one applies (kabaret's W2 exactly: its factories are all of this kind).
+PLAIN_EXTENDED = {
+    "GRAFTFLOW_INSTALLERS": (
+        "workloads:install_plain_1;workloads:install_plain_2;workloads:install_plain_3"
+    ),
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
+}
+
+
+# -- W2t and W2pt: the same two extensions, their factories declared per-type ----------
+#
+# per_type() says a factory's answer depends on the parent's type only (both of these
+# read nothing else): graftflow asks it once per class and shares the answer.
+
+
+class TypedShot(Shot, Extendable):
+    """W2t's item (its own class: each variant's factories are indexed per class)."""
+
+
+class TypedShots(gf.Map[TypedShot]):
+    pass
+
+
+class TypedProject(gf.Object):
+    shots = gf.Child(TypedShots)
+
+
+@dynamic_relation("review", target=TypedShot, weight=10, per_type=True)
+def typed_review(parent: TypedShot) -> gf.Relation[str]:
+    return gf.StringParam("pending")
+
+
+def _typed_other(number: int) -> Any:
+    @dynamic_relation(f"other_{number}", target=_Elsewhere, per_type=True)
+    def factory(parent: gf.Object) -> gf.Relation[int]:
+        return gf.IntParam(number)
+
+    return factory
+
+
+_TYPED_OTHERS = [_typed_other(number) for number in range(29)]
+
+
+def install_typed(session: gf.Session) -> dict[str, list[object]]:
+    return {
+        "first": _TYPED_OTHERS[:10],
+        "second": _TYPED_OTHERS[10:20],
+        "third": [*_TYPED_OTHERS[20:], typed_review],
+    }
+
+
+class PerTypeShot(Shot, Extendable):
+    """W2pt's item."""
+
+
+class PerTypeShots(gf.Map[PerTypeShot]):
+    pass
+
+
+class PerTypeProject(gf.Object):
+    shots = gf.Child(PerTypeShots)
+
+
+def per_type_review(parent: gf.Object) -> Any:
+    if not isinstance(parent, PerTypeShot):
+        return None
+    relation = gf.StringParam("pending")
+    relation.name = "review"
+    return relation, 10
+
+
+_PER_TYPE = [per_type(factory) for factory in (*_PLAIN_OTHERS, per_type_review)]
+
+
+def install_per_type(session: gf.Session) -> dict[str, list[object]]:
+    return {"first": _PER_TYPE[:10], "second": _PER_TYPE[10:20], "third": _PER_TYPE[20:]}
+
+
+#: W2t: W2's factories, declared per-type.
+TYPED_EXTENDED = {
+    "GRAFTFLOW_INSTALLERS": "workloads:install_typed",
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
+}
+#: W2pt: W2p's plain factories, each wrapped in per_type().
+PER_TYPE_EXTENDED = {
+    "GRAFTFLOW_INSTALLERS": "workloads:install_per_type",
+    "GRAFTFLOW_BLOCKED": EXTENDED["GRAFTFLOW_BLOCKED"],
 }
 
 

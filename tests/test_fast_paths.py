@@ -1,0 +1,685 @@
+"""Every fast path of issue 18 gives what the plain path gives.
+
+The hot paths of the object tree skip frames and class calls for the common case
+(each names the benchmark workload it serves). Here each one is run beside the general
+code it stands for, on the cases it must hand back to that code, and the results are
+compared field by field: the same objects, managers, value handles, keys and winner
+tables either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import types
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+import graftflow as gf
+from graftflow._manager import new_object
+from graftflow._store import iter_names
+from graftflow.extensions import (
+    Extendable,
+    describe,
+    dynamic_relation,
+    per_type,
+    registry,
+)
+
+MODULE = __name__
+
+# -- building items: Map.__getitem__, Map.add and new_object() against the class call --
+
+
+class Probe(gf.TreeManager):
+    """A manager subclass with a constructor of its own: never made by new_object."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, obj: gf.Object, parent: gf.TreeManager, name: str) -> None:
+        super().__init__(obj, parent, name)
+        self.seen = name
+
+
+class Attached(gf.TreeManager):
+    """A manager subclass that only adds what _gf_attach sets: new_object makes it."""
+
+    __slots__ = ("up",)
+    _gf_attach_only = True
+
+    def __init__(self, obj: gf.Object, parent: gf.TreeManager, name: str) -> None:
+        gf.TreeManager.__init__(self, obj, parent, name)
+        self._gf_attach(parent)
+
+    def _gf_attach(self, parent: gf.TreeManager) -> None:
+        self.up = parent.name
+
+
+class PlainItem(gf.Object):
+    status = gf.StringParam("wip")
+
+
+class ProbedItem(gf.Object):
+    _MANAGER_TYPE = Probe
+    status = gf.StringParam("wip")
+
+
+class AttachedItem(gf.Object):
+    _MANAGER_TYPE = Attached
+    status = gf.StringParam("wip")
+
+
+class ChoosingItem(gf.Object):
+    """Chooses the core manager itself, and hands it down."""
+
+    _MANAGER_TYPE = gf.TreeManager
+    _PROPAGATE_MANAGER_TYPE = True
+
+
+class PropagatingItem(gf.Object):
+    _MANAGER_TYPE = Attached
+    _PROPAGATE_MANAGER_TYPE = True
+
+
+class OwnInit(gf.Object):
+    def __init__(self, parent: Any, name: str) -> None:
+        super().__init__(parent, name)
+        self.__dict__["made_by_init"] = True
+
+
+class OwnStore(gf.Object):
+    @classmethod
+    def _create_value_store(cls, parent: Any, name: str) -> gf.Store | None:
+        return gf.MemoryStore()
+
+
+ITEM_TYPES = [PlainItem, ProbedItem, AttachedItem, ChoosingItem, PropagatingItem, OwnInit, OwnStore]
+
+
+def items_of(item_type: type[gf.Object]) -> type[gf.Map[Any]]:
+    return types.new_class(f"{item_type.__name__}s", (gf.Map[item_type],))  # type: ignore[valid-type]
+
+
+class Holder(gf.Object):
+    """A project whose maps are built below a plain manager."""
+
+
+class PropagatingHolder(gf.Object):
+    """A project whose subtree takes an attach-only manager type."""
+
+    _MANAGER_TYPE = Attached
+    _PROPAGATE_MANAGER_TYPE = True
+
+
+def manager_state(obj: Any) -> dict[str, Any]:
+    """What a manager holds, the object it manages as an identity check."""
+    mng = obj._mng
+    slots = {
+        slot
+        for klass in type(mng).__mro__
+        for slot in klass.__dict__.get("__slots__", ())
+        if slot not in ("object", "__weakref__", "__dict__")
+    }
+    state = {slot: getattr(mng, slot, "<unset>") for slot in sorted(slots)}
+    if mng.store is not mng.parent._mng.store:  # a store of its own: a new one each time
+        state["store"] = ("its own", type(mng.store))
+    return {"type": type(mng), "object is obj": mng.object is obj, **state}
+
+
+def a_map(holder: type[gf.Object], item_type: type[gf.Object]) -> Any:
+    """A map of ``item_type`` items in a project of a new ``holder`` class."""
+    name = f"{holder.__name__}Of{item_type.__name__}"
+    project_type = types.new_class(
+        name, (holder,), exec_body=lambda ns: ns.update(things=gf.Child(items_of(item_type)))
+    )
+    return gf.Flow().create_project("p", project_type).things
+
+
+class TestBuildingItems:
+    """W1_cold, W1_add and W2_cold build items without their class call."""
+
+    @pytest.mark.parametrize("holder", [Holder, PropagatingHolder])
+    @pytest.mark.parametrize("item_type", ITEM_TYPES, ids=lambda t: t.__name__)
+    def test_a_read_builds_what_the_class_call_builds(
+        self, item_type: type[gf.Object], holder: type[gf.Object]
+    ) -> None:
+        things = a_map(holder, item_type)
+        things.add_many(["a", "b"])
+        read = things["a"]
+        called = item_type(things, "a")
+        assert type(read) is item_type
+        assert manager_state(read) == manager_state(called)
+        assert read.__dict__.keys() == called.__dict__.keys()
+        assert things["a"] is read  # and kept
+
+    @pytest.mark.parametrize("holder", [Holder, PropagatingHolder])
+    @pytest.mark.parametrize("item_type", ITEM_TYPES, ids=lambda t: t.__name__)
+    def test_an_add_builds_what_the_class_call_builds(
+        self, item_type: type[gf.Object], holder: type[gf.Object]
+    ) -> None:
+        things = a_map(holder, item_type)
+        added = things.add("a")
+        assert manager_state(added) == manager_state(item_type(things, "a"))
+        assert things["a"] is added
+
+    @pytest.mark.parametrize("item_type", ITEM_TYPES, ids=lambda t: t.__name__)
+    def test_new_object_builds_what_the_class_call_builds(self, item_type: type[gf.Object]) -> None:
+        for holder in (Holder, PropagatingHolder):
+            things = a_map(holder, item_type)
+            if not item_type._gf_plain_ctor:
+                continue  # the callers never ask new_object for these
+            made = new_object(item_type, things, things._mng, "a")
+            assert manager_state(made) == manager_state(item_type(things, "a"))
+
+    def test_classes_with_their_own_constructor_or_store_are_called(self) -> None:
+        """The fast path is only for classes that keep Object's constructor and store."""
+        assert not OwnInit._gf_plain_ctor
+        assert not OwnStore._gf_plain_ctor
+        assert PlainItem._gf_plain_ctor
+        assert PlainItem._gf_plain_new
+        assert AttachedItem._gf_plain_ctor
+        assert not AttachedItem._gf_plain_new
+        assert a_map(Holder, OwnInit).add("a").made_by_init is True
+
+    def test_a_map_with_hooks_builds_through_them(self) -> None:
+        """Maps with _configure_child or per-item types never take the inline path."""
+        configured: list[str] = []
+
+        class Hooked(gf.Map[PlainItem]):
+            def _configure_child(self, child: PlainItem) -> None:
+                configured.append(child.name())
+
+        class Typed(gf.Map[PlainItem]):
+            def _get_mapped_item_type(self, name: str) -> type[PlainItem]:
+                return PlainItem
+
+        assert Hooked._gf_fast_items is None
+        assert Typed._gf_fast_items is None
+        project = type("HookedP", (gf.Object,), {"h": gf.Child(Hooked), "t": gf.Child(Typed)})
+        flow_project = gf.Flow().create_project("p", project)
+        flow_project.h.add_many(["x"])
+        flow_project.t.add_many(["y"])
+        assert flow_project.h["x"].status.get() == "wip"
+        assert configured == ["x"]
+        assert type(flow_project.t["y"]) is PlainItem
+
+    def test_an_item_stored_with_its_own_type_is_built_with_it(self) -> None:
+        class Special(PlainItem):
+            pass
+
+        things = a_map(Holder, PlainItem)
+        things.add("s", object_type=Special)
+        fresh = gf.Flow(store=things.root().store()).project("p").things
+        assert type(fresh["s"]) is Special
+        assert manager_state(fresh["s"]) == manager_state(Special(fresh, "s"))
+
+
+# -- value handles: Param.__get__ and Param.create against the class call ----------------
+
+
+class Inner(gf.Object):
+    level = gf.IntParam(2)
+
+
+class WithParams(gf.Object):
+    status = gf.StringParam("wip")
+    inner = gf.Child(Inner)
+
+
+class WithParamsItems(gf.Map[WithParams]):
+    pass
+
+
+class ParamProject(gf.Object):
+    status = gf.StringParam("top")
+    inner = gf.Child(Inner)
+    items = gf.Child(WithParamsItems)
+
+
+def handle_state(value: Any) -> tuple[Any, ...]:
+    return (type(value), value._parent, value._relation, value._key, value._store)
+
+
+def param_owners(flow: gf.Flow) -> list[tuple[gf.Object, str]]:
+    """Objects whose oid is known, not yet known, a map item and below a map item."""
+    project = flow.create_project("p", ParamProject)
+    project.items.add_many(["sh010"])
+    item = project.items["sh010"]
+    fresh = gf.Flow(store=flow.store()).project("p")
+    return [
+        (project, "status"),
+        (fresh.inner, "level"),  # its oid not made yet
+        (item, "status"),
+        (item.inner, "level"),
+    ]
+
+
+class TestValueHandles:
+    """W1_cold and W2_cold make value handles without the class call."""
+
+    def test_a_first_read_makes_the_handle_the_class_call_makes(self) -> None:
+        for obj, name in param_owners(gf.Flow()):
+            relation = type(obj)._gf_by_name[name]
+            read = getattr(obj, name)
+            called = relation._value_class(obj, relation)
+            assert handle_state(read) == handle_state(called)
+            assert read._key == obj._mng.child_oid(name)
+            assert getattr(obj, name) is read  # cached
+
+    def test_create_makes_the_handle_the_class_call_makes(self) -> None:
+        for obj, name in param_owners(gf.Flow()):
+            relation = type(obj)._gf_by_name[name]
+            made = relation.create(obj)
+            assert handle_state(made) == handle_state(relation._value_class(obj, relation))
+
+    def test_a_value_class_with_its_own_constructor_is_called(self) -> None:
+        class Noted(gf.ParamValue[str]):
+            def __init__(self, parent: gf.Object, relation: Any) -> None:
+                super().__init__(parent, relation)
+                self.note = "made by __init__"
+
+        class Holds(gf.Object):
+            noted = gf.Param("x", Noted)
+
+        assert not Noted._gf_plain_init
+        holds = gf.Flow().create_project("p", Holds)
+        assert holds.noted.note == "made by __init__"
+        assert holds.noted.get() == "x"
+
+    def test_a_param_class_creating_its_own_way_reads_as_any_relation(self) -> None:
+        made: list[str] = []
+
+        class Logged(gf.StringParam):
+            __slots__ = ()
+
+            def create(self, parent: gf.Object) -> Any:
+                made.append(self.name)
+                return super().create(parent)
+
+        class Holds(gf.Object):
+            logged = Logged("x")
+
+        assert Logged.__get__ is gf.Relation.__get__
+        assert gf.StringParam.__get__ is not gf.Relation.__get__
+        assert gf.Flow().create_project("p", Holds).logged.get() == "x"
+        assert made == ["logged"]
+
+
+# -- dynamic relations: the uncontested table, in-place naming, per-type factories -------
+
+
+class Form(Extendable):
+    status = gf.StringParam("base")
+
+
+class Forms(gf.Map[Form]):
+    pass
+
+
+class FormProject(gf.Object):
+    forms = gf.Child(Forms)
+
+
+KEPT: list[gf.Relation[Any]] = []
+
+
+@dynamic_relation("review", target=Form, weight=3)
+def fresh_review(parent: Form) -> gf.Relation[str]:
+    return gf.StringParam("pending")
+
+
+@dynamic_relation("notes", target=Form, index=None)
+def kept_notes(parent: Form) -> gf.Relation[str]:
+    relation = gf.StringParam("")
+    KEPT.append(relation)  # the factory keeps it: it must never be named in place
+    return relation
+
+
+@dynamic_relation("review", target=Form, weight=1)
+def rival_review(parent: Form) -> gf.Relation[str]:
+    return gf.StringParam("rival")
+
+
+def install_uncontested(session: gf.Session) -> dict[str, list[Any]]:
+    return {"forms": [fresh_review, kept_notes]}
+
+
+def install_contested(session: gf.Session) -> dict[str, list[Any]]:
+    return {"forms": [fresh_review, kept_notes, rival_review]}
+
+
+#: Every distribution the test env installs with graftflow entry points.
+BLOCKED = "gftest-pipeline gftest-review gftest-show graftflow-review-example"
+
+
+def forms(installers: str, n: int = 3) -> Any:
+    # The test env's installed extensions (a plain factory for every type among them)
+    # would take part too: only this module's installers count here.
+    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
+    project = gf.Flow(session).create_project("p", FormProject)
+    project.forms.add_many([f"f{i}" for i in range(n)])
+    return project.forms
+
+
+def table_view(obj: Any) -> dict[str, tuple[Any, ...]]:
+    """The object's winner table, relations by kind, name and default."""
+    table = obj._mng._table
+    return {
+        name: (type(won[0]), won[0].name, won[0].default, won[1], won[2], won[3].qualname, won[4])
+        for name, won in table.items()
+    }
+
+
+class TestUncontestedTables:
+    """W2_cold: a class whose factories cannot contest fills its table directly."""
+
+    def test_the_direct_table_is_the_contested_one(self) -> None:
+        direct = forms(f"{MODULE}:install_uncontested")["f0"]
+        direct.status.get()
+        contest = forms(f"{MODULE}:install_contested")["f0"]
+        contest.status.get()
+        plan = registry(direct.root().session()).plans[Form]
+        assert plan.uncontested
+        assert not registry(contest.root().session()).plans[Form].uncontested
+        # The same winners, placed and weighed alike, and described alike.
+        mine, theirs = table_view(direct), table_view(contest)
+        assert mine["notes"] == theirs["notes"]
+        assert mine["review"][:6] == theirs["review"][:6]
+        assert [r.name for r in gf.relations(direct)] == [r.name for r in gf.relations(contest)]
+        assert describe(direct)[0].beaten == ()
+        assert [b.weight for b in describe(contest)[0].beaten] == [1]
+
+    def test_a_fresh_relation_is_named_in_place_a_kept_one_copied(self) -> None:
+        KEPT.clear()
+        item = forms(f"{MODULE}:install_uncontested")["f1"]
+        assert item.notes.get() == ""
+        assert [relation.name for relation in KEPT] == [""]  # the factory's stays unnamed
+        assert item.notes.relation is not KEPT[0]
+        assert item.review.relation.name == "review"
+        assert sys.getrefcount(item.review.relation) > 2  # held by the table now
+
+    def test_each_object_gets_its_own_relations(self) -> None:
+        many = forms(f"{MODULE}:install_uncontested")
+        a, b = many["f0"], many["f1"]
+        assert a.review.relation is not b.review.relation
+        assert a.review.get() == b.review.get() == "pending"
+
+
+CALLED: list[str] = []
+
+
+@dynamic_relation("review", target=Form, weight=3)
+def object_review(parent: Form) -> gf.Relation[str]:
+    CALLED.append(f"review {parent.name()}")
+    return gf.StringParam("pending")
+
+
+def object_plain(parent: gf.Object) -> Any:
+    CALLED.append(f"plain {parent.name()}")
+    if not isinstance(parent, Form):
+        return None
+    relation = gf.IntParam(7)
+    relation.name = "count"
+    return relation, 2
+
+
+#: The same two factories, declared per-type.
+typed_review = per_type(object_review)
+typed_plain = per_type(object_plain)
+
+
+@per_type
+def typed_failing(parent: gf.Object) -> Any:
+    CALLED.append(f"failing {parent.name()}")
+    raise RuntimeError("no luck")
+
+
+def install_typed(session: gf.Session) -> dict[str, list[Any]]:
+    return {"typed": [typed_review, typed_plain]}
+
+
+def install_per_object(session: gf.Session) -> dict[str, list[Any]]:
+    return {"typed": [object_review, object_plain]}
+
+
+def install_mixed(session: gf.Session) -> dict[str, list[Any]]:
+    return {"typed": [typed_review, object_plain, typed_failing]}
+
+
+class TestPerTypeFactories:
+    """W2t and W2pt: per_type() factories are asked once per class and shared."""
+
+    def setup_method(self) -> None:
+        CALLED.clear()
+
+    def test_asked_once_per_class_and_the_table_shared(self) -> None:
+        many = forms(f"{MODULE}:install_typed", n=4)
+        values = [(many[n].review.get(), many[n].count.get()) for n in ("f0", "f1", "f2", "f3")]
+        assert values == [("pending", 7)] * 4
+        assert CALLED == ["review f0", "plain f0"]
+        assert many["f0"]._mng._table is many["f3"]._mng._table
+        assert many["f0"].review.relation is many["f3"].review.relation
+
+    def test_the_same_winners_as_per_object_factories(self) -> None:
+        typed = forms(f"{MODULE}:install_typed")["f0"]
+        per_object = forms(f"{MODULE}:install_per_object")["f0"]
+        typed.status.get(), per_object.status.get()
+        assert table_view(typed).keys() == table_view(per_object).keys()
+        for name in ("review", "count"):
+            assert table_view(typed)[name][:5] == table_view(per_object)[name][:5]
+        assert [(r.name, r.weight, r.index) for r in describe(typed)] == [
+            (r.name, r.weight, r.index) for r in describe(per_object)
+        ]
+
+    def test_mixed_with_per_object_factories(self) -> None:
+        """Per-object factories still run for every object; a failing per-type one is
+        reported once and answers nothing."""
+        many = forms(f"{MODULE}:install_mixed")
+        assert [many[n].count.get() for n in ("f0", "f1", "f2")] == [7, 7, 7]
+        assert [many[n].review.get() for n in ("f0", "f1")] == ["pending", "pending"]
+        assert CALLED == ["review f0", "plain f0", "failing f0", "plain f1", "plain f2"]
+        session = many.root().session()
+        failures = [d for d in session.diagnostics if "no luck" in d.message]
+        assert len(failures) == 1
+        assert many["f0"]._mng._table is not many["f1"]._mng._table
+
+    def test_a_reload_asks_again(self) -> None:
+        """The answers belong to the session's registry: a reload asks again (the built
+        object that refreshes first), once."""
+        many = forms(f"{MODULE}:install_typed")
+        many["f0"].review.get()
+        many.root().session().reload_extensions()
+        assert many["f1"].review.get() == many["f2"].review.get() == "pending"
+        assert CALLED == ["review f0", "plain f0"] * 2
+
+    def test_per_type_marks_and_keeps_what_it_wraps(self) -> None:
+        assert per_type(typed_plain) is typed_plain
+        assert typed_review.per_type
+        assert not object_review.per_type
+        assert (typed_review.name, typed_review.weight, typed_review.target) == (
+            "review",
+            3,
+            (Form,),
+        )
+        assert typed_plain(gf.Flow().create_project("p", FormProject)) is None
+        assert "per_type" in repr(typed_plain)
+        assert "per type" in repr(typed_review)
+        with pytest.raises(TypeError, match="per_type\\(\\) takes a factory"):
+            per_type(42)  # type: ignore[arg-type]
+
+
+# -- plain factories' names, the store's ordered_add, the flow's batch bookkeeping ------
+
+
+def plain_review(parent: gf.Object) -> Any:
+    if not isinstance(parent, Form):
+        return None
+    relation = gf.StringParam("pending")
+    relation.name = "plain_review"
+    return relation, 10
+
+
+def install_plain(session: gf.Session) -> dict[str, list[Any]]:
+    return {"plain": [plain_review]}
+
+
+class TestPlainFactoryNames:
+    def test_served_once_answered_and_only_where_they_apply(self) -> None:
+        """W2p: a name a plain factory gave is reached without a failed lookup on the
+        next objects of the class; objects without the extension still miss it."""
+        many = forms(f"{MODULE}:install_plain")
+        assert many["f0"].plain_review.get() == "pending"
+        assert isinstance(Form.__dict__["plain_review"], gf.extending.Served)
+        assert many["f1"].plain_review.get() == "pending"
+        bare = forms(f"{MODULE}:install_uncontested")["f0"]
+        with pytest.raises(gf.MissingRelationError, match="has no relation 'plain_review'"):
+            bare.plain_review
+
+
+class TestOrderedAdd:
+    def test_the_store_keeps_a_copy_of_what_it_was_given(self) -> None:
+        """MemoryStore.ordered_add takes the caller's mapping without copying it first
+        (W1_add): what it keeps must still be its own."""
+        store = gf.MemoryStore()
+        given = {"a": None}
+        store.ordered_add("/m", given)
+        given["b"] = None
+        assert store.ordered_range("/m") == ["a"]
+        store.ordered_add("/m", {"c": [1, 2]})
+        assert store.ordered_get("/m", "c") == [1, 2]
+
+
+class TestBatchBookkeeping:
+    def test_adds_outside_a_batch_leave_nothing_to_forget(self) -> None:
+        """Flow._created is skipped outside a batch (W1_add), and still forgets what a
+        failing batch created."""
+        things = a_map(Holder, PlainItem)
+        flow = things.root()
+        things.add("kept")
+
+        def fail() -> None:
+            with flow.batch():
+                things.add("dropped")
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            fail()
+        assert "dropped" not in things._items
+        assert "kept" in things._items
+        assert flow._local.levels == []
+
+
+# -- MemoryStore's ordered maps: pages by binary search, undo without copies -----------
+
+
+class PagedMapMachine(RuleBasedStateMachine):
+    """A MemoryStore ordered map under adds, removals (holes, compaction), nested
+    batches that commit or fail, and pages, compared with a list of names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = gf.MemoryStore()
+        self.model: list[str] = []
+        self.count = 0
+        #: Per open batch: the model as it was, and the batch's context manager.
+        self.open: list[tuple[list[str], Any]] = []
+
+    @rule(size=st.integers(1, 20))
+    def add(self, size: int) -> None:
+        names = [f"n{self.count + i}" for i in range(size)]
+        self.count += size
+        self.store.ordered_add("/m", dict.fromkeys(names))
+        self.model.extend(names)
+
+    @rule(data=st.data())
+    def remove(self, data: st.DataObject) -> None:
+        if self.model:
+            name = data.draw(st.sampled_from(self.model))
+            assert self.store.ordered_remove("/m", name)
+            self.model.remove(name)
+
+    @rule(data=st.data(), run=st.integers(1, 30))
+    def remove_a_run(self, data: st.DataObject, run: int) -> None:
+        """Consecutive removals: runs of holes a page must jump over."""
+        if self.model:
+            first = data.draw(st.integers(0, len(self.model) - 1))
+            for name in self.model[first : first + run]:
+                assert self.store.ordered_remove("/m", name)
+            del self.model[first : first + run]
+
+    @rule()
+    def begin(self) -> None:
+        if len(self.open) < 3:
+            batch = self.store.batch()
+            batch.__enter__()
+            self.open.append((list(self.model), batch))
+
+    @rule(fail=st.booleans())
+    def end(self, fail: bool) -> None:
+        if self.open:
+            before, batch = self.open.pop()
+            if fail:
+                with contextlib.suppress(RuntimeError):
+                    batch.__exit__(RuntimeError, RuntimeError("undo"), None)
+                self.model = before
+            else:
+                batch.__exit__(None, None, None)
+
+    @rule(start=st.integers(0, 400), size=st.none() | st.integers(0, 120))
+    def page(self, start: int, size: int | None) -> None:
+        stop = None if size is None else start + size
+        assert self.store.ordered_range("/m", start, stop) == self.model[start:stop]
+
+    @invariant()
+    def same_names(self) -> None:
+        assert self.store.ordered_len("/m") == len(self.model)
+        assert list(iter_names(self.store, "/m", chunk=7)) == self.model
+
+    def teardown(self) -> None:
+        while self.open:
+            self.end(fail=False)
+
+
+class TestMemoryStorePages:
+    """W7_memory: a page of a MemoryStore map is found by binary search, and a batch
+    undoes an ordered map's changes without copying it."""
+
+    def test_pages_and_batches_agree_with_a_list(self) -> None:
+        run_state_machine_as_test(
+            PagedMapMachine,
+            settings=settings(
+                max_examples=60, stateful_step_count=40, deadline=None, database=None
+            ),
+        )
+
+    def test_a_batch_never_copies_the_map(self) -> None:
+        store = gf.MemoryStore()
+        store.ordered_add("/m", dict.fromkeys(f"n{i}" for i in range(1000)))
+        members = store._ordered["/m"]
+        with store.batch():
+            store.ordered_add("/m", {"extra": None})
+            store.ordered_remove("/m", "n5")
+        assert store._ordered["/m"] is members
+
+        def clear_then_fail() -> None:
+            with store.batch():
+                store.ordered_clear("/m")
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            clear_then_fail()
+        assert store._ordered["/m"] is members
+        assert store.ordered_range("/m", 4, 6) == ["n4", "n6"]
+
+    def test_holes_are_closed_up_once_they_outnumber_members(self) -> None:
+        store = gf.MemoryStore()
+        store.ordered_add("/m", dict.fromkeys(f"n{i}" for i in range(10)))
+        for i in range(6):
+            store.ordered_remove("/m", f"n{i}")
+        members = store._ordered["/m"]
+        assert members.holes == []
+        assert members.names == ["n6", "n7", "n8", "n9"]
