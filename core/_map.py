@@ -442,22 +442,22 @@ class Map(DynamicMap[ItemT]):
         else:
             # W1_add: new_object() inlined as in Map.__getitem__ (its frame is 4% of an
             # add); tests/test_fast_paths.py compares the item with the class call's.
-            item = _new(fast)
+            made = _new(fast)
             item_mng = _new(TreeManager)
-            item_mng.object = item
+            item_mng.object = made
             item_mng.parent = self
             item_mng.name = name
             item_mng._oid = None
             item_mng.root = root
             item_mng.store = mng.store
             item_mng.propagate = mng.propagate
-            _setattr(item, "_mng", item_mng)
-            item = items.setdefault(name, item)
+            _setattr(made, "_mng", item_mng)
+            item = items.setdefault(name, made)
         if root._local.levels:  # forgotten if the flow's batch rolls back
             root._created(items, name)
         if root._handlers:  # TreeManager.touch(), skipped when nobody listens
             mng.touch()
-        return item  # type: ignore[no-any-return]
+        return item
 
     def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:
         """Add many items in one store batch, building none of them; return how many.

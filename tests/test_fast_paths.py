@@ -22,7 +22,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 import graftflow as gf
 from graftflow._manager import new_object
 from graftflow._oid import check_item_name
-from graftflow.stores._store import iter_names
 from graftflow.extensions import (
     Extendable,
     describe,
@@ -30,6 +29,7 @@ from graftflow.extensions import (
     per_type,
     registry,
 )
+from graftflow.stores._store import iter_names
 
 MODULE = __name__
 
@@ -178,9 +178,7 @@ class TestBuildingItems:
             st.sampled_from(["a" * 255, "a" * 256, "-a", ".a", "a.b-c", "é", "e\u0301", 12]),
         )
     )
-    def test_an_add_accepts_and_refuses_the_names_check_item_name_does(
-        self, name: Any
-    ) -> None:
+    def test_an_add_accepts_and_refuses_the_names_check_item_name_does(self, name: Any) -> None:
         """Map.add checks an ASCII name itself (W1_add): the same names pass, the same
         are refused with check_item_name's error, and the item is kept under the same
         (NFC) name."""
