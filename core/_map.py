@@ -25,7 +25,7 @@ from ._errors import (
 )
 from ._manager import TreeManager, new_object
 from ._object import Object, build
-from ._oid import check_item_name, nfc
+from ._oid import _ASCII_ITEM_NAME, check_item_name, nfc
 from ._refs import import_type, ref_of
 from .stores._store import MISSING, iter_names, quote_names
 
@@ -43,6 +43,8 @@ _MAP_STATE = frozenset({"_items", "_names"})
 #: ``Map._load()``'s "the entry was not read yet".
 _UNREAD: Any = object()
 _new = object.__new__
+#: check_item_name()'s test of an ASCII name, without its frame (issue 18's W1_add).
+_ascii_item_name = _ASCII_ITEM_NAME.fullmatch
 #: Stores an attribute past Object.__setattr__ (which refuses relation names).
 _setattr = object.__setattr__
 
@@ -414,7 +416,8 @@ class Map(DynamicMap[ItemT]):
         """
         mng = self._mng
         oid = mng._oid or mng.oid
-        name = check_item_name(name, oid)
+        if type(name) is not str or not name.isascii() or _ascii_item_name(name) is None:
+            name = check_item_name(name, oid)  # W1_add: an ASCII name is checked here
         # _check_new_name() inlined, and TreeManager.relation() too (issue 18's W1_add).
         if (
             name in type(self)._gf_by_name
@@ -428,18 +431,33 @@ class Map(DynamicMap[ItemT]):
         except ExistsError:
             raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
         items = self._items
-        fast = type(self)._gf_fast_items
-        if entry is None and fast is not None:
+        cls = type(self)
+        fast = cls._gf_fast_items
+        root = mng.root
+        if entry is not None or fast is None:
+            item = self._build(name, object_type or self._default_type())
+        elif cls._gf_inline_items is None or (mng.propagate and type(mng) is not TreeManager):
             # W1_add: the item built as Map.__getitem__ builds it (see there).
             item = items.setdefault(name, new_object(fast, self, mng, name))
         else:
-            item = self._build(name, object_type or self._default_type())
-        root = mng.root
+            # W1_add: new_object() inlined as in Map.__getitem__ (its frame is 4% of an
+            # add); tests/test_fast_paths.py compares the item with the class call's.
+            made = _new(fast)
+            item_mng = _new(TreeManager)
+            item_mng.object = made
+            item_mng.parent = self
+            item_mng.name = name
+            item_mng._oid = None
+            item_mng.root = root
+            item_mng.store = mng.store
+            item_mng.propagate = mng.propagate
+            _setattr(made, "_mng", item_mng)
+            item = items.setdefault(name, made)
         if root._local.levels:  # forgotten if the flow's batch rolls back
             root._created(items, name)
         if root._handlers:  # TreeManager.touch(), skipped when nobody listens
             mng.touch()
-        return item  # type: ignore[no-any-return]
+        return item
 
     def add_many(self, names: Iterable[str], object_type: type[ItemT] | None = None) -> int:
         """Add many items in one store batch, building none of them; return how many.

@@ -15,13 +15,13 @@ import types
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 import graftflow as gf
 from graftflow._manager import new_object
-from graftflow._store import iter_names
+from graftflow._oid import check_item_name
 from graftflow.extensions import (
     Extendable,
     describe,
@@ -29,6 +29,7 @@ from graftflow.extensions import (
     per_type,
     registry,
 )
+from graftflow.stores._store import iter_names
 
 MODULE = __name__
 
@@ -163,8 +164,39 @@ class TestBuildingItems:
     ) -> None:
         things = a_map(holder, item_type)
         added = things.add("a")
-        assert manager_state(added) == manager_state(item_type(things, "a"))
+        called = item_type(things, "a")
+        assert type(added) is item_type
+        assert manager_state(added) == manager_state(called)
+        assert added.__dict__.keys() == called.__dict__.keys()
         assert things["a"] is added
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        name=st.one_of(
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=8),
+            st.text(max_size=4),
+            st.sampled_from(["a" * 255, "a" * 256, "-a", ".a", "a.b-c", "é", "e\u0301", 12]),
+        )
+    )
+    def test_an_add_accepts_and_refuses_the_names_check_item_name_does(self, name: Any) -> None:
+        """Map.add checks an ASCII name itself (W1_add): the same names pass, the same
+        are refused with check_item_name's error, and the item is kept under the same
+        (NFC) name."""
+        things = a_map(Holder, PlainItem)
+        where = things.oid()
+        try:
+            expected: Any = check_item_name(name, where)
+        except gf.InvalidNameError as exc:
+            expected = exc
+        if isinstance(expected, Exception):
+            with pytest.raises(gf.InvalidNameError) as raised:
+                things.add(name)
+            assert str(raised.value) == str(expected)
+            assert len(things) == 0
+        else:
+            added = things.add(name)
+            assert added.name() == expected
+            assert list(things) == [expected]
 
     @pytest.mark.parametrize("item_type", ITEM_TYPES, ids=lambda t: t.__name__)
     def test_new_object_builds_what_the_class_call_builds(self, item_type: type[gf.Object]) -> None:
