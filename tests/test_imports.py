@@ -47,8 +47,9 @@ class TestImports:
 
     def test_loading_plugins_leaves_the_workflow_engine_unloaded(self, run_python: Any) -> None:
         """Every session loads the bundled plugins; the workflow plugin's entry point
-        must not bring its engine (processes, queue, workers) with it (nor pydantic),
-        and a demo shot's grafted ``processes`` loads it only when read."""
+        must not bring its engine (processes, queue, workers) with it (nor pydantic);
+        a demo shot's grafted ``processes`` map is built and counted without it (what
+        ``graftflow ls`` of a shot shows), and its first process brings it."""
         code = (
             "import graftflow as gf\n"
             "from graftflow.extensions import registry\n"
@@ -67,7 +68,10 @@ class TestImports:
             "flow = gf.Flow(session=session)\n"
             "shot = create_demo(flow, sequences=1, shots=1).films['f01'].sequences['sq010']"
             ".shots['sh0010']\n"
-            "shot.processes\n"
+            "assert len(shot.processes) == 0\n"
+            "assert 'graftflow.plugins.workflow._process' not in sys.modules\n"
+            "assert 'graftflow.plugins.workflow._nodes' not in sys.modules\n"
+            "shot.processes.add('first')\n"
         )
         loaded = loaded_after(run_python, code)
         assert "graftflow.plugins.workflow._process" in loaded

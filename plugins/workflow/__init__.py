@@ -79,7 +79,7 @@ if TYPE_CHECKING:
     from ._nodes import Task as Task
     from ._nodes import WorkflowError as WorkflowError
     from ._process import Process as Process
-    from ._process import Processes as Processes
+    from ._processes import Processes as Processes
     from ._process import ProcessTasks as ProcessTasks
     from ._queue import JobCanceled as JobCanceled
     from ._queue import JobLost as JobLost
