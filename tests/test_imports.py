@@ -251,6 +251,11 @@ def test_everyday_commands_load_only_what_they_use(
     )
     assert "graftflow.plugins.cli" in loaded
     assert sorted(m for m in NOT_FOR_EVERYDAY if m in loaded) == []
+    # The UI protocol (labels, groups, hidden relations) is what ls shows; get and set
+    # print one value. difflib comes with a did-you-mean hint, which a listing that
+    # finds everything never computes.
+    assert ("graftflow._ui" in loaded) == (args[0] == "ls")
+    assert "difflib" not in loaded
 
 
 def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
@@ -267,3 +272,9 @@ def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
         loaded = command_modules(run_python, "--store", "sqlite:///demo.db", *args)
         assert "graftflow.extensions" in loaded
         assert [m for m in ("rich", "pydantic") if m in loaded] == [], args
+        # The shot's grafted `processes` map is resolved (and counted by ls), but no
+        # process is built: the workflow engine stays unloaded.
+        engine = [m for m in loaded if m.startswith("graftflow.plugins.workflow._")]
+        assert "graftflow.plugins.workflow._processes" in engine, args
+        assert "graftflow.plugins.workflow._process" not in engine, args
+        assert "graftflow.plugins.workflow._nodes" not in engine, args

@@ -79,8 +79,8 @@ if TYPE_CHECKING:
     from ._nodes import Task as Task
     from ._nodes import WorkflowError as WorkflowError
     from ._process import Process as Process
-    from ._processes import Processes as Processes
     from ._process import ProcessTasks as ProcessTasks
+    from ._processes import Processes as Processes
     from ._queue import JobCanceled as JobCanceled
     from ._queue import JobLost as JobLost
     from ._queue import JobNotFoundError as JobNotFoundError
