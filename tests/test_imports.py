@@ -77,6 +77,28 @@ class TestImports:
         assert "graftflow.plugins.workflow._process" in loaded
         assert "graftflow.plugins.workflow._queue" not in loaded  # no job was submitted
 
+    def test_workflow_names_are_read_as_the_type_checker_reads_them(self) -> None:
+        """The workflow package finds each public name's module with a regular expression
+        over its TYPE_CHECKING block (cheap, for every session building a demo shot);
+        it must see exactly what the block imports."""
+        import graftflow.plugins.workflow as workflow
+
+        source = (ROOT / "plugins" / "workflow" / "__init__.py").read_text(encoding="utf-8")
+        block = next(
+            node
+            for node in ast.parse(source).body
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        )
+        declared = {
+            alias.asname or alias.name: str(statement.module)
+            for statement in block.body
+            if isinstance(statement, ast.ImportFrom)
+            for alias in statement.names
+        }
+        assert len(declared) > 50
+        assert workflow._where() == declared
+        assert all(hasattr(workflow, name) for name in declared)
+
     def test_typed_validation_imports_pydantic_lazily(self, run_python: Any) -> None:
         """pydantic arrives with the first typed validation that needs it, not before."""
         loaded = loaded_after(
