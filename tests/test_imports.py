@@ -219,8 +219,9 @@ class Film(gf.Object):
 #: Libraries an everyday command on a plain project never needs: the CLI's tables are
 #: laid out without rich, plain objects need no extension machinery (pluggy, entry
 #: points), text converts to an int or a bool without pydantic, --store needs no
-#: platformdirs.
+#: platformdirs; nothing is logged, so logging stays unimported.
 NOT_FOR_EVERYDAY = [
+    "logging",
     "rich",
     "pydantic",
     "pluggy",
@@ -282,7 +283,8 @@ def test_everyday_commands_load_only_what_they_use(
 
 def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
     """On the demo (extendable objects), installers are discovered, but the output
-    still needs neither rich nor pydantic."""
+    still needs neither rich nor pydantic, and logging is imported only if something
+    went wrong."""
     run_python(
         "import graftflow as gf\n"
         "from graftflow.plugins.demo import create_demo\n"
@@ -293,7 +295,7 @@ def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
     for args in (["get", f"{shot}/frame_out"], ["ls", shot], ["set", f"{shot}/frame_out", "1"]):
         loaded = command_modules(run_python, "--store", "sqlite:///demo.db", *args)
         assert "graftflow.extensions" in loaded
-        assert [m for m in ("rich", "pydantic") if m in loaded] == [], args
+        assert [m for m in ("rich", "pydantic", "logging") if m in loaded] == [], args
         # The shot's grafted `processes` map is resolved (and counted by ls), but no
         # process is built: the workflow engine stays unloaded.
         engine = [m for m in loaded if m.startswith("graftflow.plugins.workflow._")]
