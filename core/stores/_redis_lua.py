@@ -30,7 +30,7 @@ Layout under the store's prefix ``P``:
 - ``Ps``: hash, KEY -> last insertion sequence of that ordered map;
 - ``Pi``: sorted set of every key, all scores 0, so ``delete_tree`` finds a subtree
   with ``ZRANGEBYLEX`` instead of scanning the keyspace.
-- ``Pturn``: the token of the transaction whose turn it is, for a few seconds at most
+- ``Pturn``: the token of the transaction whose turn it is, for half a second at most
   (a transaction that lost several times in a row claims it; the others' commits
   wait until it committed or gave up).
 
