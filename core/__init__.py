@@ -34,6 +34,7 @@ from ._errors import (
 )
 from ._flow import Flow, subscribe
 from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedStringSetValue
+from ._layout import Label, Separator, group
 from ._links import Child, Connection, ConnectionValue, Parent, Relative
 from ._manager import TreeManager
 from ._map import DynamicMap, Map
@@ -53,7 +54,6 @@ from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
 from ._session_object import SessionObject
-from ._ui import Label, Separator, group
 from ._values import Value
 from .stores._memory import MemoryStore
 from .stores._sqlite import SQLiteStore

@@ -8,7 +8,6 @@ everything below it.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -355,7 +354,6 @@ class Flow(Transactional):
                         factory=getattr(handler, "__qualname__", repr(handler)),
                         oid=touched,
                         error=exc,
-                        level=logging.ERROR,
                     )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import keyword
 import re
-import unicodedata
 
 from ._errors import InvalidNameError, InvalidOidError
 
@@ -38,7 +37,11 @@ _ASCII_ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
 
 def nfc(name: str) -> str:
     """``name`` in NFC, the form names are kept in (ASCII is already)."""
-    return name if name.isascii() else unicodedata.normalize("NFC", name)
+    if name.isascii():
+        return name
+    import unicodedata  # a C extension to load: only for names past ASCII
+
+    return unicodedata.normalize("NFC", name)
 
 
 def _is_item_name(name: str) -> bool:

@@ -10,7 +10,6 @@ work (a broken installer, a raising touch handler) are recorded in
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import uuid
@@ -21,15 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._environment import Environment
-from ._session_log import SessionLog
+from ._session_log import ERROR, SessionLog
 
 if TYPE_CHECKING:
+    import logging
+
     from ._config import Config
     from ._flow import Flow
 
 __all__ = ["Diagnostic", "Session"]
-
-logger = logging.getLogger("graftflow")
 
 T = TypeVar("T")
 _ABSENT: Final = object()
@@ -154,7 +153,6 @@ class Session(SessionLog):
         self.state: dict[str, Any] = {}
         #: Bumped by :meth:`reload_extensions`, so layers can tell stale state apart.
         self.generation = 0
-        self.logger = logger
         self._session_values: dict[str, Any] = {}
         self._seen: dict[Hashable, Diagnostic] = {}
         #: Flows working in this session, told when its extensions change.
@@ -222,6 +220,13 @@ class Session(SessionLog):
 
     def __repr__(self) -> str:
         return f"<Session {self.uid} ({len(self.diagnostics)} diagnostics)>"
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``graftflow`` logger, where problems are logged (once each)."""
+        import logging  # when something is logged: most sessions never do (issue 15)
+
+        return logging.getLogger("graftflow")
 
     @property
     def store_url(self) -> str | None:
@@ -297,7 +302,7 @@ class Session(SessionLog):
         factory: str | None = None,
         oid: str | None = None,
         error: BaseException | str | None = None,
-        level: int = logging.ERROR,
+        level: int = ERROR,
         key: Hashable = None,
     ) -> Diagnostic:
         """Record a problem graftflow survived; log it the first time only.

@@ -9,14 +9,21 @@ and debug messages are only logged.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    import logging
+
     from ._session import Diagnostic
 
-__all__ = ["SessionLog"]
+__all__ = ["ERROR", "WARNING", "SessionLog"]
+
+#: logging's levels (their values are part of logging's API). Named here so that
+#: ``import graftflow`` does not import logging: a session imports it when it first logs,
+#: and most never do (issue 15: a command's startup).
+WARNING: Final = 30
+ERROR: Final = 40
 
 #: The ``source`` of the diagnostics these methods record.
 SOURCE = "session log"
@@ -27,9 +34,10 @@ class SessionLog:
 
     __slots__ = ()
 
-    logger: logging.Logger
-
     if TYPE_CHECKING:
+
+        @property
+        def logger(self) -> logging.Logger: ...
 
         def report(
             self,
@@ -46,11 +54,11 @@ class SessionLog:
 
     def log_error(self, message: Any) -> None:
         """Record an error in the diagnostics and log it (once, however often)."""
-        self.report(str(message), source=SOURCE, level=logging.ERROR)
+        self.report(str(message), source=SOURCE, level=ERROR)
 
     def log_warning(self, message: Any) -> None:
         """Record a warning in the diagnostics and log it (once, however often)."""
-        self.report(str(message), source=SOURCE, level=logging.WARNING)
+        self.report(str(message), source=SOURCE, level=WARNING)
 
     def log_info(self, message: Any) -> None:
         """Log at INFO on the ``graftflow`` logger."""

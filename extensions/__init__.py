@@ -11,7 +11,8 @@ This layer imports the core; the core never imports it.
 
 from __future__ import annotations
 
-from ._describe import RelationRecord, describe
+from typing import TYPE_CHECKING, Any
+
 from ._entry_points import forget_entry_points
 from ._factory import DynamicRelationFactory, PerTypeFactory, dynamic_relation, per_type
 from ._hookspecs import hookimpl, hookspec
@@ -19,6 +20,9 @@ from ._manager import DynamicTreeManager, Extendable
 from ._plugins import call_hook, plugin_manager, project_types, store_schemes
 from ._registry import FactoryEntry, Registry, registry
 from ._sources import Source
+
+if TYPE_CHECKING:
+    from ._describe import RelationRecord, describe
 
 __all__ = [
     "DynamicRelationFactory",
@@ -41,3 +45,13 @@ __all__ = [
     "registry",
     "store_schemes",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # describe() explains relations to people and tools (graftflow ls, doctor); a session
+    # resolving relations never calls it, so `graftflow get` does not import it.
+    if name in ("RelationRecord", "describe"):
+        from . import _describe
+
+        return getattr(_describe, name)
+    raise AttributeError(f"module 'graftflow.extensions' has no attribute {name!r}")

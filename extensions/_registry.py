@@ -10,7 +10,6 @@ a diagnostic naming its source; nothing here raises into the user's work.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -296,6 +295,8 @@ def _from_ref(reg: Registry, source: Source, ref: str, blocked: BlockList) -> No
 
 def _env_entries(reg: Registry, raw: str) -> list[str]:
     """Parse ``GRAFTFLOW_INSTALLERS``; report every malformed entry, keep the good ones."""
+    from logging import WARNING  # only where the variable is set: not in every session
+
     where = "GRAFTFLOW_INSTALLERS"
     if not raw.strip():
         reg.session.report(
@@ -303,7 +304,7 @@ def _env_entries(reg: Registry, raw: str) -> list[str]:
             "'module:attr[;module:attr...]'",
             source=where,
             error="ValueError",
-            level=logging.WARNING,
+            level=WARNING,
         )
         return []
     entries = []
@@ -329,7 +330,7 @@ def _env_entries(reg: Registry, raw: str) -> list[str]:
             f"{', '.join(empty)}: a doubled or trailing ';'); they are ignored",
             source=where,
             error="ValueError",
-            level=logging.WARNING,
+            level=WARNING,
         )
     return entries
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations, ui
+from graftflow import DynamicMap, Flow, Object, TreeManager, Value, relations
 
 from ._cli_text import NBSP, Node, Span, Text, echo, styled, table, tree
+
+if TYPE_CHECKING:
+    from graftflow import ui
 
 __all__ = [
     "json_value",
@@ -99,7 +102,7 @@ def relation_data(obj: Object, record: dict[str, Any]) -> dict[str, Any]:
             data["type"] = type(related).__name__
             if isinstance(related, DynamicMap):
                 data["count"] = len(related)
-            if hasattr(related, "get_buttons") and record["kind"] == "action":
+            if record["kind"] == "action" and hasattr(related, "get_buttons"):
                 data["buttons"] = related.get_buttons()
     except Exception as exc:  # studio code (a compute, a factory's relation) failed
         data["error"] = f"{type(exc).__name__}: {exc}"
@@ -142,6 +145,8 @@ def node_data(node: Any, *, limit: int | None = 20, protected: bool = False) -> 
 def _shown(node: Object) -> dict[str, ui.RelationUI]:
     """The UI protocol's view of each relation (labels, groups, hidden); empty if the
     object's own UI code (``_fill_ui``, ``allow_context``) fails: the listing goes on."""
+    from graftflow import ui  # imported by the commands that list: get and set never do
+
     try:
         return {about.name: about for about in ui.relations(node, hidden=True)}
     except Exception:

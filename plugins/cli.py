@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,13 +37,15 @@ from ._cli_show import json_value, node_data, print_node, print_tree, tree_data,
 from ._cli_text import NBSP, Span, Text, echo, line_width, styled, table, wrap
 
 if TYPE_CHECKING:
+    import logging
+
     from graftflow.extensions import RelationRecord
 
 # Imports: everyday commands (get, set, ls on a plain project) must answer in a few
 # tens of milliseconds (issue 15), and the interpreter and click already take most of
 # that. So rich (the progress bar), the extensions layer (pluggy, entry points) and
-# pydantic are imported where a command needs them, never here;
-# tests/test_imports.py checks what a `get` loads.
+# pydantic are imported where a command needs them, never here, and logging when
+# something logs (see _quiet_logging); tests/test_imports.py checks what a `get` loads.
 
 __all__ = ["UserError", "cli", "examples", "fail", "main", "open_flow", "user_errors"]
 
@@ -194,7 +196,7 @@ class _Commands(click.Group):
         # config file as the command's own session.
         params = ctx.params
         try:
-            session = Session.from_environment(
+            session = _CommandSession.from_environment(
                 user=params.get("user"), config_file=params.get("config_file")
             )
         except GraftflowError:
@@ -297,7 +299,28 @@ def _warn_of_problems(ctx: click.Context, /, result: Any, **params: Any) -> None
 
 
 def _quiet_logging() -> None:
-    logging.basicConfig(level=logging.CRITICAL)  # diagnostics are reported, not logged here
+    """Problems are printed by the commands (one warning line, ``graftflow doctor``), not
+    logged: the root logger lets CRITICAL records through only.
+
+    Importing logging costs a command's start about 3 ms (issue 15) and get, set and ls
+    seldom log, so logging is configured here only once something has imported it. It
+    is asked when the command starts (a plugin's command module may log), once its store
+    is open (a store's client library may), and by the command's session before it
+    logs its first problem (:class:`_CommandSession`).
+    """
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.basicConfig(level=logging.CRITICAL)
+
+
+class _CommandSession(Session):
+    """A command's session: its problems are printed as the command ends, not logged."""
+
+    @property
+    def logger(self) -> logging.Logger:
+        logger = super().logger  # imports logging
+        _quiet_logging()
+        return logger
 
 
 def _session(ctx: click.Context) -> Session:
@@ -306,7 +329,7 @@ def _session(ctx: click.Context) -> Session:
     if session is None:
         with user_errors():
             # A broken config file is a user mistake: one line, as strict makes it raise.
-            session = Session.from_environment(
+            session = _CommandSession.from_environment(
                 user=ctx.obj["user"], strict=True, config_file=ctx.obj["config_file"]
             )
         ctx.obj["session"] = session
@@ -326,8 +349,6 @@ def _import_modules(ctx: click.Context, names: list[tuple[str, str]]) -> None:
     """
     if not names:
         return
-    import sys
-
     from graftflow.extending import import_ref
 
     cwd = os.getcwd()
@@ -375,6 +396,7 @@ def open_flow(ctx: click.Context, *, create: bool = False) -> Flow:
     except GraftflowError as exc:
         raise UserError(f"{exc}{_store_origin(ctx, session)}") from exc
     ctx.call_on_close(store.close)
+    _quiet_logging()  # if the store's client library imported logging
     return Flow(session=session, store=store)
 
 

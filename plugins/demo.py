@@ -299,8 +299,9 @@ def lamp_light_handles(shot: Shot) -> IntParam | None:
 def shot_processes(shot: Shot) -> Child[Any]:
     """Each shot's workflow processes (start the bundled ``shot_pipeline`` in them).
 
-    The workflow engine is imported when a shot is first built, not when this plugin
-    loads: every session loads it, few of them open a process.
+    Only the map is imported here, when a shot is first built, not when this plugin
+    loads; the workflow engine comes with the first process read or started: every
+    session loads this plugin, and few of them open a process.
     """
     from graftflow.plugins.workflow import Processes
 

@@ -47,8 +47,9 @@ class TestImports:
 
     def test_loading_plugins_leaves_the_workflow_engine_unloaded(self, run_python: Any) -> None:
         """Every session loads the bundled plugins; the workflow plugin's entry point
-        must not bring its engine (processes, queue, workers) with it (nor pydantic),
-        and a demo shot's grafted ``processes`` loads it only when read."""
+        must not bring its engine (processes, queue, workers) with it (nor pydantic);
+        a demo shot's grafted ``processes`` map is built and counted without it (what
+        ``graftflow ls`` of a shot shows), and its first process brings it."""
         code = (
             "import graftflow as gf\n"
             "from graftflow.extensions import registry\n"
@@ -67,11 +68,36 @@ class TestImports:
             "flow = gf.Flow(session=session)\n"
             "shot = create_demo(flow, sequences=1, shots=1).films['f01'].sequences['sq010']"
             ".shots['sh0010']\n"
-            "shot.processes\n"
+            "assert len(shot.processes) == 0\n"
+            "assert 'graftflow.plugins.workflow._process' not in sys.modules\n"
+            "assert 'graftflow.plugins.workflow._nodes' not in sys.modules\n"
+            "shot.processes.add('first')\n"
         )
         loaded = loaded_after(run_python, code)
         assert "graftflow.plugins.workflow._process" in loaded
         assert "graftflow.plugins.workflow._queue" not in loaded  # no job was submitted
+
+    def test_workflow_names_are_read_as_the_type_checker_reads_them(self) -> None:
+        """The workflow package finds each public name's module with a regular expression
+        over its TYPE_CHECKING block (cheap, for every session building a demo shot);
+        it must see exactly what the block imports."""
+        import graftflow.plugins.workflow as workflow
+
+        source = (ROOT / "plugins" / "workflow" / "__init__.py").read_text(encoding="utf-8")
+        block = next(
+            node
+            for node in ast.parse(source).body
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        )
+        declared = {
+            alias.asname or alias.name: str(statement.module)
+            for statement in block.body
+            if isinstance(statement, ast.ImportFrom)
+            for alias in statement.names
+        }
+        assert len(declared) > 50
+        assert workflow._where() == declared
+        assert all(hasattr(workflow, name) for name in declared)
 
     def test_typed_validation_imports_pydantic_lazily(self, run_python: Any) -> None:
         """pydantic arrives with the first typed validation that needs it, not before."""
@@ -193,8 +219,9 @@ class Film(gf.Object):
 #: Libraries an everyday command on a plain project never needs: the CLI's tables are
 #: laid out without rich, plain objects need no extension machinery (pluggy, entry
 #: points), text converts to an int or a bool without pydantic, --store needs no
-#: platformdirs.
+#: platformdirs; nothing is logged, so logging stays unimported.
 NOT_FOR_EVERYDAY = [
+    "logging",
     "rich",
     "pydantic",
     "pluggy",
@@ -247,11 +274,17 @@ def test_everyday_commands_load_only_what_they_use(
     )
     assert "graftflow.plugins.cli" in loaded
     assert sorted(m for m in NOT_FOR_EVERYDAY if m in loaded) == []
+    # The UI protocol (labels, groups, hidden relations) is what ls shows; get and set
+    # print one value. difflib comes with a did-you-mean hint, which a listing that
+    # finds everything never computes.
+    assert ("graftflow._ui" in loaded) == (args[0] == "ls")
+    assert "difflib" not in loaded
 
 
 def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
     """On the demo (extendable objects), installers are discovered, but the output
-    still needs neither rich nor pydantic."""
+    still needs neither rich nor pydantic, and logging is imported only if something
+    went wrong."""
     run_python(
         "import graftflow as gf\n"
         "from graftflow.plugins.demo import create_demo\n"
@@ -262,4 +295,10 @@ def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
     for args in (["get", f"{shot}/frame_out"], ["ls", shot], ["set", f"{shot}/frame_out", "1"]):
         loaded = command_modules(run_python, "--store", "sqlite:///demo.db", *args)
         assert "graftflow.extensions" in loaded
-        assert [m for m in ("rich", "pydantic") if m in loaded] == [], args
+        assert [m for m in ("rich", "pydantic", "logging") if m in loaded] == [], args
+        # The shot's grafted `processes` map is resolved (and counted by ls), but no
+        # process is built: the workflow engine stays unloaded.
+        engine = [m for m in loaded if m.startswith("graftflow.plugins.workflow._")]
+        assert "graftflow.plugins.workflow._processes" in engine, args
+        assert "graftflow.plugins.workflow._process" not in engine, args
+        assert "graftflow.plugins.workflow._nodes" not in engine, args

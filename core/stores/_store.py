@@ -12,7 +12,6 @@ which never collide with an oid.
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 import time
@@ -215,6 +214,8 @@ class Transactional:
             except ConflictError as exc:
                 changed.update(dict.fromkeys(exc.oids))
                 if number < retries:
+                    import random  # only after a conflict: not on every import of graftflow
+
                     time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_FIRST * 2**number)))
         self._gave_up()
         oids = tuple(changed)

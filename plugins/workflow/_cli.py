@@ -141,7 +141,7 @@ def start(
     as_json = as_json or bool(ctx.obj.get("json"))  # the group's --json too
     from graftflow.plugins.cli import fail, open_flow, user_errors
 
-    from ._process import Processes
+    from ._processes import Processes
 
     definition = _definition(file, builtin)
     state = _json_object(state_json, "--state")

@@ -10,8 +10,6 @@ to re-register. The rules it runs by are its :class:`~._engine.Engine`'s.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graftflow import Child, DictParam, Map, StringParam, Value
@@ -35,7 +33,7 @@ from ._state import StateParam
 if TYPE_CHECKING:
     from ._state import StateValue
 
-__all__ = ["Process", "ProcessTasks", "Processes"]
+__all__ = ["Process", "ProcessTasks"]
 
 
 class ProcessTasks(Map[Activation]):
@@ -208,37 +206,3 @@ class Process(Extendable):
     def _waiting(self) -> str:
         active = [f"{t.name()} ({t.status.get()})" for t in self.active_tasks()]
         return f"active: {', '.join(active)}" if active else "nothing is active"
-
-
-class Processes(Map[Process]):
-    """Processes of one object (a shot's ``processes``), started from a definition."""
-
-    def start(
-        self,
-        name: str | None,
-        definition: Definition | str | Path,
-        *,
-        process_type: type[Process] | None = None,
-        state: Mapping[str, Any] | None = None,
-    ) -> Process:
-        """Add a process running ``definition`` and start it, in one batch.
-
-        :param name: the item name (``None``: the definition's name and a number).
-        :param definition: a :class:`Definition`, or the path of a TOML file.
-        :param process_type: a :class:`Process` subclass (hooks, task types).
-        :param state: the initial state.
-        :raises TaskPermissionError: the session's user may not start it (nothing is
-            written).
-        """
-        if not isinstance(definition, Definition):
-            from ._definition_file import load_definition
-
-            definition = load_definition(definition)
-        with operation(self._mng.root):
-            if name is None:
-                number = self._mng.store.incr(self._mng.prefix + "!count")
-                name = f"{definition.name}-{number}"
-            process = self.add(name, process_type)
-            process.definition.set(definition.to_data())
-            process.start(**dict(state or {}))
-        return process

@@ -1,0 +1,66 @@
+"""The map processes live in (a shot's ``processes``), apart from the engine.
+
+Listing a shot builds its ``processes`` map (``graftflow ls`` shows how many items it
+has), and a session resolving a shot's relations asks the demo's factory for it; neither
+runs a process. So this module imports no more than the core: the item type
+(:class:`~._process.Process`, with its tasks, nodes and engine) is imported when an item
+is built or a process started (issue 15: everyday commands answer in tens of ms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graftflow import Map
+
+if TYPE_CHECKING:
+    from ._nodes import Definition
+    from ._process import Process
+
+__all__ = ["Processes"]
+
+
+class Processes(Map["Process"]):
+    """Processes of one object (a shot's ``processes``), started from a definition."""
+
+    @classmethod
+    def mapped_type(cls) -> type[Process]:
+        # kabaret's way of naming the item type, here so that it is imported on first use.
+        from ._process import Process
+
+        return cls._gf_item_type or Process  # type: ignore[return-value]
+
+    def start(
+        self,
+        name: str | None,
+        definition: Definition | str | Path,
+        *,
+        process_type: type[Process] | None = None,
+        state: Mapping[str, Any] | None = None,
+    ) -> Process:
+        """Add a process running ``definition`` and start it, in one batch.
+
+        :param name: the item name (``None``: the definition's name and a number).
+        :param definition: a :class:`Definition`, or the path of a TOML file.
+        :param process_type: a :class:`Process` subclass (hooks, task types).
+        :param state: the initial state.
+        :raises TaskPermissionError: the session's user may not start it (nothing is
+            written).
+        """
+        from ._events import operation
+        from ._nodes import Definition
+
+        if not isinstance(definition, Definition):
+            from ._definition_file import load_definition
+
+            definition = load_definition(definition)
+        with operation(self._mng.root):
+            if name is None:
+                number = self._mng.store.incr(self._mng.prefix + "!count")
+                name = f"{definition.name}-{number}"
+            process = self.add(name, process_type)
+            process.definition.set(definition.to_data())
+            process.start(**dict(state or {}))
+        return process
