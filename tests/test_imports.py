@@ -302,3 +302,27 @@ def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
         assert "graftflow.plugins.workflow._processes" in engine, args
         assert "graftflow.plugins.workflow._process" not in engine, args
         assert "graftflow.plugins.workflow._nodes" not in engine, args
+
+
+def test_the_installed_package_is_this_checkout() -> None:
+    """tox tests a wheel built from this tree, and setuptools builds it through
+    ``build/lib``, which keeps every module the tree has since deleted or moved. A
+    stale module there lets a test pass here that fails on a clean checkout (CI), as
+    an import of a module moved away did: refuse to run on such a wheel."""
+    installed = Path(graftflow.__file__).parent
+    sources = {"extensions": ROOT / "extensions", "plugins": ROOT / "plugins"}
+    stale = []
+    for module in installed.rglob("*.py"):
+        relative = module.relative_to(installed)
+        top = relative.parts[0]
+        source = (
+            sources[top].joinpath(*relative.parts[1:])
+            if top in sources
+            else ROOT / "core" / relative
+        )
+        if not source.exists():
+            stale.append(relative.as_posix())
+    assert stale == [], (
+        f"the installed graftflow ({installed}) has modules this checkout does not: "
+        f"{stale}; remove build/ and rebuild the env (rm -rf build && tox -r)"
+    )
