@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from types import FunctionType, MethodType, ModuleType
 from typing import Any, Final
 
 import pluggy
@@ -40,6 +41,10 @@ __all__ = [
 
 PLUGINS_GROUP: Final = "graftflow.plugins"
 _STATE_KEY: Final = "graftflow.extensions.plugins"
+
+#: The attribute pluggy's ``HookimplMarker`` puts on a hook implementation.
+_IMPL_MARKER: Final = _hookspecs.PROJECT + "_impl"
+_NOT_THERE: Final = object()
 
 #: Marks a hook implementation graftflow has isolated already.
 _ISOLATED: Final = "_graftflow_isolated"
@@ -70,6 +75,29 @@ class PluginManager(pluggy.PluginManager):
         if registered is not None and not self._loading:
             self._isolate(self.get_hookcallers(plugin) or ())
         return registered
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        """pluggy's rule, answered at once for a module's plain values and functions.
+
+        pluggy (1.7) looks each name of a plugin up with ``inspect.getattr_static``, so
+        as not to run a property of an instance: about 8 µs a name, and a module plugin
+        lists every name it imported, so this was most of a session's start (W8: a
+        second session < 1 ms). A module has no properties: its names are its
+        ``__dict__``. A value there that is no function-like object is no hook, and a
+        function is one if it carries the marker, as pluggy decides; anything else
+        (a staticmethod, a bound method, a name not in ``__dict__``) goes to pluggy.
+        tests/test_plugins.py compares the two on every kind of value.
+        """
+        if type(plugin) is ModuleType:
+            value = plugin.__dict__.get(name, _NOT_THERE)
+            if type(value) is FunctionType:
+                opts = getattr(value, _IMPL_MARKER, None)
+                return opts if isinstance(opts, dict) else None
+            if value is not _NOT_THERE and not isinstance(
+                value, (staticmethod, classmethod, MethodType)
+            ):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
 
     def _isolate(self, callers: Iterable[pluggy.HookCaller]) -> None:
         """Wrap each plain implementation of ``callers`` not wrapped yet."""

@@ -661,3 +661,66 @@ class TestHookLabels:
                 "graftflow_project_types raised LookupError: no types today",
             )
         ]
+
+
+class TestModuleFastPath:
+    """PluginManager.parse_hookimpl_opts answers a module's names itself (W8, session
+    start); on every kind of value it must answer as pluggy's own rule does."""
+
+    @staticmethod
+    def _module() -> ModuleType:
+        module = ModuleType("gf_fast_path_probe")
+
+        @hookimpl
+        def graftflow_installers(session: gf.Session) -> None:
+            return None
+
+        @hookimpl(tryfirst=True, specname="graftflow_installers")
+        def renamed(session: gf.Session) -> None:
+            return None
+
+        def plain(session: gf.Session) -> None:
+            return None
+
+        def odd_marker() -> None:
+            return None
+
+        odd_marker.graftflow_impl = "not a dict"  # type: ignore[attr-defined]
+
+        @hookimpl
+        def in_static() -> None:
+            return None
+
+        module.__dict__.update(
+            graftflow_installers=graftflow_installers,
+            renamed=renamed,
+            plain=plain,
+            odd_marker=odd_marker,
+            static=staticmethod(in_static),
+            bound=InlinePlugin().graftflow_project_types,
+            a_class=InlinePlugin,
+            a_builtin=len,
+            a_module=json,
+            data={"graftflow_impl": {}},
+            number=3,
+        )
+        return module
+
+    def test_answers_as_pluggy_on_every_kind_of_value(self) -> None:
+        pm = plugin_manager(gf.Session(environ={}))
+        modules = [self._module(), graftflow.plugins, *(p for _, p in pm.list_name_plugin())]
+        compared = 0
+        for module in modules:
+            if not isinstance(module, ModuleType):
+                continue
+            for name in dir(module):
+                ours = pm.parse_hookimpl_opts(module, name)
+                theirs = pluggy.PluginManager.parse_hookimpl_opts(pm, module, name)
+                assert ours == theirs, (module.__name__, name)
+                compared += 1
+        probe = self._module()
+        assert pm.parse_hookimpl_opts(probe, "graftflow_installers") is not None
+        assert pm.parse_hookimpl_opts(probe, "renamed")["specname"] == "graftflow_installers"
+        assert pm.parse_hookimpl_opts(probe, "plain") is None
+        assert pm.parse_hookimpl_opts(probe, "odd_marker") is None
+        assert compared > 100
