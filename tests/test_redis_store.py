@@ -752,7 +752,7 @@ class TestFaults:
 
 class TestThreads:
     def test_threads_share_a_small_pool(self, private_server: RedisServer) -> None:
-        """8 threads x 200 incr() on one store end at 1,600 over at most 8 connections
+        """8 threads x 200 incr() on one store end at 1,600 over at most 9 connections
         (and the listener's one)."""
         store = gf.RedisStore(private_server.url, prefix="studio")
         raw = redis.Redis.from_url(private_server.url)
@@ -774,8 +774,9 @@ class TestThreads:
             assert errors == []
             assert store.get("/n") == 1600
             clients = raw.client_list()
-            # the raw client's own, the pool's (at most one per thread) and the listener's
-            assert 2 <= len(clients) <= 10, clients
+            # the raw client's own, the store's own (scripts), the pool's (at most one
+            # per thread, for a thread that finds the store's own busy) and the listener's
+            assert 3 <= len(clients) <= 11, clients
         finally:
             store.close()
             raw.close()
