@@ -703,7 +703,7 @@ class RedisStore(Transactional):
         if listener is not None:
             listener.stop()
         self._lost()
-        with self._own_lock:  # after a script call another thread is in the middle of
+        with self._own_lock:  # once a script call under way on another thread is done
             own, self._own = self._own, None
         if own is not None:
             own.disconnect()
