@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final, final
+from typing import Final, NamedTuple, final
 
 __all__ = ["Environment", "split_names"]
 
@@ -32,8 +31,7 @@ def split_names(value: str) -> list[str]:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class Environment:
+class Environment(NamedTuple):
     """The ``GRAFTFLOW_*`` variables of one environment, as given (``None``: unset).
 
     :ivar user: ``GRAFTFLOW_USER``: who works (wins over the config file's ``user``).

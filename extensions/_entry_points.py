@@ -21,8 +21,8 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from importlib.machinery import PathFinder
+from typing import NamedTuple
 
 __all__ = ["Found", "canonical", "entry_points", "forget_entry_points"]
 
@@ -35,8 +35,7 @@ _lock = threading.Lock()
 Reader = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """One entry point and the distribution that declares it."""
 
     name: str
