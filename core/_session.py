@@ -123,11 +123,16 @@ def _user_from(environ: Mapping[str, str], env: Environment, config: Config | No
         if value:
             return value
     if environ is os.environ:
-        import getpass  # rarely reached: a login shell sets LOGNAME or USER
-
+        # No login shell set them (a container, a service): the passwd entry, as
+        # getpass.getuser() reads it after the same variables, without importing
+        # getpass (and termios) on every command (issue 15).
         try:
-            return getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry (containers)
+            import pwd
+        except ImportError:  # Windows: getpass knows no more than the variables above
+            return "anonymous"
+        try:
+            return pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:  # no passwd entry
             pass
     return "anonymous"
 
