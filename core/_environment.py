@@ -22,12 +22,13 @@ CONFIG: Final = "GRAFTFLOW_CONFIG"
 INSTALLERS: Final = "GRAFTFLOW_INSTALLERS"
 BLOCKED: Final = "GRAFTFLOW_BLOCKED"
 
-_SEPARATORS = re.compile(r"[,;\s]+")
+#: Compiled when first used: every session reads GRAFTFLOW_BLOCKED, seldom set.
+_SEPARATORS: Final = r"[,;\s]+"
 
 
 def split_names(value: str) -> list[str]:
     """Split a list of names as users write it: commas, semicolons or whitespace."""
-    return [name for name in _SEPARATORS.split(value) if name]
+    return [name for name in re.split(_SEPARATORS, value) if name] if value else []
 
 
 @final
