@@ -8,8 +8,6 @@ process environment. Everything above the core asks the session
 never ``os.environ``.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from typing import Final, NamedTuple, final
@@ -31,6 +29,8 @@ def split_names(value: str) -> list[str]:
     return [name for name in re.split(_SEPARATORS, value) if name] if value else []
 
 
+# No `from __future__ import annotations` in this module: a named tuple compiles each
+# field's annotation given as a string (issue 15: every command makes a session).
 @final
 class Environment(NamedTuple):
     """The ``GRAFTFLOW_*`` variables of one environment, as given (``None``: unset).
@@ -50,7 +50,7 @@ class Environment(NamedTuple):
     blocked: tuple[str, ...] = ()
 
     @classmethod
-    def read(cls, environ: Mapping[str, str]) -> Environment:
+    def read(cls, environ: Mapping[str, str]) -> "Environment":
         """Read the variables from ``environ``; blank ones count as unset (but an empty
         ``GRAFTFLOW_INSTALLERS`` is kept: it is reported as a likely mistake)."""
         return cls(
