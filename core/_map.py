@@ -305,7 +305,8 @@ class Map(DynamicMap[ItemT]):
         if item is not None:
             return item  # type: ignore[no-any-return]
         cls = type(self)
-        fast = cls._gf_fast_items
+        plain = cls._gf_inline_items  # read first: W1_cold needs nothing else of cls
+        fast = plain or cls._gf_fast_items
         if fast is None or type(name) is not str or not name.isascii():
             return self._load(name)  # and a name past ASCII, in its NFC form
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
@@ -314,7 +315,6 @@ class Map(DynamicMap[ItemT]):
         stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
         if stored is not None:
             return self._load(name, stored)
-        plain = cls._gf_inline_items
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
         # W1_cold: an item whose manager would be a plain TreeManager is built without
