@@ -240,8 +240,8 @@ class DynamicTreeManager(TreeManager):
                 # A factory runs for every object (kabaret's contract) unless it is
                 # per-type: this loop is most of what a plain factory costs (issue 18's
                 # W2p), so it carries nothing more.
-                for call, entry in calls:
-                    if entry.per_type:
+                for call, entry, per_type in calls:
+                    if per_type:
                         answer = plan.answers.get(entry)
                         if answer is None:
                             answer = self._ask(session, entry, obj)
@@ -480,8 +480,9 @@ class _Plan:
         problems = reg.name_problems.get(cls)
         if problems is None:
             problems = reg.name_problems.setdefault(cls, {})
-        #: ``(callable, entry)`` for every factory offered the class, in order.
-        self.calls = tuple((entry.call, entry) for entry in entries)
+        #: ``(callable, entry, entry.per_type)`` for every factory offered the class, in
+        #: order: the loop over them reads nothing more (W2p: 30 factories per object).
+        self.calls = tuple((entry.call, entry, entry.per_type) for entry in entries)
         #: Whether no contest can ever be held there (see :func:`_uncontested`).
         self.uncontested = _uncontested(problems, cls, entries)
         #: name -> why it cannot be a dynamic relation of the class, or "".
