@@ -284,7 +284,8 @@ class Flow(Transactional):
         stack: list[Object] = list(self._projects.values())
         while stack:
             obj = stack.pop()
-            obj._mng.extensions_reloaded()
+            if obj._gf_up is None:  # a map item built without its manager has a plain
+                obj._mng.extensions_reloaded()  # one: nothing to refresh, none to make
             stack.extend(obj._gf_built())
 
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:
