@@ -182,12 +182,12 @@ class _ItemManager:
 
     def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> TreeManager:
         up = None if obj is None else obj._gf_up
-        if up is None:  # the class itself, or an object whose __init__ has not run yet
+        if obj is None or up is None:  # the class, or an object not built yet
             raise AttributeError("_mng")
         mng = _new(TreeManager)
         mng.object = obj
         mng.parent = up.object
-        mng.name = obj._gf_name  # type: ignore[union-attr]
+        mng.name = obj._gf_name
         mng._oid = None
         mng.root = up.root
         mng.store = up.store

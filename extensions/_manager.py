@@ -236,7 +236,7 @@ class DynamicTreeManager(TreeManager):
                     calls = tuple(call for call in calls if call[1].factory not in skip)
                 uncontested = plan.uncontested
                 problems = plan.problems
-                table: dict[str, _Offer] = {}
+                table = {}
                 # A factory runs for every object (kabaret's contract) unless it is
                 # per-type: this loop is most of what a plain factory costs (issue 18's
                 # W2p), so it carries nothing more.
@@ -260,7 +260,7 @@ class DynamicTreeManager(TreeManager):
                         # W2_cold: what _offer() does with a @dynamic_relation's unnamed
                         # relation when no contest can be held (the name was checked for
                         # the class once); tests/test_dynamic_manager.py compares.
-                        name: str = entry.name  # type: ignore[assignment]
+                        name: str = entry.name
                         index = entry.index
                         if index is UNSET:
                             index = 0 if result.index is UNSET else result.index
