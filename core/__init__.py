@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._action import Action
 from ._backrefs import refs
-from ._choice import ChoiceValue, ChoiceValueSelectAction, ChoiceValueSetAction, MultiChoiceValue
 from ._computed import Computed
 from ._errors import (
     CommitCallbackError,
@@ -33,7 +32,6 @@ from ._errors import (
     StoreError,
 )
 from ._flow import Flow, subscribe
-from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedStringSetValue
 from ._layout import Label, Separator, group
 from ._links import Child, Connection, ConnectionValue, Parent, Relative
 from ._manager import TreeManager
@@ -53,14 +51,21 @@ from ._params import (
 from ._relation import Relation
 from ._resolve import get_object, project_of
 from ._session import Diagnostic, Session
-from ._session_object import SessionObject
 from ._values import Value
 from .stores._memory import MemoryStore
 from .stores._sqlite import SQLiteStore
 from .stores._store import Store, open_store
 
 if TYPE_CHECKING:
+    from ._choice import (
+        ChoiceValue,
+        ChoiceValueSelectAction,
+        ChoiceValueSetAction,
+        MultiChoiceValue,
+    )
     from ._config import Config
+    from ._hash_values import HashParam, HashValue, OrderedStringSetParam, OrderedStringSetValue
+    from ._session_object import SessionObject
     from .stores._redis import RedisStore
 
 __all__ = [
@@ -132,17 +137,33 @@ __all__ = [
 ]
 
 
+#: Names whose modules are imported when first asked for, each for a reason:
+#: Config is a pydantic model and RedisStore needs redis, libraries most programs never
+#: use; the kabaret-parity value types and SessionObject are used by few flows, and a
+#: command such as `graftflow get` would pay about 0.6 ms to import them (issue 15).
+_LAZY: dict[str, str] = {
+    "ChoiceValue": "_choice",
+    "ChoiceValueSelectAction": "_choice",
+    "ChoiceValueSetAction": "_choice",
+    "MultiChoiceValue": "_choice",
+    "Config": "_config",
+    "HashParam": "_hash_values",
+    "HashValue": "_hash_values",
+    "OrderedStringSetParam": "_hash_values",
+    "OrderedStringSetValue": "_hash_values",
+    "RedisStore": "stores._redis",
+    "SessionObject": "_session_object",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # Config is a pydantic model and RedisStore needs redis: importing them eagerly
-    # would make `import graftflow` pay for libraries most programs never use.
-    if name == "Config":
-        from ._config import Config
+    module = _LAZY.get(name)
+    if module is not None:
+        from importlib import import_module
 
-        return Config
-    if name == "RedisStore":  # needs the optional redis package
-        from .stores._redis import RedisStore
-
-        return RedisStore
+        value = getattr(import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later reads skip this function
+        return value
     if name == "__version__":
         # The installed distribution's (pyproject's version, written once). Read when
         # asked: importlib.metadata scans sys.path, which `import graftflow` must not pay.
@@ -152,3 +173,7 @@ def __getattr__(name: str) -> Any:
         globals()["__version__"] = value
         return value
     raise AttributeError(f"module 'graftflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

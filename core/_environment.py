@@ -8,12 +8,9 @@ process environment. Everything above the core asks the session
 never ``os.environ``.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final, final
+from typing import Final, NamedTuple, final
 
 __all__ = ["Environment", "split_names"]
 
@@ -23,17 +20,19 @@ CONFIG: Final = "GRAFTFLOW_CONFIG"
 INSTALLERS: Final = "GRAFTFLOW_INSTALLERS"
 BLOCKED: Final = "GRAFTFLOW_BLOCKED"
 
-_SEPARATORS = re.compile(r"[,;\s]+")
+#: Compiled when first used: every session reads GRAFTFLOW_BLOCKED, seldom set.
+_SEPARATORS: Final = r"[,;\s]+"
 
 
 def split_names(value: str) -> list[str]:
     """Split a list of names as users write it: commas, semicolons or whitespace."""
-    return [name for name in _SEPARATORS.split(value) if name]
+    return [name for name in re.split(_SEPARATORS, value) if name] if value else []
 
 
+# No `from __future__ import annotations` in this module: a named tuple compiles each
+# field's annotation given as a string (issue 15: every command makes a session).
 @final
-@dataclass(frozen=True, slots=True)
-class Environment:
+class Environment(NamedTuple):
     """The ``GRAFTFLOW_*`` variables of one environment, as given (``None``: unset).
 
     :ivar user: ``GRAFTFLOW_USER``: who works (wins over the config file's ``user``).
@@ -51,7 +50,7 @@ class Environment:
     blocked: tuple[str, ...] = ()
 
     @classmethod
-    def read(cls, environ: Mapping[str, str]) -> Environment:
+    def read(cls, environ: Mapping[str, str]) -> "Environment":
         """Read the variables from ``environ``; blank ones count as unset (but an empty
         ``GRAFTFLOW_INSTALLERS`` is kept: it is reported as a likely mistake)."""
         return cls(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import Any
+from typing import Any, Final
 
 from ._errors import did_you_mean
 
@@ -24,8 +24,9 @@ __all__ = ["import_ref", "import_type", "installer_ref", "ref_of"]
 # and writes are single dict operations: safe from any thread.
 _CACHE: dict[str, Any] = {}
 
-#: ``module:attr`` where both sides are dotted identifiers (the entry-point syntax).
-_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+#: ``module:attr`` where both sides are dotted identifiers (the entry-point syntax);
+#: compiled when first used (installer references only: not on every command's path).
+_REF: Final = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"
 
 
 def ref_of(obj: Any) -> str:
@@ -98,4 +99,4 @@ def installer_ref(ref: str) -> str | None:
     Shared by the config file's ``installers`` and ``GRAFTFLOW_INSTALLERS``.
     """
     cleaned = re.sub(r"\s*([:.])\s*", r"\1", ref.strip())
-    return cleaned if _REF.fullmatch(cleaned) else None
+    return cleaned if re.fullmatch(_REF, cleaned) else None

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 import weakref
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -34,7 +32,6 @@ T = TypeVar("T")
 _ABSENT: Final = object()
 
 
-@dataclass(slots=True)
 class Diagnostic:
     """One problem graftflow survived, with where it came from.
 
@@ -46,15 +43,42 @@ class Diagnostic:
     :ivar message: what happened, in one line.
     :ivar error: the exception type name.
     :ivar count: how many times the same problem happened (logged only the first time).
+
+    Two diagnostics are equal when they tell the same problem, whatever their counts.
     """
 
-    source: str | None
-    extension: str | None
-    factory: str | None
-    oid: str | None
-    message: str
-    error: str | None
-    count: int = field(default=1, compare=False)
+    # A plain class: a dataclass would cost every command about 0.4 ms to define
+    # (issue 15's latency).
+    __slots__ = ("count", "error", "extension", "factory", "message", "oid", "source")
+    __hash__ = None  # type: ignore[assignment]  # mutable (count grows)
+
+    def __init__(
+        self,
+        source: str | None,
+        extension: str | None,
+        factory: str | None,
+        oid: str | None,
+        message: str,
+        error: str | None,
+        count: int = 1,
+    ) -> None:
+        self.source, self.extension, self.factory, self.oid = source, extension, factory, oid
+        self.message, self.error, self.count = message, error, count
+
+    def _told(self) -> tuple[str | None, ...]:
+        return (self.source, self.extension, self.factory, self.oid, self.message, self.error)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return self._told() == other._told()
+
+    def __repr__(self) -> str:
+        return (
+            f"Diagnostic(source={self.source!r}, extension={self.extension!r}, "
+            f"factory={self.factory!r}, oid={self.oid!r}, message={self.message!r}, "
+            f"error={self.error!r}, count={self.count})"
+        )
 
     def __str__(self) -> str:
         origin = " ".join(
@@ -99,11 +123,16 @@ def _user_from(environ: Mapping[str, str], env: Environment, config: Config | No
         if value:
             return value
     if environ is os.environ:
-        import getpass  # rarely reached: a login shell sets LOGNAME or USER
-
+        # No login shell set them (a container, a service): the passwd entry, as
+        # getpass.getuser() reads it after the same variables, without importing
+        # getpass (and termios) on every command (issue 15).
         try:
-            return getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry (containers)
+            import pwd
+        except ImportError:  # Windows: getpass knows no more than the variables above
+            return "anonymous"
+        try:
+            return pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:  # no passwd entry
             pass
     return "anonymous"
 
@@ -147,7 +176,7 @@ class Session(SessionLog):
             user if user is not None else _user_from(self.environ, self.env, self.config)
         )
         #: ``user:token``: unique per session, the user name first (the seed's idiom).
-        self.uid: str = f"{self.user}:{uuid.uuid4().hex[:12]}"
+        self.uid: str = f"{self.user}:{os.urandom(6).hex()}"
         self.diagnostics: list[Diagnostic] = []
         #: Per-session state of the upper layers, keyed by their module name.
         self.state: dict[str, Any] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from graftflow import Object, Relation
@@ -12,7 +11,6 @@ from ._manager import BEATEN, ENTRY, INDEX, RELATION, WEIGHT, DynamicTreeManager
 __all__ = ["RelationRecord", "describe"]
 
 
-@dataclass(frozen=True, slots=True)
 class RelationRecord:
     """One relation of one object, as :func:`describe` explains it.
 
@@ -25,16 +23,50 @@ class RelationRecord:
     :ivar factory: the factory as ``module:qualname`` (``None`` for a base relation).
     :ivar source: the installer source: entry point, plugin, config or env entry.
     :ivar beaten: the candidates it won over, a losing base relation included.
+
+    Records are equal when every field is, and hashable. A plain class: a frozen
+    dataclass would cost every ``graftflow ls`` about 0.7 ms to define (issue 15), and
+    a named tuple's ``index`` method would clash with the field.
     """
 
-    name: str
-    kind: str
-    index: int | None
-    weight: float | None
-    origin: str
-    factory: str | None
-    source: str | None
-    beaten: tuple[RelationRecord, ...] = ()
+    __slots__ = ("beaten", "factory", "index", "kind", "name", "origin", "source", "weight")
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        index: int | None,
+        weight: float | None,
+        origin: str,
+        factory: str | None,
+        source: str | None,
+        beaten: tuple[RelationRecord, ...] = (),
+    ) -> None:
+        self.name, self.kind, self.index, self.weight = name, kind, index, weight
+        self.origin, self.factory, self.source, self.beaten = origin, factory, source, beaten
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.name,
+            self.kind,
+            self.index,
+            self.weight,
+            self.origin,
+            self.factory,
+            self.source,
+            self.beaten,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RelationRecord):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"RelationRecord({self})"
 
     def __str__(self) -> str:
         where = (

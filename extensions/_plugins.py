@@ -42,9 +42,12 @@ __all__ = [
 PLUGINS_GROUP: Final = "graftflow.plugins"
 _STATE_KEY: Final = "graftflow.extensions.plugins"
 
-#: The attribute pluggy's ``HookimplMarker`` puts on a hook implementation.
+#: The attributes pluggy's markers put on a hook implementation and a hook specification.
 _IMPL_MARKER: Final = _hookspecs.PROJECT + "_impl"
+_SPEC_MARKER: Final = _hookspecs.PROJECT + "_spec"
 _NOT_THERE: Final = object()
+#: What _module_marker() answers when pluggy must decide.
+_ASK_PLUGGY: Final = object()
 
 #: Marks a hook implementation graftflow has isolated already.
 _ISOLATED: Final = "_graftflow_isolated"
@@ -52,6 +55,30 @@ _ISOLATED: Final = "_graftflow_isolated"
 _ORIGINS: ContextVar[list[tuple[object, str]] | None] = ContextVar(
     "graftflow_hook_origins", default=None
 )
+
+
+def _module_marker(namespace: object, name: str, marker: str) -> Any:
+    """The options pluggy's ``marker`` left on ``namespace.name``, or ``None``; for a
+    module, without asking pluggy.
+
+    pluggy (1.7) looks each name up with ``inspect.getattr_static``, so as not to run a
+    property of an instance: about 8 µs a name, and a module plugin lists every name it
+    imported, so this was most of a session's start (W8: a second session < 1 ms; issue
+    15: every command on extendable objects). A module has no properties: its names are
+    its ``__dict__``. A value there that is no function-like object is no hook, and a
+    function is one if it carries the marker, as pluggy decides. Anything else (a
+    staticmethod, a bound method, a name not in ``__dict__``, a class) answers
+    ``_ASK_PLUGGY``. tests/test_plugins.py compares both answers on every kind of value.
+    """
+    if type(namespace) is not ModuleType:
+        return _ASK_PLUGGY
+    value = namespace.__dict__.get(name, _NOT_THERE)
+    if type(value) is FunctionType:
+        opts = getattr(value, marker, None)
+        return opts if isinstance(opts, dict) else None
+    if value is _NOT_THERE or isinstance(value, (staticmethod, classmethod, MethodType)):
+        return _ASK_PLUGGY
+    return None
 
 
 class PluginManager(pluggy.PluginManager):
@@ -77,27 +104,19 @@ class PluginManager(pluggy.PluginManager):
         return registered
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
-        """pluggy's rule, answered at once for a module's plain values and functions.
+        """pluggy's rule, answered at once for a module's plain values and functions
+        (see :func:`_module_marker`)."""
+        opts = _module_marker(plugin, name, _IMPL_MARKER)
+        return super().parse_hookimpl_opts(plugin, name) if opts is _ASK_PLUGGY else opts
 
-        pluggy (1.7) looks each name of a plugin up with ``inspect.getattr_static``, so
-        as not to run a property of an instance: about 8 µs a name, and a module plugin
-        lists every name it imported, so this was most of a session's start (W8: a
-        second session < 1 ms). A module has no properties: its names are its
-        ``__dict__``. A value there that is no function-like object is no hook, and a
-        function is one if it carries the marker, as pluggy decides; anything else
-        (a staticmethod, a bound method, a name not in ``__dict__``) goes to pluggy.
-        tests/test_plugins.py compares the two on every kind of value.
-        """
-        if type(plugin) is ModuleType:
-            value = plugin.__dict__.get(name, _NOT_THERE)
-            if type(value) is FunctionType:
-                opts = getattr(value, _IMPL_MARKER, None)
-                return opts if isinstance(opts, dict) else None
-            if value is not _NOT_THERE and not isinstance(
-                value, (staticmethod, classmethod, MethodType)
-            ):
-                return None
-        return super().parse_hookimpl_opts(plugin, name)
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        """pluggy's rule, answered at once for a module's plain values and functions:
+        every session adds three modules of hook specifications (see
+        :func:`_module_marker`)."""
+        opts = _module_marker(module_or_class, name, _SPEC_MARKER)
+        if opts is _ASK_PLUGGY:
+            return super().parse_hookspec_opts(module_or_class, name)
+        return opts
 
     def _isolate(self, callers: Iterable[pluggy.HookCaller]) -> None:
         """Wrap each plain implementation of ``callers`` not wrapped yet."""

@@ -11,7 +11,6 @@ a diagnostic naming its source; nothing here raises into the user's work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from graftflow import Object, Session
@@ -31,9 +30,28 @@ REGISTRY_KEY: Final = "graftflow.extensions.registry"
 Factory = Callable[[Object], Any]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class FactoryEntry:
-    """A factory as one installer gave it, with what the manager needs to apply it."""
+    """A factory as one installer gave it, with what the manager needs to apply it.
+
+    Entries compare by identity: two installers giving the same function make two
+    entries. A plain class, where a frozen dataclass would cost every command about
+    0.7 ms to define (issue 15); nothing writes an entry once made.
+    """
+
+    __slots__ = (
+        "call",
+        "extension",
+        "factory",
+        "index",
+        "name",
+        "order",
+        "per_type",
+        "qualname",
+        "recursive",
+        "source",
+        "target",
+        "weight",
+    )
 
     factory: Factory
     #: What the manager calls: the factory, or the function ``@dynamic_relation`` wraps
@@ -54,7 +72,31 @@ class FactoryEntry:
     index: Any
     recursive: bool
     #: Asked once per class, its answer shared by the class's objects (:func:`per_type`).
-    per_type: bool = False
+    per_type: bool
+
+    def __init__(
+        self,
+        *,
+        factory: Factory,
+        call: Factory,
+        extension: str,
+        source: str,
+        qualname: str,
+        order: int,
+        target: tuple[type[Object], ...] | None,
+        name: str | None,
+        weight: float,
+        index: Any,
+        recursive: bool,
+        per_type: bool = False,
+    ) -> None:
+        self.factory, self.call = factory, call
+        self.extension, self.source, self.qualname = extension, source, qualname
+        self.order, self.target, self.name = order, target, name
+        self.weight, self.index, self.recursive, self.per_type = weight, index, recursive, per_type
+
+    def __repr__(self) -> str:
+        return f"<FactoryEntry {self.qualname} of extension {self.extension!r} from {self.source}>"
 
 
 class Registry:

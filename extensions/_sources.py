@@ -8,7 +8,6 @@ neither imports the other's internals.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from graftflow import Session
@@ -18,7 +17,6 @@ from ._entry_points import canonical
 __all__ = ["BlockList", "Source"]
 
 
-@dataclass(slots=True)
 class Source:
     """One place installers come from, and what became of it in this session.
 
@@ -32,18 +30,39 @@ class Source:
     :ivar extensions: extension names it contributed (disabled ones included, marked).
     """
 
-    kind: str
-    name: str
-    ref: str | None
-    dist: str | None
-    label: str
-    status: str = "ok"
-    detail: str | None = None
-    extensions: list[str] = field(default_factory=list)
+    # A plain class: a dataclass would cost every command about 0.4 ms to define
+    # (issue 15's latency).
+    __slots__ = ("detail", "dist", "extensions", "kind", "label", "name", "ref", "status")
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        ref: str | None,
+        dist: str | None,
+        label: str,
+        status: str = "ok",
+        detail: str | None = None,
+    ) -> None:
+        self.kind, self.name, self.ref, self.dist, self.label = kind, name, ref, dist, label
+        self.status, self.detail = status, detail
+        self.extensions: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"<Source {self.label} ({self.status})>"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for ``--json``."""
-        return asdict(self)
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "ref": self.ref,
+            "dist": self.dist,
+            "label": self.label,
+            "status": self.status,
+            "detail": self.detail,
+            "extensions": list(self.extensions),
+        }
 
     def block(self, hit: str) -> None:
         """Mark the source blocked by the block-list entry ``hit``."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import random
 import re
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_support import Run, assert_ok, assert_user_error
@@ -381,6 +383,33 @@ class TestUsage:
         proc = run("--version")
         assert_ok(proc)
         assert proc.stdout == f"graftflow, version {gf.__version__}\n"
+
+    def test_the_command_imports_with_the_collector_paused(self, run_python: Any) -> None:
+        """The ``graftflow`` script starts in a module outside the package, which imports
+        the command with the garbage collector paused, then freezes what the imports
+        made (issue 15's latency): no collection runs before that freeze (importing
+        the command unpaused collects some 30 times), and the command runs with the
+        collector on."""
+        (script,) = importlib.metadata.entry_points(group="console_scripts", name="graftflow")
+        assert script.value == "_graftflow_cli:main"
+        proc = run_python(
+            "import gc, json, sys\n"
+            "frozen_at_collections = []\n"
+            "gc.callbacks.append(lambda phase, info: phase == 'start' and "
+            "frozen_at_collections.append(gc.get_freeze_count()))\n"
+            "import _graftflow_cli\n"
+            "sys.argv = ['graftflow', '--version']\n"
+            "try:\n"
+            "    _graftflow_cli.main()\n"
+            "except SystemExit as done:\n"
+            "    assert done.code in (0, None), done.code\n"
+            "print(json.dumps([gc.isenabled(), frozen_at_collections]))\n"
+        )
+        enabled, frozen_at_collections = json.loads(proc.stdout.splitlines()[-1])
+        assert enabled
+        # --version reads the distribution's metadata: that collects, after the freeze.
+        assert frozen_at_collections, "the command itself ran with the collector off"
+        assert min(frozen_at_collections) > 10_000, frozen_at_collections
 
     def test_help(self, run: Run) -> None:
         """``--help`` lists the demo command and the global --store option."""

@@ -181,6 +181,30 @@ class TestImports:
         assert contract <= set(graftflow.__all__)
         assert json.loads(json.dumps(graftflow.__version__)) == graftflow.__version__
 
+    def test_rarely_used_names_load_when_first_used(self, run_python: Any) -> None:
+        """The kabaret-parity value types and SessionObject are imported on first use
+        (issue 15: a command pays for no module it does not use), and then are the very
+        objects of their modules, listed by dir() before and after."""
+        code = (
+            "import graftflow\n"
+            "lazy = sorted(graftflow._LAZY)\n"
+            "assert set(lazy) <= set(dir(graftflow)), 'dir() lists them'\n"
+            "assert 'graftflow._choice' not in sys.modules, 'imported with graftflow'\n"
+            "from graftflow import ChoiceValue, HashParam, SessionObject\n"
+            "from graftflow._choice import ChoiceValue as module_choice\n"
+            "assert ChoiceValue is module_choice\n"
+            "assert graftflow.SessionObject is SessionObject\n"
+            "assert HashParam.__module__ == 'graftflow._hash_values'\n"
+        )
+        loaded = loaded_after(run_python, code)
+        assert {"graftflow._choice", "graftflow._hash_values"} <= loaded
+        unloaded = loaded_after(run_python, "import graftflow")
+        assert [
+            m
+            for m in ("graftflow._choice", "graftflow._hash_values", "graftflow._session_object")
+            if m in unloaded
+        ] == []
+
     def test_version_is_the_distributions_read_only_when_asked(self, run_python: Any) -> None:
         """One version (pyproject's, through the installed metadata); importing graftflow
         does not pay for the metadata scan that reading it costs."""
@@ -219,8 +243,14 @@ class Film(gf.Object):
 #: Libraries an everyday command on a plain project never needs: the CLI's tables are
 #: laid out without rich, plain objects need no extension machinery (pluggy, entry
 #: points), text converts to an int or a bool without pydantic, --store needs no
-#: platformdirs; nothing is logged, so logging stays unimported.
+#: platformdirs; nothing is logged, so logging stays unimported; records are named
+#: tuples or plain classes, as defining a dataclass costs about 0.5 ms each; the
+#: kabaret-parity value types and SessionObject load when a flow first names them.
 NOT_FOR_EVERYDAY = [
+    "dataclasses",
+    "graftflow._choice",
+    "graftflow._hash_values",
+    "graftflow._session_object",
     "logging",
     "rich",
     "pydantic",
@@ -296,6 +326,10 @@ def test_extendable_objects_load_no_rich_nor_pydantic(run_python: Any) -> None:
         loaded = command_modules(run_python, "--store", "sqlite:///demo.db", *args)
         assert "graftflow.extensions" in loaded
         assert [m for m in ("rich", "pydantic", "logging") if m in loaded] == [], args
+        # Records are named tuples or plain classes: defining a dataclass costs a
+        # command about 0.5 ms each (issue 15's latency).
+        assert "dataclasses" not in loaded, args
+        assert "graftflow._choice" not in loaded, args
         # The shot's grafted `processes` map is resolved (and counted by ls), but no
         # process is built: the workflow engine stays unloaded.
         engine = [m for m in loaded if m.startswith("graftflow.plugins.workflow._")]

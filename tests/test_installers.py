@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -953,6 +954,22 @@ class TestEntryPointScan:
         forget_entry_points()
         found = [f for f in entry_points("graftflow.installers") if f.name == "odd"]
         assert [(f.dist, f.version) for f in found] == [("gfscan-odd", None)]
+
+    @pytest.mark.parametrize(
+        "name",
+        ["Studio_Tools", "studio.tools", "a--b__c..d", "-lead", "trail_", "A-._B", "x", ""],
+    )
+    def test_names_normalise_as_packaging_and_importlib_do(self, name: str) -> None:
+        """Distribution names are compared without a regular expression (issue 15's
+        latency), with packaging's rule; directory names as importlib.metadata does."""
+        from packaging.utils import canonicalize_name
+
+        from graftflow.extensions._entry_points import _normalize, canonical
+
+        if name:
+            assert canonical(name) == canonicalize_name(name)
+        assert canonical(name) == re.sub(r"[-_.]+", "-", name).lower()
+        assert _normalize(name) == importlib.metadata.Prepared.normalize(name)
 
     def test_other_groups_are_refused(self) -> None:
         with pytest.raises(ValueError, match="graftflow's groups only, not 'console_scripts'"):

@@ -664,8 +664,9 @@ class TestHookLabels:
 
 
 class TestModuleFastPath:
-    """PluginManager.parse_hookimpl_opts answers a module's names itself (W8, session
-    start); on every kind of value it must answer as pluggy's own rule does."""
+    """PluginManager.parse_hookimpl_opts and parse_hookspec_opts answer a module's names
+    themselves (W8, session start; issue 15, command latency); on every kind of value
+    they must answer as pluggy's own rule does."""
 
     @staticmethod
     def _module() -> ModuleType:
@@ -687,6 +688,10 @@ class TestModuleFastPath:
 
         odd_marker.graftflow_impl = "not a dict"  # type: ignore[attr-defined]
 
+        @hookspec(firstresult=True)
+        def graftflow_probe_spec(session: gf.Session) -> None:
+            """A hook specification."""
+
         @hookimpl
         def in_static() -> None:
             return None
@@ -696,6 +701,7 @@ class TestModuleFastPath:
             renamed=renamed,
             plain=plain,
             odd_marker=odd_marker,
+            graftflow_probe_spec=graftflow_probe_spec,
             static=staticmethod(in_static),
             bound=InlinePlugin().graftflow_project_types,
             a_class=InlinePlugin,
@@ -724,3 +730,24 @@ class TestModuleFastPath:
         assert pm.parse_hookimpl_opts(probe, "plain") is None
         assert pm.parse_hookimpl_opts(probe, "odd_marker") is None
         assert compared > 100
+
+    def test_hookspecs_answer_as_pluggy_on_every_kind_of_value(self) -> None:
+        import graftflow.extensions._hookspecs as extension_specs
+        import graftflow.plugins.web.hookspecs as web_specs
+        import graftflow.plugins.workflow._hookspecs as workflow_specs
+
+        pm = plugin_manager(gf.Session(environ={}))
+        modules = [self._module(), extension_specs, web_specs, workflow_specs, graftflow.plugins]
+        compared = specs = 0
+        for module in modules:
+            for name in dir(module):
+                ours = pm.parse_hookspec_opts(module, name)
+                theirs = pluggy.PluginManager.parse_hookspec_opts(pm, module, name)
+                assert ours == theirs, (module.__name__, name)
+                compared += 1
+                specs += ours is not None
+        probe = self._module()
+        assert pm.parse_hookspec_opts(probe, "graftflow_probe_spec")["firstresult"] is True
+        assert pm.parse_hookspec_opts(probe, "graftflow_installers") is None  # an impl
+        assert specs >= 8
+        assert compared > 80

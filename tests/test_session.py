@@ -27,6 +27,17 @@ class TestIdentity:
         assert session.user == user
         assert session.environ is environ
 
+    def test_process_without_user_variables_is_its_passwd_login(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """In a process whose environment names no user (a container, a service), the
+        session reads the passwd entry, as getpass.getuser() would."""
+        import getpass
+
+        for var in ("GRAFTFLOW_USER", "LOGNAME", "USER", "LNAME", "USERNAME"):
+            monkeypatch.delenv(var, raising=False)
+        assert gf.Session.from_environment().user == getpass.getuser() != "anonymous"
+
     def test_explicit_user_wins(self) -> None:
         """An explicit user overrides the environment."""
         assert gf.Session(user="eve", environ={"GRAFTFLOW_USER": "ana"}).user == "eve"

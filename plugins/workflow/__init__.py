@@ -103,16 +103,21 @@ def _where() -> dict[str, str]:
     """Each public name and the module holding it, read from the block above."""
     global _WHERE
     if _WHERE is None:
-        import re
-
         source = __spec__.loader.get_source(__name__)  # type: ignore[union-attr]
         if source is None:
             raise ImportError(f"{__name__} was installed without its source; reinstall it")
-        # One name per line, as the block is written: a regular expression reads it in
-        # a tenth of the time parsing the module takes, on the path of every session
-        # that builds a demo shot (tests/test_imports.py compares both readings).
-        found = re.findall(r"^    from \.(\w+) import (\w+) as \2$", source, re.MULTILINE)
-        _WHERE = {name: module for module, name in found}
+        # One name per line, as the block is written: ``    from .module import Name as
+        # Name``. Read line by line in a tenth of the time parsing the module takes (and
+        # without compiling a regular expression), on the path of every command on a
+        # demo shot (tests/test_imports.py compares both readings).
+        where = {}
+        for line in source.splitlines():
+            if line.startswith("    from ."):
+                module, _, names = line[10:].partition(" import ")
+                name, _, alias = names.partition(" as ")
+                if module.isidentifier() and name.isidentifier() and alias == name:
+                    where[name] = module
+        _WHERE = where
     return _WHERE
 
 
