@@ -74,6 +74,9 @@ class Flow(Transactional):
         # Subscribing and closing; reads never take it.
         self._lock = threading.Lock()
         self._local = _Batches()
+        #: How many Flow.batch() are open, in every thread: while none is, Map.add()
+        #: skips the thread-local lookup of _local (issue 18's W1_add).
+        self._batches = 0
         self._session._add_flow(self)
 
     def __repr__(self) -> str:
@@ -124,6 +127,8 @@ class Flow(Transactional):
             levels = self._local.levels = []
         created: list[tuple[dict[str, Any], str]] = []
         levels.append(created)
+        with self._lock:
+            self._batches += 1
         try:
             with level:
                 yield
@@ -136,6 +141,8 @@ class Flow(Transactional):
                 levels[-2].extend(created)
         finally:
             levels.pop()
+            with self._lock:
+                self._batches -= 1
 
     def _created(self, cache: dict[str, Any], name: str) -> None:
         """``cache[name]`` was just created; forget it if this thread's batch fails."""
@@ -277,7 +284,8 @@ class Flow(Transactional):
         stack: list[Object] = list(self._projects.values())
         while stack:
             obj = stack.pop()
-            obj._mng.extensions_reloaded()
+            if obj._gf_up is None:  # a map item built without its manager has a plain
+                obj._mng.extensions_reloaded()  # one: nothing to refresh, none to make
             stack.extend(obj._gf_built())
 
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:

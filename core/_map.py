@@ -25,7 +25,7 @@ from ._errors import (
 )
 from ._manager import TreeManager, new_object
 from ._object import Object, build
-from ._oid import _ASCII_ITEM_NAME, check_item_name, nfc
+from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
 from .stores._store import MISSING, iter_names, quote_names
 
@@ -43,8 +43,6 @@ _MAP_STATE = frozenset({"_items", "_names"})
 #: ``Map._load()``'s "the entry was not read yet".
 _UNREAD: Any = object()
 _new = object.__new__
-#: check_item_name()'s test of an ASCII name, without its frame (issue 18's W1_add).
-_ascii_item_name = _ASCII_ITEM_NAME.fullmatch
 #: Stores an attribute past Object.__setattr__ (which refuses relation names).
 _setattr = object.__setattr__
 
@@ -307,7 +305,8 @@ class Map(DynamicMap[ItemT]):
         if item is not None:
             return item  # type: ignore[no-any-return]
         cls = type(self)
-        fast = cls._gf_fast_items
+        plain = cls._gf_inline_items  # read first: W1_cold needs nothing else of cls
+        fast = plain or cls._gf_fast_items
         if fast is None or type(name) is not str or not name.isascii():
             return self._load(name)  # and a name past ASCII, in its NFC form
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
@@ -316,21 +315,14 @@ class Map(DynamicMap[ItemT]):
         stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
         if stored is not None:
             return self._load(name, stored)
-        plain = cls._gf_inline_items
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
-        # W1_cold: new_object() inlined for an item with a plain TreeManager (its frame
-        # is 5% of a cold read).
+        # W1_cold: an item whose manager would be a plain TreeManager is built without
+        # it, its place kept in two attributes; the manager is made if ever asked for
+        # (graftflow._object._ItemManager; tests/test_fast_paths.py compares).
         item = _new(plain)
-        item_mng = _new(TreeManager)
-        item_mng.object = item
-        item_mng.parent = self
-        item_mng.name = name
-        item_mng._oid = None
-        item_mng.root = mng.root
-        item_mng.store = mng.store
-        item_mng.propagate = mng.propagate
-        _setattr(item, "_mng", item_mng)
+        _setattr(item, "_gf_up", mng)
+        _setattr(item, "_gf_name", name)
         return items.setdefault(name, item)  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
@@ -416,8 +408,15 @@ class Map(DynamicMap[ItemT]):
         """
         mng = self._mng
         oid = mng._oid or mng.oid
-        if type(name) is not str or not name.isascii() or _ascii_item_name(name) is None:
-            name = check_item_name(name, oid)  # W1_add: an ASCII name is checked here
+        if not (
+            type(name) is str
+            and name.isascii()
+            and len(name) <= 255
+            and (name.isalnum() or name.isidentifier())
+        ):
+            # W1_add: an ASCII name of letters, digits and '_' is valid as checked just
+            # above (C calls, where the pattern costs 0.1 µs); any other is checked here.
+            name = check_item_name(name, oid)
         # _check_new_name() inlined, and TreeManager.relation() too (issue 18's W1_add).
         if (
             name in type(self)._gf_by_name
@@ -440,20 +439,13 @@ class Map(DynamicMap[ItemT]):
             # W1_add: the item built as Map.__getitem__ builds it (see there).
             item = items.setdefault(name, new_object(fast, self, mng, name))
         else:
-            # W1_add: new_object() inlined as in Map.__getitem__ (its frame is 4% of an
-            # add); tests/test_fast_paths.py compares the item with the class call's.
+            # W1_add: the item built without its manager, as in Map.__getitem__ (see
+            # there); tests/test_fast_paths.py compares it with the class call's.
             made = _new(fast)
-            item_mng = _new(TreeManager)
-            item_mng.object = made
-            item_mng.parent = self
-            item_mng.name = name
-            item_mng._oid = None
-            item_mng.root = root
-            item_mng.store = mng.store
-            item_mng.propagate = mng.propagate
-            _setattr(made, "_mng", item_mng)
+            _setattr(made, "_gf_up", mng)
+            _setattr(made, "_gf_name", name)
             item = items.setdefault(name, made)
-        if root._local.levels:  # forgotten if the flow's batch rolls back
+        if root._batches and root._local.levels:  # forgotten if the batch rolls back
             root._created(items, name)
         if root._handlers:  # TreeManager.touch(), skipped when nobody listens
             mng.touch()

@@ -54,6 +54,11 @@ class Object:
     _gf_plain_new: ClassVar[bool] = True
 
     _mng: TreeManager
+    #: A map item built without its manager (issue 18's W1_cold and W1_add): the map's
+    #: manager and the item's name, from which ``_mng`` is made on first use (see
+    #: :class:`_ItemManager`); ``None`` on every other object.
+    _gf_up: ClassVar[TreeManager | None] = None
+    _gf_name: str
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +159,45 @@ class Object:
 
 #: Stores an attribute past Object.__setattr__ (the manager, cached related things).
 _setattr = object.__setattr__
+_new = object.__new__
+
+
+class _ItemManager:
+    """``obj._mng`` of a map item built without one: made on first use, then kept.
+
+    A plain map item (its class and its map choose nothing: a plain TreeManager) is
+    built as two attributes, its map's manager and its name (``_gf_up``, ``_gf_name``),
+    because most items are read for a param or two and never asked for their manager:
+    W1_cold and W1_add then make two objects per item instead of three, and the
+    collector has one fewer to traverse (issue 18). The manager made here is the one
+    ``Object.__init__`` would have made; tests/test_fast_paths.py compares them.
+
+    A non-data descriptor: once the manager is kept as the object's attribute, normal
+    lookup finds it first. Two threads asking at once may each make one; a plain
+    TreeManager holds nothing but its place in the tree (and its oid, once made), so
+    whichever is kept serves as well as the other.
+    """
+
+    __slots__ = ()
+
+    def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> TreeManager:
+        up = None if obj is None else obj._gf_up
+        if obj is None or up is None:  # the class, or an object not built yet
+            raise AttributeError("_mng")
+        mng = _new(TreeManager)
+        mng.object = obj
+        mng.parent = up.object
+        mng.name = obj._gf_name
+        mng._oid = None
+        mng.root = up.root
+        mng.store = up.store
+        mng.propagate = up.propagate
+        _setattr(obj, "_mng", mng)
+        return mng
+
+
+if not TYPE_CHECKING:  # type checkers keep reading Object._mng as a TreeManager
+    Object._mng = _ItemManager()
 
 
 def build(cls: type[ObjT], parent: Object, name: str) -> ObjT:

@@ -116,6 +116,9 @@ def check_item_name(name: object, where: str) -> str:
             name, f"{where}: an item name must be a str, not {type(name).__name__}"
         )
     if name.isascii():  # nfc() and _is_item_name() in one step: every Map.add() asks
+        # Letters, digits and '_' need no pattern (add_many() checks every name here).
+        if len(name) <= 255 and (name.isalnum() or name.isidentifier()):
+            return name
         if _ASCII_ITEM_NAME.fullmatch(name) is not None:
             return name
     else:

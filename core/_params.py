@@ -322,8 +322,20 @@ class Param(Watchable, Relation[ParamValue[T]], Generic[T]):
             # tests/test_params.py compares the two ways.
             if obj is None:
                 return self
-            mng = obj._mng
             value_class = self._value_class
+            up = obj._gf_up
+            if up is not None and value_class._gf_plain_init and not _probing:
+                # W1_cold: a map item built without its manager (its manager would be a
+                # plain TreeManager): the key from the map's oid, no manager made.
+                name = self.name
+                value = _new(value_class)
+                value._parent = obj
+                value._relation = self
+                value._key = f"{up._oid or up.oid}/{obj._gf_name}/{name}"
+                value._store = up.store
+                _setattr(obj, name, value)
+                return value
+            mng = obj._mng
             if type(mng) is not TreeManager or not value_class._gf_plain_init or _probing:
                 return Relation.__get__(self, obj, owner)
             name = self.name

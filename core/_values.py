@@ -55,6 +55,9 @@ class Value(Generic[T]):
     #: Whether params may make values of this class without calling it (the class
     #: keeps Value's constructor; decided when the class is created).
     _gf_plain_init: ClassVar[bool] = True
+    #: What Param.__get__ reads on whatever owns a param: a value is never a map item
+    #: built without its manager (see graftflow.Object._gf_up).
+    _gf_up: ClassVar[None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -227,7 +227,81 @@ class DynamicTreeManager(TreeManager):
             # own rather than read a half-built one (or base relations only).
             self._table, self._gen = _BUILDING, building
             try:
-                table = self._collect(reg, session, plan, cls)
+                # The factories, run here rather than in a method of their own: every
+                # extended object comes here once (issue 18's W2_cold; a frame is 4%).
+                obj = self.object
+                calls = plan.calls
+                skip = self._skip
+                if skip:
+                    calls = tuple(call for call in calls if call[1].factory not in skip)
+                uncontested = plan.uncontested
+                problems = plan.problems
+                table = {}
+                # A factory runs for every object (kabaret's contract) unless it is
+                # per-type: this loop is most of what a plain factory costs (issue 18's
+                # W2p), so it carries nothing more.
+                for call, entry, per_type in calls:
+                    if per_type:
+                        answer = plan.answers.get(entry)
+                        if answer is None:
+                            answer = self._ask(session, entry, obj)
+                            answer = plan.answers.setdefault(entry, answer)
+                        for relation, weight in answer:
+                            self._offer(table, problems, session, entry, relation, weight)
+                        continue
+                    try:
+                        result = call(obj)
+                    except Exception as exc:
+                        self._failed(session, entry, exc)
+                        continue
+                    if result is None:
+                        continue
+                    if uncontested and isinstance(result, Relation) and not result.name:
+                        # W2_cold: what _offer() does with a @dynamic_relation's unnamed
+                        # relation when no contest can be held (the name was checked for
+                        # the class once); tests/test_dynamic_manager.py compares.
+                        name: str = entry.name
+                        index = entry.index
+                        if index is UNSET:
+                            index = 0 if result.index is UNSET else result.index
+                        if _getrefcount(result) <= _ONLY_OURS:
+                            # Nobody but this frame holds the relation (the factory
+                            # made it for this call and kept nothing): naming it in
+                            # place cannot be seen by anyone, where a copy costs a third
+                            # of this object's extension.
+                            result.name = name
+                        else:
+                            result = result.renamed(name)
+                        table[name] = (result, entry.weight, index, entry, ())
+                        continue
+                    # The other returns go straight to _offer, with no intermediate
+                    # lists (allocations here, once per object, are paid again in GC).
+                    if isinstance(result, Relation):
+                        self._offer(table, problems, session, entry, result, entry.weight)
+                    elif (
+                        type(result) is tuple
+                        and len(result) == 2
+                        and isinstance(result[0], Relation)
+                        # W2p: weights are ints
+                        and (type(result[1]) is int or is_weight(result[1]))
+                    ):
+                        self._offer(table, problems, session, entry, result[0], result[1])
+                    else:
+                        candidates, bad = read_result(result, entry.weight)
+                        for problem in bad:
+                            self._report(session, entry, problem, "TypeError")
+                        for relation, weight in candidates:
+                            self._offer(table, problems, session, entry, relation, weight)
+                if not uncontested:
+                    # Plain factories' names are known once they answered: the next
+                    # objects of the class reach them without a failed lookup first
+                    # (issue 18's W2p).
+                    served = reg.served.get(cls, _NO_NAMES)
+                    for name, won in table.items():
+                        if name not in served and won[ENTRY] is not None:
+                            reg.serve(cls, name)
+                if not table:
+                    table = _EMPTY
             except BaseException:
                 self._table, self._gen = old, old_gen
                 raise
@@ -244,78 +318,6 @@ class DynamicTreeManager(TreeManager):
         if old is not None and old_gen >= 0 and old_gen != gen:  # a reload's new winners
             self._evict(old, table)
         return table
-
-    def _collect(
-        self, reg: Registry, session: Session, plan: _Plan, cls: type[Object]
-    ) -> dict[str, _Offer]:
-        obj = self.object
-        calls = plan.calls
-        skip = self._skip
-        if skip:
-            calls = tuple(call for call in calls if call[1].factory not in skip)
-        uncontested = plan.uncontested
-        problems = plan.problems
-        table: dict[str, _Offer] = {}
-        # A factory runs for every object (kabaret's contract) unless it is per-type:
-        # this loop is most of what a plain factory costs (issue 18's W2p), so it
-        # carries nothing more.
-        for call, entry in calls:
-            if entry.per_type:
-                answer = plan.answers.get(entry)
-                if answer is None:
-                    answer = plan.answers.setdefault(entry, self._ask(session, entry, obj))
-                for relation, weight in answer:
-                    self._offer(table, problems, session, entry, relation, weight)
-                continue
-            try:
-                result = call(obj)
-            except Exception as exc:
-                self._failed(session, entry, exc)
-                continue
-            if result is None:
-                continue
-            if uncontested and isinstance(result, Relation) and not result.name:
-                # W2_cold: what _offer() does with a @dynamic_relation's unnamed relation
-                # when no contest can be held (the name was checked for the class once);
-                # tests/test_dynamic_manager.py compares the two ways.
-                name: str = entry.name  # type: ignore[assignment]
-                index = entry.index
-                if index is UNSET:
-                    index = 0 if result.index is UNSET else result.index
-                if _getrefcount(result) <= _ONLY_OURS:
-                    # Nobody but this frame holds the relation (the factory made it for
-                    # this call and kept nothing): naming it in place cannot be seen by
-                    # anyone, where a copy costs a third of this object's extension.
-                    result.name = name
-                else:
-                    result = result.renamed(name)
-                table[name] = (result, entry.weight, index, entry, ())
-                continue
-            # The other returns go straight to _offer, with no intermediate lists
-            # (allocations here, once per object, are paid again in GC time).
-            if isinstance(result, Relation):
-                self._offer(table, problems, session, entry, result, entry.weight)
-            elif (
-                type(result) is tuple
-                and len(result) == 2
-                and isinstance(result[0], Relation)
-                and (type(result[1]) is int or is_weight(result[1]))  # W2p: weights are ints
-            ):
-                self._offer(table, problems, session, entry, result[0], result[1])
-            else:
-                candidates, bad = read_result(result, entry.weight)
-                for problem in bad:
-                    self._report(session, entry, problem, "TypeError")
-                for relation, weight in candidates:
-                    self._offer(table, problems, session, entry, relation, weight)
-        if not uncontested:
-            # Plain factories' names are known once they answered: the next objects of
-            # the class reach them without a failed lookup first (issue 18's W2p).
-            served = reg.served.get(cls, _NO_NAMES)
-            for name, won in table.items():
-                if name not in served and won[ENTRY] is not None:
-                    reg.serve(cls, name)
-        return table or _EMPTY
 
     def _ask(
         self, session: Session, entry: FactoryEntry, obj: Object
@@ -478,8 +480,9 @@ class _Plan:
         problems = reg.name_problems.get(cls)
         if problems is None:
             problems = reg.name_problems.setdefault(cls, {})
-        #: ``(callable, entry)`` for every factory offered the class, in order.
-        self.calls = tuple((entry.call, entry) for entry in entries)
+        #: ``(callable, entry, entry.per_type)`` for every factory offered the class, in
+        #: order: the loop over them reads nothing more (W2p: 30 factories per object).
+        self.calls = tuple((entry.call, entry, entry.per_type) for entry in entries)
         #: Whether no contest can ever be held there (see :func:`_uncontested`).
         self.uncontested = _uncontested(problems, cls, entries)
         #: name -> why it cannot be a dynamic relation of the class, or "".

@@ -1002,7 +1002,36 @@ def install_toggled(session: gf.Session) -> dict[str, list[Any]]:
     return {"toggled": [mode, tie_a, status_b]}
 
 
+class FormHolder(gf.Object):
+    """A plain map item (built without its manager) with an extendable child."""
+
+    label = gf.StringParam("x")
+    form = gf.Child(Form)
+
+
+class FormHolders(gf.Map[FormHolder]):
+    pass
+
+
+class HoldersProject(gf.Object):
+    holders = gf.Child(FormHolders)
+
+
 class TestReload:
+    def test_reload_walks_through_items_built_without_their_manager(self) -> None:
+        """A reload reaches the extended objects below plain map items, and makes no
+        manager for an item that has none yet (issue 18's W1 builds items so)."""
+        flow = gf.Flow(session=make_session("install_toggled"))
+        holders = flow.create_project("p", HoldersProject).holders
+        holders.add_many(["read", "opened"])
+        read, opened = holders["read"], holders["opened"]
+        assert read.label.get() == "x"
+        assert opened.form.mode.get() == "one"
+        TOGGLE.update(mode="two")
+        flow.session().reload_extensions()
+        assert opened.form.mode.get() == "two"
+        assert "_mng" not in vars(read)
+
     def test_installers_run_once_per_load(self) -> None:
         """Installers run once per session, and once again after reload_extensions()."""
         flow = gf.Flow(session=make_session("install_toggled"))

@@ -131,6 +131,23 @@ def manager_state(obj: Any) -> dict[str, Any]:
     return {"type": type(mng), "object is obj": mng.object is obj, **state}
 
 
+#: Where a map item built without its manager keeps its place (its map's manager and
+#: its name; graftflow._object._ItemManager makes the manager from them when asked).
+LAZY = {"_gf_up", "_gf_name"}
+
+
+def check_lazy(item: Any, things: Any, name: str) -> None:
+    """If ``item`` was built without its manager, it has just what the manager needs,
+    and only where the class call would have made a plain TreeManager."""
+    if "_mng" in vars(item):
+        assert not LAZY & vars(item).keys()
+        return
+    assert vars(item).keys() >= LAZY
+    assert item._gf_up is things._mng
+    assert item._gf_name == name
+    assert type(type(item)(things, name)._mng) is gf.TreeManager
+
+
 def a_map(holder: type[gf.Object], item_type: type[gf.Object]) -> Any:
     """A map of ``item_type`` items in a project of a new ``holder`` class."""
     name = f"{holder.__name__}Of{item_type.__name__}"
@@ -151,10 +168,11 @@ class TestBuildingItems:
         things = a_map(holder, item_type)
         things.add_many(["a", "b"])
         read = things["a"]
+        check_lazy(read, things, "a")
         called = item_type(things, "a")
         assert type(read) is item_type
         assert manager_state(read) == manager_state(called)
-        assert read.__dict__.keys() == called.__dict__.keys()
+        assert read.__dict__.keys() - LAZY == called.__dict__.keys()
         assert things["a"] is read  # and kept
 
     @pytest.mark.parametrize("holder", [Holder, PropagatingHolder])
@@ -164,11 +182,43 @@ class TestBuildingItems:
     ) -> None:
         things = a_map(holder, item_type)
         added = things.add("a")
+        check_lazy(added, things, "a")
         called = item_type(things, "a")
         assert type(added) is item_type
         assert manager_state(added) == manager_state(called)
-        assert added.__dict__.keys() == called.__dict__.keys()
+        assert added.__dict__.keys() - LAZY == called.__dict__.keys()
         assert things["a"] is added
+
+    @pytest.mark.parametrize("how", ["read", "add"])
+    def test_a_plain_item_makes_its_manager_when_first_asked(self, how: str) -> None:
+        """W1_cold and W1_add: a plain item is built without its manager, a param read
+        makes none, and the manager made later is the class call's, kept."""
+        things = a_map(Holder, PlainItem)
+        if how == "read":
+            things.add_many(["a"])
+            item = things["a"]
+        else:
+            item = things.add("a")
+        handle = item.status
+        assert handle.get() == "wip"
+        assert "_mng" not in vars(item)  # the read made no manager
+        called = PlainItem(things, "a")
+        assert handle._key == called.status._key == "/p/things/a/status"
+        assert handle._store is called.status._store
+        assert item.oid() == called.oid() == "/p/things/a"  # asks for the manager: made now
+        assert vars(item)["_mng"] is item._mng  # and kept
+        assert manager_state(item) == manager_state(called)
+        assert repr(item) == repr(called)
+
+    def test_an_object_without_a_manager_yet_has_none(self) -> None:
+        """Before Object.__init__ has run, there is no manager to make (and the class
+        has none): both say so as a missing attribute, as before."""
+        bare = PlainItem.__new__(PlainItem)
+        with pytest.raises(AttributeError):
+            bare._mng
+        with pytest.raises(AttributeError):
+            PlainItem._mng
+        assert repr(bare) == "<PlainItem (unbuilt)>"
 
     @settings(max_examples=300, deadline=None)
     @given(
@@ -603,6 +653,31 @@ class TestBatchBookkeeping:
         assert "dropped" not in things._items
         assert "kept" in things._items
         assert flow._local.levels == []
+        assert flow._batches == 0
+
+    def test_the_count_of_open_batches_follows_nesting_and_failures(self) -> None:
+        """Map.add asks the thread's own levels only while some batch is open (W1_add):
+        the count goes up and down with every batch, nested or failing."""
+        things = a_map(Holder, PlainItem)
+        flow = things.root()
+        seen: list[int] = []
+
+        def inner() -> None:
+            with flow.batch():
+                seen.append(flow._batches)
+                things.add("inner")
+                raise RuntimeError
+
+        with flow.batch():
+            assert flow._batches == 1
+            with pytest.raises(RuntimeError):
+                inner()
+            assert seen == [2]
+            assert flow._batches == 1
+            assert "inner" not in things._items
+            things.add("outer")
+        assert flow._batches == 0
+        assert "outer" in things._items
 
 
 # -- MemoryStore's ordered maps: pages by binary search, undo without copies -----------
