@@ -943,7 +943,9 @@ class RedisStore(Transactional):
         with self._caught:
             if seq > self._heard_seq:
                 self._heard_seq = seq
-                self._caught.notify_all()
+            # Even when a writer's _saw() got there first: it does not notify, so a
+            # reader waiting since before that is woken here.
+            self._caught.notify_all()
 
     def _lost(self) -> None:
         """The listener may have missed changes: start afresh, cache nothing meanwhile."""
