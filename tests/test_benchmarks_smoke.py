@@ -253,6 +253,44 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert "graftflow command latency" in proc.stdout
 
 
+REDIS_ROWS = {
+    "W9_demo",
+    "W9_cold",
+    "W9_warm",
+    "W9_nested",
+    "W1_redis_add",
+    "W1_redis_cold",
+    "W1_redis_warm",
+}
+
+
+def test_runner_redis_only(tmp_path: Path, kabaret: ModuleType) -> None:
+    """`run.py --smoke --redis-only` measures the Redis rows alone (on every side) and
+    nothing else; with --plot, which draws W6, it is refused."""
+    out = tmp_path / "results.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--smoke", "--redis-only"]
+    proc = subprocess.run(
+        [*command, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert set(report["workloads"]) == REDIS_ROWS
+    assert (report["core"], report["web"], report["cli"]) == (None, None, None)
+    if shutil.which("redis-server") is not None and find_spec("redis") is not None:
+        for name in ("W1_redis_add", "W1_redis_cold", "W1_redis_warm"):
+            check_every_side(name, report["workloads"][name])
+    refused = subprocess.run(
+        [*command, "--plot"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert refused.returncode == 2
+    assert "--plot draws W6, which --redis-only leaves out" in refused.stderr
+
+
 @pytest.mark.parametrize("tree", ["plain", "ext", "ext_plain", "ext_typed", "ext_per_type", "over"])
 def test_every_side_reads_the_same(tree: str, kabaret: ModuleType) -> None:
     """Cold and warm, every item gives the tree's value on every side (for W3: the

@@ -752,7 +752,7 @@ class TestFaults:
 
 class TestThreads:
     def test_threads_share_a_small_pool(self, private_server: RedisServer) -> None:
-        """8 threads x 200 incr() on one store end at 1,600 over at most 8 connections
+        """8 threads x 200 incr() on one store end at 1,600 over at most 9 connections
         (and the listener's one)."""
         store = gf.RedisStore(private_server.url, prefix="studio")
         raw = redis.Redis.from_url(private_server.url)
@@ -774,8 +774,9 @@ class TestThreads:
             assert errors == []
             assert store.get("/n") == 1600
             clients = raw.client_list()
-            # the raw client's own, the pool's (at most one per thread) and the listener's
-            assert 2 <= len(clients) <= 10, clients
+            # the raw client's own, the store's own (scripts), the pool's (at most one
+            # per thread, for a thread that finds the store's own busy) and the listener's
+            assert 3 <= len(clients) <= 11, clients
         finally:
             store.close()
             raw.close()
@@ -2296,5 +2297,148 @@ class TestRemoteRemoval:
             assert built.title.get() == ""  # a handle kept elsewhere reads the store
         finally:
             flow.close()
+            mine.close()
+            theirs.close()
+
+
+# -- the store's own connection and its listener (W1_redis_add's fast paths) -------------------
+
+
+def own_client_id(store: gf.RedisStore) -> int:
+    """The server's id for the connection the store sends its scripts on."""
+    store.get("/warm-up")  # a script call: the connection exists from here on
+    with store._own_lock:
+        store._own.send_command("CLIENT", "ID")
+        return int(store._own.read_response())
+
+
+def last_command(raw: redis.Redis, client_id: int) -> str:
+    [client] = [c for c in raw.client_list() if int(c["id"]) == client_id]
+    return str(client["cmd"])
+
+
+#: Text beyond ASCII and a lone surrogate: what the store's packer must encode as redis-py.
+VALUE = {"x": [1, "é", "\ud800"]}
+
+
+def every_kind_of_call(store: gf.RedisStore) -> list[Any]:
+    """Writes, reads and refusals, each outcome (a result or an error's message) noted."""
+    outcomes: list[Any] = []
+
+    def note(call: Callable[[], Any]) -> None:
+        try:
+            outcomes.append(call())
+        except gf.GraftflowError as exc:  # ExistsError, InvalidValueError
+            outcomes.append((type(exc).__name__, str(exc)))
+
+    note(lambda: store.set("/a", VALUE))
+    note(lambda: store.get("/a"))
+    note(lambda: store.incr("/n", 5))
+    note(lambda: store.incr("/a"))  # not an int: refused
+    note(lambda: store.ordered_add("/m", {"s1": None, "s2": "T"}))
+    note(lambda: store.ordered_add("/m", {"s2": None}))  # taken: refused
+    note(lambda: store.ordered_range("/m"))
+    note(lambda: store.ordered_get("/m", "s2"))
+    note(lambda: store.ordered_remove("/m", "s1"))
+    note(lambda: store.ordered_remove("/m", "s1"))
+    note(lambda: store.hash_set("/h", "f", 2))
+    note(lambda: store.hash_items("/h"))
+    note(lambda: store.delete("/a"))
+    note(lambda: store.delete("/a"))
+    note(lambda: store.get("/a", "gone"))
+    return outcomes
+
+
+class TestOwnConnection:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["EVALSHA", "0" * 40, 0],
+            ["EVALSHA", "abc", 0, "graftflow:", "", "é ü 漢字", "\ud800\udfff", "\ud800"],
+            ["EVALSHA", "abc", 0, -(2**63), 2**63 - 1, "x" * 70_000, "a b c"],
+        ],
+    )
+    def test_the_packer_writes_what_redis_py_writes(self, args: list[Any]) -> None:
+        """_pack (W1_redis_add) against redis-py's pack_command with the store's
+        encoding: the same bytes, for every kind of argument the store sends."""
+        from graftflow.stores._redis import _pack
+
+        connection = redis.Connection(encoding_errors="surrogatepass")
+        assert _pack(args) == b"".join(connection.pack_command(*args))
+
+    def test_both_paths_answer_alike(self, redis_server: RedisServer, raw: redis.Redis) -> None:
+        """Every kind of call gives the same results and the same refusals on the
+        store's own connection as on redis-py's pool (taken while the own one is busy)."""
+        own, pooled = gf.RedisStore(f"{redis_server.url}?prefix={new_prefix()}"), None
+        try:
+            pooled = gf.RedisStore(f"{redis_server.url}?prefix={new_prefix()}")
+            busy = own_client_id(pooled)
+            with pooled._own_lock:  # held by this thread: every script call takes the pool
+                by_pool = every_kind_of_call(pooled)
+            assert last_command(raw, busy) == "client|id"  # the own connection sent nothing
+            used = own_client_id(own)
+            by_own = every_kind_of_call(own)
+            assert last_command(raw, used) == "evalsha"
+            assert by_own == by_pool
+            refused = f"/a: cannot increment {VALUE!r}, it is not an int"
+            assert ("InvalidValueError", refused) in by_own
+        finally:
+            for store in (own, pooled):
+                if store is not None:
+                    store.close()
+
+    def test_a_forgotten_script_is_loaded_again(
+        self, store: gf.RedisStore, raw: redis.Redis
+    ) -> None:
+        """After SCRIPT FLUSH (or a server restart) the next write and read still run."""
+        store.set("/a", 1)
+        raw.script_flush()
+        store.set("/a", 2)
+        raw.script_flush()
+        assert gf.RedisStore(store.url).get("/a") == 2  # a cold read: a script too
+        assert store.incr("/a") == 3
+
+    def test_a_connection_the_server_dropped_is_made_again_before_a_write(
+        self, store: gf.RedisStore, raw: redis.Redis
+    ) -> None:
+        """The server dropped the idle connection (CLIENT KILL, an idle timeout): the next
+        write connects again before it sends, so it is applied, not lost in between."""
+        raw.client_kill_filter(_id=str(own_client_id(store)))
+        store.set("/a", "after")
+        assert raw.hget(f"{store._prefix}v", "/a") == '"after"'
+
+    def test_the_listener_subscribes_again_when_its_connection_is_dropped(
+        self, url: str, raw: redis.Redis, prefix: str
+    ) -> None:
+        """CLIENT KILL of the listener's connection: it connects and subscribes again,
+        and then hears another process's change."""
+        mine, theirs = gf.RedisStore(url), gf.RedisStore(url)
+        heard: list[list[str]] = []
+        try:
+            mine.watch(heard.append)
+            assert subscribers(raw, prefix) == 2
+            raw.client_kill_filter(_type="pubsub")
+            assert eventually(lambda: subscribers(raw, prefix) == 2)
+            assert eventually(lambda: mine._live)
+            theirs.set("/a", 1)
+            assert eventually(lambda: ["/a"] in heard)
+            assert mine.get("/a") == 1
+        finally:
+            mine.close()
+            theirs.close()
+
+    def test_a_read_after_own_writes_never_misses_another_process_change(self, url: str) -> None:
+        """The listener lets the store's own notifications gather; another process's
+        change that arrives meanwhile is still never served stale once this store saw
+        the server past it (a read waiting for the listener ends its pause)."""
+        mine, theirs = gf.RedisStore(url), gf.RedisStore(url)
+        try:
+            for round_ in range(50):
+                mine.set("/x", f"mine {round_}")
+                assert mine.get("/x") == f"mine {round_}"  # cached
+                theirs.set("/x", f"theirs {round_}")
+                mine.set("/y", round_)  # this reply shows the server past their write
+                assert mine.get("/x") == f"theirs {round_}"
+        finally:
             mine.close()
             theirs.close()

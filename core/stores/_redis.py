@@ -20,7 +20,9 @@ filled a page at a time: a map page's names, their item types and every plain va
 below those items come in one round trip (the script :data:`READ`). The cache is
 invalidated by the store's own change notifications: after each write the script
 publishes the changed keys on ``PREFIXchanges``, and a listener thread (one pub/sub
-connection per store) drops them from the cache before anyone is told of the change.
+connection per store) drops them from the cache before anyone is told of the change
+(after one of the store's own writes it lets the next notifications gather for up to
+``_PAUSE``, unless a read needs them: see :class:`_Listener`).
 So a cached read is as fresh as the notifications that reached this process: once a
 change by another process has been heard, no read returns the value it replaced; a
 write of this store object is forgotten before the write returns. And reads never go
@@ -43,7 +45,6 @@ import contextlib
 import logging
 import os
 import threading
-import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -89,6 +90,9 @@ _BELOW: Final = 64
 _CACHE_MAX: Final = 1_000_000
 #: The listener pings its connection after this long without a message.
 _PING_EVERY: Final = 5.0
+#: How long the listener lets the store's own notifications gather after one (see
+#: _Listener.run): a change by another process is never held up by it.
+_PAUSE: Final = 0.005
 #: URL query options, with what each means (for the error listing them).
 _OPTIONS: Final = {"prefix": "the key prefix", "cache": "on or off"}
 
@@ -238,6 +242,25 @@ class _Pending:
         return _Hash(cleared=True) if self.tree_gone(key) else None
 
 
+def _pack(args: list[Any]) -> bytes:
+    """A command in the Redis protocol, as redis-py's ``pack_command`` writes str and
+    int arguments with the store's encoding (UTF-8, lone surrogates passed through).
+
+    W1_redis_add (issue 12): redis-py's packer, which handles every argument type,
+    took 7 µs of each add; this takes 2.5. tests/test_redis_store.py compares the two.
+    """
+    chunks = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        if type(arg) is str:
+            data = arg.encode("utf-8", "surrogatepass")
+        elif type(arg) is int:
+            data = b"%d" % arg
+        else:  # a float would lose its fraction in %d
+            raise TypeError(f"a script argument is a str or an int, not {arg!r}")
+        chunks.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    return b"".join(chunks)
+
+
 def _op_keys(ops: list[str]) -> list[str]:
     """The notification lines a list of operations makes (as the script publishes them)."""
     keys: list[str] = []
@@ -322,6 +345,9 @@ class RedisStore(Transactional):
             )
         except ValueError as exc:
             raise StoreError(f"{display_url(url)!r} is not a valid Redis URL: {exc}") from None
+        #: The store's own connection for its scripts (see _script), made on first use.
+        self._own: Any = None
+        self._own_lock = threading.Lock()
         self._apply = self._client.register_script(APPLY)
         self._read = self._client.register_script(READ)
         self._sync = self._client.register_script(SYNC)
@@ -407,6 +433,56 @@ class RedisStore(Transactional):
                 "writes such bytes: another program wrote them"
             ) from None
 
+    def _script(self, script: Any, args: list[Any], *, key: str = "", writing: bool = False) -> Any:
+        """Run one of the store's scripts (``EVALSHA``), failing as :meth:`_call` does.
+
+        W1_redis_add (issue 12): every add outside a batch is one script call, and
+        redis-py's client path (a pool checkout that polls the socket, its retry and
+        metrics wrappers, the script object's own checks) cost about as much again as
+        the round trip itself. So the store sends its scripts on a connection of its
+        own, directly; a thread that finds it busy takes the client's path (the same
+        command, the same errors). tests/test_redis_store.py runs both paths.
+        """
+        lock = self._own_lock
+        if not lock.acquire(blocking=False):
+            return self._call(script, [], args, key=key, writing=writing)
+        try:
+            return self._call(self._on_own, script, args, key=key, writing=writing)
+        finally:
+            lock.release()
+
+    def _on_own(self, script: Any, args: list[Any]) -> Any:
+        """EVALSHA on the store's own connection (held under ``_own_lock``)."""
+        connection = self._own
+        if connection is None:
+            pool = self._client.connection_pool
+            connection = self._own = pool.connection_class(**pool.connection_kwargs)
+        # As redis-py's pool checks each connection it hands out: one the server closed
+        # (it restarted, or dropped an idle client) is made again before anything is
+        # sent, so a write fails only when the server cannot be reached, surely unsent.
+        connection.connect()
+        try:
+            if connection.can_read(0):
+                raise redis.exceptions.ConnectionError("the connection has unread data")
+        except (redis.exceptions.ConnectionError, OSError):
+            connection.disconnect()
+            connection.connect()
+        try:
+            connection.send_packed_command([_pack(["EVALSHA", script.sha, 0, *args])])
+            try:
+                return connection.read_response()
+            except redis.exceptions.NoScriptError:
+                # The server forgot the script (restarted, SCRIPT FLUSH): nothing ran.
+                # The script object loads it again and runs it.
+                return script([], args)
+        except redis.exceptions.ResponseError:
+            raise  # an error reply, read whole: the connection is fine
+        except BaseException:
+            # Nothing, or only part, of the reply was read: the connection is out of
+            # step with the server; the next command connects again.
+            connection.disconnect()
+            raise
+
     def _decode(self, key: str, text: str) -> Any:
         """A stored JSON text as a value; a StoreError naming ``key`` if it is not one."""
         if not text.isascii():
@@ -435,8 +511,8 @@ class RedisStore(Transactional):
     def _run(self, argv: list[str]) -> tuple[int, Any]:
         """Send checks and operations to the script: ``(its sequence number, the result)``;
         a refused precondition raises (the server's state it saw is noted as seen)."""
-        reply = self._call(
-            self._apply, [], [self._prefix, self._id, self._channel, *argv], writing=True
+        reply = self._script(
+            self._apply, [self._prefix, self._id, self._channel, *argv], writing=True
         )
         status, seq = reply[0], int(reply[1])
         if status == "ok":
@@ -495,6 +571,8 @@ class RedisStore(Transactional):
             # behind the one it is handling, so waiting would wait for itself. The
             # server answers instead (as fresh as what was read before, or fresher).
             return False
+        if listener is not None:
+            listener.wake()  # it may be letting the store's own notifications gather
         with self._caught:
             if self._caught.wait_for(
                 lambda: self._heard_seq >= self._seen_seq or not self._live, self._timeout
@@ -625,6 +703,10 @@ class RedisStore(Transactional):
         if listener is not None:
             listener.stop()
         self._lost()
+        with self._own_lock:  # once a script call under way on another thread is done
+            own, self._own = self._own, None
+        if own is not None:
+            own.disconnect()
         self._client.close()
         _LIVE_STORES.discard(self)
 
@@ -717,7 +799,7 @@ class RedisStore(Transactional):
     def _read_one(self, mode: str, key: str, *args: str) -> Any:
         """One read through :data:`READ` (``value``, ``field``, ``fields``, ``count``),
         so it tells the sequence number the server is at, like every other reply."""
-        seq, answer = self._call(self._read, [], [self._prefix, mode, key, 0, *args], key=key)
+        seq, answer = self._script(self._read, [self._prefix, mode, key, 0, *args], key=key)
         self._saw(int(seq))
         return answer
 
@@ -752,7 +834,7 @@ class RedisStore(Transactional):
     ) -> tuple[int, list[str], list[Any]]:
         """Run :data:`READ`; cache what it read. Returns (map length, names, types)."""
         gen = self._gen
-        reply = self._call(self._read, [], [self._prefix, mode, key, _BELOW, *args], key=key)
+        reply = self._script(self._read, [self._prefix, mode, key, _BELOW, *args], key=key)
         self._saw(int(reply[0]))
         card, count = int(reply[1]), int(reply[2])
         # around NAME COUNT is always deep; range START LAST DEEP; names DEEP NAME...
@@ -819,32 +901,32 @@ class RedisStore(Transactional):
         with self._listener_lock:
             if self._listener is not None:
                 return
-            pubsub = self._client.pubsub()
-            self._call(pubsub.subscribe, self._channel)
-            listener = _Listener(self, pubsub)
+            listener = _Listener(self)
+            self._call(listener.connect)
             self._listener = listener
             listener.start()
         # Until the listener knows where it stands, a change could go unheard: reads go
         # to the server meanwhile. Waiting here makes the first reads cached already.
         self._synced.wait(self._timeout)
 
-    def _heard(self, data: str) -> None:
+    def _heard(self, data: str) -> bool:
         """A notification: drop what it made stale, then note it heard, then tell the
-        watchers (a change reaches them after the cache forgot it)."""
+        watchers (a change reaches them after the cache forgot it). Return whether it
+        was a write of this store's own (which it forgot as it wrote)."""
         writer, _, rest = data.partition("\n")
         number, _, text = rest.partition("\n")
+        if writer == self._id:
+            if not text:  # our SYNC: every write before it has been heard
+                with self._cache_lock:
+                    self._live = self._cache_on
+                self._synced.set()
+            self._heard_up_to(int(number))
+            return bool(text)
         lines = text.split("\n") if text else []
-        mine = writer == self._id
-        if lines and not mine:
+        if lines:
             self._forget(lines)
-        if mine and not lines:  # our SYNC: every write before it has been heard
-            with self._cache_lock:
-                self._live = self._cache_on
-            self._synced.set()
-        with self._caught:
-            self._heard_seq = max(self._heard_seq, int(number))
-            self._caught.notify_all()
-        if lines and not mine:
+        self._heard_up_to(int(number))
+        if lines:
             keys = [line for line in lines if not line.startswith("*")]
             for callback in list(self._callbacks):
                 try:
@@ -855,6 +937,15 @@ class RedisStore(Transactional):
                     logging.getLogger("graftflow").exception(
                         "a change watcher of %s failed", self._shown
                     )
+        return False
+
+    def _heard_up_to(self, seq: int) -> None:
+        with self._caught:
+            if seq > self._heard_seq:
+                self._heard_seq = seq
+            # Even when a writer's _saw() got there first: it does not notify, so a
+            # reader waiting since before that is woken here.
+            self._caught.notify_all()
 
     def _lost(self) -> None:
         """The listener may have missed changes: start afresh, cache nothing meanwhile."""
@@ -875,6 +966,10 @@ class RedisStore(Transactional):
         self._local = threading.local()
         self._cache_lock = threading.Lock()
         self._listener_lock = threading.Lock()
+        # Dropped, not disconnected: redis-py shuts a socket down only in the process
+        # that opened it, so the parent's connection is left alone.
+        self._own = None
+        self._own_lock = threading.Lock()
         self._commit_callbacks = CommitCallbacks()
         self._listener = None
         self._live = False
@@ -1296,31 +1391,54 @@ class RedisStore(Transactional):
 
 
 class _Listener(threading.Thread):
-    """The store's one pub/sub connection: hears changes, pings when it hears nothing.
+    """The store's one subscribed connection: hears changes, pings when it hears nothing.
 
     It holds the store weakly, so a store nobody closed can still be collected (the
-    thread then ends).
+    thread then ends). It reads its connection itself, without redis-py's pub/sub layer
+    (W1_redis_add, issue 12: that layer's polling and message dicts, for every one of
+    the store's own writes, were a third of an add). Every connection, the first and
+    each one after a loss, subscribes as it connects; the server's confirmation makes
+    the store sync (:meth:`RedisStore._subscribed`).
     """
 
-    def __init__(self, store: RedisStore, pubsub: Any) -> None:
+    def __init__(self, store: RedisStore) -> None:
         super().__init__(
             name=f"graftflow-redis-listener {store._shown} at {id(store):#x}", daemon=True
         )
         self._store = weakref.ref(store)
-        self._pubsub = pubsub
+        self._channel = store._channel
         self._timeout = store._timeout
         self._stopping = threading.Event()
+        #: Ends a pause at once: a reader waits for what the listener has not read yet.
+        self._wake = threading.Event()
+        pool = store._client.connection_pool
+        # Without redis-py's health check: a subscribed connection answers a PING
+        # otherwise than it expects. The listener pings by itself when all is quiet.
+        kwargs = {**pool.connection_kwargs, "health_check_interval": 0}
+        self._connection = pool.connection_class(**kwargs)
+        self._connection.register_connect_callback(self._on_connect)
+
+    def connect(self) -> None:
+        """Connect and subscribe (the first time, on the store's thread: a server that
+        cannot be reached is the caller's error)."""
+        self._connection.connect()
+
+    def _on_connect(self, connection: Any) -> None:
+        connection.send_command("SUBSCRIBE", self._channel)
+
+    def wake(self) -> None:
+        """End the listener's pause, if it pauses: a reader waits for it."""
+        self._wake.set()
 
     def start_over(self) -> None:
         """Make the thread connect again (from another thread): its wait ends in error."""
-        connection = self._pubsub.connection
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.disconnect()
+        with contextlib.suppress(Exception):
+            self._connection.disconnect()
 
     def stop(self) -> None:
         """Stop and wait for the thread, so no callback runs after this returns."""
         self._stopping.set()
+        self._wake.set()
         if self is not threading.current_thread():
             # Wake the thread from its wait for a message: with the socket shut, the
             # wait ends at once and the thread sees it must stop.
@@ -1328,52 +1446,65 @@ class _Listener(threading.Thread):
             self.join(timeout=self._timeout + 2)
 
     def run(self) -> None:
-        pubsub = self._pubsub
-        heard = time.monotonic()
-        pinged: float | None = None
+        connection = self._connection
+        pinged = False
         try:
             while not self._stopping.is_set():
                 store: RedisStore | None = None
                 try:
-                    message = pubsub.get_message(timeout=0.2)
-                    now = time.monotonic()
-                    if message is None:
-                        if pinged is None and now - heard > _PING_EVERY:
-                            pubsub.ping()
-                            pinged = now
-                        elif pinged is not None and now - pinged > self._timeout:
+                    if not connection.can_read(self._timeout if pinged else _PING_EVERY):
+                        if pinged:
                             # Silent for too long: the connection may be dead without an
                             # error; start over.
                             raise TimeoutError("the change channel stopped answering pings")
+                        connection.send_command("PING")
+                        pinged = True
                         continue
-                    heard, pinged = now, None
+                    pinged = False
                     store = self._store()
                     if store is None or store._closed:
                         return
-                    kind = message.get("type")
-                    if kind == "message":
-                        store._heard(str(message["data"]))
-                    elif kind == "subscribe":
-                        store._subscribed()
+                    if self._handle(store, connection.read_response(push_request=True)):
+                        # W1_redis_add: the store's own writes come in runs (a loop of
+                        # adds) and tell it nothing new (the writer noted them already),
+                        # so after one the thread lets the next ones gather and reads
+                        # them in one go, instead of waking for each. A reader that
+                        # waits for the listener ends the pause (wake()).
+                        self._wake.wait(_PAUSE)
+                        self._wake.clear()
+                        while connection.can_read(0):
+                            self._handle(store, connection.read_response(push_request=True))
                 except Exception as exc:
                     # The server went away, or did not answer: nothing cached may be
-                    # trusted. Start over: connect again, subscribe, sync.
-                    pinged = None
+                    # trusted. Start over: connect again (which subscribes), sync.
+                    pinged = False
                     store = store or self._store()
-                    if store is None or store._closed:
+                    if store is None or store._closed or self._stopping.is_set():
                         return
                     logging.getLogger("graftflow").debug(
                         "the change listener of %s starts over: %r", store._shown, exc
                     )
                     store._lost()
                     with contextlib.suppress(Exception):
-                        pubsub.connection.disconnect()
+                        connection.disconnect()
                     self._stopping.wait(0.5)
                 finally:
                     del store  # the thread holds the store only while it handles a message
         finally:
             with contextlib.suppress(Exception):  # gone with its server: nothing to release
-                pubsub.close()
+                connection.disconnect()
+
+    @staticmethod
+    def _handle(store: RedisStore, message: Any) -> bool:
+        """Pass a message on to the store; return whether it was the store's own write."""
+        if type(message) is not list or not message:
+            return False  # PING's answer (a list on RESP2: ["pong", ""])
+        kind = message[0]
+        if kind == "message":
+            return store._heard(message[2])
+        if kind == "subscribe":
+            store._subscribed()
+        return False
 
 
 _LIVE_STORES: weakref.WeakSet[RedisStore] = weakref.WeakSet()

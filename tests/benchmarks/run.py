@@ -4,6 +4,7 @@ and the command line's latency beside ``python -c pass`` (issue 15, cli_latency.
     python tests/benchmarks/run.py            # N=10,000, best of 5 (what `tox -e bench` runs)
     python tests/benchmarks/run.py --plot     # ... and redraw docs/img/benchmarks.png
     python tests/benchmarks/run.py --smoke    # tiny sizes, one run: proves the suite runs
+    python tests/benchmarks/run.py --redis-only   # W9 and W1 on Redis alone (issue 12)
 
 Every workload runs in this one process on graftflow and on kabaret 2.4.1 +
 kabaret.flow_extensions 1.1.0, twice over: kabaret at its best (its maps look items up
@@ -700,6 +701,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run")
     parser.add_argument("--plot", action="store_true", help=f"redraw {PLOT.relative_to(ROOT)}")
     parser.add_argument("--plot-path", type=Path, default=PLOT, help="where --plot draws")
+    parser.add_argument(
+        "--redis-only",
+        action="store_true",
+        help="only W9 and W1 on Redis (issue 12): no in-memory workload, core, web or "
+        "command line table",
+    )
     parser.add_argument("--no-core", action="store_true", help="skip the core/store tables")
     parser.add_argument("--no-web", action="store_true", help="skip the flow browser's pages")
     parser.add_argument(
@@ -719,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
         "--json", type=Path, default=Path(".bench/results.json"), help="where to write results"
     )
     args = parser.parse_args(argv)
+    if args.redis_only and args.plot:
+        parser.error("--plot draws W6, which --redis-only leaves out")
 
     with_kabaret = kabaret_side.AVAILABLE
     if not with_kabaret:
@@ -762,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         f"best of {config.repeat} (stock kabaret's slow workloads: best of "
         f"{config.kabaret_slow_repeat}), each run with the GC on and off"
     )
-    raw = suite.run_suite(config)
+    raw = {} if args.redis_only else suite.run_suite(config)
     with core_bench.redis_server() as redis_url:
         if redis_url is None and os.environ.get("CI", "").lower() == "true":
             print("error: W9 needs redis-server and the redis package; CI needs them")
@@ -783,16 +792,16 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
         )
-    rows = judge(raw, config)
+    rows = judge_redis(raw["redis"], config) if args.redis_only else judge(raw, config)
     print_table(rows, f"graftflow vs kabaret (at its best, and stock), n={config.n:,}")
 
     core = None
-    if not args.no_core:
+    if not (args.no_core or args.redis_only):
         print()
         core = core_bench.run_core(config.n, config.repeat)
 
     web = None
-    if not args.no_web:
+    if not (args.no_web or args.redis_only):
         import web_bench
 
         print()
@@ -802,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
         with core_bench.redis_server() as redis_url:
             web = web_bench.run_web(requests, map_size, live, redis_url)
     cli = None
-    if not args.no_cli:
+    if not (args.no_cli or args.redis_only):
         import cli_latency
 
         print()
