@@ -93,20 +93,21 @@ class ParamValue(Value[T]):
 
     def get(self) -> T:
         store = self._store
-        if type(store) is MemoryStore:
+        relation: Param[T] = self._relation
+        if type(store) is MemoryStore and not relation._factory:
             # W1_warm: MemoryStore.get() inlined, its frame being a quarter of a warm read
-            # (``shots[name].status.get()``). Its table is read as get() reads it: reads
-            # take no lock, and a batch or transaction writes into the table in place, so
-            # nothing else can differ; a closed store's table raises as get() does.
-            # tests/test_fast_paths.py compares the two ways.
-            value: Any = store._kv.get(self._key, MISSING)
+            # (``shots[name].status.get()``), the default given to the table's own get().
+            # The table is read as get() reads it: reads take no lock, and a batch or a
+            # transaction writes into the table in place, so nothing else can differ; a
+            # closed store's table raises as get() does. tests/test_fast_paths.py
+            # compares the two ways.
+            value: Any = store._kv.get(self._key, relation._default)
             if type(value) is _Encoded:  # a container: a fresh copy per read
                 return loads(value.text)  # type: ignore[no-any-return]
-        else:
-            value = store.get(self._key, MISSING)
+            return value  # type: ignore[no-any-return]
+        value = store.get(self._key, MISSING)
         if value is MISSING:
             # Param.default_value() inlined: every W1 read of a value never set ends here.
-            relation: Param[T] = self._relation
             default: Any = relation._default
             return default() if relation._factory else default  # type: ignore[no-any-return]
         return value  # type: ignore[no-any-return]
