@@ -448,8 +448,12 @@ class Map(DynamicMap[ItemT]):
         ):
             self._check_new_name(name, mng, oid)  # raises, saying why
         entry = None if object_type is None else self._type_entry(object_type)
+        store = mng.store
         try:
-            mng.store.ordered_add(oid, {name: entry})
+            if entry is None and type(store) is MemoryStore:
+                store._add_name(oid, name)  # W1_add: see there
+            else:
+                store.ordered_add(oid, {name: entry})
         except ExistsError:
             raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
         items = self._items

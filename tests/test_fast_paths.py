@@ -343,6 +343,9 @@ def map_story(store: gf.MemoryStore) -> list[Any]:
         return [look(things, name) for name in ("a", "typed", "e\u0301te\u0301", "nope", 3)]
 
     seen.append(looks())
+    with pytest.raises(gf.ExistsError) as taken:
+        writer.add("a")
+    seen.append(str(taken.value))
     with store.batch():
         writer.add("in_batch")
         seen.append(look(fresh(), "in_batch"))
@@ -364,10 +367,22 @@ def map_story(store: gf.MemoryStore) -> list[Any]:
 
 class TestMemoryStoreItems:
     """W1_cold: Map.__getitem__ reads a MemoryStore's ordered map without calling
-    ordered_get()."""
+    ordered_get(); W1_add: Map.add adds one name with MemoryStore._add_name()."""
 
     def test_the_fast_path_builds_what_ordered_get_leads_to(self) -> None:
         assert map_story(gf.MemoryStore()) == map_story(PlainPathStore())
+
+    def test_the_first_name_makes_the_map_as_ordered_add_does(self) -> None:
+        one, many = gf.MemoryStore(), gf.MemoryStore()
+        with one.batch(), many.batch():
+            one._add_name("/p/m", "a")
+            many.ordered_add("/p/m", {"a": None})
+        assert one._ordered == many._ordered
+        assert one._children == many._children
+        with pytest.raises(RuntimeError):
+            failing_batch(one, lambda: one._add_name("/p/n", "a"))
+        assert one.ordered_len("/p/n") == 0
+        assert one.ordered_range("/p/m") == ["a"]
 
     def test_the_fast_path_is_taken_on_a_memory_store_only(
         self, monkeypatch: pytest.MonkeyPatch
@@ -875,6 +890,24 @@ class PagedMapMachine(RuleBasedStateMachine):
         self.count += size
         self.store.ordered_add("/m", dict.fromkeys(names))
         self.model.extend(names)
+
+    @rule(data=st.data())
+    def add_one(self, data: st.DataObject) -> None:
+        """Map.add's way for one item (W1_add), a name already there refused as
+        ordered_add refuses it."""
+        if self.model and data.draw(st.booleans()):
+            taken = data.draw(st.sampled_from(self.model))
+            with pytest.raises(gf.ExistsError) as one:
+                self.store._add_name("/m", taken)
+            with pytest.raises(gf.ExistsError) as many:
+                self.store.ordered_add("/m", {taken: None})
+            assert (str(one.value), one.value.names) == (str(many.value), many.value.names)
+            return
+        name = f"n{self.count}"
+        self.count += 1
+        self.store._add_name("/m", name)
+        self.model.append(name)
+        assert self.store.ordered_get("/m", name, "missing") is None
 
     @rule(data=st.data())
     def remove(self, data: st.DataObject) -> None:
