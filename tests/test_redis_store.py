@@ -2308,8 +2308,8 @@ def own_client_id(store: gf.RedisStore) -> int:
     """The server's id for the connection the store sends its scripts on."""
     store.get("/warm-up")  # a script call: the connection exists from here on
     with store._own_lock:
-        store._own.send_command("CLIENT", "ID")
-        return int(store._own.read_response())
+        store._own.send(b"*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n")
+        return int(store._own.reply())
 
 
 def last_command(raw: redis.Redis, client_id: int) -> str:

@@ -62,6 +62,7 @@ from graftflow._json import JSONValue, dumps_checked, loads
 
 from ._commit import CommitCallbacks, run
 from ._redis_lua import APPLY, CLAIM_TURN, READ, RELEASE_TURN, SYNC
+from ._resp import MORE, Wire
 from ._store import Transactional, check_range, display_url, quote_names
 
 __all__ = ["RedisStore", "open_url"]
@@ -440,8 +441,10 @@ class RedisStore(Transactional):
         redis-py's client path (a pool checkout that polls the socket, its retry and
         metrics wrappers, the script object's own checks) cost about as much again as
         the round trip itself. So the store sends its scripts on a connection of its
-        own, directly; a thread that finds it busy takes the client's path (the same
-        command, the same errors). tests/test_redis_store.py runs both paths.
+        own and reads the replies itself (:class:`Wire`); a thread that finds it busy
+        takes the client's path (the same command, the same errors).
+        tests/test_redis_store.py runs both paths; tests/test_resp.py compares the
+        replies read with redis-py's.
         """
         lock = self._own_lock
         if not lock.acquire(blocking=False):
@@ -453,34 +456,28 @@ class RedisStore(Transactional):
 
     def _on_own(self, script: Any, args: list[Any]) -> Any:
         """EVALSHA on the store's own connection (held under ``_own_lock``)."""
-        connection = self._own
-        if connection is None:
+        wire = self._own
+        if wire is None:
             pool = self._client.connection_pool
-            connection = self._own = pool.connection_class(**pool.connection_kwargs)
+            wire = self._own = Wire(pool.connection_class(**pool.connection_kwargs))
         # As redis-py's pool checks each connection it hands out: one the server closed
         # (it restarted, or dropped an idle client) is made again before anything is
         # sent, so a write fails only when the server cannot be reached, surely unsent.
-        connection.connect()
+        wire.fresh()
+        wire.send(_pack(["EVALSHA", script.sha, 0, *args]))
         try:
-            if connection.can_read(0):
-                raise redis.exceptions.ConnectionError("the connection has unread data")
-        except (redis.exceptions.ConnectionError, OSError):
-            connection.disconnect()
-            connection.connect()
-        try:
-            connection.send_packed_command([_pack(["EVALSHA", script.sha, 0, *args])])
-            try:
-                return connection.read_response()
-            except redis.exceptions.NoScriptError:
-                # The server forgot the script (restarted, SCRIPT FLUSH): nothing ran.
-                # The script object loads it again and runs it.
-                return script([], args)
-        except redis.exceptions.ResponseError:
-            raise  # an error reply, read whole: the connection is fine
+            return wire.reply()
+        except redis.exceptions.NoScriptError:
+            # The server forgot the script (restarted, SCRIPT FLUSH): nothing ran.
+            # The script object loads it again and runs it.
+            return script([], args)
+        except (redis.exceptions.ResponseError, UnicodeDecodeError):
+            raise  # a reply read whole: the connection is fine
         except BaseException:
-            # Nothing, or only part, of the reply was read: the connection is out of
-            # step with the server; the next command connects again.
-            connection.disconnect()
+            # Nothing, or only part, of the reply was read (or this thread was
+            # interrupted): the connection is out of step with the server; the next
+            # command connects again.
+            wire.disconnect()
             raise
 
     def _decode(self, key: str, text: str) -> Any:
@@ -1417,11 +1414,12 @@ class _Listener(threading.Thread):
         kwargs = {**pool.connection_kwargs, "health_check_interval": 0}
         self._connection = pool.connection_class(**kwargs)
         self._connection.register_connect_callback(self._on_connect)
+        self._wire = Wire(self._connection)
 
     def connect(self) -> None:
         """Connect and subscribe (the first time, on the store's thread: a server that
         cannot be reached is the caller's error)."""
-        self._connection.connect()
+        self._wire.fresh()
 
     def _on_connect(self, connection: Any) -> None:
         connection.send_command("SUBSCRIBE", self._channel)
@@ -1446,25 +1444,31 @@ class _Listener(threading.Thread):
             self.join(timeout=self._timeout + 2)
 
     def run(self) -> None:
-        connection = self._connection
+        wire = self._wire
         pinged = False
         try:
             while not self._stopping.is_set():
                 store: RedisStore | None = None
                 try:
-                    if not connection.can_read(self._timeout if pinged else _PING_EVERY):
+                    # Every message that came in one go, then those within a moment.
+                    messages = wire.replies(self._timeout if pinged else _PING_EVERY)
+                    first = next(messages, MORE)
+                    if first is MORE:
                         if pinged:
                             # Silent for too long: the connection may be dead without an
                             # error; start over.
                             raise TimeoutError("the change channel stopped answering pings")
-                        connection.send_command("PING")
+                        wire.send(_pack(["PING"]))
                         pinged = True
                         continue
                     pinged = False
                     store = self._store()
                     if store is None or store._closed:
                         return
-                    if self._handle(store, connection.read_response(push_request=True)):
+                    own = self._handle(store, first)
+                    for message in wire.replies(0):
+                        own = self._handle(store, message) or own
+                    if own:
                         # W1_redis_add: the store's own writes come in runs (a loop of
                         # adds) and tell it nothing new (the writer noted them already),
                         # so after one the thread lets the next ones gather and reads
@@ -1472,8 +1476,8 @@ class _Listener(threading.Thread):
                         # waits for the listener ends the pause (wake()).
                         self._wake.wait(_PAUSE)
                         self._wake.clear()
-                        while connection.can_read(0):
-                            self._handle(store, connection.read_response(push_request=True))
+                        for message in wire.replies(0):
+                            self._handle(store, message)
                 except Exception as exc:
                     # The server went away, or did not answer: nothing cached may be
                     # trusted. Start over: connect again (which subscribes), sync.
@@ -1486,13 +1490,13 @@ class _Listener(threading.Thread):
                     )
                     store._lost()
                     with contextlib.suppress(Exception):
-                        connection.disconnect()
+                        wire.disconnect()
                     self._stopping.wait(0.5)
                 finally:
                     del store  # the thread holds the store only while it handles a message
         finally:
             with contextlib.suppress(Exception):  # gone with its server: nothing to release
-                connection.disconnect()
+                wire.disconnect()
 
     @staticmethod
     def _handle(store: RedisStore, message: Any) -> bool:
