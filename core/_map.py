@@ -27,6 +27,8 @@ from ._manager import TreeManager, new_object
 from ._object import Object, build
 from ._oid import check_item_name, nfc
 from ._refs import import_type, ref_of
+from ._relation import Relation
+from .stores._memory import MemoryStore
 from .stores._store import MISSING, iter_names, quote_names
 
 __all__ = ["DynamicMap", "Map"]
@@ -89,20 +91,31 @@ class DynamicMap(Object, Generic[ItemT]):
     #: Whether the class chooses its items' types (_get_mapped_item_type overridden).
     _gf_types_items: ClassVar[bool] = False
 
-    # Per-instance caches, set in __init__ (annotated here for type checkers).
+    # Per-instance caches, set in __init__. Slots rather than the instance's dict: an
+    # object's attributes are read through Object.__getattr__'s hook, which Python
+    # does not specialize, and a slot is the cheaper read there (issue 18's W1_warm
+    # reads ``_items`` once per ``map[name]``).
+    __slots__ = ("_items", "_names")
     _items: dict[str, Any]
     #: The computed names and the same as a set, kept as one pair so that a thread
     #: reading them while another calls touch() gets both or neither.
     _names: tuple[tuple[str, ...], frozenset[str]] | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        taken = _MAP_STATE.intersection(cls._gf_by_name)
+        # Asked before the relations are collected, which would find the state's slots
+        # first and refuse the relation without saying why.
+        taken = {
+            name
+            for klass in cls.__mro__
+            for name in _MAP_STATE
+            if isinstance(klass.__dict__.get(name), Relation)
+        }
         if taken:
             raise RelationDefinitionError(
                 f"{cls.__qualname__}: a map keeps its own state in {sorted(taken)[0]!r}; "
                 "give the relation another name"
             )
+        super().__init_subclass__(**kwargs)
         # A map without hooks builds its items without asking for them (a map of a
         # million items pays nothing for hooks it does not have): the hook-aware way
         # is put in place only for classes that define a hook.
@@ -139,9 +152,8 @@ class DynamicMap(Object, Generic[ItemT]):
 
     def __init__(self, parent: Any, name: str) -> None:
         super().__init__(parent, name)
-        state = self.__dict__
-        state["_items"] = {}
-        state["_names"] = None
+        _setattr(self, "_items", {})
+        _setattr(self, "_names", None)
 
     @classmethod
     def mapped_type(cls) -> type[ItemT]:
@@ -193,7 +205,8 @@ class DynamicMap(Object, Generic[ItemT]):
         if listing is None:
             where = f"{self.oid()} mapped_names()"
             names = tuple(check_item_name(name, where) for name in self.mapped_names())
-            listing = self.__dict__["_names"] = (names, frozenset(names))
+            listing = (names, frozenset(names))
+            _setattr(self, "_names", listing)
         return listing
 
     def _all_names(self) -> tuple[str, ...]:
@@ -247,7 +260,7 @@ class DynamicMap(Object, Generic[ItemT]):
     def touch(self) -> None:
         """Forget the computed names and the built items, then notify subscribers."""
         self._items.clear()
-        self.__dict__["_names"] = None
+        _setattr(self, "_names", None)
         super().touch()
 
     def _build(self, name: str, item_type: type[ItemT]) -> ItemT:
@@ -312,9 +325,19 @@ class Map(DynamicMap[ItemT]):
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
         # an item of the map's own type, in this frame (tests/test_map.py compares).
         mng = self._mng
-        stored = mng.store.ordered_get(mng._oid or mng.oid, name, MISSING)
-        if stored is not None:
-            return self._load(name, stored)
+        store = mng.store
+        if type(store) is MemoryStore:
+            # W1_cold: MemoryStore.ordered_get() inlined (a frame per item), reading its
+            # table as it does (reads take no lock; a batch writes in place; a closed
+            # store's table raises). Anything but the map's own type is read again
+            # through the store (tests/test_fast_paths.py compares).
+            members = store._ordered.get(mng._oid or mng.oid)
+            if members is None or members.get(name, MISSING) is not None:
+                return self._load(name)
+        else:
+            stored = store.ordered_get(mng._oid or mng.oid, name, MISSING)
+            if stored is not None:
+                return self._load(name, stored)
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
         # W1_cold: an item whose manager would be a plain TreeManager is built without
@@ -425,8 +448,12 @@ class Map(DynamicMap[ItemT]):
         ):
             self._check_new_name(name, mng, oid)  # raises, saying why
         entry = None if object_type is None else self._type_entry(object_type)
+        store = mng.store
         try:
-            mng.store.ordered_add(oid, {name: entry})
+            if entry is None and type(store) is MemoryStore:
+                store._add_name(oid, name)  # W1_add: see there
+            else:
+                store.ordered_add(oid, {name: entry})
         except ExistsError:
             raise ExistsError(oid, f"{oid} already has an item {name!r}", (name,)) from None
         items = self._items

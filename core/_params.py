@@ -28,10 +28,11 @@ from typing import (
 )
 
 from ._errors import InvalidValueError, RelationDefinitionError, short_repr
-from ._json import JSONValue, json_error
+from ._json import JSONValue, json_error, loads
 from ._manager import TreeManager
 from ._relation import NO_HINTS, UNSET, Relation, _probing, check_index
 from ._values import Value, Watchable
+from .stores._memory import MemoryStore, _Encoded
 from .stores._store import MISSING
 
 if TYPE_CHECKING:
@@ -91,10 +92,22 @@ class ParamValue(Value[T]):
     VALUE_TYPE: ClassVar[Any] = None
 
     def get(self) -> T:
-        value = self._store.get(self._key, MISSING)
+        store = self._store
+        relation: Param[T] = self._relation
+        if type(store) is MemoryStore and not relation._factory:
+            # W1_warm: MemoryStore.get() inlined, its frame being a quarter of a warm read
+            # (``shots[name].status.get()``), the default given to the table's own get().
+            # The table is read as get() reads it: reads take no lock, and a batch or a
+            # transaction writes into the table in place, so nothing else can differ; a
+            # closed store's table raises as get() does. tests/test_fast_paths.py
+            # compares the two ways.
+            value: Any = store._kv.get(self._key, relation._default)
+            if type(value) is _Encoded:  # a container: a fresh copy per read
+                return loads(value.text)  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return]
+        value = store.get(self._key, MISSING)
         if value is MISSING:
             # Param.default_value() inlined: every W1 read of a value never set ends here.
-            relation: Param[T] = self._relation
             default: Any = relation._default
             return default() if relation._factory else default  # type: ignore[no-any-return]
         return value  # type: ignore[no-any-return]

@@ -300,6 +300,108 @@ class TestBuildingItems:
         assert manager_state(fresh["s"]) == manager_state(Special(fresh, "s"))
 
 
+class PlainPathStore(gf.MemoryStore):
+    """A MemoryStore that is not one exactly: it is read through its methods, where a
+    MemoryStore is read directly by the fast paths below."""
+
+
+def failing_batch(store: gf.Store, work: Any) -> None:
+    """Do ``work()`` in a batch of ``store`` that then fails (rolled back)."""
+    with store.batch():
+        work()
+        raise RuntimeError
+
+
+class TypedItem(PlainItem):
+    """An item type stored with its item (the map's own type is stored as nothing)."""
+
+
+class StoryProject(Holder):
+    things = gf.Child(items_of(PlainItem))
+
+
+def map_story(store: gf.MemoryStore) -> list[Any]:
+    """What a fresh map's ``map[name]`` gives on ``store`` through adds, typed items,
+    misses, removals, batches and a second flow: the same on either path."""
+    seen: list[Any] = []
+    writer = gf.Flow(store=store).create_project("p", StoryProject).things
+    writer.add_many(["a", "b", "\u00e9t\u00e9"])
+    writer.add("typed", object_type=TypedItem)
+
+    def fresh() -> Any:
+        return gf.Flow(store=store).project("p").things
+
+    def look(things: Any, name: Any) -> Any:
+        try:
+            item = things[name]
+        except Exception as exc:  # the same error, word for word
+            return type(exc), str(exc)
+        return type(item), item.name(), item.oid(), item.status.get(), things[name] is item
+
+    def looks() -> list[Any]:
+        things = fresh()
+        return [look(things, name) for name in ("a", "typed", "e\u0301te\u0301", "nope", 3)]
+
+    seen.append(looks())
+    with pytest.raises(gf.ExistsError) as taken:
+        writer.add("a")
+    seen.append(str(taken.value))
+    with store.batch():
+        writer.add("in_batch")
+        seen.append(look(fresh(), "in_batch"))
+    with pytest.raises(RuntimeError):
+        failing_batch(
+            store, lambda: (writer.add("rolled_back"), seen.append(look(fresh(), "rolled_back")))
+        )
+    seen.append(look(fresh(), "rolled_back"))
+    writer.remove("b")
+    seen.append((look(fresh(), "b"), looks()))
+    writer.clear()
+    seen.append(looks())
+    things = fresh()
+    store.close()
+    with pytest.raises(gf.StoreError, match="closed"):
+        things["a"]
+    return seen
+
+
+class TestMemoryStoreItems:
+    """W1_cold: Map.__getitem__ reads a MemoryStore's ordered map without calling
+    ordered_get(); W1_add: Map.add adds one name with MemoryStore._add_name()."""
+
+    def test_the_fast_path_builds_what_ordered_get_leads_to(self) -> None:
+        assert map_story(gf.MemoryStore()) == map_story(PlainPathStore())
+
+    def test_the_first_name_makes_the_map_as_ordered_add_does(self) -> None:
+        one, many = gf.MemoryStore(), gf.MemoryStore()
+        with one.batch(), many.batch():
+            one._add_name("/p/m", "a")
+            many.ordered_add("/p/m", {"a": None})
+        assert one._ordered == many._ordered
+        assert one._children == many._children
+        with pytest.raises(RuntimeError):
+            failing_batch(one, lambda: one._add_name("/p/n", "a"))
+        assert one.ordered_len("/p/n") == 0
+        assert one.ordered_range("/p/m") == ["a"]
+
+    def test_the_fast_path_is_taken_on_a_memory_store_only(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        asked: list[str] = []
+        plain_get = gf.MemoryStore.ordered_get
+
+        def counted(store: gf.MemoryStore, key: str, name: str, default: Any = None) -> Any:
+            if key == "/p/things":
+                asked.append(name)
+            return plain_get(store, key, name, default)
+
+        monkeypatch.setattr(gf.MemoryStore, "ordered_get", counted)
+        for store in (gf.MemoryStore(), PlainPathStore()):
+            gf.Flow(store=store).create_project("p", StoryProject).things.add_many(["a"])
+            assert type(gf.Flow(store=store).project("p").things["a"]) is PlainItem
+        assert asked == ["a"]  # the subclass's read only
+
+
 # -- value handles: Param.__get__ and Param.create against the class call ----------------
 
 
@@ -389,6 +491,93 @@ class TestValueHandles:
         assert gf.StringParam.__get__ is not gf.Relation.__get__
         assert gf.Flow().create_project("p", Holds).logged.get() == "x"
         assert made == ["logged"]
+
+
+class Readings(gf.Object):
+    status = gf.StringParam("wip")
+    count = gf.IntParam(3)
+    tags = gf.Param(["a"])
+    extra = gf.DictParam()
+    note = gf.Param()
+
+
+READ = ("status", "count", "tags", "extra", "note")
+
+
+def reads(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name).get() for name in READ}
+
+
+def store_story(store: gf.MemoryStore) -> list[Any]:
+    """What params read on ``store`` through a life of writes, batches, transactions,
+    a second flow and deletions: the same on either path."""
+    seen: list[Any] = []
+    obj = gf.Flow(store=store).create_project("p", Readings)
+    other = gf.Flow(store=store).project("p")  # another flow on the same store
+    seen.append(reads(obj))  # defaults, containers made per read
+    first, second = obj.tags.get(), obj.tags.get()
+    first.append("mutated")
+    seen.append((second, obj.tags.get(), obj.extra.get() is not obj.extra.get()))
+    obj.status.set("done")
+    obj.count.set(7)
+    obj.tags.set(["x", "y"])
+    obj.extra.set({"k": [1, 2.5, None]})
+    obj.note.set(1.5)
+    seen.append((reads(obj), reads(other)))
+    got = obj.extra.get()
+    got["k"].append("mutated")  # a read is a copy: the store keeps its value
+    seen.append(obj.extra.get())
+    with store.batch():
+        obj.status.set("in batch")
+        seen.append((obj.status.get(), other.status.get()))
+    with pytest.raises(RuntimeError):
+        failing_batch(store, lambda: (obj.tags.set(["rolled back"]), seen.append(obj.tags.get())))
+    seen.append(reads(obj))
+    with store.transaction():
+        obj.count.set(8)
+        seen.append(other.count.get())
+    seen.append(store.transaction(lambda: obj.count.get()))
+    obj.status.revert_to_default()
+    store.delete(obj.note.oid())
+    seen.append(reads(other))
+    store.close()
+    with pytest.raises(gf.StoreError, match="closed"):
+        obj.status.get()
+    return seen
+
+
+class TestMemoryStoreReads:
+    """W1_warm: ParamValue.get reads a MemoryStore's table without calling get() (for
+    a param whose default is not made per read)."""
+
+    def test_the_fast_path_reads_what_get_reads(self) -> None:
+        assert store_story(gf.MemoryStore()) == store_story(PlainPathStore())
+
+    def test_the_fast_path_is_taken_on_a_memory_store_only(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        called: list[str] = []
+        plain_get = gf.MemoryStore.get
+
+        def counted(store: gf.MemoryStore, key: str, default: Any = None) -> Any:
+            called.append(key)
+            return plain_get(store, key, default)
+
+        monkeypatch.setattr(gf.MemoryStore, "get", counted)
+        fast = gf.Flow(store=gf.MemoryStore()).create_project("p", Readings)
+        plain = gf.Flow(store=PlainPathStore()).create_project("p", Readings)
+        assert reads(fast) == reads(plain)
+        # A default made per read (a factory, a literal list) goes through get() on
+        # either store; the others only on the subclass.
+        assert called == ["/p/tags", "/p/extra", *(f"/p/{name}" for name in READ)]
+
+    def test_a_converted_value_still_reads_through_its_param(self) -> None:
+        class Dated(gf.Object):
+            when = gf.Param(None, value_type=tuple[int, int])
+
+        obj = gf.Flow().create_project("p", Dated)
+        obj.when.set((1, 2))
+        assert obj.when.get() == (1, 2)
 
 
 # -- dynamic relations: the uncontested table, in-place naming, per-type factories -------
@@ -701,6 +890,24 @@ class PagedMapMachine(RuleBasedStateMachine):
         self.count += size
         self.store.ordered_add("/m", dict.fromkeys(names))
         self.model.extend(names)
+
+    @rule(data=st.data())
+    def add_one(self, data: st.DataObject) -> None:
+        """Map.add's way for one item (W1_add), a name already there refused as
+        ordered_add refuses it."""
+        if self.model and data.draw(st.booleans()):
+            taken = data.draw(st.sampled_from(self.model))
+            with pytest.raises(gf.ExistsError) as one:
+                self.store._add_name("/m", taken)
+            with pytest.raises(gf.ExistsError) as many:
+                self.store.ordered_add("/m", {taken: None})
+            assert (str(one.value), one.value.names) == (str(many.value), many.value.names)
+            return
+        name = f"n{self.count}"
+        self.count += 1
+        self.store._add_name("/m", name)
+        self.model.append(name)
+        assert self.store.ordered_get("/m", name, "missing") is None
 
     @rule(data=st.data())
     def remove(self, data: st.DataObject) -> None:

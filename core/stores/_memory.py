@@ -427,6 +427,25 @@ class MemoryStore(Transactional):
             members.update(encoded)
             members.names.extend(encoded)
 
+    def _add_name(self, key: str, name: str) -> None:
+        """``ordered_add(key, {name: None})``, for Map.add's one item of the map's own
+        type (issue 18's W1_add): no mapping made and walked for one name.
+        tests/test_fast_paths.py compares the two."""
+        with self._lock:
+            members = self._ordered.get(key)
+            if members is None:  # the map's first name: made as ordered_add makes it
+                self.ordered_add(key, {name: None})
+                return
+            if name in members:
+                raise ExistsError(key, f"{key} already has {quote_names((name,))}", (name,))
+            if self._levels:
+                self._changed((_ADDED, key, 1))
+            positions = members.positions
+            if positions is not None:
+                positions[name] = len(members.names)
+            members[name] = None
+            members.names.append(name)
+
     def ordered_get(self, key: str, name: str, default: Any = None) -> Any:
         members = self._ordered.get(key)
         if members is None:
