@@ -464,8 +464,8 @@ class RedisStore(Transactional):
         # (it restarted, or dropped an idle client) is made again before anything is
         # sent, so a write fails only when the server cannot be reached, surely unsent.
         wire.fresh()
-        wire.send(_pack(["EVALSHA", script.sha, 0, *args]))
         try:
+            wire.send(_pack(["EVALSHA", script.sha, 0, *args]))
             return wire.reply()
         except redis.exceptions.NoScriptError:
             # The server forgot the script (restarted, SCRIPT FLUSH): nothing ran.
@@ -474,9 +474,9 @@ class RedisStore(Transactional):
         except (redis.exceptions.ResponseError, UnicodeDecodeError):
             raise  # a reply read whole: the connection is fine
         except BaseException:
-            # Nothing, or only part, of the reply was read (or this thread was
-            # interrupted): the connection is out of step with the server; the next
-            # command connects again.
+            # Only part of the command was sent, or nothing or only part of the reply
+            # read (this thread was interrupted): the connection is out of step with
+            # the server; the next command connects again.
             wire.disconnect()
             raise
 
