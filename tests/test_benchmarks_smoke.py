@@ -56,6 +56,17 @@ def test_cold_read_builds_every_item() -> None:
         stores.close()
 
 
+#: The rows `run.py --redis-only` measures (and the full run too).
+REDIS_ROWS = {
+    "W9_demo",
+    "W9_cold",
+    "W9_warm",
+    "W9_nested",
+    "W1_redis_add",
+    "W1_redis_cold",
+    "W1_redis_warm",
+}
+
 WORKLOAD_NAMES = {
     "W1_add",
     "W1_cold",
@@ -75,13 +86,7 @@ WORKLOAD_NAMES = {
     "W7_add_10M",
     "W7_memory",
     "W8_session_start",
-    "W9_demo",
-    "W9_cold",
-    "W9_warm",
-    "W9_nested",
-    "W1_redis_add",
-    "W1_redis_cold",
-    "W1_redis_warm",
+    *REDIS_ROWS,
 }
 #: Rows timed on every side: every time present, the ratios are theirs, GC on and off.
 SIDE_BY_SIDE = {
@@ -251,17 +256,6 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
         assert row["best_s"] > 0
         assert row["vs_python"] >= 1  # a command is never faster than the bare interpreter
     assert "graftflow command latency" in proc.stdout
-
-
-REDIS_ROWS = {
-    "W9_demo",
-    "W9_cold",
-    "W9_warm",
-    "W9_nested",
-    "W1_redis_add",
-    "W1_redis_cold",
-    "W1_redis_warm",
-}
 
 
 def test_runner_redis_only(tmp_path: Path, kabaret: ModuleType) -> None:
