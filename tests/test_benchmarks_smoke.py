@@ -7,6 +7,7 @@ skip loudly, and fail with CI=true.
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import json
 import os
@@ -128,6 +129,58 @@ def check_every_side(name: str, row: dict[str, Any]) -> None:
         )
 
 
+def check_collector_evidence(row: dict[str, Any], per_item: dict[str, Any]) -> None:
+    """W6's collector figures: for graftflow and kabaret at its best, every size the row
+    times, each generation's count and time, and the derived figures consistent."""
+    evidence = row["gc_per_size"]
+    assert set(evidence) == {"graftflow", "kabaret"}
+    for side, per_size in evidence.items():
+        assert set(per_size) == set(per_item[side]), side
+        for figures in per_size.values():
+            generations = [figures[f"gen{g}"] for g in range(3)]
+            for generation in generations:
+                assert isinstance(generation["collections"], int)
+                assert generation["collections"] >= 0
+                assert generation["seconds_per_item"] >= 0
+            collector = sum(g["seconds_per_item"] for g in generations)
+            assert figures["collector_seconds_per_item"] == pytest.approx(collector)
+            assert figures["seconds_per_item"] > 0
+            assert figures["without_collector_seconds_per_item"] == pytest.approx(
+                figures["seconds_per_item"] - collector
+            )
+            assert figures["without_collector_seconds_per_item"] > 0
+        sizes = sorted(per_size, key=int)
+        small, large = per_size[sizes[0]], per_size[sizes[-1]]
+        key = "without_collector_seconds_per_item"
+        assert row["growth_without_collector"][side] == pytest.approx(large[key] / small[key])
+        assert row["watched_growth"][side] == pytest.approx(
+            large["seconds_per_item"] / small["seconds_per_item"]
+        )
+
+
+def test_collector_watch_counts_a_full_collection() -> None:
+    """CollectorWatch (W6's evidence) sees a full collection run inside it, and stops
+    watching when the run ends."""
+    from suite import CollectorWatch
+
+    watch = CollectorWatch()
+    watch.run(gc.collect)
+    assert watch.collections[2] >= 1
+    assert watch.seconds[2] > 0
+    seen = list(watch.collections)
+    gc.collect()
+    assert watch.collections == seen
+
+
+def test_memory_bigmap_needs_its_pages_past_the_hole() -> None:
+    """W7_memory refuses a map too small to have 100 pages of 100 past its hole, rather
+    than time fewer pages than it says."""
+    from suite import WorkloadError, memory_bigmap
+
+    with pytest.raises(WorkloadError, match="fewer than 100 pages past the hole"):
+        memory_bigmap((5_000,), 1)
+
+
 def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     """`run.py --smoke --plot` runs every workload on graftflow and both kabaret sides,
     GC on and off, prints the table, writes results.json in issue 5's schema (plus
@@ -191,6 +244,7 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
     assert len(per_item["graftflow"]) == 3
     assert len(per_item["kabaret"]) == 3  # constant-time lookup: every size
     assert len(per_item["kabaret_stock"]) == 2
+    check_collector_evidence(rows["W6_scaling"], per_item)
     big = rows["W7_bigmap"]
     assert big["kabaret_s"] is None
     assert big["ratio"] is None
@@ -206,10 +260,17 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
         assert 0 < huge["rss_before"] <= huge["rss_peak"]
         assert huge["growth"] == huge["rss_peak"] - huge["rss_before"]
     memory = rows["W7_memory"]
-    assert memory["n"] == [1_000, 5_000]
+    assert memory["n"] == [20_000, 40_000]
+    assert set(memory["per_size"]) == {"20000", "40000"}
     for figures in memory["per_size"].values():
-        assert figures["page_s"] > 0
-        assert figures["batched_add_s"] > 0
+        assert figures["ops_per_run"] == 100
+        for key in ("page_s", "batched_add_s", "first_page_s", "first_add_s"):
+            assert figures[key] > 0, key
+        assert figures["noop_s"] >= 0
+    small, large = memory["per_size"]["20000"], memory["per_size"]["40000"]
+    assert memory["graftflow_s"] == large["page_s"]
+    assert memory["page_growth"] == pytest.approx(large["page_s"] / small["page_s"])
+    assert memory["add_growth"] == pytest.approx(large["batched_add_s"] / small["batched_add_s"])
     start = rows["W8_session_start"]
     assert start["installers"] >= 1
     assert start["bare_s"] > 0

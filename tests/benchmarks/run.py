@@ -103,6 +103,31 @@ def side_figures(raw: dict[str, Any], what: str) -> dict[str, dict[str, float] |
     return {side: getattr(raw[side], what) if raw.get(side) is not None else None for side in SIDES}
 
 
+def collector_evidence(profiles: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
+    """W6's evidence, not judged: per side and size, the collector's passes and time per
+    generation during extra watched cold passes (suite.collector_profile), and the growth
+    from the smallest size to the largest of those passes' per-item time, with and
+    without the time spent collecting."""
+
+    def growth(per_size: dict[int, dict[str, Any]], key: str) -> float:
+        sizes = sorted(per_size)
+        return float(per_size[sizes[-1]][key] / per_size[sizes[0]][key])
+
+    return {
+        "gc_per_size": {
+            side: {str(size): figures for size, figures in sorted(per_size.items())}
+            for side, per_size in profiles.items()
+        },
+        "watched_growth": {
+            side: growth(per_size, "seconds_per_item") for side, per_size in profiles.items()
+        },
+        "growth_without_collector": {
+            side: growth(per_size, "without_collector_seconds_per_item")
+            for side, per_size in profiles.items()
+        },
+    }
+
+
 def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]]:
     """Turn raw figures into results.json rows (issue 5's schema, issue 18's sides)."""
     n = config.n
@@ -276,6 +301,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
             side: {str(k): v["off"] for k, v in scaling[side].items()} for side in SIDES
         },
         graftflow_growth=growth,
+        **collector_evidence(raw["W6_collector"]),
     )
     row["met"] = growth <= 1.5
 
@@ -331,8 +357,12 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         "per_size": {str(k): v for k, v in mem.items()},
         "page_growth": page_growth,
         "add_growth": add_growth,
-        "note": "graftflow only, MemoryStore, GC on: the last page of 100 names (a hole "
-        "before it), one add() in a flow.batch(); graftflow_s is the page at the largest n",
+        "note": "graftflow only, MemoryStore, GC on, collected before each run: per page "
+        f"over the map's last {large['ops_per_run']} pages of 100 names read in one run (a "
+        f"hole before them), per add over {large['ops_per_run']} add() each in its own "
+        "flow.batch(); graftflow_s is the page at the largest n. Not judged: first_page_s, "
+        "first_add_s (one operation timed alone after the collection) and noop_s "
+        "(timed(lambda: None) after it: that measurement's floor at this heap size)",
     }
 
     start = raw["W8"]
@@ -519,9 +549,16 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
         per_size = data["per_size"].values()
         pages = " / ".join(fmt_time(v["page_s"]) for v in per_size)
         adds = " / ".join(fmt_time(v["batched_add_s"]) for v in per_size)
+        ops = list(per_size)[-1]["ops_per_run"]
+        alone = {
+            key: " / ".join(fmt_time(v[key]) for v in per_size)
+            for key in ("first_page_s", "first_add_s", "noop_s")
+        }
         note = (
-            f"last page {pages} (growth {data['page_growth']:.2f}x); add() in a batch "
-            f"{adds} (growth {data['add_growth']:.2f}x)"
+            f"per page (last {ops} pages) {pages} (growth {data['page_growth']:.2f}x); per "
+            f"add() in its own batch {adds} (growth {data['add_growth']:.2f}x); not judged, "
+            f"one op alone after a full collection: page {alone['first_page_s']}, add "
+            f"{alone['first_add_s']}, no-op {alone['noop_s']}"
         )
         return n_text, pages, "—", "—", "—", "—", note
     if name == "W8_session_start":
@@ -569,8 +606,28 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
         per_item = data["per_item_s"]
         times = [" / ".join(fmt_time(v) for v in per_item[side].values()) or "—" for side in SIDES]
         ratios = [fmt_ratio(data["ratio"]), fmt_ratio(data["ratio_stock"])]
-        note = f"per item, GC on; growth {data['graftflow_growth']:.2f}x"
+        note = f"per item, GC on; growth {data['graftflow_growth']:.2f}x; {collector_note(data)}"
     return n_text, times[0], times[1], ratios[0], times[2], ratios[1], note
+
+
+def collector_note(data: dict[str, Any]) -> str:
+    """W6's collector evidence in words: per side, the largest size's full collections
+    and collector time per item, and the watched passes' growth with and without it."""
+    parts = []
+    for side, label in (("graftflow", "graftflow"), ("kabaret", "kabaret at its best")):
+        per_size = data["gc_per_size"].get(side)
+        if not per_size:
+            continue
+        size, largest = list(per_size.items())[-1]
+        young = largest["gen0"]["collections"] + largest["gen1"]["collections"]
+        parts.append(
+            f"{label}, extra watched passes: at {int(size):,} {largest['gen2']['collections']} "
+            f"full + {young} young collections, "
+            f"{fmt_time(largest['collector_seconds_per_item'])} per item collecting; growth "
+            f"{data['watched_growth'][side]:.2f}x, without collector time "
+            f"{data['growth_without_collector'][side]:.2f}x"
+        )
+    return "; ".join(parts) or "no collector figures"
 
 
 HEADERS = (
@@ -748,7 +805,8 @@ def main(argv: list[str] | None = None) -> int:
             memory_n=100,
             bigmap_n=2_000,
             bigmap_reads=50,
-            memory_bigmap_sizes=(1_000, 5_000),
+            # The smallest map with MEMORY_BIGMAP_OPS pages of 100 past its hole.
+            memory_bigmap_sizes=(20_000, 40_000),
             huge_n=20_000,
             distributions=20,
             with_kabaret=with_kabaret,

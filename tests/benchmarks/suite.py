@@ -25,6 +25,7 @@ import tracemalloc
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,72 @@ def traced_peak(run: Callable[[], Any]) -> tuple[int, Any]:
     finally:
         tracemalloc.stop()
     return peak, result
+
+
+class CollectorWatch:
+    """Counts the garbage collector's passes and the time spent in them, per generation
+    (``gc.callbacks``), while :meth:`run` runs: W6's evidence of where the per-item
+    cold cost grows with the number of items."""
+
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._started = now
+        else:
+            generation = info["generation"]
+            self.collections[generation] += 1
+            self.seconds[generation] += now - self._started
+
+    def run(self, run: Callable[[], Any]) -> Any:
+        """``run()``, watched; meant to be what :func:`timed` times, so the collection
+        ``timed`` does before the clock starts is not counted."""
+        gc.callbacks.append(self._callback)
+        try:
+            return run()
+        finally:
+            gc.callbacks.remove(self._callback)
+
+
+def collector_profile(side: Any, tree: str, n: int, runs: int) -> dict[str, Any]:
+    """W6's collector evidence for one side and size: ``runs`` cold passes of n items,
+    GC on, each watched by a :class:`CollectorWatch`; the fastest pass's figures.
+
+    These passes are extra and their times are not the row's figures: the callbacks
+    cost a Python call at every collection's start and stop (thousands per pass at
+    100,000 items), which the timed passes should not carry.
+    """
+    store = side.populated(tree, n)
+    _, value = sides.READS[tree]
+    best: tuple[float, CollectorWatch] | None = None
+    for _ in range(runs):
+        run, kept = side.cold_reader(tree, store, n)
+        watch = CollectorWatch()
+        with side.context(tree):
+            elapsed, seen = timed(partial(watch.run, run), "on")
+        check_values(f"{side.name} {tree} watched", seen, value)
+        del kept
+        if best is None or elapsed < best[0]:
+            best = (elapsed, watch)
+    assert best is not None
+    elapsed, watch = best
+    collector_s = sum(watch.seconds)
+    return {
+        "seconds_per_item": elapsed / n,
+        **{
+            f"gen{generation}": {
+                "collections": watch.collections[generation],
+                "seconds_per_item": watch.seconds[generation] / n,
+            }
+            for generation in range(3)
+        },
+        "collector_seconds_per_item": collector_s / n,
+        "without_collector_seconds_per_item": (elapsed - collector_s) / n,
+    }
 
 
 def check_values(what: str, seen: Any, expected: Any) -> None:
@@ -353,46 +420,116 @@ def bigmap(n: int, reads: int, repeat: int) -> dict[str, Any]:
 
 # -- W7_memory: big maps in a MemoryStore (graftflow only) -------------------------------
 
+#: W7_memory's pages and adds per timed run: one page read or one batched add right
+#: after a full collection of a 10M-entry heap times the cold caches as much as the
+#: operation (a no-op timed the same way grows ~3x from 100,000 to 10,000,000 names), so
+#: each run times this many distinct pages (or adds) and reports the time per operation.
+MEMORY_BIGMAP_OPS = 100
+PAGE = 100
 
-def memory_bigmap(sizes: tuple[int, ...], repeat: int) -> dict[int, dict[str, float]]:
-    """Per size: the last page of 100 names of a fresh root, and one ``add()`` inside a
-    ``flow.batch()``, in a MemoryStore map of that many names (one removed in the
-    middle first, so pages step over a hole); best of ``repeat`` runs each, GC on.
+
+def _noop() -> None:
+    return None
+
+
+def memory_bigmap(sizes: tuple[int, ...], repeat: int) -> dict[int, dict[str, Any]]:
+    """Per size, a MemoryStore map of that many names (one removed in the middle first,
+    so pages step over a hole), GC on, best of ``repeat`` runs each (every run through
+    :func:`timed`: collected once before it):
+
+    - ``page_s``: a fresh root reads the map's last ``MEMORY_BIGMAP_OPS`` pages of 100
+      names (all past the hole, each checked), time per page;
+    - ``batched_add_s``: ``MEMORY_BIGMAP_OPS`` ``add()`` calls, each in its own
+      ``flow.batch()``, distinct names (checked after), time per add;
+    - for information: ``first_page_s`` and ``first_add_s``, one page and one batched
+      add timed alone right after the collection (how this row measured before), and
+      ``noop_s``, ``timed(lambda: None)`` after the same collection: the floor of a
+      single-operation figure at that heap size.
 
     The map is filled through the store (``ordered_add``): what is measured is the
     page and the batched add, not filling ten million names item by item.
     """
-    figures: dict[int, dict[str, float]] = {}
+    figures: dict[int, dict[str, Any]] = {}
     for n in sizes:
-        store = gf.MemoryStore()
-        flow = gf.Flow(store=store)
-        key = flow.create_project("p", gfw.Project).shots.oid()
-        todo = gfw.names(n)
-        store.ordered_add(key, dict.fromkeys(todo))
-        store.ordered_remove(key, todo[n // 2])
-        last = (n - 2) // 100  # the last page of the n - 1 names left
-        expected = todo[last * 100 + 1 :]  # and the names added below, up to 100
-        del todo
-        page_runs, add_runs = [], []
-        for attempt in range(repeat):
-            shots = gf.Flow(store=store).project("p").shots
-            elapsed, got = timed(lambda shots=shots, last=last: shots.mapped_names(last, 100))
-            if got != expected[:100]:
-                raise WorkloadError(f"memory bigmap: the last page of {n:,} is {got[:2]}...")
-            page_runs.append(elapsed)
-
-            def add_one(shots: Any = shots, name: str = f"extra{attempt}") -> int:
-                with shots.root().batch():
-                    shots.add(name)
-                return 1
-
-            elapsed, _ = timed(add_one)
-            add_runs.append(elapsed)
-            expected.append(f"extra{attempt}")
-        figures[n] = {"page_s": min(page_runs), "batched_add_s": min(add_runs)}
-        del store, flow
-        gc.collect()
+        figures[n] = _memory_bigmap_runs(n, repeat)
+        gc.collect()  # the map is gone: the next size starts from a small heap
     return figures
+
+
+def _memory_bigmap_runs(n: int, repeat: int) -> dict[str, Any]:
+    """:func:`memory_bigmap` at one size."""
+    ops = MEMORY_BIGMAP_OPS
+    hole = n // 2
+    left = n - 1  # names in the map once the hole is made
+    first_page = (left - 1) // PAGE - ops + 1  # of the last `ops` pages
+    if first_page * PAGE < hole:
+        raise WorkloadError(
+            f"memory bigmap: {n:,} names leave fewer than {ops} pages past the hole"
+        )
+    store = gf.MemoryStore()
+    flow = gf.Flow(store=store)
+    key = flow.create_project("p", gfw.Project).shots.oid()
+    todo = gfw.names(n)
+    store.ordered_add(key, dict.fromkeys(todo))
+    store.ordered_remove(key, todo[hole])
+    # What the map holds from `tail_start` on (the hole is before it); the adds below
+    # append to it. The last pages move forward as the map grows.
+    tail_start = first_page * PAGE
+    tail = todo[tail_start + 1 :]
+    del todo
+
+    def expected(page: int) -> list[str]:
+        start = page * PAGE - tail_start
+        return tail[start : start + PAGE]
+
+    def read_pages(shots: Any, pages: range) -> list[list[str]]:
+        return [shots.mapped_names(page, PAGE) for page in pages]
+
+    def add(shots: Any, names: list[str]) -> int:
+        for name in names:
+            with shots.root().batch():
+                shots.add(name)
+        return len(names)
+
+    runs: dict[str, list[float]] = {
+        what: [] for what in ("page_s", "batched_add_s", "first_page_s", "first_add_s", "noop_s")
+    }
+    for attempt in range(repeat):
+        runs["noop_s"].append(timed(_noop)[0])
+        last = (store.ordered_len(key) - 1) // PAGE
+        pages = range(last - ops + 1, last + 1)
+
+        shots = gf.Flow(store=store).project("p").shots
+        elapsed, got = timed(partial(shots.mapped_names, last, PAGE))
+        if got != expected(last):
+            raise WorkloadError(f"memory bigmap: the last page of {n:,} is {got[:2]}...")
+        runs["first_page_s"].append(elapsed)
+
+        shots = gf.Flow(store=store).project("p").shots
+        elapsed, got = timed(partial(read_pages, shots, pages))
+        for page, names in zip(pages, got, strict=True):
+            if names != expected(page):
+                raise WorkloadError(
+                    f"memory bigmap: page {page} of {n:,} is {names[:2]}..., "
+                    f"expected {expected(page)[:2]}..."
+                )
+        runs["page_s"].append(elapsed / ops)
+
+        for what, names in (
+            ("first_add_s", [f"first{attempt}"]),
+            ("batched_add_s", [f"extra{attempt}_{i}" for i in range(ops)]),
+        ):
+            elapsed, _ = timed(partial(add, shots, names))
+            size = store.ordered_len(key)
+            added = store.ordered_range(key, size - len(names), size)
+            if added != names:
+                raise WorkloadError(
+                    f"memory bigmap: after {len(names)} add() in {n:,}, the map ends with "
+                    f"{added[-2:]}..., expected {names[-2:]}"
+                )
+            runs[what].append(elapsed / len(names))
+            tail.extend(names)
+    return {**{what: min(values) for what, values in runs.items()}, "ops_per_run": ops}
 
 
 # -- W7_add_10M: add_many() of ten million names into SQLite, in bounded memory ----------
@@ -573,7 +710,18 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
                 continue
             figures = w1[side.name] if size == n else read_pass(side, "plain", size, cold_repeat, 1)
             scaling[side.name][size] = {mode: s / size for mode, s in figures.cold_s.items()}
+    # Evidence for W6's growth (issue 18): the collector's passes per generation during
+    # extra, watched cold passes (not the timed ones: see collector_profile). Stock
+    # kabaret is left out: its quadratic lookup dwarfs the collector.
+    collector: dict[str, dict[int, dict[str, Any]]] = {}
+    watched: list[tuple[Any, int]] = [(gf_side, repeat), (best, slow)]
+    for side, runs in watched:
+        if side is not None:
+            collector[side.name] = {
+                size: collector_profile(side, "plain", size, runs) for size in config.scaling
+            }
     raw["W6"] = scaling
+    raw["W6_collector"] = collector
 
     say("W7 big map")
     raw["W7"] = bigmap(config.bigmap_n, config.bigmap_reads, repeat)
