@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._errors import MissingRelationError, did_you_mean
+from ._place import set_mng, set_up
 
 if TYPE_CHECKING:
     from ._flow import Flow
@@ -184,7 +185,6 @@ class TreeManager:
 
 
 _new = object.__new__
-_setattr = object.__setattr__
 
 
 def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) -> ObjT:
@@ -198,13 +198,14 @@ def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) ->
     two ways, slot by slot.
     """
     obj = _new(cls)
+    set_up(obj, None)
     if cls._gf_plain_new and (not pmng.propagate or type(pmng) is TreeManager):
         manager_type: type[TreeManager] = TreeManager
         propagate = pmng.propagate
     else:  # what Object.__init__ and TreeManager.__init__ decide
         manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
         if not (manager_type is TreeManager or manager_type._gf_attach_only):
-            _setattr(obj, "_mng", manager_type(obj, pmng, name))
+            set_mng(obj, manager_type(obj, pmng, name))
             return obj
         flag = cls._PROPAGATE_MANAGER_TYPE
         propagate = pmng.propagate if flag is None else flag
@@ -218,5 +219,5 @@ def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) ->
     mng.propagate = propagate
     if manager_type is not TreeManager:
         mng._gf_attach(pmng)
-    _setattr(obj, "_mng", mng)
+    set_mng(obj, mng)
     return obj

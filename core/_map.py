@@ -26,6 +26,7 @@ from ._errors import (
 from ._manager import TreeManager, new_object
 from ._object import Object, build
 from ._oid import check_item_name, nfc
+from ._place import set_name, set_up
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from .stores._memory import MemoryStore
@@ -344,8 +345,8 @@ class Map(DynamicMap[ItemT]):
         # it, its place kept in two attributes; the manager is made if ever asked for
         # (graftflow._object._ItemManager; tests/test_fast_paths.py compares).
         item = _new(plain)
-        _setattr(item, "_gf_up", mng)
-        _setattr(item, "_gf_name", name)
+        set_up(item, mng)
+        set_name(item, name)
         return items.setdefault(name, item)  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
@@ -469,8 +470,8 @@ class Map(DynamicMap[ItemT]):
             # W1_add: the item built without its manager, as in Map.__getitem__ (see
             # there); tests/test_fast_paths.py compares it with the class call's.
             made = _new(fast)
-            _setattr(made, "_gf_up", mng)
-            _setattr(made, "_gf_name", name)
+            set_up(made, mng)
+            set_name(made, name)
             item = items.setdefault(name, made)
         if root._batches and root._local.levels:  # forgotten if the batch rolls back
             root._created(items, name)

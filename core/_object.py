@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from ._errors import RelationAssignmentError, RelationDefinitionError
 from ._manager import TreeManager, new_object
 from ._oid import check_relation_name
+from ._place import Place, set_mng, set_up
 from ._relation import ABSENT, Relation, _get_ident, _probing, order_relations
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ ObjT = TypeVar("ObjT", bound="Object")
 __all__ = ["Object", "Served", "build", "collect_relations", "relations", "serve_undeclared"]
 
 
-class Object:
+class Object(Place):
     """Base class of every flow object. Subclass it and declare relations on the class.
 
     Objects are built by the flow, lazily, the first time a relation, map item or
@@ -54,11 +55,10 @@ class Object:
     _gf_plain_new: ClassVar[bool] = True
 
     _mng: TreeManager
-    #: A map item built without its manager (issue 18's W1_cold and W1_add): the map's
-    #: manager and the item's name, from which ``_mng`` is made on first use (see
-    #: :class:`_ItemManager`); ``None`` on every other object.
-    _gf_up: ClassVar[TreeManager | None] = None
-    _gf_name: str
+    # A map item built without its manager (issue 18's W1_cold and W1_add) keeps the
+    # map's manager and its name in the slots ``_gf_up`` and ``_gf_name`` (see
+    # graftflow._place), from which ``_mng`` is made on first use (see
+    # :func:`_item_manager`); ``_gf_up`` is ``None`` on every other object.
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,7 +74,8 @@ class Object:
             ) from None
         cls = type(self)
         manager_type = cls._MANAGER_TYPE or (type(pmng) if pmng.propagate else TreeManager)
-        _setattr(self, "_mng", manager_type(self, pmng, name))
+        set_up(self, None)
+        set_mng(self, manager_type(self, pmng, name))
 
     @classmethod
     def _create_value_store(cls, parent: Object | Flow, name: str) -> Store | None:
@@ -134,9 +135,11 @@ class Object:
         def __getattr__(self, name):
             # Only reached when normal lookup fails: dynamic relations are served here.
             if name[:1] == "_":
+                if name == "_mng":  # the slot is empty: a map item not asked for it yet
+                    return _item_manager(self)
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             try:
-                mng = self._mng  # missing before __init__: "_mng" is refused just above
+                mng = self._mng  # missing before __init__
             except AttributeError:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute {name!r}"
@@ -162,42 +165,38 @@ _setattr = object.__setattr__
 _new = object.__new__
 
 
-class _ItemManager:
+def _item_manager(obj: Object) -> TreeManager:
     """``obj._mng`` of a map item built without one: made on first use, then kept.
 
     A plain map item (its class and its map choose nothing: a plain TreeManager) is
-    built as two attributes, its map's manager and its name (``_gf_up``, ``_gf_name``),
-    because most items are read for a param or two and never asked for their manager:
-    W1_cold and W1_add then make two objects per item instead of three, and the
-    collector has one fewer to traverse (issue 18). The manager made here is the one
-    ``Object.__init__`` would have made; tests/test_fast_paths.py compares them.
+    built with its map's manager and its name in two slots (``_gf_up``, ``_gf_name``;
+    see graftflow._place), because most items are read for a param or two and never
+    asked for their manager: W1_cold and W1_add then make two objects per item instead
+    of three, and the collector has one fewer to traverse (issue 18). The manager made
+    here is the one ``Object.__init__`` would have made; tests/test_fast_paths.py
+    compares them.
 
-    A non-data descriptor: once the manager is kept as the object's attribute, normal
-    lookup finds it first. Two threads asking at once may each make one; a plain
-    TreeManager holds nothing but its place in the tree (and its oid, once made), so
-    whichever is kept serves as well as the other.
+    Reached from ``Object.__getattr__``, as the ``_mng`` slot is still empty. Two
+    threads asking at once may each make one; a plain TreeManager holds nothing but its
+    place in the tree (and its oid, once made), so whichever is kept serves as well as
+    the other.
     """
-
-    __slots__ = ()
-
-    def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> TreeManager:
-        up = None if obj is None else obj._gf_up
-        if obj is None or up is None:  # the class, or an object not built yet
-            raise AttributeError("_mng")
-        mng = _new(TreeManager)
-        mng.object = obj
-        mng.parent = up.object
-        mng.name = obj._gf_name
-        mng._oid = None
-        mng.root = up.root
-        mng.store = up.store
-        mng.propagate = up.propagate
-        _setattr(obj, "_mng", mng)
-        return mng
-
-
-if not TYPE_CHECKING:  # type checkers keep reading Object._mng as a TreeManager
-    Object._mng = _ItemManager()
+    try:
+        up = obj._gf_up
+    except AttributeError:  # an object whose constructor has not run yet
+        up = None
+    if up is None:
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute '_mng'")
+    mng = _new(TreeManager)
+    mng.object = obj
+    mng.parent = up.object
+    mng.name = obj._gf_name
+    mng._oid = None
+    mng.root = up.root
+    mng.store = up.store
+    mng.propagate = up.propagate
+    set_mng(obj, mng)
+    return mng
 
 
 def build(cls: type[ObjT], parent: Object, name: str) -> ObjT:

@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 import graftflow as gf
 from graftflow._manager import new_object
 from graftflow._oid import check_item_name
+from graftflow._place import Place
 from graftflow.extensions import (
     Extendable,
     describe,
@@ -132,17 +133,31 @@ def manager_state(obj: Any) -> dict[str, Any]:
 
 
 #: Where a map item built without its manager keeps its place (its map's manager and
-#: its name; graftflow._object._ItemManager makes the manager from them when asked).
+#: its name; graftflow._object._item_manager makes the manager from them when asked).
 LAZY = {"_gf_up", "_gf_name"}
+
+
+def placed(obj: Any) -> dict[str, Any]:
+    """The object's place slots (graftflow._place) that are set, read through the
+    slots themselves: reading ``obj._mng`` would make the manager."""
+    found = {}
+    for slot in ("_mng", "_gf_up", "_gf_name"):
+        try:
+            found[slot] = Place.__dict__[slot].__get__(obj, type(obj))
+        except AttributeError:
+            continue
+    return found
 
 
 def check_lazy(item: Any, things: Any, name: str) -> None:
     """If ``item`` was built without its manager, it has just what the manager needs,
     and only where the class call would have made a plain TreeManager."""
-    if "_mng" in vars(item):
-        assert not LAZY & vars(item).keys()
+    place = placed(item)
+    if "_mng" in place:
+        assert place["_gf_up"] is None
+        assert "_gf_name" not in place
         return
-    assert vars(item).keys() >= LAZY
+    assert place.keys() == LAZY
     assert item._gf_up is things._mng
     assert item._gf_name == name
     assert type(type(item)(things, name)._mng) is gf.TreeManager
@@ -172,7 +187,7 @@ class TestBuildingItems:
         called = item_type(things, "a")
         assert type(read) is item_type
         assert manager_state(read) == manager_state(called)
-        assert read.__dict__.keys() - LAZY == called.__dict__.keys()
+        assert read.__dict__.keys() == called.__dict__.keys()
         assert things["a"] is read  # and kept
 
     @pytest.mark.parametrize("holder", [Holder, PropagatingHolder])
@@ -186,7 +201,7 @@ class TestBuildingItems:
         called = item_type(things, "a")
         assert type(added) is item_type
         assert manager_state(added) == manager_state(called)
-        assert added.__dict__.keys() - LAZY == called.__dict__.keys()
+        assert added.__dict__.keys() == called.__dict__.keys()
         assert things["a"] is added
 
     @pytest.mark.parametrize("how", ["read", "add"])
@@ -201,23 +216,22 @@ class TestBuildingItems:
             item = things.add("a")
         handle = item.status
         assert handle.get() == "wip"
-        assert "_mng" not in vars(item)  # the read made no manager
+        assert "_mng" not in placed(item)  # the read made no manager
         called = PlainItem(things, "a")
         assert handle._key == called.status._key == "/p/things/a/status"
         assert handle._store is called.status._store
         assert item.oid() == called.oid() == "/p/things/a"  # asks for the manager: made now
-        assert vars(item)["_mng"] is item._mng  # and kept
+        assert placed(item)["_mng"] is item._mng  # and kept
         assert manager_state(item) == manager_state(called)
         assert repr(item) == repr(called)
 
     def test_an_object_without_a_manager_yet_has_none(self) -> None:
         """Before Object.__init__ has run, there is no manager to make (and the class
-        has none): both say so as a missing attribute, as before."""
+        holds the slot's descriptor, not a manager)."""
         bare = PlainItem.__new__(PlainItem)
-        with pytest.raises(AttributeError):
+        with pytest.raises(AttributeError, match="_mng"):
             bare._mng
-        with pytest.raises(AttributeError):
-            PlainItem._mng
+        assert not isinstance(PlainItem._mng, gf.TreeManager)
         assert repr(bare) == "<PlainItem (unbuilt)>"
 
     @settings(max_examples=300, deadline=None)

@@ -1,0 +1,39 @@
+"""Where a map item sits, kept in two slots every flow object has.
+
+A map builds most items without their manager (issue 18's W1_cold and W1_add: see
+``graftflow._object._ItemManager``): the item keeps its map's manager and its name
+instead. They are slots, not instance attributes, because a flow object's class
+guards attribute assignment (``Object.__setattr__`` refuses relation names), so every
+attribute the library sets goes through ``object.__setattr__``: a wrapper call that
+copies its arguments into a tuple, about 95 ns each on Python 3.11. A slot's own
+setter, bound once here, costs half of that, and a cold read sets both.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._manager import TreeManager
+
+__all__ = ["Place", "set_mng", "set_name", "set_up"]
+
+
+class Place:
+    """The base of :class:`~graftflow.Object` holding the two slots.
+
+    ``_gf_up``: the map's manager for an item built without its own, else ``None``
+    (every constructor sets it). ``_gf_name``: that item's name (unset otherwise).
+    """
+
+    __slots__ = ("_gf_name", "_gf_up", "_mng")
+
+    _mng: TreeManager
+    _gf_up: TreeManager | None
+    _gf_name: str
+
+
+#: ``obj._gf_up = value`` (and ``_gf_name``, ``_mng``) past ``Object.__setattr__``.
+set_up: Any = Place.__dict__["_gf_up"].__set__
+set_name: Any = Place.__dict__["_gf_name"].__set__
+set_mng: Any = Place.__dict__["_mng"].__set__
