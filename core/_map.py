@@ -342,8 +342,8 @@ class Map(DynamicMap[ItemT]):
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
         # W1_cold: an item whose manager would be a plain TreeManager is built without
-        # it, its place kept in two attributes; the manager is made if ever asked for
-        # (graftflow._object._ItemManager; tests/test_fast_paths.py compares).
+        # it, its place kept in two slots; the manager is made if ever asked for
+        # (graftflow._object._item_manager; tests/test_fast_paths.py compares).
         item = _new(plain)
         set_up(item, mng)
         set_name(item, name)

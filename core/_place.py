@@ -1,12 +1,16 @@
-"""Where a map item sits, kept in two slots every flow object has.
+"""An object's place in the tree, kept in three slots every flow object has.
 
-A map builds most items without their manager (issue 18's W1_cold and W1_add: see
-``graftflow._object._ItemManager``): the item keeps its map's manager and its name
-instead. They are slots, not instance attributes, because a flow object's class
-guards attribute assignment (``Object.__setattr__`` refuses relation names), so every
-attribute the library sets goes through ``object.__setattr__``: a wrapper call that
-copies its arguments into a tuple, about 95 ns each on Python 3.11. A slot's own
-setter, bound once here, costs half of that, and a cold read sets both.
+``_mng`` holds the object's manager. A map builds most items without one (issue 18's
+W1_cold and W1_add: see ``graftflow._object._item_manager``): such an item keeps its
+map's manager and its name in ``_gf_up`` and ``_gf_name`` instead, and its ``_mng``
+slot stays empty until something asks (``Object.__getattr__`` then makes the manager;
+that first ask pays for the empty slot's AttributeError, about 0.4 µs once per item).
+
+They are slots, not instance attributes, because a flow object's class guards
+attribute assignment (``Object.__setattr__`` refuses relation names), so every
+attribute graftflow sets goes past it through ``object.__setattr__``: a wrapper call
+that copies its arguments into tuples, about 95 ns each on Python 3.11. A slot's own
+setter, bound once here, costs half of that, and every object built sets two.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ __all__ = ["Place", "set_mng", "set_name", "set_up"]
 
 
 class Place:
-    """The base of :class:`~graftflow.Object` holding the two slots.
+    """The base of :class:`~graftflow.Object` holding the three slots.
 
-    ``_gf_up``: the map's manager for an item built without its own, else ``None``
-    (every constructor sets it). ``_gf_name``: that item's name (unset otherwise).
+    ``_mng``: the object's manager (empty on an item built without one, until asked).
+    ``_gf_up``: the map's manager for such an item, else ``None`` (every constructor
+    sets it). ``_gf_name``: that item's name (unset otherwise).
     """
 
     __slots__ = ("_gf_name", "_gf_up", "_mng")
