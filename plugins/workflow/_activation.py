@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 from graftflow import (
     Action,
     Child,
+    ConflictError,
     GraftflowError,
     IntParam,
     Param,
     Parent,
     StoreError,
     StringParam,
+    Value,
 )
 from graftflow.extensions import Extendable
 
@@ -165,8 +167,8 @@ class Activation(Extendable):
     KINDS: ClassVar[tuple[str, ...]] = ()
 
     status = StringParam(NEW)
-    #: The definition node this task activates.
-    node = StringParam("")
+    #: The definition node this task activates (set once, when it is activated).
+    node = StringParam("").watched()
     #: The execution token: ``start``, and ``start/split-3/0`` for a split's branch 0.
     token = StringParam("")
     #: The tasks whose completion activated this one.
@@ -182,11 +184,28 @@ class Activation(Extendable):
         #: The process this task belongs to.
         process = Parent(2)
 
+    #: The node's spec once read (see node_spec). A plain attribute, where the core
+    #: keeps what it built for an object.
+    _spec_cache: Node | None = None
+
+    def child_value_changed(self, value: Value[Any]) -> None:
+        if value.name() == "node":
+            self._spec_cache = None
+
     # -- reading ------------------------------------------------------------------------
 
     def node_spec(self) -> Node:
-        """The definition node of this task."""
-        return self.process.get_definition().node(self.node.get())
+        """The definition node of this task.
+
+        Kept once read: a task's node is set when it is activated and never changes, and
+        a transition asks for it several times (inside a transaction on Redis, each
+        read of the store is a round trip to the server).
+        """
+        spec = self._spec_cache
+        if spec is None:
+            spec = self.process.get_definition().node(self.node.get())
+            self._spec_cache = spec
+        return spec
 
     def engine(self) -> Engine:
         """The rules of this task's process (what its transitions' work relies on)."""
@@ -270,8 +289,9 @@ class Activation(Extendable):
                 with self._mng.store.batch():
                     if before is not None:
                         decided = before(self, **kwargs)
-            except StoreError:
-                raise  # the store, not the work, failed: nothing can be recorded
+            except (StoreError, ConflictError):
+                # The store failed, or the operation lost a race: not the work.
+                raise
             except Exception:
                 target = row.on_error
                 failure = traceback.format_exc()
@@ -283,7 +303,7 @@ class Activation(Extendable):
             self.finished.set(stamp(flow))
         self.status.set(target)
         self.process.history.append(
-            transition, task=self.name(), node=self.node.get(), source=source, target=target
+            transition, task=self.name(), node=self.node_spec().name, source=source, target=target
         )
         announce_transition(self, transition, source, target)
         if not failure:
@@ -418,7 +438,8 @@ class HumanTask(Activation):
         return not self._perm_reason(user)
 
     def _perm_reason(self, user: str) -> str:
-        reason = _users_reason(self.spec().users, user, f"work on {self.node.get()!r}")
+        spec = self.spec()
+        reason = _users_reason(spec.users, user, f"work on {spec.name!r}")
         if reason:
             return reason
         assignee = self.assignee.get()
