@@ -1,10 +1,10 @@
 """The engine: the rules a process runs by, and the one protocol between it and its tasks.
 
 Reaching a node *activates* it: a task item is created for it. Gates (Func, Handler,
-If, Switch, Goto, Split, Join, End) are then performed at once, in the same
-operation; the Start is done by whoever starts the process; human tasks wait for people;
-jobs are submitted to the work queue and wait for a worker. Finishing a task activates
-what follows it. Parallel branches carry tokens (``start/split-3/0``), and a Join
+If, Switch, Goto, Split, Join, End) are then performed at once, in the same operation;
+the Start is done by whoever starts the process; human tasks wait for people; jobs are
+submitted to the work queue and wait for a worker. Finishing a task activates what
+follows it. Parallel branches carry tokens (``start/split-3/0``), and a Join
 continues when every task whose token has its split's prefix is DONE or CANCELED.
 
 The protocol, both ways, in public methods only:

@@ -420,9 +420,12 @@ class WorkQueue:
         fires its own ``retry`` transition, which submits a new job, so the task and the
         job stay in step); otherwise the same job is queued again, due now, its
         failures forgotten (attempts go on counting), and the owner hears
-        ``job_started`` / ``job_finished`` as it runs.
+        ``job_started`` / ``job_finished`` as it runs. The owner's ``retry_job`` runs
+        in a transaction (run again if another program changed what it read).
 
         :raises WorkflowError: the job is queued, running or done.
+        :raises ConflictError: the owner's ``retry_job`` kept losing races; it names
+            the job and the owner, and nothing was written.
         """
         while True:
             job = self.job(job_id)
@@ -434,7 +437,12 @@ class WorkQueue:
             owner = self._owner(job)
             retry_job = getattr(owner, "retry_job", None)
             if retry_job is not None:
-                new_id: str = self.flow.transaction(partial(retry_job, job))
+                try:
+                    new_id: str = self.flow.transaction(partial(retry_job, job))
+                except ConflictError as exc:
+                    raise ConflictError(
+                        exc.oids, f"job {job_id}: its owner {job.owner} could not retry it: {exc}"
+                    ) from exc
                 return new_id
             new = self._changed(
                 job, status="queued", due=self.now(), failures=0, lost=0, worker=None,
