@@ -275,3 +275,25 @@ LEADS_ONLY = Definition(
     "leads_only",
     [Start("start", next="work", users=["lead", "sup"]), Task("work", next="end"), End("end")],
 )
+
+
+# -- a step another program races (tests/test_workflow_contention.py) ---------------------
+
+#: What ``meddled`` calls between its read of the state and its write: a test puts a
+#: function here that changes the process through another connection, as another
+#: program would at that moment.
+MEDDLE: list[Any] = []
+
+
+def meddled(state: Any, **input: Any) -> dict[str, Any]:
+    """Reads the state, lets ``MEDDLE`` change it meanwhile, then counts its own run."""
+    runs = state.get().get("runs", 0)
+    for meddle in MEDDLE:
+        meddle()
+    return {"runs": runs + 1}
+
+
+MEDDLED = Definition(
+    "meddled",
+    [Start("start", next="work"), Task("work", next="end", actions=[meddled]), End("end")],
+)

@@ -348,3 +348,25 @@ class TwoActivitiesWorkflow(Workflow):
 class WrongAnswerWorkflow(Workflow):
     def decide(self, process: DeciderProcess) -> Any:
         return "multiply"
+
+
+class TallyWorkflow(Workflow):
+    """Counts ``tick`` signals; completes with the count once it reaches the input."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        ticks = process.events("SignalReceived")
+        if len(ticks) >= process.input.get():
+            return CompleteWorkflow(len(ticks))
+        return None
+
+
+class MeddledWorkflow(Workflow):
+    """Reads its input, then lets ``workflow_defs.MEDDLE`` change the process meanwhile."""
+
+    def decide(self, process: DeciderProcess) -> Any:
+        import workflow_defs
+
+        process.input.get()
+        for meddle in workflow_defs.MEDDLE:
+            meddle()
+        return None

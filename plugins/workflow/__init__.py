@@ -4,8 +4,9 @@ Built from flow objects, params and maps, so studios extend it with dynamic rela
 like anything else:
 
 - *activations*: each task's ``status`` is driven by a state machine declared as data
-  (:class:`HumanTask`, :class:`JobTask`, :class:`Gate`), one store batch per
-  transition, logged in the process history;
+  (:class:`HumanTask`, :class:`JobTask`, :class:`Gate`), one store transaction per
+  transition (run again if another program moved the process first), logged in the
+  process history;
 - *processes*: a :class:`Definition` is a graph of nodes (:class:`Start`,
   :class:`Task`, :class:`Job`, :class:`Func`, :class:`Handler`, :class:`If`,
   :class:`Switch`, :class:`Goto`, :class:`Split`, :class:`Join`, :class:`End`), built

@@ -8,9 +8,11 @@ method of the task) and, for work that may fail, the status a failure leads to.
 
 :meth:`Activation.fire` is the one way through: it checks the table and the user's
 permission, runs the transition's work, moves the status and appends to the process
-history, all in one store batch, then tells plugins. A refused transition raises
-:class:`TransitionError` before anything is written. Tasks are flow objects on an
-extendable manager, so studios graft relations onto them like onto anything else.
+history, all in one operation (a store transaction, run again on the new state if
+another program changed the process first: see :mod:`._events`), then tells plugins.
+A refused transition raises :class:`TransitionError` before anything is written. Tasks
+are flow objects on an extendable manager, so studios graft relations onto them like
+onto anything else.
 """
 
 from __future__ import annotations
@@ -24,17 +26,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 from graftflow import (
     Action,
     Child,
+    ConflictError,
     GraftflowError,
     IntParam,
     Param,
     Parent,
     StoreError,
     StringParam,
+    Value,
 )
 from graftflow.extensions import Extendable
 
 from ._clock import stamp
-from ._events import announce_transition, operation
+from ._events import announce_transition, run_operation
 from ._nodes import Job, Node, Start, Task, WorkflowError, import_ref
 
 if TYPE_CHECKING:
@@ -163,8 +167,8 @@ class Activation(Extendable):
     KINDS: ClassVar[tuple[str, ...]] = ()
 
     status = StringParam(NEW)
-    #: The definition node this task activates.
-    node = StringParam("")
+    #: The definition node this task activates (set once, when it is activated).
+    node = StringParam("").watched()
     #: The execution token: ``start``, and ``start/split-3/0`` for a split's branch 0.
     token = StringParam("")
     #: The tasks whose completion activated this one.
@@ -180,11 +184,28 @@ class Activation(Extendable):
         #: The process this task belongs to.
         process = Parent(2)
 
+    #: The node's spec once read (see node_spec). A plain attribute, where the core
+    #: keeps what it built for an object.
+    _spec_cache: Node | None = None
+
+    def child_value_changed(self, value: Value[Any]) -> None:
+        if value.name() == "node":
+            self._spec_cache = None
+
     # -- reading ------------------------------------------------------------------------
 
     def node_spec(self) -> Node:
-        """The definition node of this task."""
-        return self.process.get_definition().node(self.node.get())
+        """The definition node of this task.
+
+        Kept once read: a task's node is set when it is activated and never changes, and
+        a transition asks for it several times (inside a transaction on Redis, each
+        read of the store is a round trip to the server).
+        """
+        spec = self._spec_cache
+        if spec is None:
+            spec = self.process.get_definition().node(self.node.get())
+            self._spec_cache = spec
+        return spec
 
     def engine(self) -> Engine:
         """The rules of this task's process (what its transitions' work relies on)."""
@@ -223,8 +244,11 @@ class Activation(Extendable):
     def fire(self, transition: str, /, *, check_perm: bool = True, **kwargs: Any) -> None:
         """Make ``transition``: check it, do its work, move the status, log it.
 
-        One store batch: all of it is written, or nothing. Once the process is DONE or
-        CANCELED, only ``cancel`` (of a task still open) is allowed.
+        One operation (see :mod:`._events`): all of it is written, or nothing. If
+        another program changed the process before it could commit (Redis), nothing
+        was written and it runs again, checks and work included, on the new state.
+        Once the process is DONE or CANCELED, only ``cancel`` (of a task still open)
+        is allowed.
 
         :param check_perm: ask :meth:`has_perm` for the session's user (the engine
             passes ``False`` for what it does by itself).
@@ -232,50 +256,60 @@ class Activation(Extendable):
         :raises TransitionError: the status, a condition or the process's status does
             not allow it.
         :raises TaskPermissionError: the session's user may not.
+        :raises ConflictError: other programs kept changing the process; it names the
+            process and the transition, and nothing was written.
         """
+        run_operation(
+            self.process,
+            f"{transition!r} of {self.name()}",
+            lambda: self._fire(transition, check_perm, kwargs),
+        )
+
+    def _fire(self, transition: str, check_perm: bool, kwargs: dict[str, Any]) -> None:
+        """One attempt of :meth:`fire`, inside its operation."""
         flow = self._mng.root
-        with operation(flow):
-            source = self.status.get()
-            row = self._row(transition, source)
-            user = flow.session().user
-            if check_perm and not self.has_perm(user):
-                raise TaskPermissionError(
-                    self.oid(), user, transition, self._perm_reason(user) or "has_perm() is false"
-                )
-            before = getattr(type(self), f"_before_{transition}", None)
-            if before is not None:
-                _check_arguments(self, transition, before, kwargs)
-            target = row.target
-            decided: Any = None
-            failure = ""
-            if row.on_error is None:
-                if before is not None:
-                    decided = before(self, **kwargs)
-            else:
-                try:
-                    with self._mng.store.batch():
-                        if before is not None:
-                            decided = before(self, **kwargs)
-                except StoreError:
-                    raise  # the store, not the work, failed: nothing can be recorded
-                except Exception:
-                    target = row.on_error
-                    failure = traceback.format_exc()
-            if failure:
-                self.error.set(failure)
-            elif row.on_error is not None and self.error.get():
-                self.error.set("")  # the work that failed before went through this time
-            if target in FINISHED:
-                self.finished.set(stamp(flow))
-            self.status.set(target)
-            self.process.history.append(
-                transition, task=self.name(), node=self.node.get(), source=source, target=target
+        source = self.status.get()
+        row = self._row(transition, source)
+        user = flow.session().user
+        if check_perm and not self.has_perm(user):
+            raise TaskPermissionError(
+                self.oid(), user, transition, self._perm_reason(user) or "has_perm() is false"
             )
-            announce_transition(self, transition, source, target)
-            if not failure:
-                after = getattr(type(self), f"_after_{transition}", None)
-                if after is not None:
-                    after(self, decided)
+        before = getattr(type(self), f"_before_{transition}", None)
+        if before is not None:
+            _check_arguments(self, transition, before, kwargs)
+        target = row.target
+        decided: Any = None
+        failure = ""
+        if row.on_error is None:
+            if before is not None:
+                decided = before(self, **kwargs)
+        else:
+            try:
+                with self._mng.store.batch():
+                    if before is not None:
+                        decided = before(self, **kwargs)
+            except (StoreError, ConflictError):
+                # The store failed, or the operation lost a race: not the work.
+                raise
+            except Exception:
+                target = row.on_error
+                failure = traceback.format_exc()
+        if failure:
+            self.error.set(failure)
+        elif row.on_error is not None and self.error.get():
+            self.error.set("")  # the work that failed before went through this time
+        if target in FINISHED:
+            self.finished.set(stamp(flow))
+        self.status.set(target)
+        self.process.history.append(
+            transition, task=self.name(), node=self.node_spec().name, source=source, target=target
+        )
+        announce_transition(self, transition, source, target)
+        if not failure:
+            after = getattr(type(self), f"_after_{transition}", None)
+            if after is not None:
+                after(self, decided)
 
     def _row(self, transition: str, source: str) -> Transition:
         process = self.process
@@ -404,7 +438,8 @@ class HumanTask(Activation):
         return not self._perm_reason(user)
 
     def _perm_reason(self, user: str) -> str:
-        reason = _users_reason(self.spec().users, user, f"work on {self.node.get()!r}")
+        spec = self.spec()
+        reason = _users_reason(spec.users, user, f"work on {spec.name!r}")
         if reason:
             return reason
         assignee = self.assignee.get()
@@ -584,16 +619,22 @@ class JobTask(Activation):
         A job this task no longer waits for (retried, canceled, undone) is ignored,
         and so is a second claim after a lease expired.
         """
-        if self._is_current(job) and self.status.get() == SCHEDULED:
-            self.fire("start", check_perm=False)
+
+        def started() -> None:
+            if self._is_current(job) and self.status.get() == SCHEDULED:
+                self.fire("start", check_perm=False)
+
+        run_operation(self.process, f"'start' of {self.name()}", started)
 
     def job_finished(self, job: JobRecord) -> None:
         """The job ended: ``done`` (``job.result``), ``failed`` or ``timed_out``
-        (``job.error``: the traceback or timeout) or ``canceled``. One batch moves the
-        task (and the process after it)."""
-        if not self._is_current(job) or not self.is_active() or self.process.is_finished():
-            return
-        with operation(self._mng.root):
+        (``job.error``: the traceback or timeout) or ``canceled``. One operation moves
+        the task (and the process after it), its checks included: run again after a
+        lost race, it decides on the new state."""
+
+        def finished() -> None:
+            if not self._is_current(job) or not self.is_active() or self.process.is_finished():
+                return
             current = self.status.get()
             if job.status == "done":
                 if current == SCHEDULED:
@@ -606,6 +647,8 @@ class JobTask(Activation):
             elif job.status == "canceled" and "cancel" in self.available_transitions():
                 self.fire("cancel", check_perm=False, job_gone=True)
 
+        run_operation(self.process, f"the end of job {job.id} of {self.name()}", finished)
+
     def retry_job(self, job: JobRecord) -> str:
         """Someone retries this task's job (``graftflow jobs retry``): the task's own
         ``retry`` submits it again, so task and job stay in step. Returns the new job id.
@@ -613,13 +656,17 @@ class JobTask(Activation):
         :raises WorkflowError: the job is not the one this task waits for.
         :raises TransitionError: the task cannot retry now (it was canceled, say).
         """
-        if not self._is_current(job):
-            raise WorkflowError(
-                f"job {job.id} is no longer the job of {self.oid()} "
-                f"(it waits for {self.job_id.get() or 'none'}); retry the task instead"
-            )
-        self.fire("retry")
-        return self.job_id.get()
+
+        def retry() -> str:
+            if not self._is_current(job):
+                raise WorkflowError(
+                    f"job {job.id} is no longer the job of {self.oid()} "
+                    f"(it waits for {self.job_id.get() or 'none'}); retry the task instead"
+                )
+            self.fire("retry")
+            return self.job_id.get()
+
+        return run_operation(self.process, f"'retry' of {self.name()}", retry)
 
     # Named transitions.
     def retry(self) -> None:

@@ -4,10 +4,14 @@ history and answers with decisions.
 The process is a flow object: its status, result and history live in the store, so it
 survives restarts and any process may move it on. Activities run on the work queue with
 the process's oid as owner; once a job's end has committed, the queue tells the process
-in a batch of its own: the event is appended and ``decide`` runs again, so the history,
-the decisions and the new activities are one atomic write. Two activities of one
-process ending at once cannot both append the same event number: the history's
-``ordered_add`` refuses the second, whose batch is tried again on the new history.
+in a transaction of its own: the event is appended and ``decide`` runs again, so the
+history, the decisions and the new activities are one atomic write. Every change of a
+process (starting it, a signal, cancelling it, an activity's end) is one workflow
+operation (:func:`~._events.run_operation`): a store transaction, so of two changes
+at once (two activities ending, a signal meanwhile) on Redis the one that lost the race
+writes nothing and runs again, ``decide`` included, on the new history and activity
+table. ``decide`` thus always sees a complete history, and may run more than once for
+one event (it must only read the process and return decisions).
 
 Its history is the one every process keeps (:class:`~._history.History`): each event
 is a record whose ``what`` is the event type (``ActivityCompleted``...), with ``source``
@@ -18,15 +22,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from graftflow import Child, ExistsError, Map, Object, Param, StringParam
+from graftflow import Child, Map, Object, Param, StringParam
 from graftflow.extending import JSONValue, import_ref, import_type, json_error, ref_of
 
 from ._activity import Activity, activity_options, is_activity
-from ._events import fire_process_event
+from ._events import fire_process_event, run_operation
 from ._history import History, HistoryRecord
 from ._nodes import FunctionRef, WorkflowError
 from ._queue import JobRecord, WorkQueue
@@ -47,9 +50,6 @@ logger = logging.getLogger("graftflow.workflow")
 
 ProcessStatus = Literal["new", "running", "completed", "failed", "canceled"]
 _ENDED = frozenset({"completed", "failed", "canceled"})
-#: A process's history append is retried this many times when another writer appended
-#: first (direct calls: start, signal, cancel; worker callbacks retry in the queue).
-_TRIES = 20
 
 
 # -- decisions ---------------------------------------------------------------------------
@@ -174,7 +174,7 @@ class DeciderProcess(Object):
             self._set_status("running", "WorkflowStarted", workflow=path, input=input)
             self._decide()
 
-        self._retrying(start)
+        run_operation(self, "start", start)
 
     def signal(self, name: str, data: JSONValue = None) -> None:
         """Send a signal: record ``SignalReceived`` and let the workflow decide."""
@@ -186,7 +186,7 @@ class DeciderProcess(Object):
             self._record("SignalReceived", name=name, data=data)
             self._decide()
 
-        self._retrying(signal)
+        run_operation(self, f"signal {name!r}", signal)
 
     def cancel(self, reason: str | None = None) -> None:
         """Cancel the process and the activities it still waits for."""
@@ -195,7 +195,7 @@ class DeciderProcess(Object):
             self._require_running("cancel")
             self._end("canceled", "WorkflowCanceled", reason=reason)
 
-        self._retrying(cancel)
+        run_operation(self, "cancel", cancel)
 
     def events(self, what: str | None = None) -> list[HistoryRecord]:
         """The history, oldest first; only events whose ``what`` is ``what`` if given."""
@@ -208,46 +208,40 @@ class DeciderProcess(Object):
     # -- what the work queue tells the owner of a job (once the job's change committed) --
 
     def job_started(self, job: JobRecord) -> None:
-        aid = self._activity_of(job)
-        # Told late (a sweep, after a crash), the activity may be further along already.
-        if aid is None or self.ended() or self._activity_status(aid) != "scheduled":
-            return
-        self._activity_event(
-            aid, "started", "ActivityStarted", attempt=job.attempt, worker=job.worker
-        )
+        def started() -> None:
+            aid = self._activity_of(job)
+            # Told late (a sweep, after a crash), the activity may be further along.
+            if aid is None or self.ended() or self._activity_status(aid) != "scheduled":
+                return
+            self._activity_event(
+                aid, "started", "ActivityStarted", attempt=job.attempt, worker=job.worker
+            )
+
+        run_operation(self, f"the start of job {job.id}", started)
 
     def job_finished(self, job: JobRecord) -> None:
-        aid = self._activity_of(job)
-        if aid is None or self._activity_status(aid) not in ("scheduled", "started"):
-            return  # canceled by the process (said so in the history), or told already
-        details: dict[str, JSONValue] = {"attempt": job.attempt}
-        if job.status == "done":
-            what, details["result"] = "ActivityCompleted", job.result
-        elif job.status == "failed":
-            what = "ActivityFailed"
-            details.update(error=job.error, error_type=job.error_type)
-        elif job.status == "timed_out":
-            what = "ActivityTimedOut"
-            details.update(timeout_type=job.timeout_type, error=job.error)
-        else:
-            what, details["reason"] = "ActivityCanceled", job.reason
-        self._activity_event(aid, what.removeprefix("Activity").lower(), what, **details)
-        if not self.ended():
-            self._decide()
+        def finished() -> None:
+            aid = self._activity_of(job)
+            if aid is None or self._activity_status(aid) not in ("scheduled", "started"):
+                return  # canceled by the process (said so in the history), or told already
+            details: dict[str, JSONValue] = {"attempt": job.attempt}
+            if job.status == "done":
+                what, details["result"] = "ActivityCompleted", job.result
+            elif job.status == "failed":
+                what = "ActivityFailed"
+                details.update(error=job.error, error_type=job.error_type)
+            elif job.status == "timed_out":
+                what = "ActivityTimedOut"
+                details.update(timeout_type=job.timeout_type, error=job.error)
+            else:
+                what, details["reason"] = "ActivityCanceled", job.reason
+            self._activity_event(aid, what.removeprefix("Activity").lower(), what, **details)
+            if not self.ended():
+                self._decide()
+
+        run_operation(self, f"the end of job {job.id}", finished)
 
     # -- internals ------------------------------------------------------------------
-
-    def _retrying(self, change: Callable[[], None]) -> None:
-        key = self.history.oid()
-        for _ in range(_TRIES):
-            try:
-                with self.root().batch():
-                    change()
-                return
-            except ExistsError as exc:
-                if exc.oid != key:
-                    raise
-        raise WorkflowError(f"{self.oid()}: other writers kept appending to the history")
 
     def _require_running(self, what: str) -> None:
         status = self.status.get()
@@ -415,8 +409,11 @@ class DeciderProcesses(Map[DeciderProcess]):
         workflow: type[Workflow] | str,
         input: JSONValue = None,
     ) -> DeciderProcess:
-        """Add a process and start it, in one batch."""
-        with self.root().batch():
+        """Add a process and start it, in one operation."""
+
+        def start() -> DeciderProcess:
             process = self.add(name)
             process.start(workflow, input)
-        return process
+            return process
+
+        return run_operation(self, f"starting {name!r}", start)

@@ -1,10 +1,10 @@
 """The engine: the rules a process runs by, and the one protocol between it and its tasks.
 
 Reaching a node *activates* it: a task item is created for it. Gates (Func, Handler,
-If, Switch, Goto, Split, Join, End) are then performed at once, in the same store
-batch; the Start is done by whoever starts the process; human tasks wait for people;
-jobs are submitted to the work queue and wait for a worker. Finishing a task activates
-what follows it. Parallel branches carry tokens (``start/split-3/0``), and a Join
+If, Switch, Goto, Split, Join, End) are then performed at once, in the same operation;
+the Start is done by whoever starts the process; human tasks wait for people; jobs are
+submitted to the work queue and wait for a worker. Finishing a task activates what
+follows it. Parallel branches carry tokens (``start/split-3/0``), and a Join
 continues when every task whose token has its split's prefix is DONE or CANCELED.
 
 The protocol, both ways, in public methods only:
@@ -16,8 +16,9 @@ The protocol, both ways, in public methods only:
 - the engine moves tasks only by :meth:`Activation.fire` (``check_perm=False`` for
   what it does by itself) and reads them through their params and ``node_spec()``.
 
-Everything is written in the operation's batch (see :mod:`._events`), so a rule that
-fails half way leaves nothing behind.
+Everything is written in the operation's transaction (see :mod:`._events`), so a rule
+that fails half way leaves nothing behind, and one that read what another program
+changed meanwhile runs again on the new state.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from ._nodes import (
     evaluate,
     import_ref,
 )
+from ._processes import add_numbered
 
 if TYPE_CHECKING:
     from ._process import Process
@@ -189,8 +191,8 @@ class Engine:
                     return existing
             task_type = process.TASK_TYPES[spec.kind]
             # A counter per node, below the process (deleted with it): names never repeat.
-            number = process.root().store().incr(f"{process.oid()}/!count/{node_name}")
-            task = process.tasks.add(f"{node_name}-{number}", task_type)
+            counter = f"{process.oid()}/!count/{node_name}"
+            task = add_numbered(process.tasks, node_name, counter, task_type)
             task.node.set(node_name)
             if isinstance(task, JoinGate):
                 key = _join_key(token)

@@ -21,19 +21,24 @@ decide. Both keep them here, in the same shape, so the command line
 and the details of its kind: ``task`` and ``node`` for a task's transition,
 ``activity_id``, ``result``, ``error``... for a decider's event.
 
-Records are appended to an ordered map of the store inside the writer's batch, so the
-log never disagrees with the statuses it describes. The next number is taken from the
-map's length and added with ``ordered_add``, which refuses a name that exists: of two
-writers appending at once (possible on Redis, whose batches do not lock what they
-read), the second one's whole batch is refused with :class:`~graftflow.ExistsError`
-naming the history, and is tried again by whoever retries it.
+Records are appended to an ordered map of the store inside the writer's operation, so
+the log never disagrees with the statuses it describes. The next number is the map's
+length plus one, read inside that operation: a :meth:`Flow.transaction`
+(:func:`~._events.run_operation`), which is what keeps the numbers whole when programs
+move one process at once. On SQLite and in memory nobody else writes while it runs; on
+Redis, whose batches do not lock what they read, another writer that appended first
+changed the length this one read, so this one commits nothing and runs again on the new
+history. ``ordered_add`` refuses a name that exists, so even a writer outside a
+transaction can never number two records alike: it gets a
+:class:`~graftflow.ConflictError` naming the history instead (which a transaction
+around it takes as a lost race, and runs again).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graftflow import Object
+from graftflow import ConflictError, ExistsError, Object
 from graftflow.extending import JSONValue
 
 from ._clock import stamp
@@ -48,7 +53,14 @@ class History(Object):
     """A process's log, oldest first."""
 
     def append(self, what: str, /, **details: JSONValue) -> HistoryRecord:
-        """Append one record; ``id``, ``when`` and ``who`` are filled in."""
+        """Append one record; ``id``, ``when`` and ``who`` are filled in.
+
+        Call it inside the writer's transaction (workflow operations are), so that the
+        number it takes is still free when the writes commit.
+
+        :raises ConflictError: another writer appended since the length was read
+            (Redis); in a transaction, that transaction runs again.
+        """
         store, key = self._mng.store, self._mng.oid
         root = self.root()
         number = store.ordered_len(key) + 1
@@ -59,7 +71,17 @@ class History(Object):
             "what": what,
             **details,
         }
-        store.ordered_add(key, {str(number): record})
+        try:
+            store.ordered_add(key, {str(number): record})
+        except ExistsError:
+            # The length read above is stale: a lost race, as a transaction's commit
+            # would find it, said now (Flow.transaction runs its function again).
+            raise ConflictError(
+                (key,),
+                f"{key}: another writer appended record {number} since this one read the "
+                "history's length; nothing was written (append inside flow.transaction() "
+                "to have it run again on the new history)",
+            ) from None
         return record
 
     def records(

@@ -28,11 +28,12 @@ def graftflow_on_transition(
 
     Called once the change is committed to the store: after the outermost batch of the
     thread that made it (a caller's own ``with flow.batch():`` included), never for a
-    refused or rolled back transition; once per transition, in the order they were
-    made, in the program that made them. The process is ``task.process``. Called
-    through pluggy, in its order (the most recently registered plugin first; wrappers,
-    ``tryfirst`` and ``trylast`` apply). A raising implementation is recorded in
-    ``session.diagnostics``; the transition stands.
+    refused or rolled back transition (nor for an attempt that lost a race and ran
+    again); once per transition, in the order they were made, in the program that made
+    them. The process is ``task.process``. Called through pluggy, in its order (the
+    most recently registered plugin first; wrappers, ``tryfirst`` and ``trylast``
+    apply). A raising implementation is recorded in ``session.diagnostics``; the
+    transition stands.
     """
 
 

@@ -25,7 +25,7 @@ from ._activation import (
     StartTask,
 )
 from ._engine import STARTED, Engine
-from ._events import operation
+from ._events import run_operation
 from ._history import History
 from ._nodes import Definition, WorkflowError
 from ._state import StateParam
@@ -133,23 +133,27 @@ class Process(Extendable):
         :raises WorkflowError: the process was started already.
         :raises TaskPermissionError: the Start's ``users`` do not include the user.
         """
-        with operation(self._mng.root):
+
+        def start() -> None:
             status = self.status.get()
             if status != "NEW":
                 raise WorkflowError(f"{self.oid()} is {status}; only a NEW process starts")
             self.engine().start(state)
+
+        run_operation(self, "start", start)
 
     def execute_step(self, **input: Any) -> HumanTask:
         """Run the current step for the session's user and move on; return it.
 
         The step is assigned (if nobody has it), prepared and done with ``input``: its
         actions update the state, then the process runs on to the next step that
-        needs a person. One batch: if an action raises, nothing changed.
+        needs a person. One operation: if an action raises, nothing changed.
 
         :raises WorkflowError: the process is not running, or no step waits for a
             person (a job is running, or a gate is in error).
         """
-        with operation(self._mng.root):
+
+        def step() -> HumanTask:
             self._check_running()
             task = self.current_step()
             if task is None:
@@ -159,12 +163,14 @@ class Process(Extendable):
             if task.status.get() == "ASSIGNED":
                 task.prepare()
             task.done(**input)
-        return task
+            return task
+
+        return run_operation(self, "execute_step()", step)
 
     def execute(self, max_steps: int = 1000) -> str:
         """Run every step until the process ends or waits for something else.
 
-        Each step is its own batch, run with no input. Returns the process status.
+        Each step is its own operation, run with no input. Returns the process status.
 
         :param max_steps: stop with an error after this many steps: a definition that
             loops on its state (a review nobody approves) would otherwise never end.
@@ -188,15 +194,21 @@ class Process(Extendable):
 
         :raises WorkflowError: see :meth:`Engine.goto`.
         """
-        with operation(self._mng.root):
+
+        def goto() -> Activation:
             self._check_running()
             return self.engine().goto(node)
 
+        return run_operation(self, f"goto {node!r}", goto)
+
     def cancel(self) -> None:
         """Cancel the process and every task that can be canceled."""
-        with operation(self._mng.root):
+
+        def cancel() -> None:
             self._check_running()
             self.engine().cancel()
+
+        run_operation(self, "cancel", cancel)
 
     def _check_running(self) -> None:
         status = self.status.get()

@@ -22,9 +22,11 @@ Why it is built this way (issue 6):
   ``owner.job_finished(job)`` are told once the job's change has committed (the core's
   commit hook, :meth:`Flow.on_commit`), never for a change that was rolled back or lost
   to another worker. The batch that changes the job also adds an entry to the queue's
-  *owed* list; telling the owner is a batch of its own that runs the owner's callback,
-  adds ``<version>/told`` to the job's version log (refused if it exists: two tellers
-  cannot both tell) and removes the entry. If the program dies in between, the entry
+  *owed* list; telling the owner is a transaction of its own that runs the owner's
+  callback, adds ``<version>/told`` to the job's version log (refused if it exists: two
+  tellers cannot both tell) and removes the entry; if another program changed what the
+  owner read meanwhile (two jobs of one process ending at once), it runs again on the
+  new state. If the program dies in between, the entry
   stays, and any worker's :meth:`WorkQueue.sweep` tells the owner later, in version
   order; so a task's status catches up with its job's even if a worker dies.
 """
@@ -38,9 +40,10 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, Literal, final
 
-from graftflow import ExistsError, Flow, GraftflowError
+from graftflow import ConflictError, ExistsError, Flow, GraftflowError
 from graftflow.extending import JSONValue, import_ref, json_error
 
 from ._clock import Clock, clock_of
@@ -71,9 +74,9 @@ _MAX_LOST: Final = 5
 #: Seconds an owner's notification may stay owed before a sweep tells the owner itself
 #: (the committing program normally tells it milliseconds after the commit).
 _OWED_GRACE: Final = 5.0
-#: How many times telling an owner is tried when the owner's own writes conflict with
-#: another writer's (two activities of one decider appending to its history at once).
-_TELL_TRIES: Final = 20
+#: How many more times telling an owner runs when another writer changed what the owner
+#: read (two activities of one decider ending at once, a person moving the process).
+_TELL_RETRIES: Final = 20
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _REFERENCE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -417,9 +420,12 @@ class WorkQueue:
         fires its own ``retry`` transition, which submits a new job, so the task and the
         job stay in step); otherwise the same job is queued again, due now, its
         failures forgotten (attempts go on counting), and the owner hears
-        ``job_started`` / ``job_finished`` as it runs.
+        ``job_started`` / ``job_finished`` as it runs. The owner's ``retry_job`` runs
+        in a transaction (run again if another program changed what it read).
 
         :raises WorkflowError: the job is queued, running or done.
+        :raises ConflictError: the owner's ``retry_job`` kept losing races; it names
+            the job and the owner, and nothing was written.
         """
         while True:
             job = self.job(job_id)
@@ -431,8 +437,12 @@ class WorkQueue:
             owner = self._owner(job)
             retry_job = getattr(owner, "retry_job", None)
             if retry_job is not None:
-                with self.flow.batch():
-                    new_id: str = retry_job(job)
+                try:
+                    new_id: str = self.flow.transaction(partial(retry_job, job))
+                except ConflictError as exc:
+                    raise ConflictError(
+                        exc.oids, f"job {job_id}: its owner {job.owner} could not retry it: {exc}"
+                    ) from exc
                 return new_id
             new = self._changed(
                 job, status="queued", due=self.now(), failures=0, lost=0, worker=None,
@@ -751,26 +761,29 @@ class WorkQueue:
 
     def _tell(self, name: str, method: str, job: JobRecord) -> None:
         """One owed notification: the owner's callback, the ``told`` mark and the owed
-        entry's removal in one batch; if the owner raises, the mark with its error."""
+        entry's removal in one transaction; if the owner raises, the mark with its
+        error."""
         log = self._log_key(job.id)
         told = f"{job.version}/told"
-        error: BaseException | None = None
-        for _ in range(_TELL_TRIES):
-            try:
-                with self.flow.batch():
-                    mark = {"told": method, "at": self.now(), "error": None}
-                    self._store.ordered_add(log, {told: mark})
-                    self._store.ordered_remove(self._owed, name)
-                    self._call_owner(job, method)
-                return
-            except ExistsError as exc:
-                if exc.oid == log:
-                    return  # another program told the owner first
-                error = exc  # the owner's own write conflicted: try again on fresh data
-            except _OwnerFailed as exc:
-                error = exc.__cause__
-                break
-        assert error is not None
+
+        def tell() -> None:
+            mark = {"told": method, "at": self.now(), "error": None}
+            self._store.ordered_add(log, {told: mark})
+            self._store.ordered_remove(self._owed, name)
+            self._call_owner(job, method)
+
+        error: BaseException
+        try:
+            self.flow.transaction(tell, retries=_TELL_RETRIES)
+            return
+        except ExistsError as exc:
+            if exc.oid == log:
+                return  # another program told the owner first
+            error = exc
+        except ConflictError as exc:
+            error = exc  # other writers kept changing what the owner read
+        except _OwnerFailed as exc:
+            error = exc.__cause__ or exc
         text = "".join(traceback.format_exception(error))
         try:
             with self.flow.batch():
@@ -804,8 +817,12 @@ class WorkQueue:
             return
         try:
             callback(job)
-        except ExistsError:
-            raise  # a conflict with another writer, not a bug: told again
+        except ConflictError:
+            raise  # another writer changed what the owner read: not a bug, told again
+        except ExistsError as exc:
+            # An owner that numbers its records by a map's length (as the process
+            # history does) met a number another writer took since it read: the same.
+            raise ConflictError((exc.oid,), str(exc)) from exc
         except Exception as exc:
             raise _OwnerFailed() from exc
 

@@ -5,7 +5,8 @@ process and any tool reads it like any param. The value handle adds what the "fl
 library's ``DotDictState`` offered: ``state.approved``, ``state.approved = True``,
 ``state["take"]``, ``"take" in state`` and ``state.update(...)``. Each update is a
 read-modify-write of the whole dict; inside a workflow operation it is part of the
-operation's batch (one transaction on SQLite, one script on Redis).
+operation's transaction, so a step cannot lose another program's update of the state
+(on Redis the operation runs again on the new state).
 
 Dot access gives the key for every key except the handle's own names, which tools
 (the command line, a browser) call on any value, and keys starting with ``_``: exactly
