@@ -321,10 +321,13 @@ class Map(DynamicMap[ItemT]):
         cls = type(self)
         plain = cls._gf_inline_items  # read first: W1_cold needs nothing else of cls
         fast = plain or cls._gf_fast_items
-        if fast is None or type(name) is not str or not name.isascii():
-            return self._load(name)  # and a name past ASCII, in its NFC form
+        if fast is None or type(name) is not str:
+            return self._load(name)
         # W1_cold and W2_cold build every item here: what _load() and _build() do for
         # an item of the map's own type, in this frame (tests/test_map.py compares).
+        # A name is looked up as given: stores keep names in NFC, so a name found is
+        # the name as stored, and one spelled otherwise is not found and goes to
+        # _load(), which looks for its NFC form (no name.isascii() per item).
         mng = self._mng
         store = mng.store
         if type(store) is MemoryStore:

@@ -6,7 +6,15 @@ from typing import Any
 
 from graftflow import Object, Relation
 
-from ._manager import BEATEN, ENTRY, INDEX, RELATION, WEIGHT, DynamicTreeManager, _Offer
+from ._manager import (
+    BEATEN,
+    ENTRY,
+    INDEX,
+    RELATION,
+    WEIGHT,
+    DynamicTreeManager,
+    _Offer,
+)
 
 __all__ = ["RelationRecord", "describe"]
 
@@ -103,7 +111,7 @@ def describe(obj: Object) -> list[RelationRecord]:
     if not isinstance(obj, Object):
         raise TypeError(f"describe() takes a flow Object, not {obj!r}")
     mng = obj._mng
-    table = mng._dynamic() if isinstance(mng, DynamicTreeManager) else {}
+    table = mng._offers() if isinstance(mng, DynamicTreeManager) else {}
     records = []
     for position, relation in enumerate(mng.relations()):
         won = table.get(relation.name)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from graftflow import (
@@ -62,14 +63,59 @@ WEIGHT: Final = 1
 INDEX: Final = 2
 ENTRY: Final = 3
 BEATEN: Final = 4
+#: What a table holds for a name: the offer, or under a direct plan the bare relation
+#: (see :func:`offer_of`).
+_Won: TypeAlias = "_Offer | Relation[Any]"
 
 
-_EMPTY: Final[dict[str, _Offer]] = {}
+def offer_of(
+    table: Mapping[str, _Won], name: str, entries: Mapping[str, FactoryEntry]
+) -> _Offer | None:
+    """The offer that holds ``name`` in an object's table, whole, or ``None``.
+
+    A table built under a direct plan (see ``_Plan.direct``) holds each name's relation
+    bare: the rest of its offer (the factory's entry, its weight, the index rule) is
+    the same for every object of the class, so it is kept once, in the plan's
+    ``entries``, not in a tuple per name and object (one more object per extended
+    object for the allocator and the collector: issue 18's W2_cold).
+    """
+    won = table.get(name)
+    if won is None or isinstance(won, tuple):
+        return won
+    entry = entries[name]
+    index = entry.index
+    if index is UNSET:
+        index = 0 if won.index is UNSET else won.index
+    return (won, entry.weight, index, entry, ())
+
+
+def whole_offers(
+    table: Mapping[str, _Won], entries: Mapping[str, FactoryEntry]
+) -> dict[str, _Offer]:
+    """Every offer of ``table``, whole (see :func:`offer_of`), by name, in its order."""
+    # A function of its own: a comprehension in _build() would make its variables
+    # cells, created on every call (issue 18's W2t: two objects per extended object).
+    return {name: offer_of(table, name, entries) for name in table}  # type: ignore[misc]
+
+
+def _not_skipped(
+    calls: tuple[tuple[Any, FactoryEntry, bool], ...], skip: frozenset[Callable[..., Any]]
+) -> tuple[tuple[Any, FactoryEntry, bool], ...]:
+    """The plan's calls but those of the factories in ``skip`` (out of _build(): see
+    :func:`whole_offers`)."""
+    return tuple(call for call in calls if call[1].factory not in skip)
+
+
+def _relation_of(won: _Won) -> Relation[Any]:
+    return won[RELATION] if type(won) is tuple else won  # type: ignore[return-value]
+
+
+_EMPTY: Final[dict[str, _Won]] = {}
 #: The table while a thread runs the object's factories (its ``_gen`` then says which
 #: thread: ``~thread_id``, never a generation), ...
-_BUILDING: Final[dict[str, _Offer]] = {}
+_BUILDING: Final[dict[str, _Won]] = {}
 #: ... and once one of those factories read the object meanwhile.
-_BUILDING_READ: Final[dict[str, _Offer]] = {}
+_BUILDING_READ: Final[dict[str, _Won]] = {}
 _get_ident: Final = threading.get_ident
 _base_init: Final = TreeManager.__init__
 _setattr: Final = object.__setattr__
@@ -93,7 +139,7 @@ class DynamicTreeManager(TreeManager):
 
     #: Factories not applied to this object: those that created it or an ancestor.
     _skip: frozenset[Callable[..., Any]]
-    _table: dict[str, _Offer] | None
+    _table: dict[str, _Won] | None
     #: The session generation the table was built for.
     _gen: int
 
@@ -111,7 +157,10 @@ class DynamicTreeManager(TreeManager):
         skip: frozenset[Callable[..., Any]] = _NO_SKIP
         if type(parent) is not TreeManager and isinstance(parent, DynamicTreeManager):
             skip = parent._skip
-            won = parent._table.get(self.name) if parent._table else None
+            table = parent._table
+            won = table.get(self.name) if table else None
+            if won is not None and type(won) is not tuple:  # a bare relation (offer_of)
+                won = parent._offers().get(self.name)
             entry = won[ENTRY] if won is not None else None
             if entry is not None and not entry.recursive:
                 # A factory is not applied inside the subtree it created (the seed's
@@ -122,7 +171,7 @@ class DynamicTreeManager(TreeManager):
     # -- the core's questions -----------------------------------------------------------
 
     def relations(self) -> tuple[Relation[Any], ...]:
-        table = self._dynamic()
+        table = self._offers()
         base = type(self.object)._gf_relations
         if not table:
             return base
@@ -139,7 +188,7 @@ class DynamicTreeManager(TreeManager):
             return type(self.object)._gf_by_name.get(name)
         won = self._dynamic().get(name)
         if won is not None:
-            return won[RELATION]
+            return _relation_of(won)
         return type(self.object)._gf_by_name.get(name)
 
     def resolve(self, relation: Relation[Any]) -> Relation[Any]:
@@ -151,16 +200,21 @@ class DynamicTreeManager(TreeManager):
         if not table:
             return relation
         won = table.get(relation.name)
-        return relation if won is None else won[RELATION]
+        return relation if won is None else _relation_of(won)
 
     def undeclared(self, name: str) -> Any:
         table = self._table
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         won = table.get(name)
-        if won is None or won[ENTRY] is None:
+        if won is None:
             raise self.missing(name)
-        relation = won[RELATION]
+        if type(won) is tuple:
+            if won[ENTRY] is None:  # a base relation won the contest: not undeclared
+                raise self.missing(name)
+            relation: Relation[Any] = won[RELATION]
+        else:  # a direct table's bare relation (W2_cold)
+            relation = won  # type: ignore[assignment]
         obj = self.object
         try:
             related = relation.create(obj)
@@ -186,14 +240,29 @@ class DynamicTreeManager(TreeManager):
 
     # -- the table ----------------------------------------------------------------------
 
-    def _dynamic(self) -> dict[str, _Offer]:
+    def _dynamic(self) -> dict[str, _Won]:
         """The winners among dynamic candidates, by name; built on first need."""
         table = self._table
         if table is None or self._gen != self.root._session.generation:
             table = self._build()
         return table
 
-    def _build(self) -> dict[str, _Offer]:
+    def _offers(self) -> dict[str, _Offer]:
+        """The table's offers, whole (see :func:`offer_of`), by name, in its order."""
+        while True:
+            table = self._dynamic()
+            if all(type(won) is tuple for won in table.values()):
+                return table  # type: ignore[return-value]
+            # Bare relations: the rest of their offers is the plan that built the
+            # table, the class's in the registry of the table's generation.
+            session = self.root._session
+            reg = session.state.get(REGISTRY_KEY)
+            plan = reg.plans.get(type(self.object)) if reg is not None else None
+            if plan is not None and self._gen == session.generation:
+                return whole_offers(table, plan.entries)
+            # A reload came in between: the table is built again, from the new plan.
+
+    def _build(self) -> dict[str, _Won]:
         session = self.root._session
         # Read before the registry: reload_extensions() drops the registry first, then
         # moves the generation on, so a table can only be stamped older than it is.
@@ -216,27 +285,69 @@ class DynamicTreeManager(TreeManager):
             plan = reg.plans.setdefault(cls, _Plan(reg, cls))
         read = False
         shared = plan.shared
-        if not plan.calls:
-            table = _EMPTY
-        elif shared is not None and not self._skip:
+        direct = plan.direct
+        table: dict[str, _Won]
+        if shared is not None and not self._skip:
             # Every factory is per-type: the class's table, built by its first object,
-            # serves them all (what per_type() opts into; issue 18's W2 and W2p).
+            # serves them all (what per_type() opts into; issue 18's W2t and W2pt).
             table = shared
+        elif direct is not None and not self._skip:
+            # Every factory is a @dynamic_relation of its own name, valid here and no
+            # base relation's (see _Plan.direct): the unnamed relation each returns is
+            # its offer, named, and goes into the table bare (see offer_of). Issue 18's
+            # W2_cold; tests/test_fast_paths.py compares with the general way below.
+            self._table, self._gen = _BUILDING, building  # see the general way below
+            try:
+                obj = self.object
+                bare: dict[str, Relation[Any]] = {}
+                whole: dict[str, _Offer] | None = None  # once an answer is not bare
+                for call, entry, name in direct:
+                    try:
+                        result = call(obj)
+                    except Exception as exc:
+                        self._failed(session, entry, exc)
+                        continue
+                    if result is None:
+                        continue
+                    if whole is None and isinstance(result, Relation) and not result.name:
+                        if _getrefcount(result) > _ONLY_OURS:
+                            result = result.renamed(name)
+                        else:
+                            # Nobody but this frame holds the relation (the factory
+                            # made it for this call and kept nothing): naming it in
+                            # place cannot be seen by anyone, where a copy costs a
+                            # third of this object's extension.
+                            result.name = name
+                        bare[name] = result
+                        continue
+                    # Anything else takes the general way, name checks and all: the
+                    # table holds whole offers from here on.
+                    if whole is None:
+                        whole = whole_offers(bare, plan.entries)
+                    self._take(whole, plan.problems, session, entry, result)
+                table = bare if whole is None else whole  # type: ignore[assignment]
+                if not table:
+                    table = _EMPTY
+            except BaseException:
+                self._table, self._gen = old, old_gen
+                raise
+            read = self._table is _BUILDING_READ
+        elif not plan.calls:
+            table = _EMPTY
         else:
             # Other threads see the mark, not this thread's: they build a table of their
             # own rather than read a half-built one (or base relations only).
             self._table, self._gen = _BUILDING, building
             try:
                 # The factories, run here rather than in a method of their own: every
-                # extended object comes here once (issue 18's W2_cold; a frame is 4%).
+                # extended object comes here once (issue 18's W2p; a frame is 4%).
                 obj = self.object
                 calls = plan.calls
                 skip = self._skip
                 if skip:
-                    calls = tuple(call for call in calls if call[1].factory not in skip)
-                uncontested = plan.uncontested
+                    calls = _not_skipped(calls, skip)
                 problems = plan.problems
-                table = {}
+                offered: dict[str, _Offer] = {}
                 # A factory runs for every object (kabaret's contract) unless it is
                 # per-type: this loop is most of what a plain factory costs (issue 18's
                 # W2p), so it carries nothing more.
@@ -247,7 +358,7 @@ class DynamicTreeManager(TreeManager):
                             answer = self._ask(session, entry, obj)
                             answer = plan.answers.setdefault(entry, answer)
                         for relation, weight in answer:
-                            self._offer(table, problems, session, entry, relation, weight)
+                            self._offer(offered, problems, session, entry, relation, weight)
                         continue
                     try:
                         result = call(obj)
@@ -256,52 +367,28 @@ class DynamicTreeManager(TreeManager):
                         continue
                     if result is None:
                         continue
-                    if uncontested and isinstance(result, Relation) and not result.name:
-                        # W2_cold: what _offer() does with a @dynamic_relation's unnamed
-                        # relation when no contest can be held (the name was checked for
-                        # the class once); tests/test_dynamic_manager.py compares.
-                        name: str = entry.name
-                        index = entry.index
-                        if index is UNSET:
-                            index = 0 if result.index is UNSET else result.index
-                        if _getrefcount(result) <= _ONLY_OURS:
-                            # Nobody but this frame holds the relation (the factory
-                            # made it for this call and kept nothing): naming it in
-                            # place cannot be seen by anyone, where a copy costs a third
-                            # of this object's extension.
-                            result.name = name
-                        else:
-                            result = result.renamed(name)
-                        table[name] = (result, entry.weight, index, entry, ())
-                        continue
-                    # The other returns go straight to _offer, with no intermediate
-                    # lists (allocations here, once per object, are paid again in GC).
+                    # What _take() does, its two common answers inline (W2p: a frame
+                    # per object is 2% of it).
                     if isinstance(result, Relation):
-                        self._offer(table, problems, session, entry, result, entry.weight)
+                        self._offer(offered, problems, session, entry, result, entry.weight)
                     elif (
                         type(result) is tuple
                         and len(result) == 2
                         and isinstance(result[0], Relation)
-                        # W2p: weights are ints
-                        and (type(result[1]) is int or is_weight(result[1]))
+                        and type(result[1]) is int  # W2p's weights
                     ):
-                        self._offer(table, problems, session, entry, result[0], result[1])
+                        self._offer(offered, problems, session, entry, result[0], result[1])
                     else:
-                        candidates, bad = read_result(result, entry.weight)
-                        for problem in bad:
-                            self._report(session, entry, problem, "TypeError")
-                        for relation, weight in candidates:
-                            self._offer(table, problems, session, entry, relation, weight)
-                if not uncontested:
+                        self._take(offered, problems, session, entry, result)
+                if not plan.uncontested:
                     # Plain factories' names are known once they answered: the next
                     # objects of the class reach them without a failed lookup first
                     # (issue 18's W2p).
                     served = reg.served.get(cls, _NO_NAMES)
-                    for name, won in table.items():
+                    for name, won in offered.items():
                         if name not in served and won[ENTRY] is not None:
                             reg.serve(cls, name)
-                if not table:
-                    table = _EMPTY
+                table = offered if offered else _EMPTY  # type: ignore[assignment]
             except BaseException:
                 self._table, self._gen = old, old_gen
                 raise
@@ -318,6 +405,34 @@ class DynamicTreeManager(TreeManager):
         if old is not None and old_gen >= 0 and old_gen != gen:  # a reload's new winners
             self._evict(old, table)
         return table
+
+    def _take(
+        self,
+        table: dict[str, _Offer],
+        problems: dict[str, str],
+        session: Session,
+        entry: FactoryEntry,
+        result: Any,
+    ) -> None:
+        """Enter a factory's answer into the table: a relation, ``(relation, weight)``,
+        or anything else :func:`read_result` reads (a list of them...), with no
+        intermediate lists for the first two (allocations here, once per object, are
+        paid again in GC)."""
+        if isinstance(result, Relation):
+            self._offer(table, problems, session, entry, result, entry.weight)
+        elif (
+            type(result) is tuple
+            and len(result) == 2
+            and isinstance(result[0], Relation)
+            and (type(result[1]) is int or is_weight(result[1]))  # W2p: weights are ints
+        ):
+            self._offer(table, problems, session, entry, result[0], result[1])
+        else:
+            candidates, bad = read_result(result, entry.weight)
+            for problem in bad:
+                self._report(session, entry, problem, "TypeError")
+            for relation, weight in candidates:
+                self._offer(table, problems, session, entry, relation, weight)
 
     def _ask(
         self, session: Session, entry: FactoryEntry, obj: Object
@@ -427,7 +542,7 @@ class DynamicTreeManager(TreeManager):
             error=error,
         )
 
-    def _evict(self, old: dict[str, _Offer], new: dict[str, _Offer]) -> None:
+    def _evict(self, old: Mapping[str, _Won], new: Mapping[str, _Won]) -> None:
         """Forget related things built from a relation that no longer serves its name.
 
         That happens when a factory read its parent while the table was being built, or
@@ -438,8 +553,8 @@ class DynamicTreeManager(TreeManager):
         for name in old.keys() | new.keys():
             if name not in built:
                 continue
-            before = old[name][RELATION] if name in old else base.get(name)
-            after = new[name][RELATION] if name in new else base.get(name)
+            before = _relation_of(old[name]) if name in old else base.get(name)
+            after = _relation_of(new[name]) if name in new else base.get(name)
             if before is not after:
                 built.pop(name, None)
 
@@ -473,7 +588,16 @@ def _name_problem(
 class _Plan:
     """How objects of one class are extended in one session: worked out once."""
 
-    __slots__ = ("all_per_type", "answers", "calls", "problems", "shared", "uncontested")
+    __slots__ = (
+        "all_per_type",
+        "answers",
+        "calls",
+        "direct",
+        "entries",
+        "problems",
+        "shared",
+        "uncontested",
+    )
 
     def __init__(self, reg: Registry, cls: type[Object]) -> None:
         entries = reg.for_type(cls)
@@ -485,6 +609,16 @@ class _Plan:
         self.calls = tuple((entry.call, entry, entry.per_type) for entry in entries)
         #: Whether no contest can ever be held there (see :func:`_uncontested`).
         self.uncontested = _uncontested(problems, cls, entries)
+        #: Whether every factory offered the class is direct: a ``@dynamic_relation``
+        #: of its own name and none per-type, when no contest can be held (uncontested).
+        #: Then ``(callable, entry, name)`` for each, in order, and the entries by name,
+        #: which stand for the rest of its objects' offers (see :func:`offer_of`);
+        #: else ``None`` and ``{}``.
+        direct = self.uncontested and not any(entry.per_type for entry in entries)
+        self.direct = (
+            tuple((entry.call, entry, entry.name) for entry in entries) if direct else None
+        )
+        self.entries = {entry.name: entry for entry in entries} if direct else {}
         #: name -> why it cannot be a dynamic relation of the class, or "".
         self.problems = problems
         #: Per-type factory -> its offers for the class, named; asked once.

@@ -129,11 +129,39 @@ def check_every_side(name: str, row: dict[str, Any]) -> None:
         )
 
 
+#: The rows the floor (floor_side.py) is timed in, as graftflow is.
+FLOOR_ROWS = ("W1_add", "W1_cold", "W1_warm", "W2_cold", "W2_warm", "W6_scaling")
+COLD = ("W2_cold", "W1_cold")
+
+
+def check_floor(rows: dict[str, Any]) -> None:
+    """The floor's figures, GC on and off, beside graftflow's where it is timed (W2's
+    overhead is its W2_cold minus its W1_cold, as graftflow's), and nowhere else; the
+    floor is never judged."""
+    for name, row in rows.items():
+        for mode in ("on", "off"):
+            level = row if mode == "on" else row.get("gc_off", {})
+            if name in FLOOR_ROWS:
+                assert level["floor_s"] > 0, (name, mode)
+            elif name == "W2_overhead":
+                w2, w1 = (rows[cold] if mode == "on" else rows[cold]["gc_off"] for cold in COLD)
+                expected = (w2["floor_s"] - w1["floor_s"]) / row["n"]
+                assert level["floor_s"] == pytest.approx(expected), mode
+            else:
+                assert level.get("floor_s") is None, (name, mode)
+    scaling = rows["W6_scaling"]
+    per_item = scaling["per_item_s"]["floor"]
+    assert len(per_item) == 3
+    sizes = sorted(per_item, key=int)
+    assert scaling["floor_growth"] == pytest.approx(per_item[sizes[-1]] / per_item[sizes[0]])
+
+
 def check_collector_evidence(row: dict[str, Any], per_item: dict[str, Any]) -> None:
-    """W6's collector figures: for graftflow and kabaret at its best, every size the row
-    times, each generation's count and time, and the derived figures consistent."""
+    """W6's collector figures: for graftflow, the floor and kabaret at its best, every
+    size the row times, each generation's count and time, and the derived figures
+    consistent."""
     evidence = row["gc_per_size"]
-    assert set(evidence) == {"graftflow", "kabaret"}
+    assert set(evidence) == {"graftflow", "floor", "kabaret"}
     for side, per_size in evidence.items():
         assert set(per_size) == set(per_item[side]), side
         for figures in per_size.values():
@@ -240,6 +268,7 @@ def test_runner_smoke(tmp_path: Path, kabaret: ModuleType) -> None:
         assert peak["graftflow_bytes"] > 0
         assert peak["kabaret_bytes"] > 0
         assert peak["kabaret_stock_bytes"] > 0
+    check_floor(rows)
     per_item = rows["W6_scaling"]["per_item_s"]
     assert len(per_item["graftflow"]) == 3
     assert len(per_item["kabaret"]) == 3  # constant-time lookup: every size
@@ -354,7 +383,10 @@ def test_every_side_reads_the_same(tree: str, kabaret: ModuleType) -> None:
     import suite
 
     _, expected = sides.READS[tree]
-    for side in (sides.GraftflowSide(), sides.KabaretSide(), sides.KabaretSide(best=False)):
+    every = [sides.GraftflowSide(), sides.KabaretSide(), sides.KabaretSide(best=False)]
+    if tree in ("plain", "ext"):
+        every.append(sides.FloorSide())  # the floor has W1's and W2's trees only
+    for side in every:
         figures = suite.read_pass(side, tree, 12, 1, 1, check=False)
         assert figures.values == {expected}, side.name
         assert set(figures.cold_s) == set(figures.warm_s) == {"on", "off"}
@@ -386,6 +418,45 @@ def test_kabaret_at_its_best_is_kabaret_with_a_constant_time_lookup(
         monkeypatch.undo()
     assert "kabaret_stock" in listed
     assert "kabaret" not in listed
+
+
+def test_floor_is_lazy_and_asks_each_factory_once() -> None:
+    """The floor does the read workloads' work and no less: an item is built on its
+    first read only, a handle once per item and param, the factories once per item."""
+    import floor_side
+
+    calls: list[str] = []
+    factory = floor_side.review
+
+    def counted(item: floor_side.ExtShot) -> floor_side.Param:
+        calls.append(item.name)
+        return factory(item)
+
+    store = {"/p/shots/b/review": "approved"}
+    shots = floor_side.Shots(store, floor_side.ExtShot)
+    shots.names.update(dict.fromkeys("abc"))
+    saved = floor_side.FACTORIES[floor_side.ExtShot]
+    floor_side.FACTORIES[floor_side.ExtShot] = (("review", counted),)
+    try:
+        assert dict(shots) == {}  # nothing built yet
+        assert [shots[name].review.get() for name in "abab"] == [
+            "pending",
+            "approved",
+            "pending",
+            "approved",
+        ]
+    finally:
+        floor_side.FACTORIES[floor_side.ExtShot] = saved
+    assert calls == ["a", "b"]
+    assert set(dict(shots)) == {"a", "b"}
+    assert shots["a"].review is shots["a"].review
+    assert shots["a"].status.get() == "wip"
+    with pytest.raises(KeyError, match="has no item 'z'"):
+        shots["z"]
+    with pytest.raises(KeyError, match="has an item 'a' already"):
+        shots.add("a")
+    assert shots.add("d").name == "d"
+    assert len(shots) == 4
 
 
 def test_w3_overrides_a_base_param_on_graftflow() -> None:

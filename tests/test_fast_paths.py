@@ -652,7 +652,7 @@ def forms(installers: str, n: int = 3) -> Any:
 
 def table_view(obj: Any) -> dict[str, tuple[Any, ...]]:
     """The object's winner table, relations by kind, name and default."""
-    table = obj._mng._table
+    table = obj._mng._offers()
     return {
         name: (type(won[0]), won[0].name, won[0].default, won[1], won[2], won[3].qualname, won[4])
         for name, won in table.items()
@@ -692,6 +692,166 @@ class TestUncontestedTables:
         a, b = many["f0"], many["f1"]
         assert a.review.relation is not b.review.relation
         assert a.review.get() == b.review.get() == "pending"
+
+
+class Sheet(Extendable):
+    status = gf.StringParam("base")
+
+
+class Sheets(gf.Map[Sheet]):
+    pass
+
+
+class SheetProject(gf.Object):
+    sheets = gf.Child(Sheets)
+
+
+@dynamic_relation("first", target=Sheet, weight=2)
+def first(parent: Sheet) -> Any:
+    return gf.StringParam("a")
+
+
+@dynamic_relation("indexed", target=Sheet)
+def indexed(parent: Sheet) -> Any:
+    return gf.StringParam("i", index=1)  # its own index: after status
+
+
+@dynamic_relation("second", target=Sheet)
+def second(parent: Sheet) -> Any:
+    return [gf.StringParam("b")]  # a list: not bare
+
+
+@dynamic_relation("third", target=Sheet, index=0)
+def third(parent: Sheet) -> Any:
+    return gf.IntParam(3, index=5)
+
+
+@dynamic_relation("fourth", target=Sheet)
+def fourth(parent: Sheet) -> Any:
+    raise RuntimeError(f"no fourth for {parent.name()}")
+
+
+@dynamic_relation("fifth", target=Sheet)
+def fifth(parent: Sheet) -> Any:
+    return None
+
+
+@dynamic_relation("sixth", target=Sheet)
+def sixth(parent: Sheet) -> Any:
+    relation = gf.StringParam("f")
+    relation.name = "wrong"
+    return relation
+
+
+def nothing(parent: gf.Object) -> None:
+    """A plain factory (no name of its own): the class's plan is no longer direct."""
+
+
+def install_bare(session: gf.Session) -> dict[str, list[Any]]:
+    return {"sheets": [first, fourth, fifth, indexed]}
+
+
+def install_odd(session: gf.Session) -> dict[str, list[Any]]:
+    return {"sheets": [first, second, third, fourth, fifth, sixth]}
+
+
+def install_bare_general(session: gf.Session) -> dict[str, list[Any]]:
+    return {"sheets": [first, fourth, fifth, indexed, nothing]}
+
+
+def install_odd_general(session: gf.Session) -> dict[str, list[Any]]:
+    return {"sheets": [first, second, third, fourth, fifth, sixth, nothing]}
+
+
+def sheet(installers: str) -> Any:
+    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
+    project = gf.Flow(session).create_project("p", SheetProject)
+    project.sheets.add_many(["s0", "s1"])
+    return project.sheets["s1"]
+
+
+def seen(obj: Any) -> tuple[Any, ...]:
+    """All that an object's extension shows: winners, order, descriptions, values,
+    the session's diagnostics."""
+    session = obj.root().session()
+    return (
+        table_view(obj),
+        [relation.name for relation in gf.relations(obj)],
+        # the installers' names aside (the general way's end in "_general")
+        [str(record).replace("_general", "") for record in describe(obj)],
+        {relation.name: getattr(obj, relation.name).get() for relation in gf.relations(obj)},
+        sorted((d.message, d.factory) for d in session.diagnostics),
+    )
+
+
+class TestDirectTables:
+    """W2_cold: under a direct plan (every factory a @dynamic_relation of its own
+    name), an object's table holds each relation bare; the rest of each offer is the
+    plan's. What the object shows is what the general way shows."""
+
+    @pytest.mark.parametrize("installers", ["install_bare", "install_odd"])
+    def test_the_same_as_the_general_way(self, installers: str) -> None:
+        direct = sheet(f"{MODULE}:{installers}")
+        general = sheet(f"{MODULE}:{installers}_general")
+        assert seen(direct) == seen(general)
+        assert registry(direct.root().session()).plans[Sheet].direct is not None
+        assert registry(general.root().session()).plans[Sheet].direct is None
+
+    def test_bare_relations_then_whole_offers(self) -> None:
+        """Bare as long as every answer is an unnamed relation; from the first other
+        answer on, the table holds whole offers, the bare ones made whole."""
+        bare = sheet(f"{MODULE}:install_bare")
+        bare.status.get()
+        assert [type(won) for won in bare._mng._table.values()] == [gf.StringParam] * 2
+        assert bare._mng._table["first"] is bare.first.relation
+        odd = sheet(f"{MODULE}:install_odd")
+        odd.status.get()
+        assert all(type(won) is tuple for won in odd._mng._table.values())
+        assert list(odd._mng._table) == ["first", "second", "third"]
+        assert odd._mng._table["first"][1:4] == (
+            2,
+            0,
+            registry(odd.root().session()).plans[Sheet].entries["first"],
+        )
+
+    def test_a_reload_builds_it_again(self) -> None:
+        obj = sheet(f"{MODULE}:install_bare")
+        before = obj.first
+        obj.root().session().reload_extensions()
+        assert obj.first is not before  # the winner changed: a new relation per build
+        assert obj.first.get() == "a"
+        assert describe(obj)[0].name == "first"
+
+
+@dynamic_relation("grown")
+def grown(parent: gf.Object) -> gf.Child[Any]:
+    return gf.Child(Bough)
+
+
+class Bough(Extendable):
+    _PROPAGATE_MANAGER_TYPE = True
+    leaf = gf.IntParam(1)
+
+
+class Root(Extendable):
+    _PROPAGATE_MANAGER_TYPE = True
+
+
+def install_grown(session: gf.Session) -> dict[str, list[Any]]:
+    return {"grown": [grown]}
+
+
+def test_a_direct_factory_skips_the_subtree_it_created() -> None:
+    """The factory behind a bare relation is known to what it built below: it is not
+    applied there (the seed's infinite extension branch)."""
+    session = gf.Session(
+        environ={"GRAFTFLOW_INSTALLERS": f"{MODULE}:install_grown", "GRAFTFLOW_BLOCKED": BLOCKED}
+    )
+    root = gf.Flow(session).create_project("p", Root)
+    assert type(root._mng._dynamic()["grown"]) is gf.Child  # bare
+    assert [r.name for r in gf.relations(root.grown)] == ["leaf"]
+    assert not hasattr(root.grown, "grown")
+    assert root.grown.leaf.get() == 1
 
 
 CALLED: list[str] = []

@@ -9,7 +9,9 @@ and the command line's latency beside ``python -c pass`` (issue 15, cli_latency.
 Every workload runs in this one process on graftflow and on kabaret 2.4.1 +
 kabaret.flow_extensions 1.1.0, twice over: kabaret at its best (its maps look items up
 in constant time, as a studio would fix them first) and stock kabaret (W7 and W8 are
-graftflow's only). Each timed run is done with the garbage collector on and with it off,
+graftflow's only). W1, W2 and W6 also run on the floor (floor_side.py: the smallest
+lazy tree plain Python allows), in a column of its own, never judged: what any design
+pays here. Each timed run is done with the garbage collector on and with it off,
 interleaved; the table shows both ("on / off"), the ratios kabaret / graftflow, the
 target (judged on the GC-on figures, against kabaret at its best) and whether it was
 met. Best of R runs; stock kabaret's slow workloads (seconds per run) use fewer repeats,
@@ -51,6 +53,8 @@ US = 1e-6
 
 
 SIDES = ("graftflow", "kabaret", "kabaret_stock")
+#: The smallest lazy tree plain Python allows (floor_side.py): shown, never judged.
+FLOOR = "floor"
 
 
 def ratio_of(kabaret: float | None, graftflow: float | None) -> float | None:
@@ -65,12 +69,14 @@ def timed_row(
 ) -> dict[str, Any]:
     """A results.json row from ``{side: {gc_mode: seconds}}``: the GC-on figures at the
     top level (what the targets judge), the GC-off ones under ``gc_off``; ``ratio`` is
-    kabaret at its best / graftflow, ``ratio_stock`` stock kabaret / graftflow."""
+    kabaret at its best / graftflow, ``ratio_stock`` stock kabaret / graftflow;
+    ``floor_s`` the floor's figure where it was measured (else ``None``)."""
 
     def level(mode: str) -> dict[str, Any]:
-        values = {side: (figures.get(side) or {}).get(mode) for side in SIDES}
+        values = {side: (figures.get(side) or {}).get(mode) for side in (*SIDES, FLOOR)}
         return {
             "graftflow_s": values["graftflow"],
+            "floor_s": values[FLOOR],
             "kabaret_s": values["kabaret"],
             "kabaret_stock_s": values["kabaret_stock"],
             "ratio": ratio_of(values["kabaret"], values["graftflow"]),
@@ -99,8 +105,12 @@ def minus(
 
 
 def side_figures(raw: dict[str, Any], what: str) -> dict[str, dict[str, float] | None]:
-    """``{side: {gc_mode: seconds}}`` of one ReadFigures field for a raw read workload."""
-    return {side: getattr(raw[side], what) if raw.get(side) is not None else None for side in SIDES}
+    """``{side: {gc_mode: seconds}}`` of one ReadFigures field for a raw read workload
+    (the floor's too, where it was measured)."""
+    return {
+        side: getattr(raw[side], what) if raw.get(side) is not None else None
+        for side in (*SIDES, FLOOR)
+    }
 
 
 def collector_evidence(profiles: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
@@ -137,7 +147,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
     add = raw["W1_add"]
     row = rows["W1_add"] = timed_row(
         n,
-        {side: add[side] for side in SIDES},
+        {side: add[side] for side in (*SIDES, FLOOR)},
         ">= 20x kabaret at its best (>= 50x stock)",
         graftflow_add_many_s=add["graftflow_add_many"]["on"],
         graftflow_add_many_gc_off_s=add["graftflow_add_many"]["off"],
@@ -179,7 +189,7 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
         n, warm2, "graftflow's W2_warm within 1.1x of its W1_warm", graftflow_vs_W1_warm=vs_w1
     )
     row["met"] = vs_w1 <= 1.1
-    over = {side: minus(cold2[side], cold1[side], n) for side in SIDES}
+    over = {side: minus(cold2[side], cold1[side], n) for side in (*SIDES, FLOOR)}
     row = rows["W2_overhead"] = timed_row(
         n,
         over,
@@ -291,16 +301,19 @@ def judge(raw: dict[str, Any], config: suite.Config) -> dict[str, dict[str, Any]
     g_items = scaling["graftflow"]
     sizes = sorted(g_items)
     growth = g_items[sizes[-1]]["on"] / g_items[sizes[0]]["on"]
+    floor_items = scaling[FLOOR]
+    shown = (*SIDES, FLOOR)
     row = rows["W6_scaling"] = timed_row(
         sizes,
-        {side: scaling[side].get(n) for side in SIDES},
+        {side: scaling[side].get(n) for side in shown},
         f"graftflow's per-item cold cost at {sizes[-1]:,} <= 1.5x its cost at {sizes[0]:,}",
         unit="seconds per item (cold read), at n",
-        per_item_s={side: {str(k): v["on"] for k, v in scaling[side].items()} for side in SIDES},
+        per_item_s={side: {str(k): v["on"] for k, v in scaling[side].items()} for side in shown},
         per_item_gc_off_s={
-            side: {str(k): v["off"] for k, v in scaling[side].items()} for side in SIDES
+            side: {str(k): v["off"] for k, v in scaling[side].items()} for side in shown
         },
         graftflow_growth=growth,
+        floor_growth=floor_items[sizes[-1]]["on"] / floor_items[sizes[0]]["on"],
         **collector_evidence(raw["W6_collector"]),
     )
     row["met"] = growth <= 1.5
@@ -502,8 +515,9 @@ def pair(on: str, off: str) -> str:
     return on if on == "—" and off == "—" else f"{on} / {off}"
 
 
-#: (n, graftflow, kabaret at its best, best/graftflow, stock kabaret, stock/graftflow, notes)
-Cells = tuple[str, str, str, str, str, str, str]
+#: (n, graftflow, the floor, kabaret at its best, best/graftflow, stock kabaret,
+#: stock/graftflow, notes)
+Cells = tuple[str, str, str, str, str, str, str, str]
 
 
 def cells(name: str, data: dict[str, Any]) -> Cells:
@@ -522,6 +536,7 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
         return (
             n_text,
             show("graftflow_bytes"),
+            "—",
             show("kabaret_bytes"),
             fmt_ratio(data["ratio"]),
             show("kabaret_stock_bytes"),
@@ -532,19 +547,28 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
         g, k = data["graftflow_calls"], data["kabaret_calls"]
         show = "{installers} inst. + {factories} fact.".format
         k_text = show(**k) if k else "—"
-        return n_text, show(**g), k_text, fmt_ratio(data["ratio"]), k_text, "", "calls, one pass"
+        return (
+            n_text,
+            show(**g),
+            "—",
+            k_text,
+            fmt_ratio(data["ratio"]),
+            k_text,
+            "",
+            "calls, one pass",
+        )
     if name == "W7_bigmap":
         note = (
             f"add() one at a time {fmt_time(data['add_each_s'])}, page "
             f"{fmt_time(data['page_s'])}, item {fmt_time(data['read_item_s'])}; batched add shown"
         )
-        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", "—", note
     if name == "W7_add_10M":
         note = (
             f"RSS {fmt_bytes(data['rss_before'])} -> peak {fmt_bytes(data['rss_peak'])} "
             f"(+{fmt_bytes(data['growth'])}); file {fmt_bytes(data['file_bytes'])}"
         )
-        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", "—", note
     if name == "W7_memory":
         per_size = data["per_size"].values()
         pages = " / ".join(fmt_time(v["page_s"]) for v in per_size)
@@ -560,7 +584,7 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
             f"one op alone after a full collection: page {alone['first_page_s']}, add "
             f"{alone['first_add_s']}, no-op {alone['noop_s']}"
         )
-        return n_text, pages, "—", "—", "—", "—", note
+        return n_text, pages, "—", "—", "—", "—", "—", note
     if name == "W8_session_start":
         note = (
             f"with imports: bare {fmt_time(data['bare_start_s'])} "
@@ -568,20 +592,20 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
             f"{fmt_time(data['bare_s'])} ({data['graftflow_vs_bare']:.2f}x); "
             f"2nd session {fmt_time(data['second_session_s'])}"
         )
-        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", "—", note
     if name.startswith("W9_") and name != "W9_nested":
         shown = "—" if data["ratio"] is None else f"{data['ratio']:.2f}x"
         note = f"SQLite {fmt_time(data['sqlite_s'])}; Redis/SQLite {shown}; GC on"
-        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", "—", note
     if name == "W9_nested":
         growth = data["growth"]
         shown = ", ".join(f"{kind} {value:.2f}x" for kind, value in growth.items()) or "—"
         note = f"time(4k)/time(k): {shown}; GC on"
-        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", note
+        return n_text, fmt_time(data["graftflow_s"]), "—", "—", "—", "—", "—", note
     off = data["gc_off"]
     times = [
-        pair(fmt_time(data[key]), fmt_time(off[key]))
-        for key in ("graftflow_s", "kabaret_s", "kabaret_stock_s")
+        pair(fmt_time(data.get(key)), fmt_time(off.get(key)))
+        for key in ("graftflow_s", "kabaret_s", "kabaret_stock_s", "floor_s")
     ]
     ratios = [pair(fmt_ratio(data[key]), fmt_ratio(off[key])) for key in ("ratio", "ratio_stock")]
     if name in ("W2_overhead", "W2p_overhead"):
@@ -604,17 +628,27 @@ def cells(name: str, data: dict[str, Any]) -> Cells:
         )
     if name == "W6_scaling":
         per_item = data["per_item_s"]
-        times = [" / ".join(fmt_time(v) for v in per_item[side].values()) or "—" for side in SIDES]
+        times = [
+            " / ".join(fmt_time(v) for v in per_item[side].values()) or "—"
+            for side in (*SIDES, FLOOR)
+        ]
         ratios = [fmt_ratio(data["ratio"]), fmt_ratio(data["ratio_stock"])]
-        note = f"per item, GC on; growth {data['graftflow_growth']:.2f}x; {collector_note(data)}"
-    return n_text, times[0], times[1], ratios[0], times[2], ratios[1], note
+        note = (
+            f"per item, GC on; growth {data['graftflow_growth']:.2f}x (the floor's "
+            f"{data['floor_growth']:.2f}x); {collector_note(data)}"
+        )
+    return n_text, times[0], times[3], times[1], ratios[0], times[2], ratios[1], note
 
 
 def collector_note(data: dict[str, Any]) -> str:
     """W6's collector evidence in words: per side, the largest size's full collections
     and collector time per item, and the watched passes' growth with and without it."""
     parts = []
-    for side, label in (("graftflow", "graftflow"), ("kabaret", "kabaret at its best")):
+    for side, label in (
+        ("graftflow", "graftflow"),
+        (FLOOR, "the floor"),
+        ("kabaret", "kabaret at its best"),
+    ):
         per_size = data["gc_per_size"].get(side)
         if not per_size:
             continue
@@ -634,6 +668,7 @@ HEADERS = (
     "workload",
     "n",
     "graftflow",
+    "floor (plain Python)",
     "kabaret at its best",
     "best / graftflow",
     "kabaret stock",
@@ -661,8 +696,10 @@ def print_table(rows: dict[str, dict[str, Any]], title: str) -> None:
         left = header in ("workload", "target (GC on)", "notes")
         table.add_column(header, justify="left" if left else "right")
     for name, data in rows.items():
-        n, g, k, kr, s, sr, note = cells(name, data)
-        table.add_row(name, n, g, k, kr, s, sr, data["target"], met_text(data["met"], False), note)
+        n, g, f, k, kr, s, sr, note = cells(name, data)
+        table.add_row(
+            name, n, g, f, k, kr, s, sr, data["target"], met_text(data["met"], False), note
+        )
     Console(width=240).print(table)
 
 
@@ -670,14 +707,14 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
     """The same table as Markdown, for docs/benchmarks.md."""
     lines = [
         "| " + " | ".join(HEADERS) + " |",
-        "|---|--:|--:|--:|--:|--:|--:|---|:-:|---|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|---|",
     ]
     for name, data in rows.items():
-        n, g, k, kr, s, sr, note = cells(name, data)
+        n, g, f, k, kr, s, sr, note = cells(name, data)
         met = met_text(data["met"], True)
         lines.append(
-            f"| `{name}` | {n} | {g} | {k} | {kr} | {s} | {sr} | {data['target']} | {met} | "
-            f"{note} |"
+            f"| `{name}` | {n} | {g} | {f} | {k} | {kr} | {s} | {sr} | {data['target']} | "
+            f"{met} | {note} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -695,8 +732,9 @@ def plot(rows: dict[str, dict[str, Any]], path: Path) -> None:
         ("graftflow", "o-", "graftflow"),
         ("kabaret", "^-.", "kabaret at its best (constant-time map lookup)"),
         ("kabaret_stock", "s--", "kabaret stock"),
+        (FLOOR, "x:", "the floor (the smallest lazy tree in plain Python)"),
     ):
-        points = sorted((int(k), v * 1e6) for k, v in per[side].items())
+        points = sorted((int(k), v * 1e6) for k, v in per.get(side, {}).items())
         if points:
             xs, ys = zip(*points, strict=True)
             ax.plot(xs, ys, style, label=label)

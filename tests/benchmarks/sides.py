@@ -1,6 +1,8 @@
 """The frameworks behind one small interface, so each workload is written once.
 
-Three sides: graftflow, kabaret at its best and stock kabaret. A *side* builds the same
+Three sides: graftflow, kabaret at its best and stock kabaret; and the floor, the
+smallest lazy tree plain Python allows (floor_side.py, W1's and W2's trees only), timed
+beside them to show what any design pays here. A *side* builds the same
 trees (``plain``: W1, ``ext``: W2, ``ext_plain``: W2p, ``over``: W3), fills a store with
 n shots without timing it, and returns measured callables that do exactly the same work
 on every side: add items one by one, open a fresh root, read one value of every item.
@@ -14,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import floor_side
 import kabaret_side as kab
 import workloads as gfw
 
@@ -208,3 +211,40 @@ class KabaretSide(Reads):
         """kabaret reads its installers from os.environ whenever an item is built."""
         value = kab.EXTENDED if tree.startswith("ext") else {"over": kab.OVERRIDE}.get(tree)
         return kab.installers_env(value)
+
+
+class FloorSide(Reads):
+    """The floor (floor_side.py): W1's tree (``plain``) and W2's (``ext``), a dict for a
+    store; no installers, so nothing to count."""
+
+    name = "floor"
+
+    def calls(self) -> dict[str, int]:
+        return {}
+
+    def reset_calls(self) -> None:
+        pass
+
+    def populated(self, tree: str, n: int) -> dict[str, Any]:
+        store: dict[str, Any] = {}
+        floor_side.Shots(store, floor_side.TREES[tree]).names.update(dict.fromkeys(self.names(n)))
+        return store
+
+    def adder(self, tree: str, n: int) -> Run:
+        shots = floor_side.Shots({}, floor_side.TREES[tree])
+        todo = self.names(n)
+
+        def run() -> int:
+            for name in todo:
+                shots.add(name)
+            return len(shots)
+
+        return run
+
+    def fresh_shots(self, tree: str, store: Any) -> Shots:
+        return floor_side.Shots(store, floor_side.TREES[tree])
+
+    def context(self, tree: str) -> Any:
+        from contextlib import nullcontext
+
+        return nullcontext()

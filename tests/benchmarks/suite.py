@@ -635,6 +635,7 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     say = config.progress
     n, repeat = config.n, config.repeat
     gf_side = sides.GraftflowSide()
+    floor = sides.FloorSide()
     best = sides.KabaretSide(best=True) if config.with_kabaret else None
     stock = sides.KabaretSide(best=False) if config.with_kabaret else None
     slow = config.kabaret_slow_repeat
@@ -644,9 +645,10 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     # Every side's runs are interleaved (here and below): the ratios compare figures
     # taken under the same load.
     present = [(side, r) for side, r in ((best, repeat), (stock, slow)) if side is not None]
-    adds = add_passes([(gf_side, repeat), *present], n)
+    adds = add_passes([(gf_side, repeat), (floor, repeat), *present], n)
     raw["W1_add"] = {
         "graftflow": adds["graftflow"],
+        "floor": adds["floor"],
         "graftflow_add_many": best_of(
             [
                 {mode: timed(gf_side.add_many(n), mode)[0] for mode in GC_MODES}
@@ -661,6 +663,7 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     # W2p, W2t and W2pt are compared with.
     gf_trees = ("plain", "ext", "ext_plain", "ext_typed", "ext_per_type")
     subjects = [Subject(gf_side, tree, repeat) for tree in gf_trees]
+    subjects += [Subject(floor, tree, repeat) for tree in ("plain", "ext")]
     for side, cold_repeat in present:
         subjects += [Subject(side, tree, cold_repeat) for tree in ("plain", "ext")]
     reads = interleaved_reads(subjects, n, repeat)
@@ -697,12 +700,14 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     say("W6 scaling")
     scaling: dict[str, dict[int, dict[str, float]]] = {
         "graftflow": {},
+        "floor": {},
         "kabaret": {},
         "kabaret_stock": {},
     }
     for size in config.scaling:
         for side, cold_repeat, limit in (
             (gf_side, repeat, size),
+            (floor, repeat, size),
             (best, slow, size),
             (stock, slow, config.kabaret_scaling_max),
         ):
@@ -719,7 +724,7 @@ def run_suite(config: Config) -> dict[str, dict[str, Any]]:
     # extra, watched cold passes (not the timed ones: see collector_profile). Stock
     # kabaret is left out: its quadratic lookup dwarfs the collector.
     collector: dict[str, dict[int, dict[str, Any]]] = {}
-    watched: list[tuple[Any, int]] = [(gf_side, repeat), (best, slow)]
+    watched: list[tuple[Any, int]] = [(gf_side, repeat), (floor, repeat), (best, slow)]
     for side, runs in watched:
         if side is not None:
             collector[side.name] = {
