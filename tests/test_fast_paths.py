@@ -641,11 +641,14 @@ def install_contested(session: gf.Session) -> dict[str, list[Any]]:
 BLOCKED = "gftest-pipeline gftest-review gftest-show graftflow-review-example"
 
 
+def session_of(installers: str) -> gf.Session:
+    """A session of ``installers`` alone: the test env's installed extensions (a plain
+    factory for every type among them) would take part too."""
+    return gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
+
+
 def forms(installers: str, n: int = 3) -> Any:
-    # The test env's installed extensions (a plain factory for every type among them)
-    # would take part too: only this module's installers count here.
-    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
-    project = gf.Flow(session).create_project("p", FormProject)
+    project = gf.Flow(session_of(installers)).create_project("p", FormProject)
     project.forms.add_many([f"f{i}" for i in range(n)])
     return project.forms
 
@@ -764,8 +767,7 @@ def install_odd_general(session: gf.Session) -> dict[str, list[Any]]:
 
 
 def sheet(installers: str) -> Any:
-    session = gf.Session(environ={"GRAFTFLOW_INSTALLERS": installers, "GRAFTFLOW_BLOCKED": BLOCKED})
-    project = gf.Flow(session).create_project("p", SheetProject)
+    project = gf.Flow(session_of(installers)).create_project("p", SheetProject)
     project.sheets.add_many(["s0", "s1"])
     return project.sheets["s1"]
 
@@ -844,10 +846,7 @@ def install_grown(session: gf.Session) -> dict[str, list[Any]]:
 def test_a_direct_factory_skips_the_subtree_it_created() -> None:
     """The factory behind a bare relation is known to what it built below: it is not
     applied there (the seed's infinite extension branch)."""
-    session = gf.Session(
-        environ={"GRAFTFLOW_INSTALLERS": f"{MODULE}:install_grown", "GRAFTFLOW_BLOCKED": BLOCKED}
-    )
-    root = gf.Flow(session).create_project("p", Root)
+    root = gf.Flow(session_of(f"{MODULE}:install_grown")).create_project("p", Root)
     assert type(root._mng._dynamic()["grown"]) is gf.Child  # bare
     assert [r.name for r in gf.relations(root.grown)] == ["leaf"]
     assert not hasattr(root.grown, "grown")

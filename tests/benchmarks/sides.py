@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import floor_side
@@ -78,6 +79,22 @@ class Reads:
         todo = self.names(n)
         return lambda: read_all(shots, todo, attr)
 
+    def adding(self, shots: Shots, n: int) -> Run:
+        """``add()`` n names one at a time into ``shots`` (each builds its item, on every
+        side); the map's length after."""
+        todo = self.names(n)
+
+        def run() -> int:
+            for name in todo:
+                shots.add(name)
+            return len(shots)
+
+        return run
+
+    def context(self, tree: str) -> Any:
+        """What a side's timed runs need around them; nothing by default."""
+        return nullcontext()
+
 
 class GraftflowSide(Reads):
     name = "graftflow"
@@ -123,15 +140,7 @@ class GraftflowSide(Reads):
     def adder(self, tree: str, n: int) -> Run:
         """Add n items one ``add()`` at a time (each builds its item, as kabaret's does)."""
         flow = gf.Flow(self.session(tree), self.new_store())
-        shots = flow.create_project("p", self._projects[tree]).shots
-        todo = gfw.names(n)
-
-        def run() -> int:
-            for name in todo:
-                shots.add(name)
-            return len(shots)
-
-        return run
+        return self.adding(flow.create_project("p", self._projects[tree]).shots, n)
 
     def add_many(self, n: int) -> Run:
         """graftflow's batched add (kabaret has none): names only, nothing built."""
@@ -141,11 +150,6 @@ class GraftflowSide(Reads):
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         return gf.Flow(self.session(tree), store).project("p").shots
-
-    def context(self, tree: str) -> Any:
-        from contextlib import nullcontext
-
-        return nullcontext()
 
 
 class KabaretSide(Reads):
@@ -193,15 +197,7 @@ class KabaretSide(Reads):
 
     def adder(self, tree: str, n: int) -> Run:
         root, _ = kab.new_root(self.new_value_store())
-        shots = getattr(root, self.project(tree)).shots
-        todo = kab.names(n)
-
-        def run() -> int:
-            for name in todo:
-                shots.add(name)
-            return len(shots)
-
-        return run
+        return self.adding(getattr(root, self.project(tree)).shots, n)
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         root, _session = kab.new_root(store)
@@ -231,20 +227,7 @@ class FloorSide(Reads):
         return store
 
     def adder(self, tree: str, n: int) -> Run:
-        shots = floor_side.Shots({}, floor_side.TREES[tree])
-        todo = self.names(n)
-
-        def run() -> int:
-            for name in todo:
-                shots.add(name)
-            return len(shots)
-
-        return run
+        return self.adding(floor_side.Shots({}, floor_side.TREES[tree]), n)
 
     def fresh_shots(self, tree: str, store: Any) -> Shots:
         return floor_side.Shots(store, floor_side.TREES[tree])
-
-    def context(self, tree: str) -> Any:
-        from contextlib import nullcontext
-
-        return nullcontext()
