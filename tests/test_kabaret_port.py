@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from redis_server import RedisServer
+from redis_server import RedisServer, hang_up
 
 import graftflow as gf
 
@@ -212,10 +212,12 @@ def kabaret(
     kabaret_types: dict[str, type[Any]],
     redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
-) -> Kabaret:
+) -> Iterator[Kabaret]:
     # kabaret's DynamicTreeManager reads the variable for every object it builds.
     monkeypatch.setenv("KABARET_FLOW_EXT_INSTALLERS", KABARET_INSTALLERS)
-    return Kabaret(redis_server, kabaret_types)
+    side = Kabaret(redis_server, kabaret_types)
+    yield side
+    hang_up(side.db)
 
 
 @pytest.fixture

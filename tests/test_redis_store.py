@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from redis_server import RedisServer
+from redis_server import RedisServer, hang_up
 from sample_flow import Studio
 from workers import in_child
 
@@ -132,7 +132,7 @@ def raw(redis_server: RedisServer) -> Iterator[redis.Redis]:
     """A plain redis client on the shared server, to look behind the store's back."""
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     yield client
-    client.close()
+    hang_up(client)
 
 
 @pytest.fixture
@@ -286,7 +286,7 @@ class TestURL:
             assert raw.hget(f"{prefix}:v", "/k") is None
         finally:
             store.close()
-            db3.close()
+            hang_up(db3)
 
     def test_prefix_argument_wins_over_the_url(
         self, redis_server: RedisServer, raw: redis.Redis
@@ -467,7 +467,7 @@ class TestPrefixes:
             assert raw.keys("*") == ["studio:seq"]
         finally:
             store.close()
-            raw.close()
+            hang_up(raw)
 
     def test_notifications_stay_within_a_prefix(
         self, pair: tuple[gf.RedisStore, gf.RedisStore], redis_server: RedisServer
@@ -558,6 +558,38 @@ class TestClose:
         finally:
             other.close()
 
+    def test_close_leaves_no_connection_open(self, private_server: RedisServer) -> None:
+        """close() hangs up every connection the store made, the pool's included (a
+        thread that finds the store's own connection busy takes one from the pool): on
+        the oldest redis-py allowed, the client's own close() only returns them to the
+        pool, and an open socket then lingers until the collector finds it."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        raw = redis.Redis.from_url(private_server.url)
+        try:
+            mine = int(raw.client_id())
+            barrier = threading.Barrier(4)
+
+            def work() -> None:
+                barrier.wait(5)
+                for _ in range(50):
+                    store.incr("/n")
+
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert store.get("/n") == 200
+            assert len(raw.client_list()) > 2  # the store's own, the pool's, the listener's
+            store.close()
+            assert eventually(lambda: [int(c["id"]) for c in raw.client_list()] == [mine]), (
+                raw.client_list()
+            )
+        finally:
+            store.close()
+            hang_up(raw)
+            raw.connection_pool.disconnect()
+
     def test_close_stops_the_listener(
         self, store: gf.RedisStore, raw: redis.Redis, prefix: str
     ) -> None:
@@ -583,7 +615,7 @@ def persist_on_shutdown(server: RedisServer) -> None:
     try:
         client.config_set("save", "3600 1")
     finally:
-        client.close()
+        hang_up(client)
 
 
 class TestFaults:
@@ -779,7 +811,7 @@ class TestThreads:
             assert 3 <= len(clients) <= 11, clients
         finally:
             store.close()
-            raw.close()
+            hang_up(raw)
 
     def test_a_batch_belongs_to_its_thread(self, store: gf.RedisStore) -> None:
         """Another thread neither sees a batch in progress nor joins it: its writes land
@@ -1387,9 +1419,10 @@ class TestSecrets:
             assert "s3cret" not in repr(gf.Flow(store=store))
         finally:
             store.close()
+            hang_up(admin)
             admin = redis.Redis(host="127.0.0.1", port=redis_server.port, password="s3cret")
             admin.config_set("requirepass", "")
-            admin.close()
+            hang_up(admin)
 
 
 # -- URLs, once more: every malformed one is a StoreError saying what is wrong ---------------
@@ -1489,7 +1522,7 @@ def sent_to(server: RedisServer) -> Iterator[list[str]]:
         finally:
             monitor_client.echo(marker)
             thread.join(10)
-    monitor_client.close()
+    hang_up(monitor_client)
     setup = ("HELLO", "CLIENT", "PING", "ECHO", "SELECT", "INFO")
     sent.extend(
         entry["command"]
@@ -1954,7 +1987,7 @@ class TestCache:
             try:
                 raw.hset("studio:v", "/k", '"changed while away"')  # publishes nothing
             finally:
-                raw.close()
+                hang_up(raw)
             assert eventually(lambda: store.get("/k") == "changed while away", timeout=10)
         finally:
             store.close()
@@ -2117,6 +2150,141 @@ class TestTransactions:
             store.transaction(body, retries=0)
         assert store.get("/written", ABSENT) is ABSENT
 
+    @pytest.mark.parametrize(
+        ("read", "change"),
+        [
+            pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
+            pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
+            pytest.param(
+                lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"
+            ),
+            pytest.param(
+                lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"
+            ),
+            pytest.param(
+                lambda s: (s.hash_items("/h"), s.hash_get("/h", "f")),
+                lambda s: s.hash_set("/h", "f", 2),
+                id="field-of-hash-all",
+            ),
+            pytest.param(
+                lambda s: s.ordered_get("/m", "a"),
+                lambda s: s.ordered_remove("/m", "a"),
+                id="member",
+            ),
+            pytest.param(
+                lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"
+            ),
+            pytest.param(
+                lambda s: s.ordered_range("/m", 0, 1),
+                lambda s: s.ordered_clear("/m"),
+                id="range",
+            ),
+        ],
+    )
+    def test_a_second_read_sees_what_the_first_saw(
+        self,
+        two: tuple[gf.RedisStore, gf.RedisStore],
+        read: Callable[[gf.Store], Any],
+        change: Callable[[gf.Store], Any],
+    ) -> None:
+        """Within one attempt a thing read twice reads the same, though another writer
+        changed it in between (the commit then conflicts, and the next attempt sees the
+        change): an attempt never sees two states of one thing."""
+        store, other = two
+        store.set("/x", 1)
+        store.hash_set("/h", "f", 1)
+        store.ordered_add("/m", {"a": 1, "b": 2})
+        attempts: list[tuple[Any, Any]] = []
+
+        def body() -> None:
+            first = read(store)
+            if not attempts:
+                change(other)
+            attempts.append((first, read(store)))
+            store.set("/written", True)
+
+        store.transaction(body, retries=1)
+        [(first, again), (after, after_again)] = attempts
+        assert again == first
+        assert after != first
+        assert after_again == after
+        assert store.get("/written") is True
+
+    def test_a_thing_read_twice_costs_one_round_trip(self, private_server: RedisServer) -> None:
+        """A transaction asks the server once for each thing it reads, however often it
+        reads it (a field of a hash read whole included): a workflow transition reads a
+        status several times."""
+        store = gf.RedisStore(private_server.url, prefix="studio")
+        try:
+            store.set("/k", 1)
+            store.hash_set("/h", "f", 1)
+            store.ordered_add("/m", {"a": 1})
+
+            def body() -> None:
+                for _ in range(3):
+                    store.get("/k")
+                    store.hash_items("/h")
+                    store.hash_get("/h", "f")
+                    store.ordered_get("/m", "a")
+                    store.ordered_len("/m")
+                    store.ordered_range("/m")
+                store.set("/out", store.get("/k") + 1)
+
+            with sent_to(private_server) as sent:
+                store.transaction(body)
+            assert [command.split()[0] for command in sent] == [
+                "HGET",  # /k
+                "HGETALL",  # /h, then its field too
+                "HGET",  # /m's member a
+                "ZCARD",  # /m's length
+                "ZRANGE",  # /m's names
+                "EVALSHA",  # the commit
+            ], sent
+            assert store.get("/out") == 2
+        finally:
+            store.close()
+
+    def test_a_name_taken_since_a_stale_read_is_a_conflict(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """A transaction numbers a new member from a length another writer has changed
+        since it read it: the name it adds is taken by now, and that is a lost race
+        (ConflictError: it runs again on the new length), not an ExistsError."""
+        store, other = two
+        store.ordered_add("/log", {"1": "first"})
+        numbers: list[int] = []
+
+        def append() -> int:
+            number = store.ordered_len("/log") + 1
+            numbers.append(number)
+            if len(numbers) == 1:
+                other.ordered_add("/log", {str(number): "theirs"})  # took it meanwhile
+            store.ordered_add("/log", {str(number): "mine"})
+            return number
+
+        assert store.transaction(append) == 3
+        assert numbers == [2, 3]
+        assert store.ordered_range("/log") == ["1", "2", "3"]
+        assert [store.ordered_get("/log", n) for n in "123"] == ["first", "theirs", "mine"]
+
+    def test_a_name_taken_in_the_state_read_is_an_exists_error(
+        self, two: tuple[gf.RedisStore, gf.RedisStore]
+    ) -> None:
+        """Adding a name the map had when the transaction read it is the caller's
+        mistake: ExistsError at once, not a run again, and nothing written."""
+        store, _ = two
+        store.ordered_add("/log", {"1": "first"})
+
+        def append() -> None:
+            store.ordered_len("/log")
+            store.set("/written", True)
+            store.ordered_add("/log", {"1": "again"})
+
+        with pytest.raises(gf.ExistsError, match=exact("/log already has '1'")):
+            store.transaction(append, retries=0)
+        assert store.get("/written", ABSENT) is ABSENT
+        assert store.ordered_get("/log", "1") == "first"
+
     def test_a_read_only_transaction_sees_one_moment(
         self, two: tuple[gf.RedisStore, gf.RedisStore]
     ) -> None:
@@ -2269,7 +2437,7 @@ class TestCorruptValues:
             assert store.get("/fine") == 1
         finally:
             store.close()
-            binary.close()
+            hang_up(binary)
 
 
 # -- maps told of another process's removal ----------------------------------------------------
@@ -2395,7 +2563,11 @@ class TestOwnConnection:
         raw.script_flush()
         store.set("/a", 2)
         raw.script_flush()
-        assert gf.RedisStore(store.url).get("/a") == 2  # a cold read: a script too
+        other = gf.RedisStore(store.url)
+        try:
+            assert other.get("/a") == 2  # a cold read: a script too
+        finally:
+            other.close()
         assert store.incr("/a") == 3
 
     def test_a_connection_the_server_dropped_is_made_again_before_a_write(

@@ -16,7 +16,7 @@ import pytest
 
 redis = pytest.importorskip("redis", reason="the redis package is missing: pip install redis")
 
-from redis_server import RedisServer  # noqa: E402
+from redis_server import RedisServer, hang_up  # noqa: E402
 
 from graftflow.stores._resp import MORE, Reader, Wire  # noqa: E402
 
@@ -65,7 +65,7 @@ def clients(
     wire = Wire(pool.connection_class(**pool.connection_kwargs))
     yield client, wire
     wire.disconnect()
-    client.close()
+    hang_up(client)
 
 
 def shape(reply: Any) -> Any:

@@ -232,6 +232,17 @@ class _Pending:
     def check(self, what: tuple[str, ...], args: list[str]) -> None:
         self.checks.setdefault(what, args)
 
+    def read(self, what: tuple[str, ...]) -> list[str] | None:
+        """The check of what the transaction read already as ``what``, else ``None``.
+
+        A repeated read is answered from it, not the server: the commit checks the
+        first read anyway, so a second round trip could only show a change that makes
+        the commit fail, and this way the transaction sees one state of what it read
+        (a workflow transition reads a status a few times: a round trip each was most
+        of its time).
+        """
+        return self.checks.get(what)
+
     def ordered_view(self, key: str) -> _Ordered | None:
         if key in self.ordered:
             return self.ordered[key]
@@ -241,6 +252,12 @@ class _Pending:
         if key in self.hashes:
             return self.hashes[key]
         return _Hash(cleared=True) if self.tree_gone(key) else None
+
+
+def _text_of(check: list[str]) -> str | None:
+    """The text a value, field or member check records: ``None`` for "absent" (``v0``,
+    ``h0``, ``m0``)."""
+    return None if check[0].endswith("0") else check[-1]
 
 
 def _pack(args: list[Any]) -> bytes:
@@ -705,6 +722,9 @@ class RedisStore(Transactional):
         if own is not None:
             own.disconnect()
         self._client.close()
+        # The pool's connections too: on the oldest redis-py allowed (5.0.0) the client's
+        # close() only returns them to the pool, where they stay open until collected.
+        self._client.connection_pool.disconnect()
         _LIVE_STORES.discard(self)
 
     # -- the cache ----------------------------------------------------------------------
@@ -986,8 +1006,12 @@ class RedisStore(Transactional):
             if pending.tree_gone(key):
                 return _ABSENT
             if pending.validating:
-                text = self._call(self._client.hget, self._v, key, key=key)
-                pending.check(("v", key), ["v0", key] if text is None else ["v", key, text])
+                read = pending.read(("v", key))
+                if read is not None:
+                    text = _text_of(read)
+                else:
+                    text = self._call(self._client.hget, self._v, key, key=key)
+                    pending.check(("v", key), ["v0", key] if text is None else ["v", key, text])
                 return self._entry(key, text)
         if not self._catch_up():
             return self._fetch_value(key, ahead=False)
@@ -1068,11 +1092,18 @@ class RedisStore(Transactional):
     def _hash_field(self, key: str, field: str, pending: _Pending | None) -> Any:
         """A hash field's entry from the server (or the cache)."""
         if pending is not None and pending.validating:
-            text = self._call(self._client.hget, self._prefix + "h:" + key, field, key=key)
-            pending.check(
-                ("h", key, field),
-                ["h0", key, field] if text is None else ["h", key, field, text],
-            )
+            read = pending.read(("h", key, field))
+            whole = pending.read(("ha", key)) if read is None else None  # every field
+            if read is not None:
+                text = _text_of(read)
+            elif whole is not None:
+                text = dict(zip(whole[3::2], whole[4::2], strict=True)).get(field)
+            else:
+                text = self._call(self._client.hget, self._prefix + "h:" + key, field, key=key)
+                pending.check(
+                    ("h", key, field),
+                    ["h0", key, field] if text is None else ["h", key, field, text],
+                )
             return self._entry(key, text)
         if self._catch_up():
             cached = self._hashes.get(key)
@@ -1132,9 +1163,13 @@ class RedisStore(Transactional):
     def _server_hash(self, key: str, pending: _Pending | None) -> dict[str, Any]:
         """Every field's entry of a hash on the server (or the cache)."""
         if pending is not None and pending.validating:
-            texts: dict[str, str] = self._call(self._client.hgetall, self._prefix + "h:" + key)
-            flat = [arg for item in texts.items() for arg in item]
-            pending.check(("ha", key), ["ha", key, str(len(texts)), *flat])
+            read = pending.read(("ha", key))
+            if read is not None:
+                texts = dict(zip(read[3::2], read[4::2], strict=True))
+            else:
+                texts = self._call(self._client.hgetall, self._prefix + "h:" + key)
+                flat = [arg for item in texts.items() for arg in item]
+                pending.check(("ha", key), ["ha", key, str(len(texts)), *flat])
             return {name: self._entry(key, text) for name, text in texts.items()}
         if self._catch_up():
             cached = self._hashes.get(key)
@@ -1173,10 +1208,15 @@ class RedisStore(Transactional):
     def _member(self, key: str, name: str, pending: _Pending | None) -> Any:
         """A member's entry (its JSON value) on the server, _ABSENT if not a member."""
         if pending is not None and pending.validating:
-            text = self._call(self._client.hget, self._prefix + "ov:" + key, name, key=key)
-            pending.check(
-                ("m", key, name), ["m0", key, name] if text is None else ["m", key, name, text]
-            )
+            read = pending.read(("m", key, name))
+            if read is not None:
+                text = _text_of(read)
+            else:
+                text = self._call(self._client.hget, self._prefix + "ov:" + key, name, key=key)
+                pending.check(
+                    ("m", key, name),
+                    ["m0", key, name] if text is None else ["m", key, name, text],
+                )
             return self._entry(f"{key}/{name}", text)
         if self._catch_up():
             member = self._members.get(key, {}).get(name)
@@ -1202,6 +1242,14 @@ class RedisStore(Transactional):
         view = pending.ordered_view(key)
         taken = self._taken(key, list(texts), view, pending)
         if taken:
+            if pending.validating and pending.checks:
+                # Taken on the server now: if the transaction's earlier reads are stale
+                # (it numbered the name from a length another writer has changed since),
+                # that is a lost race, said as its commit would say it (ConflictError:
+                # the transaction runs again); only a name taken in the state it read
+                # is an ExistsError.
+                checks = [arg for args in pending.checks.values() for arg in args]
+                self._run([str(len(checks)), *checks])
             raise ExistsError(key, f"{key} already has {quote_names(taken)}", taken)
         if not texts:
             return
@@ -1222,7 +1270,11 @@ class RedisStore(Transactional):
             if view is not None and name in view.added:
                 taken.add(name)
             elif view is None or not (view.cleared or name in view.removed):
-                ask.append(name)
+                read = pending.read(("m", key, name)) if pending.validating else None
+                if read is None:
+                    ask.append(name)
+                elif _text_of(read) is not None:
+                    taken.add(name)
         if ask:
             if pending.validating or not self._cache_on:
                 found = self._call(self._client.hmget, self._prefix + "ov:" + key, ask, key=key)
@@ -1288,6 +1340,9 @@ class RedisStore(Transactional):
 
     def _server_len(self, key: str, pending: _Pending | None) -> int:
         if pending is not None and pending.validating:
+            read = pending.read(("n", key))
+            if read is not None:
+                return int(read[2])
             count = int(self._call(self._client.zcard, self._prefix + "o:" + key, key=key))
             pending.check(("n", key), ["n", key, str(count)])
             return count
@@ -1318,13 +1373,14 @@ class RedisStore(Transactional):
     def _server_range(self, key: str, start: int, last: int, pending: _Pending | None) -> list[str]:
         """Names ``start..last`` (inclusive, -1: to the end) on the server (or cached)."""
         if pending is not None and pending.validating:
+            what = ("r", key, str(start), str(last))
+            read = pending.read(what)
+            if read is not None:
+                return read[5:]
             names = list(
                 self._call(self._client.zrange, self._prefix + "o:" + key, start, last, key=key)
             )
-            pending.check(
-                ("r", key, str(start), str(last)),
-                ["r", key, str(start), str(last), str(len(names)), *names],
-            )
+            pending.check(what, ["r", key, str(start), str(last), str(len(names)), *names])
             return names
         if self._catch_up():
             ranges = self._ranges.get(key)
