@@ -10,10 +10,11 @@ and an undo log of the view, so nesting costs what the writes cost. If Redis is
 unreachable at that moment nothing was written, and the caller gets one
 :class:`StoreError` saying so.
 
-Transactions are optimistic. Inside ``transaction()`` every read goes to the server and
-is remembered; the commit sends those reads with the writes, the script compares them
-with what the server holds, and writes nothing if one changed: the transaction runs
-again (:class:`~graftflow.stores._store.Transactional`).
+Transactions are optimistic. Inside ``transaction()`` the first read of each thing goes
+to the server and is remembered, and a repeated read is answered from there; the commit
+sends those reads with the writes, the script compares them with what the server holds,
+and writes nothing if one changed: the transaction runs again
+(:class:`~graftflow.stores._store.Transactional`).
 
 Reads and freshness. Outside transactions, reads are served from a client-side cache
 filled a page at a time: a map page's names, their item types and every plain value
