@@ -24,6 +24,7 @@ import pytest
 BENCH = Path(__file__).parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import instructions  # noqa: E402
 from cli_latency import COMMANDS as CLI_COMMANDS  # noqa: E402
 from workloads import EXTENDED, STORE_KINDS, STORE_WORKLOADS, WORKLOADS, Stores  # noqa: E402
 
@@ -418,6 +419,87 @@ def test_kabaret_at_its_best_is_kabaret_with_a_constant_time_lookup(
         monkeypatch.undo()
     assert "kabaret_stock" in listed
     assert "kabaret" not in listed
+
+
+INSTRUCTION_SPECS = [
+    (side, tree) for side in ("graftflow", "floor") for tree in instructions.TREES[side]
+]
+
+
+@pytest.mark.parametrize(("side", "tree"), INSTRUCTION_SPECS)
+def test_instruction_counter_reads_what_it_counts(side: str, tree: str) -> None:
+    """The counted program reads n items cold (each giving its tree's value) only in the
+    run that counts them: the setup run reads none of them."""
+    assert instructions.child(side, tree, 30, read=True, gc_on=True) == 30
+    assert instructions.child(side, tree, 30, read=False, gc_on=True) == 0
+
+
+def test_instruction_counter_under_valgrind() -> None:
+    """Counted under callgrind, an extended object's cold read costs more instructions
+    than a plain one's, and both cost thousands (a count that went wrong is an error)."""
+    if shutil.which("valgrind") is None:
+        reason = "valgrind is not installed (apt-get install valgrind)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(f"NOT TESTED: {reason}")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "instructions.py"),
+            "--n",
+            "100",
+            "--json",
+            "graftflow:plain",
+            "graftflow:ext",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["n"] == 100
+    assert report["gc"] == "on"
+    figures = report["per_item"]
+    assert set(figures) == {"graftflow:plain", "graftflow:ext"}
+    assert 1_000 < figures["graftflow:plain"] < figures["graftflow:ext"]
+    assert "counting graftflow:ext" in proc.stderr  # progress goes to stderr with --json
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "message"),
+    [
+        (
+            ["instructions.py", "graftflow:nope"],
+            {},
+            "error: unknown SIDE:TREE 'graftflow:nope'; one of graftflow:plain,",
+        ),
+        (["instructions.py", "--n", "0"], {}, "error: --n must be at least 1, not 0"),
+        (
+            ["run.py", "--instructions", "--smoke"],
+            {"PATH": str(Path(sys.executable).parent)},
+            "error: valgrind is not installed (apt-get install valgrind)",
+        ),
+    ],
+    ids=["unknown-tree", "no-items", "no-valgrind"],
+)
+def test_instruction_counter_refuses_in_one_line(
+    argv: list[str], env: dict[str, str], message: str
+) -> None:
+    """Bad input or a missing valgrind: one line on stderr, exit 2, no traceback."""
+    script, *rest = argv
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), *rest],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(message), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
 def test_floor_is_lazy_and_asks_each_factory_once() -> None:

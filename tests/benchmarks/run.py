@@ -5,6 +5,7 @@ and the command line's latency beside ``python -c pass`` (issue 15, cli_latency.
     python tests/benchmarks/run.py --plot     # ... and redraw docs/img/benchmarks.png
     python tests/benchmarks/run.py --smoke    # tiny sizes, one run: proves the suite runs
     python tests/benchmarks/run.py --redis-only   # W9 and W1 on Redis alone (issue 12)
+    python tests/benchmarks/run.py --instructions # cold reads' instructions per item
 
 Every workload runs in this one process on graftflow and on kabaret 2.4.1 +
 kabaret.flow_extensions 1.1.0, twice over: kabaret at its best (its maps look items up
@@ -39,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import core_bench
+import instructions
 import kabaret_side
 import redis_bench
 import suite
@@ -802,6 +804,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only W9 and W1 on Redis (issue 12): no in-memory workload, core, web or "
         "command line table",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="only count the instructions of a cold read per item, under valgrind "
+        "(instructions.py: every side and tree, GC on, --n items; a few minutes)",
+    )
     parser.add_argument("--no-core", action="store_true", help="skip the core/store tables")
     parser.add_argument("--no-web", action="store_true", help="skip the flow browser's pages")
     parser.add_argument(
@@ -823,6 +831,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.redis_only and args.plot:
         parser.error("--plot draws W6, which --redis-only leaves out")
+    if args.instructions:
+        return instructions.main(["--n", str(200 if args.smoke else args.n)])
 
     with_kabaret = kabaret_side.AVAILABLE
     if not with_kabaret:
