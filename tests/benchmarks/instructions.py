@@ -122,7 +122,7 @@ def count(specs: list[str], n: int, gc_on: bool, say: Any = print) -> dict[str, 
 
 
 def default_specs() -> list[str]:
-    sys.path.insert(0, str(HERE))
+    """Every side's trees; kabaret's only where it is installed."""
     import kabaret_side
 
     sides_here = [s for s in TREES if s != "kabaret" or kabaret_side.AVAILABLE]
