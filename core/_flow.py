@@ -284,8 +284,10 @@ class Flow(Transactional):
         stack: list[Object] = list(self._projects.values())
         while stack:
             obj = stack.pop()
-            if obj._gf_up is None:  # a map item built without its manager has a plain
-                obj._mng.extensions_reloaded()  # one: nothing to refresh, none to make
+            # A plain map item built without its manager would get a plain one: nothing
+            # to refresh, none to make; a lean one (TreeManager._gf_lean) gets its own.
+            if obj._gf_up is None or type(obj)._gf_lean is not None:
+                obj._mng.extensions_reloaded()
             stack.extend(obj._gf_built())
 
     def _subscribe(self, oid: str, handler: TouchHandler) -> Callable[[], None]:

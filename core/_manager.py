@@ -42,12 +42,18 @@ class TreeManager:
     # Memory per object matters (a map may hold a million items; issue 5's W4_memory):
     # no ``prefix`` slot, and the oid string (~70 bytes) is made only when asked for.
     # An item's values know their own keys, so most items never need theirs.
-    __slots__ = ("_oid", "name", "object", "parent", "propagate", "root", "store")
+    __slots__ = ("_gf_lean_at", "_oid", "name", "object", "parent", "propagate", "root", "store")
 
     #: ``True`` on a subclass whose ``__init__`` is TreeManager's followed by
     #: :meth:`_gf_attach` and nothing else: :func:`new_object` then makes its managers
     #: without the class call (issue 18's W2_cold: every extended map item).
     _gf_attach_only: ClassVar[bool] = False
+    #: ``True`` on a subclass (``_gf_attach_only`` too) whose objects a plain map may
+    #: build without their managers, as it builds plain items, when
+    #: :meth:`_gf_lean_state` gives it something to serve them from: the manager type
+    #: then serves their undeclared names (:meth:`_gf_serve`) until something asks for
+    #: the manager, which takes that state over (:meth:`_gf_adopt`). Issue 18's W2t.
+    _gf_lean: ClassVar[bool] = False
 
     object: Object
     #: The parent object (the :class:`Flow` for a project, ``None`` for the flow).
@@ -58,12 +64,16 @@ class TreeManager:
     store: Store
     #: Whether objects below take this manager's type when their class sets none.
     propagate: bool
+    #: A map's manager: what the map's lean items get, ``False`` for none, once known
+    #: (see ``Map._lean_state``), else ``None``; forgotten when extensions reload.
+    _gf_lean_at: Any
 
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
         self.object = obj
         self.parent = parent.object
         self.name = name
         self._oid = None
+        self._gf_lean_at = None
         self.root = parent.root
         cls = type(obj)
         store = cls._create_value_store(parent.object, name) if cls._gf_own_store else None
@@ -83,6 +93,7 @@ class TreeManager:
         mng.parent = None
         mng.name = ""
         mng._oid = "/"
+        mng._gf_lean_at = None
         mng.root = flow
         mng.store = store
         mng.propagate = False
@@ -145,8 +156,27 @@ class TreeManager:
     def _gf_attach(self, parent: TreeManager) -> None:
         """What a subclass sets up beyond TreeManager's slots (see ``_gf_attach_only``)."""
 
+    @classmethod
+    def _gf_lean_state(cls, item_type: type[Object], map_mng: TreeManager) -> Any:
+        """What a plain map (its manager ``map_mng``) gives the items of ``item_type`` it
+        builds without their managers (see ``_gf_lean``) until the session's next
+        reload; ``False``: build them managed; ``None``: not known yet, ask again for
+        the next item."""
+        return False
+
+    @classmethod
+    def _gf_serve(cls, obj: Object, up: TreeManager, name: str) -> Any:
+        """Serve the undeclared ``name`` of a lean item (``up``: its map's manager)."""
+        return obj._mng.undeclared(name)
+
+    def _gf_adopt(self, obj: Object) -> None:
+        """Take over the lean state of ``obj`` (its ``_gf_dyn``), this manager being
+        made for it after all."""
+
     def extensions_reloaded(self) -> None:
-        """The session's extensions were reloaded; the core's relations do not change."""
+        """The session's extensions were reloaded; the core's relations do not change,
+        but a map's items are to be built lean or not as the new extensions say."""
+        self._gf_lean_at = None
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -214,6 +244,7 @@ def new_object(cls: type[ObjT], parent: Object, pmng: TreeManager, name: str) ->
     mng.parent = parent
     mng.name = name
     mng._oid = None
+    mng._gf_lean_at = None
     mng.root = pmng.root
     mng.store = pmng.store
     mng.propagate = propagate

@@ -26,7 +26,7 @@ from ._errors import (
 from ._manager import TreeManager, new_object
 from ._object import Object, build
 from ._oid import check_item_name, nfc
-from ._place import set_name, set_up
+from ._place import set_dyn, set_name, set_up
 from ._refs import import_type, ref_of
 from ._relation import Relation
 from .stores._memory import MemoryStore
@@ -343,6 +343,20 @@ class Map(DynamicMap[ItemT]):
             if stored is not None:
                 return self._load(name, stored)
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
+            # W2t: an item whose manager type serves it without being made (see
+            # TreeManager._gf_lean) is built as the plain item below, with the state
+            # that type gives this map's items (asked until known, then kept until the
+            # session reloads its extensions: TreeManager.extensions_reloaded).
+            state = mng._gf_lean_at
+            if state is not False:  # False: not lean (W2_cold, W2p: one test)
+                if state is None:
+                    state = self._lean_state(fast, mng)
+                if state is not None and state is not False:
+                    item = _new(fast)
+                    set_up(item, mng)
+                    set_name(item, name)
+                    set_dyn(item, state)
+                    return items.setdefault(name, item)  # type: ignore[no-any-return]
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
         # W1_cold: an item whose manager would be a plain TreeManager is built without
         # it, its place kept in two slots; the manager is made if ever asked for
@@ -353,6 +367,18 @@ class Map(DynamicMap[ItemT]):
         return items.setdefault(name, item)  # type: ignore[no-any-return]
 
     _gf_lookup = __getitem__
+
+    def _lean_state(self, item_type: type[Object], mng: TreeManager) -> Any:
+        """What this map's lean items get (TreeManager._gf_lean_state): ``False`` for
+        none, ``None`` while the manager type does not know yet. Kept on the map's
+        manager once known, until a reload (TreeManager.extensions_reloaded)."""
+        lean = item_type._gf_lean
+        state: Any = False
+        if lean is not None and type(mng) is TreeManager:
+            state = lean._gf_lean_state(item_type, mng)
+        if state is not None:  # None: asked again for the next item
+            mng._gf_lean_at = state
+        return state
 
     def _load(self, name: str, stored: Any = _UNREAD) -> ItemT:
         """Build the item ``name``; ``stored``: its entry, when already read."""

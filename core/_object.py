@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 
 ObjT = TypeVar("ObjT", bound="Object")
 
-__all__ = ["Object", "Served", "build", "collect_relations", "relations", "serve_undeclared"]
+__all__ = [
+    "LeanServed",
+    "Object",
+    "Served",
+    "build",
+    "collect_relations",
+    "relations",
+    "serve_undeclared",
+]
 
 
 class Object(Place):
@@ -53,6 +61,9 @@ class Object(Place):
     #: class is created (see graftflow._manager.new_object).
     _gf_plain_ctor: ClassVar[bool] = True
     _gf_plain_new: ClassVar[bool] = True
+    #: The class's manager type if maps may build its objects without it (see
+    #: ``TreeManager._gf_lean``), else ``None``; decided when the class is created.
+    _gf_lean: ClassVar[type[TreeManager] | None] = None
 
     _mng: TreeManager
     # A map item built without its manager (issue 18's W1_cold and W1_add) keeps the
@@ -174,12 +185,13 @@ def _item_manager(obj: Object) -> TreeManager:
     asked for their manager: W1_cold and W1_add then make two objects per item instead
     of three, and the collector has one fewer to traverse (issue 18). The manager made
     here is the one ``Object.__init__`` would have made; tests/test_fast_paths.py
-    compares them.
+    compares them. A lean item (see ``TreeManager._gf_lean``) gets its class's manager
+    type, which takes over what the item was served from (``_gf_adopt``).
 
     Reached from ``Object.__getattr__``, as the ``_mng`` slot is still empty. Two
     threads asking at once may each make one; a plain TreeManager holds nothing but its
-    place in the tree (and its oid, once made), so whichever is kept serves as well as
-    the other.
+    place in the tree (and its oid, once made), and a lean item's managers take over
+    the same state, so whichever is kept serves as well as the other.
     """
     try:
         up = obj._gf_up
@@ -187,15 +199,29 @@ def _item_manager(obj: Object) -> TreeManager:
         up = None
     if up is None:
         raise AttributeError(f"{type(obj).__name__!r} object has no attribute '_mng'")
-    mng = _new(TreeManager)
+    cls = type(obj)
+    lean = cls._gf_lean
+    mng = _new(lean or TreeManager)
     mng.object = obj
     mng.parent = up.object
     mng.name = obj._gf_name
     mng._oid = None
+    mng._gf_lean_at = None
     mng.root = up.root
     mng.store = up.store
-    mng.propagate = up.propagate
+    if lean is None:
+        mng.propagate = up.propagate
+        set_mng(obj, mng)
+        return mng
+    # A lean item (TreeManager._gf_lean): the manager new_object() would have made,
+    # which takes over what its type served the item from; from now on the item is an
+    # ordinary managed one (the fast paths for items without managers skip it).
+    flag = cls._PROPAGATE_MANAGER_TYPE
+    mng.propagate = up.propagate if flag is None else flag
+    mng._gf_attach(up)
+    mng._gf_adopt(obj)
     set_mng(obj, mng)
+    set_up(obj, None)
     return mng
 
 
@@ -234,11 +260,33 @@ class Served:
         return f"<served {self.name!r}>"
 
 
-def serve_undeclared(cls: type[Object], name: str) -> None:
+class LeanServed(Served):
+    """:class:`Served`, for a name whose objects may be lean (``TreeManager._gf_lean``):
+    such an item, with no manager yet, is served by its manager type. A class of its
+    own, so objects that are never lean pay nothing for the check (issue 18's W2_cold)."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
+        if obj is not None:
+            up = obj._gf_up
+            if up is not None:  # a lean item: its manager type serves it
+                lean = type(obj)._gf_lean
+                if lean is not None:
+                    return lean._gf_serve(obj, up, self.name)
+        return Served.__get__(self, obj, owner)
+
+
+def serve_undeclared(cls: type[Object], name: str, *, lean: bool = False) -> None:
     """Let objects of ``cls`` reach ``name`` through their manager without a failed
-    lookup first; nothing is done if any class of ``cls``'s MRO has the name already."""
+    lookup first; nothing is done if any class of ``cls``'s MRO has the name already.
+
+    :param lean: whether the objects may be lean (see :class:`LeanServed`); a lean
+        object reached through a plain :class:`Served` is served all the same, by the
+        manager made for it then.
+    """
     if not any(name in klass.__dict__ for klass in cls.__mro__):
-        setattr(cls, name, Served(name))
+        setattr(cls, name, LeanServed(name) if lean else Served(name))
 
 
 def _manager_of(obj: Object) -> TreeManager | None:
@@ -341,3 +389,11 @@ def collect_relations(cls: type[Object]) -> None:
         raise RelationDefinitionError(
             f"{where}._MANAGER_TYPE must be TreeManager or a subclass, not {manager_type!r}"
         )
+    manager_type = cls._MANAGER_TYPE
+    lean = (
+        cls._gf_plain_ctor
+        and manager_type is not None
+        and manager_type._gf_lean
+        and manager_type._gf_attach_only
+    )
+    cls._gf_lean = manager_type if lean else None

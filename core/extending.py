@@ -14,6 +14,13 @@ Managers (the seam the extension mechanism plugs into):
 - :func:`serve_undeclared` and :class:`Served`: route a name known in advance straight
   to ``undeclared(name)``, skipping the failed lookup that precedes ``__getattr__``.
 - :func:`keep_related`: cache what a relation built on its object, first thread wins.
+- Lean items: a manager type with ``_gf_lean`` lets plain maps build its objects
+  without it, as they build plain items, while ``_gf_lean_state()`` gives them
+  something to be served from (kept in their ``_gf_dyn`` slot); it serves their
+  undeclared names itself (``_gf_serve()``, reached through
+  ``serve_undeclared(cls, name, lean=True)``) and takes that state over when the
+  manager is made after all (``_gf_adopt()``). graftflow.extensions' manager does it
+  for classes whose factories are all per-type.
 
 Relations:
 

@@ -146,6 +146,9 @@ class DynamicTreeManager(TreeManager):
     #: Maps make these managers without the class call (graftflow's new_object): all
     #: this class adds to TreeManager's slots is set in _gf_attach.
     _gf_attach_only = True
+    #: A plain map builds its items without their managers while their class's table
+    #: is the shared one of per-type factories (see :meth:`_gf_lean_state`).
+    _gf_lean = True
 
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
         _base_init(self, obj, parent, name)  # not super(): one object per item, keep it lean
@@ -167,6 +170,47 @@ class DynamicTreeManager(TreeManager):
                 # "infinite extension branch"), unless it asked to be.
                 skip = skip | {entry.factory}
         self._skip = skip
+
+    # -- lean items (TreeManager._gf_lean): issue 18's W2t -----------------------------
+
+    @classmethod
+    def _gf_lean_state(cls, item_type: type[Object], map_mng: TreeManager) -> Any:
+        # The class's shared table, when every factory offered it is per-type (each
+        # item would get that same table, no factory called for it) and no base
+        # relation's name is in it (the core serves base relations without asking,
+        # rightly then); only before the session's first reload (see _gf_adopt).
+        session = map_mng.root._session
+        if session.generation:
+            return False
+        reg = session.state.get(REGISTRY_KEY)
+        plan = reg.plans.get(item_type) if reg is not None and not reg.provisional else None
+        if plan is None:
+            return None  # no item of the class asked anything yet: ask again
+        if not plan.all_per_type:
+            return False
+        shared = plan.shared
+        if shared is None:
+            return None  # the first item made with its manager makes it
+        base = item_type._gf_by_name
+        return False if any(name in base for name in shared) else shared
+
+    @classmethod
+    def _gf_serve(cls, obj: Object, up: TreeManager, name: str) -> Any:
+        # The first read of a dynamic relation of a lean item: its winner in the shared
+        # table, read as the core reads a declared one. After a reload, or for a name
+        # the table lacks, the item's manager answers (made for it now).
+        # tests/test_fast_paths.py compares lean items with managed ones.
+        if up.root._session.generation:
+            return obj._mng.undeclared(name)
+        won = obj._gf_dyn.get(name)
+        if won is None:
+            return obj._mng.undeclared(name)
+        return won[RELATION].__get__(obj, type(obj))
+
+    def _gf_adopt(self, obj: Object) -> None:
+        # The shared table of generation 0: current until a reload, after which the
+        # next question builds the new one and forgets what the old one served.
+        self._table, self._gen = obj._gf_dyn, 0
 
     # -- the core's questions -----------------------------------------------------------
 
@@ -238,6 +282,7 @@ class DynamicTreeManager(TreeManager):
     def extensions_reloaded(self) -> None:
         # Only objects whose relations were asked for have anything to refresh; the
         # new winners are found now, and what an old winner built is forgotten.
+        self._gf_lean_at = None  # a map's: see TreeManager.extensions_reloaded
         if self._table is not None:
             self._build()
 
@@ -390,7 +435,7 @@ class DynamicTreeManager(TreeManager):
                     served = reg.served.get(cls, _NO_NAMES)
                     for name, won in offered.items():
                         if name not in served and won[ENTRY] is not None:
-                            reg.serve(cls, name)
+                            reg.serve(cls, name, lean=plan.all_per_type)
                 table = offered if offered else _EMPTY  # type: ignore[assignment]
             except BaseException:
                 self._table, self._gen = old, old_gen

@@ -153,22 +153,23 @@ class Registry:
             )
             for entry in entries:
                 if entry.name is not None:
-                    self.serve(cls, entry.name)
+                    self.serve(cls, entry.name, lean=entry.per_type)
             # Two threads may compute it at once: the same tuple, whichever is kept.
             entries = self._by_type.setdefault(cls, entries)
         return entries
 
-    def serve(self, cls: type[Object], name: str) -> None:
+    def serve(self, cls: type[Object], name: str, *, lean: bool = False) -> None:
         """Let objects of ``cls`` reach the dynamic relation ``name`` without the failed
         attribute lookup that precedes ``__getattr__`` (~0.4 µs, issue 5's W2_overhead;
         plain factories' names: issue 18's W2p). The marker stays on the class for the
         process; a session without the extension is unaffected: its objects' managers
-        answer "no such relation", as ``__getattr__`` would."""
+        answer "no such relation", as ``__getattr__`` would. ``lean``: the name may
+        be read on lean items (per-type factories'; see DynamicTreeManager._gf_lean)."""
         served = self.served.get(cls)
         if served is None:
             served = self.served.setdefault(cls, set())
         if name not in served:
-            serve_undeclared(cls, name)
+            serve_undeclared(cls, name, lean=lean)
             served.add(name)
 
     # -- building ---------------------------------------------------------------------

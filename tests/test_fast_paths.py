@@ -23,6 +23,7 @@ import graftflow as gf
 from graftflow._manager import new_object
 from graftflow._oid import check_item_name
 from graftflow._place import Place
+from graftflow.extending import Served
 from graftflow.extensions import (
     Extendable,
     describe,
@@ -954,6 +955,192 @@ class TestPerTypeFactories:
         assert "per type" in repr(typed_review)
         with pytest.raises(TypeError, match="per_type\\(\\) takes a factory"):
             per_type(42)  # type: ignore[arg-type]
+
+
+# -- lean items: W2t's items built without their managers -----------------------------
+
+
+class Ledger(Extendable):
+    """Lean items' class of their own: which Served a name gets is decided once per
+    class and process (a plain one, if a session with per-object factories served it
+    first), so these tests share it with no other."""
+
+    status = gf.StringParam("base")
+
+
+class Ledgers(gf.Map[Ledger]):
+    pass
+
+
+class LedgerProject(gf.Object):
+    ledgers = gf.Child(Ledgers)
+
+
+class Journal(Ledger):
+    """A subclass whose per-type factory offers a base relation's name."""
+
+
+class Journals(gf.Map[Journal]):
+    pass
+
+
+class JournalProject(gf.Object):
+    journals = gf.Child(Journals)
+
+
+@per_type
+@dynamic_relation("review", target=Ledger, weight=3)
+def ledger_review(parent: Ledger) -> gf.Relation[str]:
+    CALLED.append(f"review {parent.name()}")
+    return gf.StringParam("pending")
+
+
+@per_type
+def ledger_count(parent: gf.Object) -> Any:
+    CALLED.append(f"count {parent.name()}")
+    if not isinstance(parent, Ledger):
+        return None
+    relation = gf.IntParam(7)
+    relation.name = "count"
+    return relation, 2
+
+
+@per_type
+@dynamic_relation("status", target=Journal, weight=5)
+def journal_status(parent: Journal) -> gf.Relation[str]:
+    return gf.StringParam("overridden")
+
+
+def install_ledgers(session: gf.Session) -> dict[str, list[Any]]:
+    return {"ledgers": [ledger_review, ledger_count, journal_status]}
+
+
+def ledgers(n: int = 4) -> Any:
+    project = gf.Flow(session_of(f"{MODULE}:install_ledgers")).create_project("p", LedgerProject)
+    project.ledgers.add_many([f"l{i}" for i in range(n)])
+    return project.ledgers
+
+
+def has_manager(obj: Any) -> bool:
+    """Whether ``obj``'s manager was made (reading ``obj._mng`` would make it)."""
+    try:
+        Place.__dict__["_mng"].__get__(obj, type(obj))
+    except AttributeError:
+        return False
+    return True
+
+
+class TestLeanItems:
+    """W2t and W2pt: once a class's per-type factories have given it its shared table, a
+    plain map builds its items without their managers and they are served from that
+    table; whatever needs the manager makes it, and it takes the table over."""
+
+    def setup_method(self) -> None:
+        CALLED.clear()
+
+    def test_items_after_the_first_are_lean_and_read_alike(self) -> None:
+        many = ledgers()
+        first = many["l0"]
+        assert has_manager(first)  # the first: no shared table to serve it from yet
+        assert (first.review.get(), first.count.get()) == ("pending", 7)
+        shared = first._mng._table
+        lean = many["l1"]
+        assert not has_manager(lean)
+        assert lean._gf_up is many._mng
+        assert lean._gf_dyn is shared
+        assert (lean.review.get(), lean.count.get(), lean.status.get()) == ("pending", 7, "base")
+        assert not has_manager(lean)  # served without it
+        assert lean.review.relation is first.review.relation
+        assert lean.review._key == "/p/ledgers/l1/review"
+        lean.review.set("done")
+        lean.status.set("open")
+        store = many._mng.store
+        assert (store.get("/p/ledgers/l1/review"), store.get("/p/ledgers/l1/status")) == (
+            "done",
+            "open",
+        )
+        assert CALLED == ["review l0", "count l0"]  # asked once, for the class
+        assert type(Ledger.__dict__["review"]).__name__ == "LeanServed"
+
+    def test_its_manager_is_the_one_a_managed_item_has(self) -> None:
+        many = ledgers()
+        managed = many["l0"]
+        managed.review.get()
+        lean = many["l1"]
+        assert lean.review.get() == "pending"
+        # Asking for the manager makes it (describe() does), with the shared table.
+        assert [(r.name, r.weight, r.index) for r in describe(lean)] == [
+            (r.name, r.weight, r.index) for r in describe(managed)
+        ]
+        assert has_manager(lean)
+        assert lean._gf_up is None
+        assert lean._mng._table is managed._mng._table
+        assert table_view(lean) == table_view(managed)
+        assert [r.name for r in gf.relations(lean)] == [r.name for r in gf.relations(managed)]
+        mine, theirs = manager_state(lean), manager_state(managed)
+        assert mine.pop("name") == "l1"
+        assert theirs.pop("name") == "l0"
+        assert mine.pop("object is obj")
+        assert theirs.pop("object is obj")
+        assert mine == theirs
+        assert lean.oid() == "/p/ledgers/l1"
+        assert lean.review.get() == "pending"  # the handle it kept
+
+    def test_a_reload_reaches_lean_items(self) -> None:
+        many = ledgers()
+        many["l0"].review.get()
+        read, unread = many["l1"], many["l2"]
+        old = read.review.relation
+        assert unread.status.get() == "base"
+        assert not has_manager(read)
+        assert not has_manager(unread)
+        many.root().session().reload_extensions()
+        # Every built item has its manager now, and the new winners.
+        assert has_manager(read)
+        assert has_manager(unread)
+        assert read.review.relation is not old
+        assert read.review.relation is many["l0"].review.relation
+        assert unread.review.get() == "pending"
+        assert unread.status.get() == "base"
+        assert has_manager(many["l3"])  # items built since: managed (lean until a reload)
+        # Asked again once, by the built item that refreshed first.
+        assert CALLED[:2] == ["review l0", "count l0"]
+        assert len(CALLED) == 4
+
+    def test_not_lean_where_a_contest_can_be_held(self) -> None:
+        """A per-type factory offering a base relation's name: the core could not serve
+        that name to a lean item without asking, so none is lean."""
+        project = gf.Flow(session_of(f"{MODULE}:install_ledgers")).create_project(
+            "p", JournalProject
+        )
+        project.journals.add_many(["j0", "j1", "j2"])
+        assert project.journals["j0"].status.get() == "overridden"
+        later = project.journals["j1"]
+        assert has_manager(later)
+        assert later.status.get() == "overridden"
+
+    @pytest.mark.parametrize(
+        "installers", ["install_uncontested", "install_per_object", "install_mixed"]
+    )
+    def test_not_lean_where_factories_run_per_object(self, installers: str) -> None:
+        many = forms(f"{MODULE}:{installers}")
+        many["f0"].status.get()
+        assert has_manager(many["f1"])
+
+    def test_a_lean_item_reached_through_a_plain_served_name(self) -> None:
+        """A name served before for objects that were never lean (a plain Served): a
+        lean item reading it is served by the manager made for it then."""
+        many = ledgers()
+        many["l0"].review.get()
+        lean = many["l1"]
+        plain = Served("count")
+        with_plain = contextlib.ExitStack()
+        previous = Ledger.__dict__.get("count")
+        type.__setattr__(Ledger, "count", plain)
+        with_plain.callback(type.__setattr__, Ledger, "count", previous)
+        with with_plain:
+            assert lean.count.get() == 7
+            assert has_manager(lean)
 
 
 # -- plain factories' names, the store's ordered_add, the flow's batch bookkeeping ------
