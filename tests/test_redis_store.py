@@ -2007,6 +2007,34 @@ class TestCache:
 # -- transactions: checked reads, conflicts, retries ---------------------------------------------
 
 
+#: A read of each kind a transaction checks, and another writer's change to what it
+#: read (on what :func:`seed_reads` wrote).
+READS_AND_CHANGES = [
+    pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
+    pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
+    pytest.param(lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"),
+    pytest.param(lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"),
+    pytest.param(
+        lambda s: s.ordered_get("/m", "a"),
+        lambda s: s.ordered_remove("/m", "a"),
+        id="member",
+    ),
+    pytest.param(lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"),
+    pytest.param(
+        lambda s: s.ordered_range("/m", 0, 1),
+        lambda s: s.ordered_clear("/m"),
+        id="range",
+    ),
+]
+
+
+def seed_reads(store: gf.Store) -> None:
+    """What the reads of :data:`READS_AND_CHANGES` read."""
+    store.set("/x", 1)
+    store.hash_set("/h", "f", 1)
+    store.ordered_add("/m", {"a": 1, "b": 2})
+
+
 class TestTransactions:
     def test_a_conflict_runs_fn_again_and_commits_once(
         self, two: tuple[gf.RedisStore, gf.RedisStore]
@@ -2100,27 +2128,7 @@ class TestTransactions:
     @pytest.mark.parametrize(
         ("read", "change"),
         [
-            pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
-            pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
-            pytest.param(
-                lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"
-            ),
-            pytest.param(
-                lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"
-            ),
-            pytest.param(
-                lambda s: s.ordered_get("/m", "a"),
-                lambda s: s.ordered_remove("/m", "a"),
-                id="member",
-            ),
-            pytest.param(
-                lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"
-            ),
-            pytest.param(
-                lambda s: s.ordered_range("/m", 0, 1),
-                lambda s: s.ordered_clear("/m"),
-                id="range",
-            ),
+            *READS_AND_CHANGES,
             pytest.param(
                 lambda s: s.ordered_add("/m", {"new": 1}),
                 lambda s: s.ordered_add("/m", {"new": 2}),
@@ -2137,9 +2145,7 @@ class TestTransactions:
         """Whatever the transaction read, a change to it between the read and the commit
         is a conflict."""
         store, other = two
-        store.set("/x", 1)
-        store.hash_set("/h", "f", 1)
-        store.ordered_add("/m", {"a": 1, "b": 2})
+        seed_reads(store)
 
         def body() -> None:
             read(store)
@@ -2153,31 +2159,11 @@ class TestTransactions:
     @pytest.mark.parametrize(
         ("read", "change"),
         [
-            pytest.param(lambda s: s.get("/x"), lambda s: s.set("/x", 2), id="get"),
-            pytest.param(lambda s: s.get("/none"), lambda s: s.set("/none", 1), id="absent"),
-            pytest.param(
-                lambda s: s.hash_get("/h", "f"), lambda s: s.hash_set("/h", "f", 2), id="hash"
-            ),
-            pytest.param(
-                lambda s: s.hash_items("/h"), lambda s: s.hash_set("/h", "g", 1), id="hash-all"
-            ),
+            *READS_AND_CHANGES,
             pytest.param(
                 lambda s: (s.hash_items("/h"), s.hash_get("/h", "f")),
                 lambda s: s.hash_set("/h", "f", 2),
                 id="field-of-hash-all",
-            ),
-            pytest.param(
-                lambda s: s.ordered_get("/m", "a"),
-                lambda s: s.ordered_remove("/m", "a"),
-                id="member",
-            ),
-            pytest.param(
-                lambda s: s.ordered_len("/m"), lambda s: s.ordered_add("/m", {"z": 1}), id="len"
-            ),
-            pytest.param(
-                lambda s: s.ordered_range("/m", 0, 1),
-                lambda s: s.ordered_clear("/m"),
-                id="range",
             ),
         ],
     )
@@ -2191,9 +2177,7 @@ class TestTransactions:
         changed it in between (the commit then conflicts, and the next attempt sees the
         change): an attempt never sees two states of one thing."""
         store, other = two
-        store.set("/x", 1)
-        store.hash_set("/h", "f", 1)
-        store.ordered_add("/m", {"a": 1, "b": 2})
+        seed_reads(store)
         attempts: list[tuple[Any, Any]] = []
 
         def body() -> None:

@@ -233,6 +233,10 @@ class _Pending:
     def check(self, what: tuple[str, ...], args: list[str]) -> None:
         self.checks.setdefault(what, args)
 
+    def flat_checks(self) -> list[str]:
+        """Every check's arguments, in one list, as the script takes them."""
+        return [arg for args in self.checks.values() for arg in args]
+
     def read(self, what: tuple[str, ...]) -> list[str] | None:
         """The check of what the transaction read already as ``what``, else ``None``.
 
@@ -259,6 +263,11 @@ def _text_of(check: list[str]) -> str | None:
     """The text a value, field or member check records: ``None`` for "absent" (``v0``,
     ``h0``, ``m0``)."""
     return None if check[0].endswith("0") else check[-1]
+
+
+def _fields_of(check: list[str]) -> dict[str, str]:
+    """The fields a whole-hash check (``ha KEY COUNT FIELD TEXT ...``) records."""
+    return dict(zip(check[3::2], check[4::2], strict=True))
 
 
 def _pack(args: list[Any]) -> bytes:
@@ -694,7 +703,7 @@ class RedisStore(Transactional):
             run(callbacks.leave(committed=True))
             return
         local.pending = None
-        checks = [arg for args in pending.checks.values() for arg in args]
+        checks = pending.flat_checks()
         if pending.validating and (pending.ops or checks):
             checks += ["t", self._turn_token()]
         if pending.ops or checks:
@@ -1098,7 +1107,7 @@ class RedisStore(Transactional):
             if read is not None:
                 text = _text_of(read)
             elif whole is not None:
-                text = dict(zip(whole[3::2], whole[4::2], strict=True)).get(field)
+                text = _fields_of(whole).get(field)
             else:
                 text = self._call(self._client.hget, self._prefix + "h:" + key, field, key=key)
                 pending.check(
@@ -1166,7 +1175,7 @@ class RedisStore(Transactional):
         if pending is not None and pending.validating:
             read = pending.read(("ha", key))
             if read is not None:
-                texts = dict(zip(read[3::2], read[4::2], strict=True))
+                texts = _fields_of(read)
             else:
                 texts = self._call(self._client.hgetall, self._prefix + "h:" + key)
                 flat = [arg for item in texts.items() for arg in item]
@@ -1249,7 +1258,7 @@ class RedisStore(Transactional):
                 # that is a lost race, said as its commit would say it (ConflictError:
                 # the transaction runs again); only a name taken in the state it read
                 # is an ExistsError.
-                checks = [arg for args in pending.checks.values() for arg in args]
+                checks = pending.flat_checks()
                 self._run([str(len(checks)), *checks])
             raise ExistsError(key, f"{key} already has {quote_names(taken)}", taken)
         if not texts:
