@@ -52,7 +52,8 @@ class TreeManager:
     #: build without their managers, as it builds plain items, when
     #: :meth:`_gf_lean_state` gives it something to serve them from: the manager type
     #: then serves their undeclared names (:meth:`_gf_serve`) until something asks for
-    #: the manager, which takes that state over (:meth:`_gf_adopt`). Issue 18's W2t.
+    #: the manager, which takes that state over (:meth:`_gf_adopt`). Issue 18's W2t and
+    #: W2_cold.
     _gf_lean: ClassVar[bool] = False
 
     object: Object

@@ -343,12 +343,12 @@ class Map(DynamicMap[ItemT]):
             if stored is not None:
                 return self._load(name, stored)
         if plain is None or (mng.propagate and type(mng) is not TreeManager):
-            # W2t: an item whose manager type serves it without being made (see
+            # W2_cold, W2t: an item whose manager type serves it without being made (see
             # TreeManager._gf_lean) is built as the plain item below, with the state
             # that type gives this map's items (asked until known, then kept until the
             # session reloads its extensions: TreeManager.extensions_reloaded).
             state = mng._gf_lean_at
-            if state is not False:  # False: not lean (W2_cold, W2p: one test)
+            if state is not False:  # False: not lean (W2p: one test)
                 if state is None:
                     state = self._lean_state(fast, mng)
                 if state is not None and state is not False:

@@ -97,6 +97,8 @@ class Object(Place):
 
     def name(self) -> str:
         """The object's name under its parent."""
+        if self._gf_up is not None:  # a map item without its manager: not made for this
+            return self._gf_name
         return self._mng.name
 
     def oid(self) -> str:
@@ -263,18 +265,23 @@ class Served:
 class LeanServed(Served):
     """:class:`Served`, for a name whose objects may be lean (``TreeManager._gf_lean``):
     such an item, with no manager yet, is served by its manager type. A class of its
-    own, so objects that are never lean pay nothing for the check (issue 18's W2_cold)."""
+    own, so objects of classes that are never lean pay nothing for the check (issue
+    18's W2p)."""
 
     __slots__ = ()
 
     def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any:
-        if obj is not None:
-            up = obj._gf_up
-            if up is not None:  # a lean item: its manager type serves it
-                lean = type(obj)._gf_lean
-                if lean is not None:
-                    return lean._gf_serve(obj, up, self.name)
-        return Served.__get__(self, obj, owner)
+        if obj is None:
+            raise AttributeError(self.name)
+        up = obj._gf_up
+        if up is not None:  # a lean item: its manager type serves it
+            lean = type(obj)._gf_lean
+            if lean is not None:
+                return lean._gf_serve(obj, up, self.name)
+        # Served.__get__, in this frame: a managed object of the class comes here too.
+        if _probing and _probing.get(_get_ident()) is obj:
+            return ABSENT
+        return obj._mng.undeclared(self.name)
 
 
 def serve_undeclared(cls: type[Object], name: str, *, lean: bool = False) -> None:

@@ -19,8 +19,9 @@ Managers (the seam the extension mechanism plugs into):
   something to be served from (kept in their ``_gf_dyn`` slot); it serves their
   undeclared names itself (``_gf_serve()``, reached through
   ``serve_undeclared(cls, name, lean=True)``) and takes that state over when the
-  manager is made after all (``_gf_adopt()``). graftflow.extensions' manager does it
-  for classes whose factories are all per-type.
+  manager is made after all (``_gf_adopt()``); :func:`set_lean_state` changes that
+  state. graftflow.extensions' manager does it for classes whose factories are all
+  per-type or all ``@dynamic_relation`` factories of names of their own.
 
 Relations:
 
@@ -60,6 +61,7 @@ from ._links import ConnectionValue
 from ._manager import TreeManager
 from ._object import Served, serve_undeclared
 from ._oid import check_relation_name
+from ._place import set_dyn as set_lean_state
 from ._refs import import_ref, import_type, installer_ref, ref_of
 from ._relation import UNSET, keep_related, order_relations
 from .stores._store import MISSING, known_store_schemes, register_store_scheme
@@ -84,5 +86,6 @@ __all__ = [
     "ref_of",
     "register_store_scheme",
     "serve_undeclared",
+    "set_lean_state",
     "short_repr",
 ]

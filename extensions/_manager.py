@@ -38,6 +38,7 @@ from graftflow.extending import (
     check_relation_name,
     keep_related,
     order_relations,
+    set_lean_state,
 )
 
 from ._explain import with_failures
@@ -171,14 +172,15 @@ class DynamicTreeManager(TreeManager):
                 skip = skip | {entry.factory}
         self._skip = skip
 
-    # -- lean items (TreeManager._gf_lean): issue 18's W2t -----------------------------
+    # -- lean items (TreeManager._gf_lean): issue 18's W2t and W2_cold -----------------
 
     @classmethod
     def _gf_lean_state(cls, item_type: type[Object], map_mng: TreeManager) -> Any:
-        # The class's shared table, when every factory offered it is per-type (each
-        # item would get that same table, no factory called for it) and no base
-        # relation's name is in it (the core serves base relations without asking,
-        # rightly then); only before the session's first reload (see _gf_adopt).
+        # Items are lean when no factory can contest a base relation (the core serves
+        # those without asking, rightly then), only before the session's first reload
+        # (see _gf_adopt), and when each item would cost its manager nothing but a
+        # table: with per-type factories only, the class's shared table (each item gets
+        # it, no factory called); with a direct plan, the plan (see _gf_serve).
         session = map_mng.root._session
         if session.generation:
             return False
@@ -186,6 +188,8 @@ class DynamicTreeManager(TreeManager):
         plan = reg.plans.get(item_type) if reg is not None and not reg.provisional else None
         if plan is None:
             return None  # no item of the class asked anything yet: ask again
+        if plan.direct is not None:
+            return plan  # uncontested: no base relation's name among its factories'
         if not plan.all_per_type:
             return False
         shared = plan.shared
@@ -197,20 +201,85 @@ class DynamicTreeManager(TreeManager):
     @classmethod
     def _gf_serve(cls, obj: Object, up: TreeManager, name: str) -> Any:
         # The first read of a dynamic relation of a lean item: its winner in the shared
-        # table, read as the core reads a declared one. After a reload, or for a name
-        # the table lacks, the item's manager answers (made for it now).
-        # tests/test_fast_paths.py compares lean items with managed ones.
-        if up.root._session.generation:
+        # table, or in the table its direct plan's factories give it now (what _build()
+        # does for a direct plan, in this frame: every W2_cold item comes here once),
+        # read as the core reads a declared relation. After a reload, for a name the
+        # table lacks, or while a thread runs the item's factories, the item's manager
+        # answers (made for it now). tests/test_fast_paths.py compares lean items with
+        # managed ones.
+        session = up.root._session
+        if session.generation:
             return obj._mng.undeclared(name)
-        won = obj._gf_dyn.get(name)
+        table = obj._gf_dyn
+        if type(table) is not dict:
+            if type(table) is not _Plan:  # a thread's mark: see _gf_adopt
+                return obj._mng.undeclared(name)
+            plan = table
+            set_lean_state(obj, ~_get_ident())
+            mng: DynamicTreeManager | None = None
+            try:
+                bare: dict[str, Relation[Any]] = {}
+                whole: dict[str, _Offer] | None = None  # once an answer is not bare
+                # A plan is a lean state only when direct (see _gf_lean_state).
+                for call, entry, rname in plan.direct:  # type: ignore[union-attr]
+                    try:
+                        result = call(obj)
+                    except Exception as exc:
+                        mng = mng or obj._mng  # type: ignore[assignment]
+                        mng._failed(session, entry, exc)  # type: ignore[union-attr]
+                        continue
+                    if result is None:
+                        continue
+                    if whole is None and isinstance(result, Relation) and not result.name:
+                        # Named in place when nobody else holds it (see _build()).
+                        if _getrefcount(result) > _ONLY_OURS:
+                            result = result.renamed(rname)
+                        else:
+                            result.name = rname
+                        bare[rname] = result
+                        continue
+                    mng = mng or obj._mng  # type: ignore[assignment]
+                    if whole is None:
+                        whole = whole_offers(bare, plan.entries)
+                    mng._take(whole, plan.problems, session, entry, result)  # type: ignore[union-attr]
+                table = bare if whole is None else whole
+                if not table:
+                    table = _EMPTY
+            except BaseException:
+                set_lean_state(obj, plan)
+                if obj._gf_up is None:  # a manager was made meanwhile: it builds anew
+                    managed: DynamicTreeManager = obj._mng  # type: ignore[assignment]
+                    managed._table, managed._gen = None, -1
+                raise
+            set_lean_state(obj, table)
+            if obj._gf_up is None:  # a manager was made meanwhile: it serves from this table
+                managed = obj._mng  # type: ignore[assignment]
+                read = managed._table is _BUILDING_READ
+                managed._table, managed._gen = table, 0
+                if read:  # a factory built something from a base relation meanwhile
+                    managed._evict(_EMPTY, table)
+        won = table.get(name)
         if won is None:
             return obj._mng.undeclared(name)
-        return won[RELATION].__get__(obj, type(obj))
+        if type(won) is tuple:
+            won = won[RELATION]
+        return won.__get__(obj, type(obj))
 
     def _gf_adopt(self, obj: Object) -> None:
-        # The shared table of generation 0: current until a reload, after which the
-        # next question builds the new one and forgets what the old one served.
-        self._table, self._gen = obj._gf_dyn, 0
+        state = obj._gf_dyn
+        if type(state) is dict:
+            # A table of generation 0 (the shared one, or a direct plan's): current
+            # until a reload, after which the next question builds the new one and
+            # forgets what the old one served.
+            self._table, self._gen = state, 0
+        elif type(state) is _Plan:
+            # No factory ran for the item yet. After a reload, what its base relations
+            # built must face the new winners: an empty table of generation 0 has the
+            # next question (or extensions_reloaded) build the table and evict.
+            if self.root._session.generation:
+                self._table, self._gen = _EMPTY, 0
+        else:  # a thread's mark: that thread runs the factories (see _gf_serve)
+            self._table, self._gen = _BUILDING, state
 
     # -- the core's questions -----------------------------------------------------------
 
@@ -663,10 +732,12 @@ class _Plan:
         #: which stand for the rest of its objects' offers (see :func:`offer_of`);
         #: else ``None`` and ``{}``.
         direct = self.uncontested and not any(entry.per_type for entry in entries)
-        self.direct = (
-            tuple((entry.call, entry, entry.name) for entry in entries) if direct else None
+        self.direct: tuple[tuple[Callable[[Object], Any], FactoryEntry, str], ...] | None = (
+            tuple((entry.call, entry, entry.name) for entry in entries if entry.name)
+            if direct
+            else None
         )
-        self.entries = {entry.name: entry for entry in entries} if direct else {}
+        self.entries = {entry.name: entry for entry in entries if entry.name} if direct else {}
         #: name -> why it cannot be a dynamic relation of the class, or "".
         self.problems = problems
         #: Per-type factory -> its offers for the class, named; asked once.

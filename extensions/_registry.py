@@ -153,7 +153,7 @@ class Registry:
             )
             for entry in entries:
                 if entry.name is not None:
-                    self.serve(cls, entry.name, lean=entry.per_type)
+                    self.serve(cls, entry.name, lean=True)
             # Two threads may compute it at once: the same tuple, whichever is kept.
             entries = self._by_type.setdefault(cls, entries)
         return entries
@@ -164,7 +164,8 @@ class Registry:
         plain factories' names: issue 18's W2p). The marker stays on the class for the
         process; a session without the extension is unaffected: its objects' managers
         answer "no such relation", as ``__getattr__`` would. ``lean``: the name may
-        be read on lean items (per-type factories'; see DynamicTreeManager._gf_lean)."""
+        be read on lean items (``@dynamic_relation`` factories' and per-type ones'; see
+        DynamicTreeManager._gf_lean_state)."""
         served = self.served.get(cls)
         if served is None:
             served = self.served.setdefault(cls, set())

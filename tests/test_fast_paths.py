@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import types
 from typing import Any
 
@@ -1119,10 +1120,10 @@ class TestLeanItems:
         assert has_manager(later)
         assert later.status.get() == "overridden"
 
-    @pytest.mark.parametrize(
-        "installers", ["install_uncontested", "install_per_object", "install_mixed"]
-    )
-    def test_not_lean_where_factories_run_per_object(self, installers: str) -> None:
+    @pytest.mark.parametrize("installers", ["install_per_object", "install_mixed"])
+    def test_not_lean_where_plain_factories_run_per_object(self, installers: str) -> None:
+        """A plain factory runs for every object and may answer anything: its objects
+        keep their managers (a direct plan's do not: see TestLeanDirectItems)."""
         many = forms(f"{MODULE}:{installers}")
         many["f0"].status.get()
         assert has_manager(many["f1"])
@@ -1141,6 +1142,234 @@ class TestLeanItems:
         with with_plain:
             assert lean.count.get() == 7
             assert has_manager(lean)
+
+
+# -- lean items of direct plans: W2_cold's items built without their managers ----------
+
+
+class Card(Extendable):
+    """Lean direct items' class of their own (see Ledger)."""
+
+    status = gf.StringParam("base")
+
+
+class Cards(gf.Map[Card]):
+    pass
+
+
+class CardProject(gf.Object):
+    cards = gf.Child(Cards)
+
+
+#: Set by a test: the thread card_front holds up (until ``go`` is set) for card "c2".
+SLOW: dict[str, Any] = {}
+
+
+class Stop(BaseException):
+    """What a card factory raises when a test asks it to (``SLOW["stop"]``): not an
+    Exception, so not a factory failure to report but an interruption to pass on."""
+
+
+@dynamic_relation("front", target=Card, weight=2)
+def card_front(parent: Card) -> gf.Relation[str]:
+    CALLED.append(f"front {parent.name()}")
+    if SLOW.get("stop") == "front":
+        raise Stop
+    if SLOW.get("thread") is threading.current_thread() and parent.name() == "c2":
+        SLOW["waiting"].set()
+        assert SLOW["go"].wait(10)
+    return gf.StringParam("a")
+
+
+@dynamic_relation("back", target=Card, index=0)
+def card_back(parent: Card) -> Any:
+    CALLED.append(f"back {parent.name()}")
+    return [gf.StringParam("b")]  # a list: not bare
+
+
+@dynamic_relation("broken", target=Card)
+def card_broken(parent: Card) -> Any:
+    CALLED.append(f"broken {parent.name()}")
+    raise RuntimeError(f"no broken card for {parent.name()}")
+
+
+@dynamic_relation("peek", target=Card)
+def card_peek(parent: Card) -> gf.Relation[int]:
+    # Reads a base relation of its own object while its table is built.
+    CALLED.append(f"peek {parent.name()} {parent.status.get()}")
+    if SLOW.get("stop") == "peek":
+        raise Stop
+    return gf.IntParam(1)
+
+
+@dynamic_relation("pry", target=Card)
+def card_pry(parent: Card) -> Any:
+    # Asks for a dynamic relation of its own object while its table is built: there is
+    # none yet (the base relations only).
+    CALLED.append(f"pry {parent.name()} {hasattr(parent, 'front')}")
+    return None
+
+
+@dynamic_relation("status", target=Card, weight=5)
+def card_status(parent: Card) -> gf.Relation[str]:
+    return gf.StringParam("overridden")
+
+
+#: Installers by name: the direct plans, and each with a plain factory (the general way).
+CARDS: dict[str, list[Any]] = {
+    "bare": [card_front, card_peek],
+    "odd": [card_front, card_back, card_broken, card_pry, card_peek],
+}
+RELOADED: dict[str, bool] = {}
+
+
+def install_cards(session: gf.Session) -> dict[str, list[Any]]:
+    factories = list(CARDS[session.environ["CARDS"]])
+    if RELOADED.get("contest"):  # a reload brings a factory overriding a base relation
+        factories.append(card_status)
+    return {"cards": factories}
+
+
+def install_cards_general(session: gf.Session) -> dict[str, list[Any]]:
+    return {"cards": [*CARDS[session.environ["CARDS"]], nothing]}
+
+
+def cards(kind: str, general: bool = False) -> Any:
+    """Four cards, the first read (its manager builds the class's plan) and the rest
+    not yet built."""
+    installer = f"{MODULE}:install_cards{'_general' if general else ''}"
+    session = gf.Session(
+        environ={"GRAFTFLOW_INSTALLERS": installer, "GRAFTFLOW_BLOCKED": BLOCKED, "CARDS": kind}
+    )
+    project = gf.Flow(session).create_project("p", CardProject)
+    project.cards.add_many(["c0", "c1", "c2", "c3"])
+    assert project.cards["c0"].status.get() == "base"
+    return project.cards
+
+
+class TestLeanDirectItems:
+    """W2_cold: once a class's plan is direct (every factory a @dynamic_relation of a
+    name of its own, none a base relation's), a plain map builds its items without
+    their managers; the first read of a dynamic relation runs the factories into the
+    item's own table. What such an item shows is what a managed one shows."""
+
+    def setup_method(self) -> None:
+        CALLED.clear()
+        SLOW.clear()
+        RELOADED.clear()
+
+    @pytest.mark.parametrize("kind", ["bare", "odd"])
+    def test_lean_until_asked_and_seen_as_managed(self, kind: str) -> None:
+        lean_map, managed_map = cards(kind), cards(kind, general=True)
+        plan = registry(lean_map.root().session()).plans[Card]
+        assert plan.direct is not None
+        assert registry(managed_map.root().session()).plans[Card].direct is None
+        lean, managed = lean_map["c1"], managed_map["c1"]
+        assert has_manager(managed)
+        assert not has_manager(lean)
+        assert lean._gf_dyn is plan
+        CALLED.clear()
+        # A base relation is served without the factories: none can contest it.
+        assert lean.status.get() == "base"
+        assert CALLED == []
+        assert lean.front.get() == managed.front.get() == "a"
+        # Each factory ran once per item, in order, and read its own item alike.
+        once = {"bare": ["front c1"], "odd": ["front c1", "back c1", "broken c1", "pry c1 False"]}
+        assert [*once[kind], "peek c1 base"] * 2 == CALLED
+        if kind == "bare":  # served from its own table, still without a manager
+            assert not has_manager(lean)
+            assert type(lean._gf_dyn) is dict
+            assert lean._gf_dyn["front"] is lean.front.relation
+        else:  # an odd answer or a failure is the manager's to take and report
+            assert has_manager(lean)
+            assert lean._mng._table is lean._gf_dyn
+        assert seen(lean) == seen(managed)
+        assert [r.name for r in describe(lean)] == [r.name for r in describe(managed)]
+        assert lean.oid() == "/p/cards/c1"
+        assert lean_map._mng.store.get("/p/cards/c1/front", None) is None
+        lean.front.set("done")
+        assert lean_map._mng.store.get("/p/cards/c1/front") == "done"
+
+    @pytest.mark.parametrize("kind", ["bare", "odd"])
+    def test_asked_for_its_manager_before_any_dynamic_read(self, kind: str) -> None:
+        lean_map, managed_map = cards(kind), cards(kind, general=True)
+        lean, managed = lean_map["c2"], managed_map["c2"]
+        assert lean.status.get() == "base"
+        assert not has_manager(lean)
+        assert seen(lean) == seen(managed)  # describe() made the manager: it built the table
+        assert has_manager(lean)
+        assert lean._gf_up is None
+        assert manager_state(lean).keys() == manager_state(managed).keys()
+        assert lean.front.get() == "a"
+
+    def test_a_reload_makes_managers_and_evicts_what_base_relations_built(self) -> None:
+        many = cards("bare")
+        read, unread = many["c1"], many["c2"]
+        assert read.front.get() == "a"
+        old = read.front.relation
+        status = unread.status  # a base relation's handle, kept on the item
+        assert unread.status is status
+        assert not has_manager(read)
+        assert not has_manager(unread)
+        RELOADED["contest"] = True
+        many.root().session().reload_extensions()
+        assert has_manager(read)
+        assert has_manager(unread)
+        assert read.front.relation is not old
+        # A factory now overrides the base relation: what it built before is gone.
+        assert unread.status is not status
+        assert unread.status.get() == read.status.get() == "overridden"
+        assert has_manager(many["c3"])  # built since: managed
+        assert many["c3"].status.get() == "overridden"
+
+    def test_an_interruption_leaves_the_item_as_it_was(self) -> None:
+        many = cards("bare")
+        item = many["c1"]
+        plan = item._gf_dyn
+        SLOW["stop"] = "front"
+        with pytest.raises(Stop):
+            item.front.get()
+        assert item._gf_dyn is plan
+        assert not has_manager(item)
+        SLOW.clear()
+        assert item.front.get() == "a"
+        assert type(item._gf_dyn) is dict
+
+    def test_an_interruption_after_a_manager_was_made(self) -> None:
+        """An odd answer made the manager before the interruption: it is left to build
+        the table anew."""
+        many = cards("odd")
+        item = many["c1"]
+        SLOW["stop"] = "peek"  # after back's list and broken's failure
+        with pytest.raises(Stop):
+            item.front.get()
+        assert has_manager(item)
+        assert (item._mng._table, item._mng._gen) == (None, -1)
+        SLOW.clear()
+        assert item.front.get() == "a"
+        assert list(item._mng._table) == ["front", "back", "peek"]
+
+    def test_another_thread_reading_meanwhile_builds_its_own_table(self) -> None:
+        many = cards("bare")
+        item = many["c2"]
+        SLOW.update(thread=threading.current_thread(), waiting=threading.Event())
+        SLOW["go"] = threading.Event()
+        seen_there: list[Any] = []
+
+        def other() -> None:
+            assert SLOW["waiting"].wait(10)
+            seen_there.append(item.front.get())  # while this thread runs the factories
+            SLOW["go"].set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert item.front.get() == "a"
+        thread.join(10)
+        assert seen_there == ["a"]
+        assert has_manager(item)  # the other thread made it, and built a table of its own
+        assert item._mng._table is item._gf_dyn  # this thread's, published last
+        assert CALLED.count("front c2") == 2
+        assert item.front.get() == "a"
 
 
 # -- plain factories' names, the store's ordered_add, the flow's batch bookkeeping ------
