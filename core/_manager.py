@@ -161,13 +161,16 @@ class TreeManager:
     def _gf_lean_state(cls, item_type: type[Object], map_mng: TreeManager) -> Any:
         """What a plain map (its manager ``map_mng``) gives the items of ``item_type`` it
         builds without their managers (see ``_gf_lean``) until the session's next
-        reload; ``False``: build them managed; ``None``: not known yet, ask again for
-        the next item."""
+        reload; ``False`` (any false value): build them managed; ``None``: not known
+        yet, ask again for the next item."""
         return False
 
-    @classmethod
-    def _gf_serve(cls, obj: Object, up: TreeManager, name: str) -> Any:
-        """Serve the undeclared ``name`` of a lean item (``up``: its map's manager)."""
+    @staticmethod
+    def _gf_serve(obj: Object, up: TreeManager, name: str) -> Any:
+        """Serve the undeclared ``name`` of a lean item (``up``: its map's manager).
+
+        A static method: every lean item's first read of a dynamic relation comes here,
+        and a class method would make a bound method for each (issue 18's W2_cold)."""
         return obj._mng.undeclared(name)
 
     def _gf_adopt(self, obj: Object) -> None:

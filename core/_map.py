@@ -348,15 +348,14 @@ class Map(DynamicMap[ItemT]):
             # that type gives this map's items (asked until known, then kept until the
             # session reloads its extensions: TreeManager.extensions_reloaded).
             state = mng._gf_lean_at
-            if state is not False:  # False: not lean (W2p: one test)
-                if state is None:
-                    state = self._lean_state(fast, mng)
-                if state is not None and state is not False:
-                    item = _new(fast)
-                    set_up(item, mng)
-                    set_name(item, name)
-                    set_dyn(item, state)
-                    return items.setdefault(name, item)  # type: ignore[no-any-return]
+            if state is None:
+                state = self._lean_state(fast, mng)
+            if state:  # False: not lean (W2p); an empty shared table: not worth it
+                item = _new(fast)
+                set_up(item, mng)
+                set_name(item, name)
+                set_dyn(item, state)
+                return items.setdefault(name, item)  # type: ignore[no-any-return]
             return items.setdefault(name, new_object(fast, self, mng, name))  # type: ignore[no-any-return]
         # W1_cold: an item whose manager would be a plain TreeManager is built without
         # it, its place kept in two slots; the manager is made if ever asked for

@@ -198,8 +198,8 @@ class DynamicTreeManager(TreeManager):
         base = item_type._gf_by_name
         return False if any(name in base for name in shared) else shared
 
-    @classmethod
-    def _gf_serve(cls, obj: Object, up: TreeManager, name: str) -> Any:
+    @staticmethod
+    def _gf_serve(obj: Object, up: TreeManager, name: str) -> Any:
         # The first read of a dynamic relation of a lean item: its winner in the shared
         # table, or in the table its direct plan's factories give it now (what _build()
         # does for a direct plan, in this frame: every W2_cold item comes here once),
@@ -211,9 +211,7 @@ class DynamicTreeManager(TreeManager):
         if session.generation:
             return obj._mng.undeclared(name)
         table = obj._gf_dyn
-        if type(table) is not dict:
-            if type(table) is not _Plan:  # a thread's mark: see _gf_adopt
-                return obj._mng.undeclared(name)
+        if type(table) is _Plan:  # W2_cold: checked first
             plan = table
             set_lean_state(obj, ~_get_ident())
             mng: DynamicTreeManager | None = None
@@ -258,6 +256,8 @@ class DynamicTreeManager(TreeManager):
                 managed._table, managed._gen = table, 0
                 if read:  # a factory built something from a base relation meanwhile
                     managed._evict(_EMPTY, table)
+        elif type(table) is not dict:  # a thread's mark: see _gf_adopt
+            return obj._mng.undeclared(name)
         won = table.get(name)
         if won is None:
             return obj._mng.undeclared(name)

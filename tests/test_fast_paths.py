@@ -841,6 +841,14 @@ class Root(Extendable):
     _PROPAGATE_MANAGER_TYPE = True
 
 
+class Branches(gf.Map[Root]):
+    pass
+
+
+class BranchProject(gf.Object):
+    branches = gf.Child(Branches)
+
+
 def install_grown(session: gf.Session) -> dict[str, list[Any]]:
     return {"grown": [grown]}
 
@@ -1268,6 +1276,8 @@ class TestLeanDirectItems:
         assert has_manager(managed)
         assert not has_manager(lean)
         assert lean._gf_dyn is plan
+        assert lean.name() == "c1"  # from the item itself
+        assert not has_manager(lean)
         CALLED.clear()
         # A base relation is served without the factories: none can contest it.
         assert lean.status.get() == "base"
@@ -1348,6 +1358,25 @@ class TestLeanDirectItems:
         SLOW.clear()
         assert item.front.get() == "a"
         assert list(item._mng._table) == ["front", "back", "peek"]
+
+    def test_a_child_it_built_skips_the_factory_that_made_it(self) -> None:
+        """A lean item's dynamic child gets the manager the item's table says: the
+        factory that created it is not applied below it."""
+        session = session_of(f"{MODULE}:install_grown")
+        project = gf.Flow(session).create_project("p", BranchProject)
+        project.branches.add_many(["b0", "b1"])
+        managed = project.branches["b0"]
+        assert [r.name for r in gf.relations(managed.grown)] == ["leaf"]
+        lean = project.branches["b1"]
+        assert not has_manager(lean)
+        assert lean.grown.leaf.get() == 1
+        assert has_manager(lean)  # the child was made under it
+        assert type(lean._mng).__name__ == "DynamicTreeManager"
+        assert [r.name for r in gf.relations(lean.grown)] == ["leaf"]
+        assert not hasattr(lean.grown, "grown")
+        assert manager_state(lean.grown).keys() == manager_state(managed.grown).keys()
+        assert lean.grown._mng._skip == managed.grown._mng._skip
+        assert len(managed.grown._mng._skip) == 1
 
     def test_another_thread_reading_meanwhile_builds_its_own_table(self) -> None:
         many = cards("bare")
