@@ -413,6 +413,7 @@ class DynamicTreeManager(TreeManager):
             # base relation's (see _Plan.direct): the unnamed relation each returns is
             # its offer, named, and goes into the table bare (see offer_of). Issue 18's
             # W2_cold; tests/test_fast_paths.py compares with the general way below.
+            # _gf_serve() runs the same loop for lean items, in its own frame.
             self._table, self._gen = _BUILDING, building  # see the general way below
             try:
                 obj = self.object
