@@ -9,7 +9,8 @@ that first ask pays for the empty slot's AttributeError, about 0.4 µs once per 
 A map item of a class whose manager type can serve it without being made (a *lean*
 item: see ``TreeManager._gf_lean``) is built the same way, and keeps in ``_gf_dyn``
 what that manager type serves it from (graftflow.extensions: the class's shared table
-of per-type factories, issue 18's W2t); its manager, if ever made, takes it over.
+of per-type factories, issue 18's W2t, or its direct plan and then the table the item's
+factories gave it, W2_cold); its manager, if ever made, takes it over.
 
 They are slots, not instance attributes, because a flow object's class guards
 attribute assignment (``Object.__setattr__`` refuses relation names), so every

@@ -147,8 +147,9 @@ class DynamicTreeManager(TreeManager):
     #: Maps make these managers without the class call (graftflow's new_object): all
     #: this class adds to TreeManager's slots is set in _gf_attach.
     _gf_attach_only = True
-    #: A plain map builds its items without their managers while their class's table
-    #: is the shared one of per-type factories (see :meth:`_gf_lean_state`).
+    #: A plain map builds its items without their managers while no factory offered
+    #: their class can contest a base relation: its per-type factories' shared table,
+    #: or its direct plan, serves them (see :meth:`_gf_lean_state`).
     _gf_lean = True
 
     def __init__(self, obj: Object, parent: TreeManager, name: str) -> None:
