@@ -129,6 +129,23 @@ _getrefcount: Final[Callable[[object], int]] = getattr(sys, "getrefcount", lambd
 _ONLY_OURS: Final = 2
 
 
+def _bare_table(one: Relation[Any] | None, bare: dict[str, Relation[Any]] | None) -> Any:
+    """The bare relations a lean item's direct plan gave it, as a table (see
+    DynamicTreeManager._gf_serve)."""
+    if bare is not None:
+        return bare
+    return _EMPTY if one is None else {one.name: one}
+
+
+def _lean_table(
+    one: Relation[Any] | None,
+    bare: dict[str, Relation[Any]] | None,
+    whole: dict[str, _Offer] | None,
+) -> Any:
+    """What a lean item's direct plan gave it, as its manager's table."""
+    return (whole or _EMPTY) if whole is not None else _bare_table(one, bare)
+
+
 class DynamicTreeManager(TreeManager):
     """A manager whose object also has the relations the session's factories give it.
 
@@ -217,8 +234,12 @@ class DynamicTreeManager(TreeManager):
             set_lean_state(obj, ~_get_ident())
             mng: DynamicTreeManager | None = None
             try:
-                bare: dict[str, Relation[Any]] = {}
-                whole: dict[str, _Offer] | None = None  # once an answer is not bare
+                # The answers so far: the first bare relation alone (W2_cold's plan has
+                # one factory), a dict of them from the second on, and every offer once
+                # an answer is not a bare relation (see _build()).
+                one: Relation[Any] | None = None
+                bare: dict[str, Relation[Any]] | None = None
+                whole: dict[str, _Offer] | None = None
                 # A plan is a lean state only when direct (see _gf_lean_state).
                 for call, entry, rname in plan.direct:  # type: ignore[union-attr]
                     try:
@@ -235,30 +256,48 @@ class DynamicTreeManager(TreeManager):
                             result = result.renamed(rname)
                         else:
                             result.name = rname
-                        bare[rname] = result
+                        if bare is not None:
+                            bare[rname] = result
+                        elif one is None:
+                            one = result
+                        else:
+                            bare = {one.name: one, rname: result}
                         continue
                     mng = mng or obj._mng  # type: ignore[assignment]
                     if whole is None:
-                        whole = whole_offers(bare, plan.entries)
+                        whole = whole_offers(_bare_table(one, bare), plan.entries)
                     mng._take(whole, plan.problems, session, entry, result)  # type: ignore[union-attr]
-                table = bare if whole is None else whole
-                if not table:
-                    table = _EMPTY
             except BaseException:
                 set_lean_state(obj, plan)
                 if obj._gf_up is None:  # a manager was made meanwhile: it builds anew
                     managed: DynamicTreeManager = obj._mng  # type: ignore[assignment]
                     managed._table, managed._gen = None, -1
                 raise
-            set_lean_state(obj, table)
-            if obj._gf_up is None:  # a manager was made meanwhile: it serves from this table
+            if obj._gf_up is None:  # a manager was made meanwhile: it serves this table
+                table = _lean_table(one, bare, whole)
+                set_lean_state(obj, table)
                 managed = obj._mng  # type: ignore[assignment]
                 read = managed._table is _BUILDING_READ
                 managed._table, managed._gen = table, 0
                 if read:  # a factory built something from a base relation meanwhile
                     managed._evict(_EMPTY, table)
-        elif type(table) is not dict:  # a thread's mark: see _gf_adopt
+            elif whole is None and bare is None and one is not None:
+                # W2_cold: a table of one bare relation is kept as that relation, one
+                # object fewer per item to make, and for the collector to walk (issue
+                # 18; _gf_adopt() makes it a table again).
+                set_lean_state(obj, one)
+                if one.name != name:
+                    return obj._mng.undeclared(name)
+                return one.__get__(obj, type(obj))
+            else:
+                table = _lean_table(one, bare, whole)
+                set_lean_state(obj, table)
+        elif type(table) is int:  # a thread's mark: see _gf_adopt
             return obj._mng.undeclared(name)
+        elif type(table) is not dict:  # one bare relation, kept as above
+            if table.name != name:
+                return obj._mng.undeclared(name)
+            return table.__get__(obj, type(obj))
         won = table.get(name)
         if won is None:
             return obj._mng.undeclared(name)
@@ -273,6 +312,8 @@ class DynamicTreeManager(TreeManager):
             # until a reload, after which the next question builds the new one and
             # forgets what the old one served.
             self._table, self._gen = state, 0
+        elif isinstance(state, Relation):  # a direct plan's table of one (see _gf_serve)
+            self._table, self._gen = {state.name: state}, 0
         elif type(state) is _Plan:
             # No factory ran for the item yet. After a reload, what its base relations
             # built must face the new winners: an empty table of generation 0 has the

@@ -1218,13 +1218,22 @@ def card_pry(parent: Card) -> Any:
     return None
 
 
+@dynamic_relation("blank", target=Card)
+def card_blank(parent: Card) -> Any:
+    # Offers a name it never gives.
+    CALLED.append(f"blank {parent.name()}")
+    return None
+
+
 @dynamic_relation("status", target=Card, weight=5)
 def card_status(parent: Card) -> gf.Relation[str]:
     return gf.StringParam("overridden")
 
 
 #: Installers by name: the direct plans, and each with a plain factory (the general way).
+#: "one" answers one bare relation, which the item keeps as its table.
 CARDS: dict[str, list[Any]] = {
+    "one": [card_front, card_blank],
     "bare": [card_front, card_peek],
     "odd": [card_front, card_back, card_broken, card_pry, card_peek],
 }
@@ -1266,7 +1275,7 @@ class TestLeanDirectItems:
         SLOW.clear()
         RELOADED.clear()
 
-    @pytest.mark.parametrize("kind", ["bare", "odd"])
+    @pytest.mark.parametrize("kind", ["one", "bare", "odd"])
     def test_lean_until_asked_and_seen_as_managed(self, kind: str) -> None:
         lean_map, managed_map = cards(kind), cards(kind, general=True)
         plan = registry(lean_map.root().session()).plans[Card]
@@ -1284,9 +1293,16 @@ class TestLeanDirectItems:
         assert CALLED == []
         assert lean.front.get() == managed.front.get() == "a"
         # Each factory ran once per item, in order, and read its own item alike.
-        once = {"bare": ["front c1"], "odd": ["front c1", "back c1", "broken c1", "pry c1 False"]}
-        assert [*once[kind], "peek c1 base"] * 2 == CALLED
-        if kind == "bare":  # served from its own table, still without a manager
+        once = {
+            "one": ["front c1", "blank c1"],
+            "bare": ["front c1", "peek c1 base"],
+            "odd": ["front c1", "back c1", "broken c1", "pry c1 False", "peek c1 base"],
+        }
+        assert once[kind] * 2 == CALLED
+        if kind == "one":  # served from its own table of one: the relation itself
+            assert not has_manager(lean)
+            assert lean._gf_dyn is lean.front.relation
+        elif kind == "bare":  # served from its own table, still without a manager
             assert not has_manager(lean)
             assert type(lean._gf_dyn) is dict
             assert lean._gf_dyn["front"] is lean.front.relation
@@ -1294,13 +1310,18 @@ class TestLeanDirectItems:
             assert has_manager(lean)
             assert lean._mng._table is lean._gf_dyn
         assert seen(lean) == seen(managed)
+        # The manager made for describe() took the table over, a table of one included.
+        assert has_manager(lean)
+        won = lean._mng._table["front"]  # an offer, once an answer was odd
+        assert (won[0] if type(won) is tuple else won) is lean.front.relation
+        assert manager_state(lean).keys() == manager_state(managed).keys()
         assert [r.name for r in describe(lean)] == [r.name for r in describe(managed)]
         assert lean.oid() == "/p/cards/c1"
         assert lean_map._mng.store.get("/p/cards/c1/front", None) is None
         lean.front.set("done")
         assert lean_map._mng.store.get("/p/cards/c1/front") == "done"
 
-    @pytest.mark.parametrize("kind", ["bare", "odd"])
+    @pytest.mark.parametrize("kind", ["one", "bare", "odd"])
     def test_asked_for_its_manager_before_any_dynamic_read(self, kind: str) -> None:
         lean_map, managed_map = cards(kind), cards(kind, general=True)
         lean, managed = lean_map["c2"], managed_map["c2"]
@@ -1312,8 +1333,33 @@ class TestLeanDirectItems:
         assert manager_state(lean).keys() == manager_state(managed).keys()
         assert lean.front.get() == "a"
 
-    def test_a_reload_makes_managers_and_evicts_what_base_relations_built(self) -> None:
-        many = cards("bare")
+    @pytest.mark.parametrize("first", ["front", "blank"])
+    def test_a_table_of_one_asked_for_another_name(self, first: str) -> None:
+        """A name the plan offers but no factory answered (blank gives None): the item's
+        manager says there is no such relation, as a managed item's does, whether it
+        is asked before or after the name the table holds."""
+        lean_map, managed_map = cards("one"), cards("one", general=True)
+        lean, managed = lean_map["c1"], managed_map["c1"]
+        CALLED.clear()
+        if first == "front":
+            assert lean.front.get() == "a"
+            assert lean._gf_dyn is lean.front.relation
+            assert not has_manager(lean)
+        with pytest.raises(AttributeError) as lean_error:
+            lean.blank
+        with pytest.raises(AttributeError) as managed_error:
+            managed.blank
+        assert type(lean_error.value) is type(managed_error.value)
+        assert str(lean_error.value) == str(managed_error.value)
+        assert has_manager(lean)  # made to answer: it took the table of one over
+        assert lean.front.get() == "a"
+        assert lean._mng._table["front"] is lean.front.relation
+        assert CALLED.count("front c1") == 2  # once per item, lean and managed
+        assert seen(lean) == seen(managed)
+
+    @pytest.mark.parametrize("kind", ["one", "bare"])
+    def test_a_reload_makes_managers_and_evicts_what_base_relations_built(self, kind: str) -> None:
+        many = cards(kind)
         read, unread = many["c1"], many["c2"]
         assert read.front.get() == "a"
         old = read.front.relation
@@ -1332,8 +1378,9 @@ class TestLeanDirectItems:
         assert has_manager(many["c3"])  # built since: managed
         assert many["c3"].status.get() == "overridden"
 
-    def test_an_interruption_leaves_the_item_as_it_was(self) -> None:
-        many = cards("bare")
+    @pytest.mark.parametrize("kind", ["one", "bare"])
+    def test_an_interruption_leaves_the_item_as_it_was(self, kind: str) -> None:
+        many = cards(kind)
         item = many["c1"]
         plan = item._gf_dyn
         SLOW["stop"] = "front"
@@ -1343,7 +1390,7 @@ class TestLeanDirectItems:
         assert not has_manager(item)
         SLOW.clear()
         assert item.front.get() == "a"
-        assert type(item._gf_dyn) is dict
+        assert type(item._gf_dyn) is (dict if kind == "bare" else gf.StringParam)
 
     def test_an_interruption_after_a_manager_was_made(self) -> None:
         """An odd answer made the manager before the interruption: it is left to build
@@ -1378,8 +1425,9 @@ class TestLeanDirectItems:
         assert lean.grown._mng._skip == managed.grown._mng._skip
         assert len(managed.grown._mng._skip) == 1
 
-    def test_another_thread_reading_meanwhile_builds_its_own_table(self) -> None:
-        many = cards("bare")
+    @pytest.mark.parametrize("kind", ["one", "bare"])
+    def test_another_thread_reading_meanwhile_builds_its_own_table(self, kind: str) -> None:
+        many = cards(kind)
         item = many["c2"]
         SLOW.update(thread=threading.current_thread(), waiting=threading.Event())
         SLOW["go"] = threading.Event()
