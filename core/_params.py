@@ -445,21 +445,35 @@ _new = object.__new__
 _setattr = object.__setattr__
 
 
-def _init_simple(param: Param[Any], default: Any, value_type: type[Any]) -> None:
-    """What ``Param.__init__`` sets for a literal default of a simple type and no index:
-    the common case of factories, which build a param per object (issue 5's
-    W2_overhead), done without its checks (none can fail here)."""
-    param.name = ""
-    param.index = UNSET
-    param._hints = NO_HINTS
-    param._owner = None
-    param._default = default
-    param._factory = False
-    param.value_type = value_type
-    param._watched = False
-    param._adapter = None
-    param._native = True
-    param._value_class = type(param)._gf_value_class
+def _simple_init(value_type: type[Any], empty: Any) -> Callable[..., None]:
+    """The constructor of a param of a simple type: for a literal default of that type
+    and no index, what ``Param.__init__`` sets, without its checks (none can fail
+    here), in this one frame: the common case of factories, which build a param per
+    object (issues 5 and 18's W2_overhead); else ``Param.__init__``."""
+
+    def init(self: Param[Any], default: Any = empty, *, index: int | None = UNSET) -> None:
+        if type(default) is value_type and index is UNSET:
+            self.name = ""
+            self.index = UNSET
+            self._hints = NO_HINTS
+            self._owner = None
+            self._default = default
+            self._factory = False
+            self.value_type = value_type
+            self._watched = False
+            self._adapter = None
+            self._native = True
+            self._value_class = type(self)._gf_value_class
+        else:
+            Param.__init__(self, default, value_type, index=index)
+
+    init.__name__ = "__init__"
+    kind = value_type.__name__  # for help() and docs: the signature type checkers see
+    init.__annotations__ = {
+        **init.__annotations__,
+        "default": f"{kind} | Callable[[], {kind}] | None",
+    }
+    return init
 
 
 class IntValue(ParamValue[int]):
@@ -517,13 +531,14 @@ class IntParam(Param[int]):
 
         def __get__(self, obj: Object | None, owner: type[Any] | None = None) -> Any: ...
 
-    def __init__(
-        self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
-    ) -> None:
-        if type(default) is int and index is UNSET:
-            _init_simple(self, default, int)
-        else:
-            Param.__init__(self, default, int, index=index)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, default: int | Callable[[], int] | None = 0, *, index: int | None = UNSET
+        ) -> None: ...
+
+    else:
+        __init__ = _simple_init(int, 0)
 
 
 class FloatParam(Param[float]):
@@ -531,13 +546,14 @@ class FloatParam(Param[float]):
 
     __slots__ = ()
 
-    def __init__(
-        self, default: float | Callable[[], float] | None = 0.0, *, index: int | None = UNSET
-    ) -> None:
-        if type(default) is float and index is UNSET:
-            _init_simple(self, default, float)
-        else:
-            Param.__init__(self, default, float, index=index)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, default: float | Callable[[], float] | None = 0.0, *, index: int | None = UNSET
+        ) -> None: ...
+
+    else:
+        __init__ = _simple_init(float, 0.0)
 
 
 class BoolParam(Param[bool]):
@@ -545,13 +561,14 @@ class BoolParam(Param[bool]):
 
     __slots__ = ()
 
-    def __init__(
-        self, default: bool | Callable[[], bool] | None = False, *, index: int | None = UNSET
-    ) -> None:
-        if type(default) is bool and index is UNSET:
-            _init_simple(self, default, bool)
-        else:
-            Param.__init__(self, default, bool, index=index)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, default: bool | Callable[[], bool] | None = False, *, index: int | None = UNSET
+        ) -> None: ...
+
+    else:
+        __init__ = _simple_init(bool, False)
 
 
 class StringParam(Param[str]):
@@ -559,13 +576,14 @@ class StringParam(Param[str]):
 
     __slots__ = ()
 
-    def __init__(
-        self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET
-    ) -> None:
-        if type(default) is str and index is UNSET:
-            _init_simple(self, default, str)
-        else:
-            Param.__init__(self, default, str, index=index)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, default: str | Callable[[], str] | None = "", *, index: int | None = UNSET
+        ) -> None: ...
+
+    else:
+        __init__ = _simple_init(str, "")
 
 
 class DictParam(Param[dict[str, Any]]):

@@ -625,6 +625,28 @@ class TestRelationSlots:
             for slot in slots_of(type(relation)) - {"name", "_owner"}:
                 assert getattr(copy, slot) is getattr(relation, slot), slot
 
+    @pytest.mark.parametrize(
+        ("typed", "default", "value_type"),
+        [
+            (gf.IntParam, 5, int),
+            (gf.FloatParam, 2.5, float),
+            (gf.BoolParam, True, bool),
+            (gf.StringParam, "s", str),
+        ],
+    )
+    def test_the_simple_path_sets_what_param_init_sets(
+        self, typed: type[gf.Param[Any]], default: Any, value_type: type[Any]
+    ) -> None:
+        """A literal default and no index take the constructor's short path (a param
+        per object in factories: issue 18's W2_cold); it leaves the param as
+        Param.__init__ does."""
+        fast = typed(default)
+        general = typed.__new__(typed)
+        gf.Param.__init__(general, default, value_type)
+        for slot in slots_of(typed):
+            assert getattr(fast, slot) == getattr(general, slot), slot
+        assert typed.__init__.__name__ == "__init__"
+
     def test_every_relation_class_is_covered(self) -> None:
         """A new relation class of graftflow's must join every_construction() above."""
 
