@@ -292,10 +292,10 @@ class DynamicTreeManager(TreeManager):
             else:
                 table = _lean_table(one, bare, whole)
                 set_lean_state(obj, table)
-        elif type(table) is int:  # a thread's mark: see _gf_adopt
-            return obj._mng.undeclared(name)
-        elif type(table) is not dict:  # one bare relation, kept as above
-            if table.name != name:
+        elif type(table) is not dict:  # W2t's shared table is a dict: one test for it
+            if type(table) is int:  # a thread's mark: see _gf_adopt
+                return obj._mng.undeclared(name)
+            if table.name != name:  # one bare relation, kept as above
                 return obj._mng.undeclared(name)
             return table.__get__(obj, type(obj))
         won = table.get(name)
